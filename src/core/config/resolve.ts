@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { ConfigSchema, type Config } from './schema.js';
+
+/** A configuration that failed validation; `issues` are "path: message" lines. */
+export class ConfigError extends Error {
+  constructor(readonly source: string, readonly issues: readonly string[]) {
+    super(`${source}: invalid configuration\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length ? issue.path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const where = issue.path.length ? ` in ${path}` : '';
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${where}`;
+  }
+  return `${path}: ${issue.message}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Validates a config (as parsed from JSON and flags), fills the defaults and
+ * returns it frozen. Throws ConfigError naming `source` and each bad field.
+ */
+export function resolveConfig(input: unknown, source = 'config'): Config {
+  const result = ConfigSchema.safeParse(input ?? {});
+  if (!result.success) throw new ConfigError(source, result.error.issues.map(formatIssue));
+  return deepFreeze(result.data) as Config;
+}
+
+/**
+ * Merges `override` into `base` key by key (objects recursively, arrays and
+ * scalars replaced); used to lay CLI flags over a preset.
+ */
+export function mergeConfig(base: unknown, override: unknown): unknown {
+  const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  if (!isObj(base) || !isObj(override)) return override === undefined ? base : override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) if (v !== undefined) out[k] = mergeConfig(base[k], v);
+  return out;
+}

@@ -1,0 +1,77 @@
+/**
+ * The run configuration: one zod schema, tagged unions by `kind`, strict
+ * objects (an unknown key is an error, not silently ignored), and defaults
+ * filled in once by `resolveConfig`, which returns a deeply frozen object.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.int().positive();
+
+export const ActivationSchema = z.enum(['relu', 'tanh', 'elu', 'sigmoid']);
+
+export const MlpSchema = z.strictObject({
+  /** Hidden layer widths, input side first. */
+  hidden: z.array(positiveInt.max(16384)).max(16).default([400]),
+  activation: ActivationSchema.default('relu'),
+});
+
+export const LikelihoodSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('bernoulli') }),
+  z.strictObject({
+    kind: z.literal('gaussian'),
+    /** 'learned': the decoder outputs a per-pixel log-variance; a number: fixed σ². */
+    variance: z.union([z.literal('learned'), z.number().positive()]).default('learned'),
+  }),
+]);
+
+export const PriorSchema = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('standard-normal') })]);
+
+export const DataSchema = z.strictObject({
+  /** 'mnist' (embedded) or a directory holding train-/t10k- IDX files. */
+  source: z.string().min(1).default('mnist'),
+  /** 'dynamic': resample binary pixels x ~ Bernoulli(intensity) for every training batch. */
+  binarize: z.enum(['none', 'dynamic']).default('none'),
+  /** Use only the first N training / test examples (quick experiments, tests). */
+  trainLimit: positiveInt.optional(),
+  testLimit: positiveInt.optional(),
+});
+
+export const OptimizerSchema = z.strictObject({
+  kind: z.literal('adam').default('adam'),
+  learningRate: z.number().positive().max(10).default(1e-3),
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  epsilon: z.number().positive().default(1e-8),
+});
+
+export const TrainSchema = z.strictObject({
+  epochs: positiveInt.max(100000).default(10),
+  batchSize: positiveInt.max(65536).default(128),
+  optimizer: OptimizerSchema.default(OptimizerSchema.parse({})),
+  /** Weight β on the KL term (β-VAE); 1 gives the ELBO. */
+  beta: z.number().min(0).default(1),
+  /** Linear KL warm-up: β grows from 0 to `beta` over this many epochs (0 = off). */
+  klWarmupEpochs: z.number().min(0).default(0),
+});
+
+export const ConfigSchema = z.strictObject({
+  model: z.literal('vae').default('vae'),
+  seed: z.int().min(0).max(2 ** 31 - 1).default(1),
+  latentDim: positiveInt.max(4096).default(2),
+  encoder: MlpSchema.default(MlpSchema.parse({})),
+  decoder: MlpSchema.default(MlpSchema.parse({})),
+  likelihood: LikelihoodSchema.default({ kind: 'bernoulli' }),
+  prior: PriorSchema.default({ kind: 'standard-normal' }),
+  data: DataSchema.default(DataSchema.parse({})),
+  train: TrainSchema.default(TrainSchema.parse({})),
+});
+
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** A config as the user writes it: every field optional. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+/** A resolved config: defaults filled, validated, frozen. */
+export type Config = DeepReadonly<z.output<typeof ConfigSchema>>;
+export type LikelihoodSpec = Config['likelihood'];
+export type PriorSpec = z.output<typeof PriorSchema>;
+export type MlpConfig = Config['encoder'];

@@ -1,0 +1,35 @@
+/**
+ * Evaluation of an objective over a whole dataset, forward only.
+ * Returns each term's mean over the examples (nats per example).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batches, type Dataset } from '../data/dataset.js';
+import type { ObjectiveValue } from '../objectives/types.js';
+import { deriveSeed } from '../util/random.js';
+
+export interface EvaluateOptions {
+  readonly batchSize?: number;
+  /** Seed for the sampled terms; a fixed seed makes evaluations comparable. */
+  readonly seed: number;
+}
+
+export async function evaluateObjective(
+  objective: (x: tf.Tensor2D, seed: number) => ObjectiveValue,
+  data: Dataset,
+  { batchSize = 1000, seed }: EvaluateOptions,
+): Promise<Record<string, number>> {
+  const sums: Record<string, number> = {};
+  let b = 0;
+  for (const batch of batches(data, { batchSize })) {
+    const values = tf.tidy(() => {
+      const x = tf.tensor2d(batch.x, [batch.count, data.dim]);
+      const { terms } = objective(x, deriveSeed(seed, b++));
+      return Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, tf.mul(v, batch.count)]));
+    });
+    for (const [k, v] of Object.entries(values)) {
+      sums[k] = (sums[k] ?? 0) + (await v.data())[0];
+      v.dispose();
+    }
+  }
+  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / data.size]));
+}

@@ -1,0 +1,36 @@
+/**
+ * Decoder likelihoods p(x|z): how many outputs the decoder net needs, and how
+ * its raw outputs become a distribution.
+ *
+ * - bernoulli: outputs are logits.
+ * - gaussian, fixed σ²: outputs are means; log σ² is a constant.
+ * - gaussian, learned: two heads, means and raw log-variances; the
+ *   log-variance is bounded below softly, log σ² = softplus(r + 6) − 6 ≥ −6
+ *   (σ ≥ 0.05), so constant background pixels cannot drive the density to
+ *   infinity.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Bernoulli } from '../distributions/bernoulli.js';
+import { DiagNormal } from '../distributions/normal.js';
+import type { Distribution } from '../distributions/types.js';
+import type { LikelihoodSpec } from '../config/schema.js';
+
+export const MIN_LOG_VARIANCE = -6;
+
+/** The decoder's output heads for data of `dataDim` values. */
+export function likelihoodHeads(spec: LikelihoodSpec, dataDim: number): { name: string; size: number }[] {
+  if (spec.kind === 'bernoulli') return [{ name: 'logits', size: dataDim }];
+  if (spec.variance === 'learned') return [{ name: 'loc', size: dataDim }, { name: 'logvar', size: dataDim }];
+  return [{ name: 'loc', size: dataDim }];
+}
+
+/** Turns the decoder's head outputs into p(x|z). */
+export function likelihoodFromOutputs(spec: LikelihoodSpec, heads: tf.Tensor[]): Distribution {
+  if (spec.kind === 'bernoulli') return new Bernoulli(heads[0]);
+  if (spec.variance === 'learned') {
+    const [loc, raw] = heads;
+    const logVar = tf.sub(tf.softplus(tf.add(raw, -MIN_LOG_VARIANCE)), -MIN_LOG_VARIANCE);
+    return new DiagNormal(loc, logVar);
+  }
+  return new DiagNormal(heads[0], tf.scalar(Math.log(spec.variance)));
+}

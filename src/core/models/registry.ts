@@ -1,0 +1,59 @@
+/**
+ * Model families by `config.model`: how to build the model from its config
+ * (or around loaded networks), which training phases it has, and what its
+ * evaluation objective is. Chosen from a typed table, never by name checks.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Config } from '../config/schema.js';
+import { negativeElbo } from '../objectives/elbo.js';
+import type { ObjectiveValue } from '../objectives/types.js';
+import { createOptimizer } from '../training/optimizers.js';
+import { linearWarmup } from '../training/schedules.js';
+import type { Phase } from '../training/trainer.js';
+import type { Autoencoder } from './types.js';
+import { buildVaeNets, createVae, type VaeNets } from './vae.js';
+
+export interface TrainingSchedule {
+  /** Optimiser steps in one epoch (for warm-ups given in epochs). */
+  readonly stepsPerEpoch: number;
+}
+
+export interface ModelFamily {
+  /** Names of the networks, as saved in checkpoints. */
+  readonly netNames: readonly string[];
+  buildNets(config: Config, dataDim: number): Record<string, tfl.LayersModel>;
+  create(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>): Autoencoder;
+  phases(model: Autoencoder, schedule: TrainingSchedule): Phase[];
+  /** The held-out objective, terms in nats per example. */
+  evaluate(model: Autoencoder, x: tf.Tensor2D, seed: number): ObjectiveValue;
+}
+
+const vae: ModelFamily = {
+  netNames: ['encoder', 'decoder'],
+  buildNets: (config, dataDim) => ({ ...buildVaeNets(config, dataDim) }),
+  create: (config, dataDim, nets) => createVae(config, dataDim, nets as unknown as VaeNets),
+  phases(model, { stepsPerEpoch }) {
+    const { train } = model.config;
+    const beta = linearWarmup(train.beta, Math.round(train.klWarmupEpochs * stepsPerEpoch));
+    return [{
+      name: 'elbo',
+      optimizer: createOptimizer(train.optimizer, model.variables()),
+      loss: (x, { seed, step }) => negativeElbo(model, x, { seed, beta: beta(step), training: true }),
+    }];
+  },
+  evaluate: (model, x, seed) => negativeElbo(model, x, { seed }),
+};
+
+export const modelFamilies = { vae } satisfies Record<Config['model'], ModelFamily>;
+
+/** The family for a config's model kind. */
+export function modelFamily(config: Config): ModelFamily {
+  return modelFamilies[config.model];
+}
+
+/** Builds a fresh model for a config, initialised from its seed. */
+export function buildModel(config: Config, dataDim: number): Autoencoder {
+  const family = modelFamily(config);
+  return family.create(config, dataDim, family.buildNets(config, dataDim));
+}

@@ -1,0 +1,27 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Config } from '../config/schema.js';
+import type { Distribution } from '../distributions/types.js';
+import type { Prior } from '../priors/index.js';
+
+/**
+ * A latent-variable autoencoder: networks + prior + likelihood, composed.
+ * `encode(x)` is q(z|x), `decode(z)` is p(x|z); both return distributions.
+ */
+export interface Autoencoder {
+  readonly kind: Config['model'];
+  readonly config: Config;
+  /** Values per example (e.g. 784 for MNIST). */
+  readonly dataDim: number;
+  readonly latentDim: number;
+  readonly prior: Prior;
+  /** The serialisable networks by name (saved and exported as they are). */
+  readonly nets: Readonly<Record<string, tfl.LayersModel>>;
+  /** q(z|x) for x of shape [batch, dataDim]. */
+  encode(x: tf.Tensor, training?: boolean): Distribution;
+  /** p(x|z) for z of shape [batch, latentDim] (or [n, batch, latentDim]). */
+  decode(z: tf.Tensor, training?: boolean): Distribution;
+  /** Every trainable variable, in a stable order. */
+  variables(): tf.Variable[];
+  dispose(): void;
+}

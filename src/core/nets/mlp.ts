@@ -1,0 +1,61 @@
+/**
+ * Multi-layer perceptrons as serialisable tf.LayersModels.
+ *
+ * Layers are named `${name}_dense${i}` so weight names are stable across
+ * processes (TF.js would otherwise number them with a global counter).
+ * Initialisation follows PyTorch's nn.Linear default, which the canonical
+ * reference VAE uses: W, b ~ U(−1/√fan_in, 1/√fan_in) — the variance-scaling
+ * initialiser with scale ⅓, fan-in mode, uniform — seeded per layer.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'linear';
+
+export interface MlpSpec {
+  /** Name prefix for the model and its layers (e.g. "encoder"). */
+  readonly name: string;
+  readonly inputSize: number;
+  readonly hidden: readonly number[];
+  /**
+   * Linear output heads on the last hidden layer, e.g. the encoder's
+   * [{name: 'loc', size: d}, {name: 'logVar', size: d}]. One head gives a
+   * single-output model; several give a model with one output per head.
+   */
+  readonly heads: readonly { readonly name: string; readonly size: number }[];
+  readonly activation: Activation;
+  /** Seed for the initial weights; each layer derives its own. */
+  readonly seed: number;
+}
+
+function denseLayer(name: string, units: number, fanIn: number, activation: Activation, seed: number): tfl.layers.Layer {
+  const bound = 1 / Math.sqrt(fanIn);
+  return tfl.layers.dense({
+    name,
+    units,
+    activation,
+    kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }),
+    biasInitializer: tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seed + 1 }),
+  });
+}
+
+/** Builds the MLP: input → hidden layers (activation) → one linear layer per head. */
+export function buildMlp(spec: MlpSpec): tfl.LayersModel {
+  const input = tfl.input({ shape: [spec.inputSize], name: `${spec.name}_input` });
+  let h: tfl.SymbolicTensor = input;
+  let fanIn = spec.inputSize;
+  spec.hidden.forEach((units, i) => {
+    h = denseLayer(`${spec.name}_dense${i}`, units, fanIn, spec.activation, spec.seed + 2 * i).apply(h) as tfl.SymbolicTensor;
+    fanIn = units;
+  });
+  const base = spec.seed + 2 * spec.hidden.length;
+  const outputs = spec.heads.map(
+    (head, j) => denseLayer(`${spec.name}_${head.name}`, head.size, fanIn, 'linear', base + 2 * j).apply(h) as tfl.SymbolicTensor,
+  );
+  return tfl.model({ name: spec.name, inputs: input, outputs: outputs.length === 1 ? outputs[0] : outputs });
+}
+
+/** The tf.Variables of a model's trainable weights (for explicit var lists). */
+export function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}

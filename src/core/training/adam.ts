@@ -1,0 +1,96 @@
+/**
+ * Adam (Kingma & Ba 2015) over an explicit list of variables, with the bias
+ * corrections folded into two scalars so each step is a dozen element-wise
+ * kernels per variable:
+ *
+ *   m ← m + (1−β₁)(g − m)          v ← v + (1−β₂)(g² − v)
+ *   w ← w − α_t · m / (√v + ε_t),  α_t = α·√(1−β₂ᵗ)/(1−β₁ᵗ),  ε_t = ε·√(1−β₂ᵗ)
+ *
+ * which is algebraically PyTorch's update w ← w − α/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
+ * tf.train.adam computes the same thing in roughly twice the kernels. On the
+ * wasm and cpu backends the whole update is one fused kernel per variable
+ * (engine/fused-adam.ts); elsewhere it is the element-wise ops below.
+ *
+ * State is keyed by position in the variable list (not by TF.js variable
+ * names, which depend on how many models a process created), so a checkpoint
+ * restores into freshly built networks.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamStep, hasFusedAdam } from '../engine/fused-adam.js';
+
+export interface AdamSpec {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+export interface OptimizerState {
+  /** Steps taken so far. */
+  readonly step: number;
+  /** First and second moments, one pair per variable, in variable order. */
+  readonly moments: readonly { readonly m: tf.Tensor; readonly v: tf.Tensor }[];
+}
+
+export class Adam {
+  private step = 0;
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+
+  constructor(readonly variables: readonly tf.Variable[], readonly spec: AdamSpec) {
+    this.m = variables.map((w) => tf.variable(tf.zerosLike(w), false));
+    this.v = variables.map((w) => tf.variable(tf.zerosLike(w), false));
+  }
+
+  /** Applies one update from gradients given in the order of `variables`. */
+  apply(grads: readonly tf.Tensor[]): void {
+    const { learningRate, beta1, beta2, epsilon } = this.spec;
+    this.step++;
+    const c2 = Math.sqrt(1 - beta2 ** this.step);
+    const alpha = (learningRate * c2) / (1 - beta1 ** this.step);
+    if (hasFusedAdam()) {
+      // One kernel per variable (engine/fused-adam.ts): same arithmetic.
+      const attrs = { beta1, beta2, alpha, epsilon: epsilon * c2 };
+      tf.tidy(() => {
+        this.variables.forEach((w, i) => {
+          const [w1, m1, v1] = fusedAdamStep(w, grads[i], this.m[i], this.v[i], attrs);
+          this.m[i].assign(m1);
+          this.v[i].assign(v1);
+          w.assign(w1);
+        });
+      });
+      return;
+    }
+    tf.tidy(() => {
+      this.variables.forEach((w, i) => {
+        const g = grads[i];
+        const m = this.m[i];
+        const v = this.v[i];
+        m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - beta1)));
+        v.assign(tf.add(v, tf.mul(tf.sub(tf.square(g), v), 1 - beta2)));
+        w.assign(tf.sub(w, tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsilon * c2)), alpha)));
+      });
+    });
+  }
+
+  /** A copy of the state (caller disposes the tensors). */
+  getState(): OptimizerState {
+    return { step: this.step, moments: this.m.map((m, i) => ({ m: m.clone(), v: this.v[i].clone() })) };
+  }
+
+  /** Restores a state saved by getState (shapes must match the variables). */
+  setState(state: OptimizerState): void {
+    if (state.moments.length !== this.variables.length) {
+      throw new Error(`optimizer state has ${state.moments.length} variables, the model has ${this.variables.length}`);
+    }
+    state.moments.forEach(({ m, v }, i) => {
+      this.m[i].assign(m);
+      this.v[i].assign(v);
+    });
+    this.step = state.step;
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v]);
+  }
+}

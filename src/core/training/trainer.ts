@@ -1,0 +1,130 @@
+/**
+ * One trainer for every model: an epoch runs each batch through a list of
+ * phases (a VAE has one; an AAE has reconstruction, discriminator and
+ * generator). Each phase owns an optimizer over the variables it may change,
+ * and nothing else is touched: gradients are taken w.r.t. exactly
+ * `phase.optimizer.variables` and applied to them alone.
+ *
+ * Memory: the objective runs inside the gradient tape; its named terms are
+ * stacked into one kept tensor and accumulated on the device, and values are
+ * read back asynchronously every `reportEvery` steps — never inside the tape.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batchCount, batches, type Dataset } from '../data/dataset.js';
+import type { ObjectiveValue } from '../objectives/types.js';
+import type { Optimizer } from './optimizers.js';
+import { deriveSeed } from '../util/random.js';
+import { nowMs } from '../util/clock.js';
+
+export interface StepContext {
+  /** Global step (batches seen since the run began), starting at 0. */
+  readonly step: number;
+  readonly epoch: number;
+  /** A fresh seed for this phase at this step. */
+  readonly seed: number;
+  /** The batch's labels [batch] when the dataset has them. */
+  readonly labels?: tf.Tensor1D;
+}
+
+export interface Phase {
+  readonly name: string;
+  /** Updates exactly `optimizer.variables`: the variables this phase may change. */
+  readonly optimizer: Optimizer;
+  /** The objective for one batch; runs inside the gradient tape. */
+  loss(x: tf.Tensor2D, context: StepContext): ObjectiveValue;
+}
+
+export interface EpochOptions {
+  readonly phases: readonly Phase[];
+  readonly data: Dataset;
+  readonly batchSize: number;
+  /** 1-based epoch number; with `seed` it fixes the data order. */
+  readonly epoch: number;
+  readonly seed: number;
+  /** Global step at the start of this epoch. */
+  readonly startStep: number;
+  readonly binarize?: boolean;
+  readonly reportEvery?: number;
+  /** Called every `reportEvery` steps and after the last step. */
+  readonly onProgress?: (progress: EpochProgress) => void;
+}
+
+export interface EpochProgress {
+  readonly batch: number;
+  readonly batches: number;
+  readonly examples: number;
+  /** Running means of every phase's terms over this epoch so far. */
+  readonly terms: Readonly<Record<string, number>>;
+}
+
+export interface EpochResult {
+  readonly steps: number;
+  readonly examples: number;
+  readonly seconds: number;
+  /** Means of the terms over the epoch's examples (nats per example). */
+  readonly terms: Readonly<Record<string, number>>;
+}
+
+/** Runs one phase on a batch: gradients of `total` w.r.t. its variables only. */
+function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext): { names: string[]; values: tf.Tensor1D } {
+  let names: string[] = [];
+  let values: tf.Tensor1D | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = phase.loss(x, context);
+    names = Object.keys(out.terms);
+    values = tf.keep(tf.stack(Object.values(out.terms)) as tf.Tensor1D);
+    return out.total;
+  }, phase.optimizer.variables as tf.Variable[]);
+  const ordered = phase.optimizer.variables.map((v) => grads[v.name]);
+  phase.optimizer.apply(ordered);
+  tf.dispose([value, ...ordered]);
+  return { names, values: values! };
+}
+
+/** Trains every phase over one pass of the data. */
+export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
+  const { phases, data, batchSize, epoch, seed, startStep, reportEvery = 10, onProgress } = options;
+  const start = nowMs();
+  const total = batchCount(data, { batchSize });
+  const sums = new Map<string, { names: string[]; sum: tf.Tensor1D }>();
+  let examples = 0;
+  let step = startStep;
+  let batchIndex = 0;
+
+  const readTerms = async (): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    for (const { names, sum } of sums.values()) {
+      const v = await sum.data();
+      names.forEach((n, i) => (out[n] = v[i] / Math.max(examples, 1)));
+    }
+    return out;
+  };
+
+  const iterator = batches(data, {
+    batchSize,
+    shuffleSeed: deriveSeed(seed, 7, epoch),
+    binarizeSeed: options.binarize ? deriveSeed(seed, 11, epoch) : undefined,
+  });
+  for (const batch of iterator) {
+    const x = tf.tensor2d(batch.x, [batch.count, data.dim]);
+    const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
+    phases.forEach((phase, p) => {
+      const { names, values } = runPhase(phase, x, { step, epoch, seed: deriveSeed(seed, 13, step, p), labels });
+      const prev = sums.get(phase.name);
+      const sum = tf.tidy(() => (prev ? tf.add(prev.sum, tf.mul(values, batch.count)) : tf.mul(values, batch.count))) as tf.Tensor1D;
+      prev?.sum.dispose();
+      values.dispose();
+      sums.set(phase.name, { names, sum });
+    });
+    tf.dispose([x, labels]);
+    examples += batch.count;
+    step++;
+    batchIndex++;
+    if (onProgress && (batchIndex % reportEvery === 0 || batchIndex === total)) {
+      onProgress({ batch: batchIndex, batches: total, examples, terms: await readTerms() });
+    }
+  }
+  const terms = await readTerms();
+  for (const { sum } of sums.values()) sum.dispose();
+  return { steps: step - startStep, examples, seconds: (nowMs() - start) / 1000, terms };
+}

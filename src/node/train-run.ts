@@ -1,0 +1,112 @@
+/**
+ * `latentlab train` as a library call: data → model → run folder → epochs
+ * (progress, evaluation, metrics, checkpoints) → figures. Fresh runs that fail
+ * or are interrupted before their first checkpoint leave no folder behind.
+ */
+import { rmSync } from 'node:fs';
+import pc from 'picocolors';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Config } from '../core/config/schema.js';
+import { modelFamily } from '../core/models/registry.js';
+import type { Autoencoder } from '../core/models/types.js';
+import { fit, type EpochRecord } from '../core/training/fit.js';
+import type { Phase } from '../core/training/trainer.js';
+import { loadDataSplits } from './datasets.js';
+import { UserError } from './errors.js';
+import { createReporter, formatTerms, type Reporter } from './progress.js';
+import { writeRunFigures, type FigureFiles } from './run-figures.js';
+import {
+  appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, saveCheckpoint, truncateMetrics, type OpenedRun,
+} from './run-folder.js';
+
+export interface TrainRunOptions {
+  readonly config: Config;
+  /** The run folder to create (fresh) — ignored when resuming. */
+  readonly dir: string;
+  readonly backend: string;
+  /** Continue this run from its latest checkpoint. */
+  readonly resume?: OpenedRun;
+  readonly quiet?: boolean;
+  readonly reporter?: Reporter;
+}
+
+export interface TrainRunResult {
+  readonly dir: string;
+  readonly records: readonly EpochRecord[];
+  readonly figures: FigureFiles;
+  readonly model: Autoencoder;
+}
+
+function describeEpoch(r: EpochRecord, total: number): string {
+  return `epoch ${String(r.epoch).padStart(String(total).length)}/${total}  train ${formatTerms(r.train)}  ${pc.bold(`test ${formatTerms(r.test)}`)}  ${r.seconds.toFixed(1)} s, ${Math.round(r.imagesPerSecond)} img/s`;
+}
+
+/** Builds the model (fresh or from the checkpoint) and its phases, restoring optimizer state. */
+async function prepareModel(config: Config, dataDim: number, resume: OpenedRun | undefined, stepsPerEpoch: number): Promise<{ model: Autoencoder; phases: Phase[] }> {
+  const family = modelFamily(config);
+  if (!resume?.checkpoint) {
+    const model = family.create(config, dataDim, family.buildNets(config, dataDim));
+    return { model, phases: family.phases(model, { stepsPerEpoch }) };
+  }
+  const nets = await loadCheckpointNets(resume.dir, resume.checkpoint, family.netNames);
+  const model = family.create(config, dataDim, nets);
+  const phases = family.phases(model, { stepsPerEpoch });
+  for (const phase of phases) {
+    const state = loadOptimizerState(resume.dir, resume.checkpoint, phase.name);
+    phase.optimizer.setState(state);
+    tf.dispose(state.moments.flatMap(({ m, v }) => [m, v]));
+  }
+  return { model, phases };
+}
+
+export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+  const { config, backend, resume } = options;
+  const dir = resume?.dir ?? options.dir;
+  const reporter = options.reporter ?? createReporter({ quiet: options.quiet });
+  const { train, test } = loadDataSplits(config.data.source, config.data);
+  if (resume && resume.manifest.dataDim !== train.dim) {
+    throw new UserError(`${dir}: the run was trained on examples of ${resume.manifest.dataDim} values, the data has ${train.dim}`);
+  }
+  const stepsPerEpoch = Math.ceil(train.size / config.train.batchSize);
+  const { model, phases } = await prepareModel(config, train.dim, resume, stepsPerEpoch);
+  const completed = resume?.checkpoint?.epoch ?? 0;
+  let records: EpochRecord[] = resume ? truncateMetrics(dir, completed) : [];
+  let checkpointed = completed > 0;
+  if (!resume) {
+    createRunFolder(dir, config, buildManifest(model, backend, {
+      source: config.data.source, shape: train.shape, train: train.size, test: test.size, numClasses: train.numClasses,
+    }));
+  }
+  const onSignal = () => {
+    reporter.stop();
+    if (!checkpointed && !resume) rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(checkpointed ? `\ninterrupted; continue with: latentlab train --resume ${dir}\n` : '\ninterrupted before the first checkpoint; nothing kept\n');
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    if (completed >= config.train.epochs) reporter.log(`${dir}: already trained for ${completed} epochs (raise --epochs to continue)`);
+    await fit({
+      model, family: modelFamily(config), phases, train, test, epochs: config.train.epochs, completedEpochs: completed,
+      startStep: resume?.checkpoint?.step ?? 0,
+      onEpochStart: (epoch, batches) => reporter.start(`epoch ${epoch}/${config.train.epochs}`, batches),
+      onProgress: (_, p) => reporter.update(p.batch, p.terms),
+      onEpochEnd: async (record) => {
+        reporter.stop();
+        appendMetrics(dir, record);
+        await saveCheckpoint(dir, model, phases, record.epoch, record.step);
+        checkpointed = true;
+        records = [...records, record];
+        reporter.log(describeEpoch(record, config.train.epochs));
+      },
+    });
+  } catch (e) {
+    reporter.stop();
+    if (!checkpointed && !resume) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+  }
+  const figures = writeRunFigures(dir, model, test, records);
+  return { dir, records, figures, model };
+}
