@@ -8,6 +8,7 @@
  * - `cpu`: the plain JavaScript backend (slow; a reference).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import '../core/engine/gradients.js';
 import { installTransposeFreeMatMul } from '../core/engine/transpose-free-matmul.js';
 import { UserError } from './errors.js';
 

@@ -25,10 +25,39 @@ function transposeLastTwo(x: tf.TensorInfo, backend: tf.KernelBackend, transpose
   return transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
 }
 
+const size = (x: tf.TensorInfo): number => x.shape.reduce((p, d) => p * d, 1);
+const rows = (x: tf.TensorInfo): number => x.shape[x.shape.length - 2];
+
+/**
+ * `a·bᵀ` computed as `(b·aᵀ)ᵀ` when b is the larger operand: XNNPACK treats
+ * the right operand as weights and repacks it on every call (its cache is
+ * keyed by tensor id, and training makes new tensors each step), so it is
+ * cheaper to transpose and pack the small `a` (e.g. dy [128,784]) and the
+ * small result than the large `b` (a weight matrix [400,784] in a dense
+ * layer's backward pass). Only for unbatched products without bias or
+ * activation; the result is the same dot products, summed in the same order.
+ */
+function swappedTransposeB(args: Parameters<KernelFunc>[0], original: KernelFunc, transpose: KernelFunc): tf.TensorInfo | null {
+  const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+  const attrs = args.attrs as Record<string, unknown>;
+  if (attrs.transposeA || !attrs.transposeB || args.inputs.bias || (attrs.activation && attrs.activation !== 'linear')) return null;
+  if (a.shape.length !== 3 || b.shape.length !== 3 || a.shape[0] !== 1 || b.shape[0] !== 1) return null;
+  if (rows(b) <= rows(a) || size(b) <= size(a)) return null;
+  const backend = args.backend as tf.KernelBackend;
+  const at = transposeLastTwo(a, backend, transpose);
+  const outT = original({ ...args, inputs: { ...args.inputs, a: b, b: at }, attrs: { ...attrs, transposeA: false, transposeB: false } }) as tf.TensorInfo;
+  const out = transposeLastTwo(outT, backend, transpose);
+  backend.disposeData(at.dataId);
+  backend.disposeData(outT.dataId);
+  return out;
+}
+
 function wrap(original: KernelFunc, transpose: KernelFunc): KernelFunc {
   return (args) => {
     const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean };
     if (!attrs.transposeA && !attrs.transposeB) return original(args);
+    const swapped = swappedTransposeB(args, original, transpose);
+    if (swapped) return swapped;
     const backend = args.backend as tf.KernelBackend;
     const inputs = { ...args.inputs } as Record<string, tf.TensorInfo>;
     const temporaries: tf.TensorInfo[] = [];

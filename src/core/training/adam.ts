@@ -7,16 +7,13 @@
  *   w ← w − α_t · m / (√v + ε_t),  α_t = α·√(1−β₂ᵗ)/(1−β₁ᵗ),  ε_t = ε·√(1−β₂ᵗ)
  *
  * which is algebraically PyTorch's update w ← w − α/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
- * tf.train.adam computes the same thing in roughly twice the kernels. On the
- * wasm and cpu backends the whole update is one fused kernel per variable
- * (engine/fused-adam.ts); elsewhere it is the element-wise ops below.
+ * tf.train.adam computes the same thing in roughly twice the kernels.
  *
  * State is keyed by position in the variable list (not by TF.js variable
  * names, which depend on how many models a process created), so a checkpoint
  * restores into freshly built networks.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamStep, hasFusedAdam } from '../engine/fused-adam.js';
 
 export interface AdamSpec {
   readonly learningRate: number;
@@ -48,19 +45,6 @@ export class Adam {
     this.step++;
     const c2 = Math.sqrt(1 - beta2 ** this.step);
     const alpha = (learningRate * c2) / (1 - beta1 ** this.step);
-    if (hasFusedAdam()) {
-      // One kernel per variable (engine/fused-adam.ts): same arithmetic.
-      const attrs = { beta1, beta2, alpha, epsilon: epsilon * c2 };
-      tf.tidy(() => {
-        this.variables.forEach((w, i) => {
-          const [w1, m1, v1] = fusedAdamStep(w, grads[i], this.m[i], this.v[i], attrs);
-          this.m[i].assign(m1);
-          this.v[i].assign(v1);
-          w.assign(w1);
-        });
-      });
-      return;
-    }
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i];

@@ -10,6 +10,7 @@
  * read back asynchronously every `reportEvery` steps — never inside the tape.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import '../engine/gradients.js';
 import { batchCount, batches, type Dataset } from '../data/dataset.js';
 import type { ObjectiveValue } from '../objectives/types.js';
 import type { Optimizer } from './optimizers.js';

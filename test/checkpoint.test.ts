@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { resolveConfig } from '../src/core/config/resolve.js';
+import { layersModelFromFiles, layersModelToFiles, optimizerStateFromFiles, optimizerStateToFiles } from '../src/core/io/layers-io.js';
+import { buildModel, modelFamily } from '../src/core/models/registry.js';
+import { Adam } from '../src/core/training/adam.js';
+import { buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, openRunFolder, saveCheckpoint } from '../src/node/run-folder.js';
+import { setupBackend, values } from './helpers/tf.js';
+
+before(setupBackend);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'latentlab-ckpt-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const config = resolveConfig({ latentDim: 3, encoder: { hidden: [16, 8] }, decoder: { hidden: [8, 16] }, likelihood: { kind: 'gaussian' } });
+
+describe('checkpoints', () => {
+  it('a net saved to files and loaded back gives identical outputs', async () => {
+    const model = buildModel(config, 20);
+    const x = tf.randomUniform([5, 20], 0, 1, 'float32', 1);
+    for (const net of Object.values(model.nets)) {
+      const files = await layersModelToFiles(net, 'test');
+      const loaded = await layersModelFromFiles(files['model.json'] as string, files['weights.bin'] as Uint8Array);
+      const input = net.name === 'encoder' ? x : tf.randomNormal([5, 3], 0, 1, 'float32', 2);
+      const a = ([] as tf.Tensor[]).concat(net.predict(input) as tf.Tensor | tf.Tensor[]);
+      const b = ([] as tf.Tensor[]).concat(loaded.predict(input) as tf.Tensor | tf.Tensor[]);
+      assert.equal(a.length, b.length);
+      a.forEach((t, i) => assert.deepEqual(values(t), values(b[i])));
+      assert.deepEqual(loaded.weights.map((w) => w.originalName), net.weights.map((w) => w.originalName));
+    }
+  });
+
+  it('rejects a weights file that does not match model.json', async () => {
+    const model = buildModel(config, 20);
+    const files = await layersModelToFiles(model.nets.encoder, 'test');
+    const short = (files['weights.bin'] as Uint8Array).subarray(0, 100);
+    await assert.rejects(layersModelFromFiles(files['model.json'] as string, short), /weights\.bin holds 100 bytes/);
+  });
+
+  it('optimizer state round-trips through files', async () => {
+    const v = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+    const adam = new Adam([v], { learningRate: 0.1, beta1: 0.9, beta2: 0.99, epsilon: 1e-8 });
+    adam.apply([tf.tensor2d([[0.1, -0.2], [0.3, 0.4]])]);
+    const state = adam.getState();
+    const files = await optimizerStateToFiles(state);
+    const back = optimizerStateFromFiles(files['optimizer.json'] as string, files['optimizer.bin'] as Uint8Array);
+    assert.equal(back.step, 1);
+    assert.deepEqual(values(back.moments[0].m), values(state.moments[0].m));
+    assert.deepEqual(values(back.moments[0].v), values(state.moments[0].v));
+  });
+
+  it('a run folder checkpoint restores model and optimizer, and keeps only the latest', async () => {
+    const model = buildModel(config, 20);
+    const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
+    const dir = path.join(tmp, 'run');
+    createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
+    const x = tf.randomUniform([4, 20], 0, 1, 'float32', 3);
+    const { grads } = tf.variableGrads(() => modelFamily(config).evaluate(model, x, 1).total, phases[0].optimizer.variables as tf.Variable[]);
+    phases[0].optimizer.apply(phases[0].optimizer.variables.map((v) => grads[v.name]));
+    await saveCheckpoint(dir, model, phases, 1, 1);
+    await saveCheckpoint(dir, model, phases, 2, 2);
+    assert.deepEqual(readdirSync(path.join(dir, 'checkpoints')).filter((f) => f.startsWith('epoch-')), ['epoch-0002']);
+    const run = openRunFolder(dir);
+    assert.deepEqual(run.checkpoint, { epoch: 2, step: 2, path: 'epoch-0002' });
+    const nets = await loadCheckpointNets(dir, run.checkpoint!, modelFamily(config).netNames);
+    const restored = modelFamily(config).create(run.config, 20, nets);
+    assert.deepEqual(values(restored.encode(x).mean()), values(model.encode(x).mean()));
+    assert.deepEqual(values(restored.decode(tf.ones([2, 3])).mean()), values(model.decode(tf.ones([2, 3])).mean()));
+    const state = loadOptimizerState(dir, run.checkpoint!, 'elbo');
+    assert.equal(state.step, 1);
+    assert.equal(state.moments.length, model.variables().length);
+  });
+});

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, mergeConfig, resolveConfig } from '../src/core/config/resolve.js';
+
+function issuesOf(input: unknown): string[] {
+  try {
+    resolveConfig(input, 'test.json');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /^test\.json: invalid configuration/);
+    return [...e.issues];
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('fills defaults and freezes the result', () => {
+    const c = resolveConfig({});
+    assert.equal(c.model, 'vae');
+    assert.equal(c.latentDim, 2);
+    assert.deepEqual(c.encoder.hidden, [400]);
+    assert.equal(c.likelihood.kind, 'bernoulli');
+    assert.equal(c.train.optimizer.learningRate, 1e-3);
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.train) && Object.isFrozen(c.encoder.hidden));
+  });
+
+  it('rejects unknown keys, naming them and where they are', () => {
+    assert.deepEqual(issuesOf({ lr: 0.1 }), ['unknown key "lr"']);
+    assert.deepEqual(issuesOf({ train: { epochz: 3 } }), ['unknown key "epochz" in train']);
+  });
+
+  it('rejects out-of-range values with the field path', () => {
+    assert.match(issuesOf({ latentDim: 0 })[0], /^latentDim: /);
+    assert.match(issuesOf({ train: { epochs: -1 } })[0], /^train\.epochs: /);
+    assert.match(issuesOf({ train: { epochs: 1.5 } })[0], /^train\.epochs: /);
+    assert.match(issuesOf({ train: { optimizer: { learningRate: 0 } } })[0], /^train\.optimizer\.learningRate: /);
+    assert.match(issuesOf({ encoder: { hidden: [0] } })[0], /^encoder\.hidden\.0: /);
+    assert.match(issuesOf({ likelihood: { kind: 'poisson' } })[0], /^likelihood/);
+    assert.match(issuesOf({ likelihood: { kind: 'gaussian', variance: -1 } })[0], /^likelihood\.variance/);
+    assert.match(issuesOf({ data: { binarize: 'static' } })[0], /^data\.binarize: /);
+    assert.equal(issuesOf({ latentDim: 0, seed: -3 }).length, 2, 'every bad field is reported');
+  });
+
+  it('accepts the gaussian likelihood with a fixed or learned variance', () => {
+    assert.deepEqual(resolveConfig({ likelihood: { kind: 'gaussian' } }).likelihood, { kind: 'gaussian', variance: 'learned' });
+    assert.deepEqual(resolveConfig({ likelihood: { kind: 'gaussian', variance: 0.1 } }).likelihood, { kind: 'gaussian', variance: 0.1 });
+  });
+
+  it('merges flags over a preset without dropping nested fields', () => {
+    const merged = mergeConfig({ train: { epochs: 10, batchSize: 64 }, latentDim: 20 }, { train: { epochs: 3, batchSize: undefined } });
+    assert.deepEqual(merged, { train: { epochs: 3, batchSize: 64 }, latentDim: 20 });
+  });
+});
