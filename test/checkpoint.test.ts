@@ -57,7 +57,7 @@ describe('checkpoints', () => {
     const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
     const dir = path.join(tmp, 'run');
     createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
-    const x = tf.randomUniform([4, 20], 0, 1, 'float32', 3);
+    const x = tf.randomUniform([4, 20], 0, 1, 'float32', 3) as tf.Tensor2D;
     const { grads } = tf.variableGrads(() => modelFamily(config).evaluate(model, x, 1).total, phases[0].optimizer.variables as tf.Variable[]);
     phases[0].optimizer.apply(phases[0].optimizer.variables.map((v) => grads[v.name]));
     await saveCheckpoint(dir, model, phases, 1, 1);
