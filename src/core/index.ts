@@ -1,0 +1,29 @@
+/**
+ * LatentLab core: runs in Node and in the browser (no fs, no DOM).
+ * Every public export is named here.
+ */
+export { resolveConfig, mergeConfig, ConfigError } from './config/resolve.js';
+export { ConfigSchema, type Config, type ConfigInput, type LikelihoodSpec, type PriorSpec } from './config/schema.js';
+export { makeDataset, take, batches, batchCount, type Dataset, type DataSplits, type Batch, type BatchOptions } from './data/dataset.js';
+export { DataError } from './data/errors.js';
+export { parseIdx, encodeIdx, expectIdx, type IdxArray, type IdxDtype } from './data/idx.js';
+export * from './distributions/index.js';
+export { installTransposeFreeMatMul } from './engine/transpose-free-matmul.js';
+export { exportSafetensors, type ArchitectureDescription } from './io/export.js';
+export { layersModelToFiles, layersModelFromFiles, optimizerStateToFiles, optimizerStateFromFiles, type FileMap } from './io/layers-io.js';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsTensor } from './io/safetensors.js';
+export { evaluateObjective } from './metrics/evaluate.js';
+export { importanceWeightedBound, type IwResult } from './metrics/iw.js';
+export { pcaProject } from './metrics/pca.js';
+export { buildModel, modelFamily, modelFamilies, type ModelFamily } from './models/registry.js';
+export type { Autoencoder } from './models/types.js';
+export { createVae, buildVaeNets } from './models/vae.js';
+export { buildMlp, trainableVariables, type MlpSpec } from './nets/mlp.js';
+export { negativeElbo, type ElboOptions } from './objectives/elbo.js';
+export type { ObjectiveValue } from './objectives/types.js';
+export { createPrior, type Prior } from './priors/index.js';
+export { Adam, type AdamSpec, type OptimizerState } from './training/adam.js';
+export { fit, evaluationSeed, type EpochRecord, type FitOptions } from './training/fit.js';
+export { trainEpoch, type Phase, type StepContext, type EpochProgress, type EpochResult } from './training/trainer.js';
+export { linearWarmup } from './training/schedules.js';
+export { deriveSeed, permutation, uniformGenerator } from './util/random.js';
