@@ -35,7 +35,7 @@ const rows = (x: tf.TensorInfo): number => x.shape[x.shape.length - 2];
  * cheaper to transpose and pack the small `a` (e.g. dy [128,784]) and the
  * small result than the large `b` (a weight matrix [400,784] in a dense
  * layer's backward pass). Only for unbatched products without bias or
- * activation; the result is the same dot products, summed in the same order.
+ * activation; the result is the same dot products (equal up to float rounding).
  */
 function swappedTransposeB(args: Parameters<KernelFunc>[0], original: KernelFunc, transpose: KernelFunc): tf.TensorInfo | null {
   const { a, b } = args.inputs as Record<string, tf.TensorInfo>;

@@ -5,7 +5,8 @@ import { mergeConfig, resolveConfig } from '../../core/config/resolve.js';
 import type { Config } from '../../core/config/schema.js';
 import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
 import { UserError } from '../errors.js';
-import { openRunFolder } from '../run-folder.js';
+import { writeJsonAtomic } from '../fs-atomic.js';
+import { openRunFolder, runFiles } from '../run-folder.js';
 import { presetNames, readConfigFile, readPreset } from '../presets.js';
 import { trainRun, type TrainRunResult } from '../train-run.js';
 import { choiceArg, floatArg, intArg, listArg } from './options.js';
@@ -41,6 +42,7 @@ function likelihoodFromFlags(kind?: string, variance?: string): unknown {
 export function configFromFlags(flags: TrainFlags): Config {
   if (flags.config && flags.preset) throw new UserError('use --config FILE or --preset NAME, not both');
   const base = flags.config ? readConfigFile(flags.config) : flags.preset ? readPreset(flags.preset) : {};
+  if (base === null || typeof base !== 'object' || Array.isArray(base)) throw new UserError(`${flags.config ?? `preset ${flags.preset}`}: expected a JSON object of settings (see presets/ for the format)`);
   const act = flags.activation;
   const override = {
     model: flags.model,
@@ -54,7 +56,10 @@ export function configFromFlags(flags: TrainFlags): Config {
   };
   const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
   try {
-    return resolveConfig(mergeConfig(base, override), source);
+    const config = resolveConfig(mergeConfig(base, override), source);
+    // A data folder is stored absolute, so eval and --resume work from any folder.
+    const data = config.data.source;
+    return data === 'mnist' || path.isAbsolute(data) ? config : resolveConfig(mergeConfig(config, { data: { source: path.resolve(data) } }), source);
   } catch (e) {
     if (e instanceof Error && 'issues' in e) {
       const issues = (e as { issues: string[] }).issues.map((i) => {
@@ -82,6 +87,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
     config = flags.epochs ? resolveConfig(mergeConfig(resume.config, { train: { epochs: flags.epochs } })) : resume.config;
+    if (config !== resume.config) writeJsonAtomic(path.join(resume.dir, runFiles.config), config);
   } else {
     config = configFromFlags(flags);
   }
@@ -123,7 +129,7 @@ export function trainCommand(): Command {
     .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
     .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
     .addOption(new Option('--binarize <mode>', "'dynamic': resample binary pixels every batch").choices(['none', 'dynamic']))
-    .option('--data <source>', "'mnist' (embedded, default) or a folder of IDX files (train-images-idx3-ubyte, t10k-images-idx3-ubyte, optional label files)")
+    .option('--data <source>', "'mnist' (embedded, default) or a folder of IDX files (train-images-idx3-ubyte, t10k-images-idx3-ubyte, optional label files); a relative folder is taken from the current folder")
     .option('--train-limit <n>', 'use only the first N training images', intArg(1))
     .option('--test-limit <n>', 'use only the first N test images', intArg(1))
     .option('--seed <n>', 'random seed: same seed, same backend → same run (default 1)', intArg(0))

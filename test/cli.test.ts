@@ -1,0 +1,528 @@
+/**
+ * End-to-end tests of the `latentlab` command line: each test spawns the real
+ * CLI (`node bin/latentlab.js ...`) and checks what it prints and writes.
+ * Everything lands in one temporary folder, removed at the end.
+ *
+ * Budget: about a minute on 2 cores (MNIST subsets of 2000/500 images, a
+ * 64-unit hidden layer, 8×8 synthetic IDX data for the user-data cases).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { encodeIdx } from '../src/core/data/idx.js';
+import { decodeSafetensors } from '../src/core/io/safetensors.js';
+import { decodePng, pngSize } from '../src/node/figures.js';
+import {
+  REPO_ROOT, describeRun, hasStackTrace, listDir, makeTempDir, readJson, readJsonl, runCli, syntheticIdxFiles, writeIdxFolder, type CliResult,
+} from './helpers/cli.js';
+
+const tmp = makeTempDir();
+after(() => tmp.remove());
+
+const RUNS = path.join(tmp.dir, 'runs');
+const VERSION = readJson<{ version: string }>(path.join(REPO_ROOT, 'package.json')).version;
+/** The MNIST subset and net every MNIST run here uses. */
+const SMALL = ['--train-limit', '2000', '--test-limit', '500', '--hidden', '64', '--latent-dim', '2', '--seed', '3'];
+const STEPS_PER_EPOCH = Math.ceil(2000 / 128);
+
+interface Terms { loss: number; reconstruction: number; kl: number }
+interface EpochRecord {
+  epoch: number; step: number; seconds: number; evalSeconds: number; imagesPerSecond: number;
+  train: Terms; test: Terms;
+}
+interface Manifest {
+  latentlab: string; tfjs: string; backend: string; created: string; seed: number; model: string;
+  data: { source: string; shape: number[]; train: number; test: number; numClasses?: number };
+  dataDim: number; latentDim: number;
+  nets: Record<string, { weights: { name: string; shape: number[] }[] }>;
+}
+
+function ok(r: CliResult, what: string): void {
+  assert.equal(r.status, 0, `${what} failed: ${describeRun(r)}`);
+  assert.ok(!hasStackTrace(r.stderr), `${what}: stack trace on stderr: ${describeRun(r)}`);
+}
+
+function assertClose(actual: number, expected: number, rel: number, what: string): void {
+  assert.ok(Number.isFinite(actual) && Number.isFinite(expected), `${what}: ${actual} vs ${expected} (not finite)`);
+  const tol = rel * Math.max(1, Math.abs(expected));
+  assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} differs from ${expected} by more than ${tol}`);
+}
+
+function assertTerms(t: Terms, what: string): void {
+  for (const k of ['loss', 'reconstruction', 'kl'] as const) assert.ok(Number.isFinite(t[k]), `${what}.${k} = ${t[k]}`);
+  assert.ok(t.kl >= 0, `${what}.kl = ${t.kl} < 0`);
+  assert.ok(t.reconstruction > 0, `${what}.reconstruction = ${t.reconstruction}`);
+  // β = 1, no warm-up: the loss is the negative ELBO, reconstruction + KL.
+  assertClose(t.loss, t.reconstruction + t.kl, 1e-4, `${what}: loss vs reconstruction + kl`);
+}
+
+/** Checks a PNG file: signature, IHDR size within bounds, decodes, not a blank canvas. */
+async function assertPng(file: string, { minW = 100, minH = 60, maxW = 4000, maxH = 4000 } = {}): Promise<{ width: number; height: number }> {
+  assert.ok(existsSync(file), `${file} is missing`);
+  const bytes = readFileSync(file);
+  const size = pngSize(bytes);
+  assert.ok(size.width >= minW && size.width <= maxW && size.height >= minH && size.height <= maxH, `${path.basename(file)}: implausible size ${size.width}×${size.height}`);
+  const img = await decodePng(bytes);
+  assert.deepEqual({ width: img.width, height: img.height }, size, `${path.basename(file)}: decoded size differs from IHDR`);
+  assert.equal(img.data.length, img.width * img.height * 4);
+  const distinct = new Set<number>();
+  for (let i = 0; i < img.data.length && distinct.size < 8; i += 4) distinct.add((img.data[i] << 16) | (img.data[i + 1] << 8) | img.data[i + 2]);
+  assert.ok(distinct.size >= 8, `${path.basename(file)}: looks blank (${distinct.size} colours)`);
+  return size;
+}
+
+/** Float32 tensors of a TF.js layers checkpoint (model.json + weights.bin), by weight name. */
+function readLayersWeights(netDir: string): Map<string, { shape: number[]; data: Float32Array }> {
+  const json = readJson<{ weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[] }>(path.join(netDir, 'model.json'));
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const group of json.weightsManifest) {
+    const bin = Buffer.concat(group.paths.map((p) => readFileSync(path.join(netDir, p))));
+    let at = 0;
+    for (const w of group.weights) {
+      assert.equal(w.dtype, 'float32', `${w.name}: dtype`);
+      const n = w.shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(n);
+      new Uint8Array(data.buffer).set(bin.subarray(at, at + 4 * n));
+      out.set(w.name, { shape: w.shape, data });
+      at += 4 * n;
+    }
+    assert.equal(at, bin.length, `${netDir}: weights.bin holds ${bin.length} bytes, model.json describes ${at}`);
+  }
+  return out;
+}
+
+/**
+ * Expects a user error: non-zero exit, a message on stderr matching each
+ * pattern, no stack trace, and (for train) no run folder left under `out`.
+ */
+function expectUserError(args: string[], patterns: RegExp[], out?: string): CliResult {
+  const r = runCli(args);
+  assert.notEqual(r.status, 0, `expected failure: ${describeRun(r)}`);
+  assert.equal(r.signal, null, `killed by a signal: ${describeRun(r)}`);
+  for (const p of patterns) assert.match(r.stderr, p, `stderr does not match ${p}: ${describeRun(r)}`);
+  assert.ok(!hasStackTrace(r.stderr), `stack trace on stderr: ${describeRun(r)}`);
+  assert.ok(!/Error \[ERR_|triggerUncaughtException/.test(r.stderr), `uncaught error: ${describeRun(r)}`);
+  if (out) assert.deepEqual(listDir(out), [], `a run folder was left behind in ${out}`);
+  return r;
+}
+
+describe('latentlab train on an MNIST subset', () => {
+  const dir = path.join(RUNS, 'base');
+  let trained: CliResult;
+  let metricsAfter2: EpochRecord[];
+
+  before(() => {
+    trained = runCli(['train', ...SMALL, '--epochs', '2', '--name', 'base', '--out', RUNS, '-q']);
+  });
+
+  test('exits 0 and names the run folder', () => {
+    ok(trained, 'train');
+    assert.match(trained.stdout, /test −ELBO \d+\.\d+ nats\/image after 2 epochs/);
+    assert.ok(trained.stdout.includes(dir), trained.stdout);
+  });
+
+  test('config.json is the resolved configuration, flags applied', () => {
+    const config = readJson(path.join(dir, 'config.json'));
+    assert.equal(config.model, 'vae');
+    assert.equal(config.latentDim, 2);
+    assert.equal(config.seed, 3);
+    assert.deepEqual(config.encoder.hidden, [64]);
+    assert.deepEqual(config.decoder.hidden, [64]);
+    assert.deepEqual(config.data, { source: 'mnist', binarize: 'none', trainLimit: 2000, testLimit: 500 });
+    assert.equal(config.train.epochs, 2);
+    // Defaults are filled in, not left implicit.
+    assert.equal(config.train.batchSize, 128);
+    assert.equal(config.train.optimizer.kind, 'adam');
+    assert.equal(config.train.optimizer.learningRate, 0.001);
+    assert.equal(config.likelihood.kind, 'bernoulli');
+  });
+
+  test('manifest.json records versions, backend, seed, data and tensor shapes', () => {
+    const m = readJson<Manifest>(path.join(dir, 'manifest.json'));
+    assert.equal(m.latentlab, VERSION);
+    assert.match(m.tfjs, /^\d+\.\d+\.\d+/);
+    assert.ok(['wasm', 'cpu', 'tensorflow'].includes(m.backend), `backend ${m.backend}`);
+    assert.ok(!Number.isNaN(Date.parse(m.created)), `created ${m.created}`);
+    assert.equal(m.seed, 3);
+    assert.equal(m.model, 'vae');
+    assert.deepEqual(m.data, { source: 'mnist', shape: [28, 28], train: 2000, test: 500, numClasses: 10 });
+    assert.equal(m.dataDim, 784);
+    assert.equal(m.latentDim, 2);
+    assert.deepEqual(Object.keys(m.nets).sort(), ['decoder', 'encoder']);
+    const enc = m.nets.encoder.weights;
+    const dec = m.nets.decoder.weights;
+    assert.deepEqual(enc[0], { name: 'encoder_dense0/kernel', shape: [784, 64] });
+    assert.deepEqual(enc[1], { name: 'encoder_dense0/bias', shape: [64] });
+    const names = [...enc, ...dec].map((w) => w.name);
+    assert.equal(new Set(names).size, names.length, `duplicate tensor names: ${names}`);
+    // The encoder ends in 2-wide heads; the decoder maps 2 → 64 → 784.
+    for (const w of enc.slice(2)) assert.ok(w.shape.at(-1) === 2, `${w.name} ${w.shape}`);
+    assert.deepEqual(dec[0].shape, [2, 64]);
+    assert.deepEqual(dec.at(-2)!.shape, [64, 784]);
+    assert.deepEqual(dec.at(-1)!.shape, [784]);
+  });
+
+  test('metrics.jsonl has one complete record per epoch, and the test loss went down', () => {
+    const records = readJsonl<EpochRecord>(path.join(dir, 'metrics.jsonl'));
+    metricsAfter2 = records;
+    assert.equal(records.length, 2);
+    assert.deepEqual(records.map((r) => r.epoch), [1, 2]);
+    assert.deepEqual(records.map((r) => r.step), [STEPS_PER_EPOCH, 2 * STEPS_PER_EPOCH]);
+    for (const r of records) {
+      assert.ok(r.seconds > 0 && Number.isFinite(r.seconds), `seconds ${r.seconds}`);
+      assert.ok(r.evalSeconds >= 0 && Number.isFinite(r.evalSeconds), `evalSeconds ${r.evalSeconds}`);
+      assert.ok(r.imagesPerSecond > 0, `imagesPerSecond ${r.imagesPerSecond}`);
+      assertClose(r.imagesPerSecond * r.seconds, 2000, 1e-6, `epoch ${r.epoch}: imagesPerSecond × seconds`);
+      assertTerms(r.train, `epoch ${r.epoch} train`);
+      assertTerms(r.test, `epoch ${r.epoch} test`);
+      // Bernoulli −ELBO of MNIST in nats: below the 784·ln2 ≈ 543 of a coin flip, above ~60.
+      assert.ok(r.test.loss > 60 && r.test.loss < 560, `epoch ${r.epoch} test loss ${r.test.loss}`);
+    }
+    assert.ok(records[1].test.loss < records[0].test.loss, `test loss ${records[0].test.loss} → ${records[1].test.loss}`);
+    assert.ok(records[1].train.loss < records[0].train.loss, `train loss ${records[0].train.loss} → ${records[1].train.loss}`);
+  });
+
+  test('checkpoints/latest.json points at a complete checkpoint', () => {
+    const latest = readJson<{ epoch: number; step: number; path: string }>(path.join(dir, 'checkpoints/latest.json'));
+    assert.deepEqual(latest, { epoch: 2, step: 2 * STEPS_PER_EPOCH, path: 'epoch-0002' });
+    const ckpt = path.join(dir, 'checkpoints', latest.path);
+    assert.ok(statSync(ckpt).isDirectory());
+    // Older checkpoints are pruned.
+    assert.deepEqual(listDir(path.join(dir, 'checkpoints')).filter((f) => f.startsWith('epoch-')), ['epoch-0002']);
+    const m = readJson<Manifest>(path.join(dir, 'manifest.json'));
+    for (const net of ['encoder', 'decoder']) {
+      assert.ok(existsSync(path.join(ckpt, net, 'model.json')), `${net}/model.json`);
+      assert.ok(existsSync(path.join(ckpt, net, 'weights.bin')), `${net}/weights.bin`);
+      const weights = readLayersWeights(path.join(ckpt, net));
+      assert.deepEqual([...weights].map(([name, w]) => ({ name, shape: w.shape })), m.nets[net].weights, `${net}: checkpoint vs manifest`);
+      for (const [name, w] of weights) assert.ok(w.data.every(Number.isFinite), `${net} ${name}: non-finite weights`);
+    }
+    const optimizerFiles = listDir(ckpt).filter((f) => f.endsWith('.optimizer.json'));
+    assert.ok(optimizerFiles.length >= 1, `no optimizer state in ${listDir(ckpt)}`);
+    for (const f of optimizerFiles) assert.ok(existsSync(path.join(ckpt, f.replace(/\.json$/, '.bin'))), `${f} without its .bin`);
+  });
+
+  test('writes the figures as valid PNGs', async () => {
+    for (const f of ['reconstructions.png', 'samples.png', 'latent.png', 'manifold.png', 'loss.png']) {
+      await assertPng(path.join(dir, f));
+      assert.ok(trained.stdout.includes(path.join(dir, f)), `${f} not listed in the summary`);
+    }
+    // The manifold is a 20×20 grid of 28×28 images; the sample grid is 8×8 of them.
+    const manifold = pngSize(readFileSync(path.join(dir, 'manifold.png')));
+    assert.ok(manifold.width >= 20 * 28 && manifold.height >= 20 * 28, `manifold ${manifold.width}×${manifold.height}`);
+    const samples = pngSize(readFileSync(path.join(dir, 'samples.png')));
+    assert.ok(samples.width >= 8 * 28 && samples.height >= 8 * 28, `samples ${samples.width}×${samples.height}`);
+  });
+
+  test('eval reproduces the last epoch\'s test −ELBO from the checkpoint', () => {
+    const r = runCli(['eval', dir, '--json']);
+    ok(r, 'eval');
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    assert.equal(result.epoch, 2);
+    assert.equal(result.images, 500);
+    assert.equal(result.importanceWeighted, undefined);
+    const last = metricsAfter2.at(-1)!;
+    for (const k of ['loss', 'reconstruction', 'kl'] as const) assertClose(result.negativeElbo[k], last.test[k], 1e-5, `eval ${k} vs metrics.jsonl`);
+  });
+
+  test('a run resumed after epoch 1 matches an uninterrupted 2-epoch run', () => {
+    const first = runCli(['train', ...SMALL, '--epochs', '1', '--name', 'split', '--out', RUNS, '-q']);
+    ok(first, 'train 1 epoch');
+    const split = path.join(RUNS, 'split');
+    assert.equal(readJsonl(path.join(split, 'metrics.jsonl')).length, 1);
+    const resumed = runCli(['train', '--resume', split, '--epochs', '2', '-q']);
+    ok(resumed, 'resume to 2 epochs');
+    const a = metricsAfter2;
+    const b = readJsonl<EpochRecord>(path.join(split, 'metrics.jsonl'));
+    assert.deepEqual(b.map((r) => [r.epoch, r.step]), a.map((r) => [r.epoch, r.step]));
+    for (let i = 0; i < 2; i++) {
+      for (const split of ['train', 'test'] as const) {
+        for (const k of ['loss', 'reconstruction', 'kl'] as const) {
+          assertClose(b[i][split][k], a[i][split][k], 1e-4, `epoch ${i + 1} ${split}.${k}: resumed vs uninterrupted`);
+        }
+      }
+    }
+  });
+
+  test('--resume --epochs 3 adds exactly one epoch and continues the step count', () => {
+    const r = runCli(['train', '--resume', dir, '--epochs', '3', '-q']);
+    ok(r, 'resume');
+    assert.match(r.stdout, /after 3 epochs/);
+    const records = readJsonl<EpochRecord>(path.join(dir, 'metrics.jsonl'));
+    assert.equal(records.length, 3);
+    assert.deepEqual(records.slice(0, 2), metricsAfter2, 'earlier records changed');
+    assert.equal(records[2].epoch, 3);
+    assert.equal(records[2].step, 3 * STEPS_PER_EPOCH);
+    assertTerms(records[2].train, 'epoch 3 train');
+    assertTerms(records[2].test, 'epoch 3 test');
+    const latest = readJson(path.join(dir, 'checkpoints/latest.json'));
+    assert.deepEqual(latest, { epoch: 3, step: 3 * STEPS_PER_EPOCH, path: 'epoch-0003' });
+    assert.deepEqual(listDir(path.join(dir, 'checkpoints')).filter((f) => f.startsWith('epoch-')), ['epoch-0003']);
+  });
+
+  test('--resume refuses flags that would change the configuration', () => {
+    const before = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+    expectUserError(['train', '--resume', dir, '--latent-dim', '3', '--epochs', '4', '-q'], [/--resume/, /--latent-dim/]);
+    assert.equal(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), before);
+  });
+
+  test('eval --iw 20 --limit 100: importance-weighted NLL ≤ −ELBO, written to eval.json', () => {
+    const r = runCli(['eval', dir, '--iw', '20', '--limit', '100', '--json']);
+    ok(r, 'eval --iw');
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, `--json should print one line: ${r.stdout}`);
+    const result = JSON.parse(lines[0]);
+    assert.equal(result.run, dir);
+    assert.equal(result.epoch, 3);
+    assert.equal(result.images, 100);
+    assertTerms(result.negativeElbo, 'negativeElbo');
+    const iw = result.importanceWeighted;
+    assert.equal(iw.k, 20);
+    assert.ok(Number.isFinite(iw.nll), `nll ${iw.nll}`);
+    assert.equal(iw.logLikelihoodBound, -iw.nll);
+    // L_K ≥ ELBO in expectation; allow a little Monte Carlo noise.
+    assert.ok(iw.nll <= result.negativeElbo.loss + 0.5, `IW NLL ${iw.nll} > −ELBO ${result.negativeElbo.loss}`);
+    assert.ok(iw.nll > result.negativeElbo.loss - 60, `IW NLL ${iw.nll} implausibly far below −ELBO ${result.negativeElbo.loss}`);
+    assert.deepEqual(readJson(path.join(dir, 'eval.json')), result);
+  });
+
+  test('sample -n 16 writes a PNG grid, the same for the same seed', async () => {
+    const out = path.join(tmp.dir, 'samples16.png');
+    const r = runCli(['sample', dir, '-n', '16', '--out', out]);
+    ok(r, 'sample');
+    assert.equal(r.stdout.trim(), out);
+    const size = await assertPng(out);
+    assert.ok(size.width >= 4 * 28 && size.height >= 4 * 28, `${size.width}×${size.height}`);
+    const again = runCli(['sample', dir, '-n', '16']);
+    ok(again, 'sample (default path)');
+    const defaultOut = path.join(dir, 'samples-n16-seed1.png');
+    assert.equal(again.stdout.trim(), defaultOut);
+    assert.ok(readFileSync(defaultOut).equals(readFileSync(out)), 'same run, n and seed gave different images');
+  });
+
+  test('export --format safetensors: every tensor of architecture.json, with [in, out] kernels equal to the checkpoint', () => {
+    const r = runCli(['export', dir, '--format', 'safetensors']);
+    ok(r, 'export');
+    const exportDir = path.join(dir, 'export');
+    assert.deepEqual(listDir(exportDir), ['architecture.json', 'model.safetensors']);
+    assert.deepEqual(r.stdout.trim().split('\n'), [path.join(exportDir, 'model.safetensors'), path.join(exportDir, 'architecture.json')]);
+    const arch = readJson(path.join(exportDir, 'architecture.json'));
+    assert.equal(arch.dataDim, 784);
+    assert.equal(arch.latentDim, 2);
+    assert.deepEqual(arch.dataShape, [28, 28]);
+    const file = decodeSafetensors(readFileSync(path.join(exportDir, 'model.safetensors')), 'model.safetensors');
+    type Layer = { name: string; in: number; out: number; activation: string; kernel: string; bias: string };
+    const named = new Set<string>();
+    const layers: Layer[] = [];
+    for (const net of Object.values(arch.nets) as { input: number; hidden: Layer[]; heads: Record<string, Layer> }[]) {
+      let width = net.input;
+      for (const layer of net.hidden) {
+        assert.equal(layer.in, width, `${layer.kernel}: input width`);
+        width = layer.out;
+        layers.push(layer);
+      }
+      for (const head of Object.values(net.heads)) {
+        assert.equal(head.in, width, `${head.kernel}: input width`);
+        layers.push(head);
+      }
+    }
+    for (const layer of layers) {
+      for (const [name, shape] of [[layer.kernel, [layer.in, layer.out]], [layer.bias, [layer.out]]] as const) {
+        const t = file.tensors[name];
+        assert.ok(t, `${name} named in architecture.json is missing from model.safetensors`);
+        assert.equal(t.dtype, 'F32', name);
+        assert.deepEqual(t.shape, shape, `${name} shape`);
+        named.add(name);
+      }
+    }
+    assert.deepEqual(Object.keys(file.tensors).sort(), [...named].sort(), 'tensors not described by architecture.json');
+    assert.deepEqual(file.tensors['encoder.dense0.kernel'].shape, [784, 64]);
+    assert.deepEqual(file.tensors['decoder.dense0.kernel'].shape, [2, 64]);
+    assert.deepEqual(file.tensors['decoder.logits.kernel'].shape, [64, 784]);
+    // The values are the checkpoint's (TF.js Dense kernels are already [in, out]).
+    const latest = readJson(path.join(dir, 'checkpoints/latest.json'));
+    const enc = readLayersWeights(path.join(dir, 'checkpoints', latest.path, 'encoder'));
+    assert.deepEqual(file.tensors['encoder.dense0.kernel'].data, enc.get('encoder_dense0/kernel')!.data);
+    assert.deepEqual(file.tensors['encoder.loc.bias'].data, enc.get('encoder_loc/bias')!.data);
+    assert.equal(file.metadata.latentlab, VERSION);
+    assert.equal(file.metadata.epoch, '3');
+  });
+
+  test('export again without --force fails clearly and leaves the first export intact', () => {
+    const exportDir = path.join(dir, 'export');
+    const before = readFileSync(path.join(exportDir, 'model.safetensors'));
+    const beforeArch = readFileSync(path.join(exportDir, 'architecture.json'), 'utf8');
+    expectUserError(['export', dir, '--format', 'safetensors'], [/already exists/, /--force/, new RegExp(exportDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))]);
+    assert.ok(readFileSync(path.join(exportDir, 'model.safetensors')).equals(before), 'model.safetensors changed');
+    assert.equal(readFileSync(path.join(exportDir, 'architecture.json'), 'utf8'), beforeArch);
+    assert.deepEqual(listDir(dir).filter((f) => f.includes('.new-')), [], 'staging folder left behind');
+  });
+});
+
+describe('latentlab train on the user\'s own IDX data', () => {
+  const dataDir = path.join(tmp.dir, 'data', 'bars8x8');
+  const dir = path.join(RUNS, 'own-data');
+
+  before(() => {
+    writeIdxFolder(dataDir, syntheticIdxFiles({ train: 300, test: 100, rows: 8, cols: 8, classes: 4 }));
+  });
+
+  test('trains 1 epoch on 300 8×8 images given by a relative --data path and writes figures', async () => {
+    const relative = path.relative(REPO_ROOT, dataDir);
+    assert.ok(!path.isAbsolute(relative));
+    const r = runCli(['train', '--data', relative, '--epochs', '1', '--hidden', '32', '--latent-dim', '3', '--batch-size', '50', '--name', 'own-data', '--out', RUNS, '-q']);
+    ok(r, 'train on IDX data');
+    const m = readJson<Manifest>(path.join(dir, 'manifest.json'));
+    assert.deepEqual({ shape: m.data.shape, train: m.data.train, test: m.data.test, numClasses: m.data.numClasses }, { shape: [8, 8], train: 300, test: 100, numClasses: 4 });
+    assert.equal(m.dataDim, 64);
+    assert.equal(m.latentDim, 3);
+    assert.deepEqual(m.nets.encoder.weights[0].shape, [64, 32]);
+    const records = readJsonl<EpochRecord>(path.join(dir, 'metrics.jsonl'));
+    assert.equal(records.length, 1);
+    assert.equal(records[0].step, 6);
+    assertTerms(records[0].train, 'train');
+    assertTerms(records[0].test, 'test');
+    await assertPng(path.join(dir, 'reconstructions.png'), { minW: 8 * 8, minH: 2 * 8 });
+    await assertPng(path.join(dir, 'samples.png'), { minW: 8 * 8, minH: 8 * 8 });
+    await assertPng(path.join(dir, 'latent.png'));
+    await assertPng(path.join(dir, 'loss.png'));
+    assert.ok(!existsSync(path.join(dir, 'manifold.png')), 'manifold.png is for 2-D latents only');
+  });
+
+  test('the run can be evaluated from another working directory', () => {
+    const r = runCli(['eval', dir, '--json'], { cwd: tmp.dir });
+    ok(r, 'eval from another cwd');
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    assert.equal(result.images, 100);
+    assertClose(result.negativeElbo.loss, readJsonl<EpochRecord>(path.join(dir, 'metrics.jsonl'))[0].test.loss, 1e-5, 'eval vs metrics');
+  });
+});
+
+describe('bad input: one clear message, no stack trace, no run folder', () => {
+  const QUICK = ['--train-limit', '50', '--test-limit', '20', '--epochs', '1', '--hidden', '8', '-q'];
+  let n = 0;
+  /** A fresh, empty --out folder per case, so "nothing left behind" is checkable. */
+  const freshOut = () => {
+    const out = path.join(tmp.dir, 'bad-out', String(n++));
+    mkdirSync(out, { recursive: true });
+    return out;
+  };
+  const idx = (name: string) => path.join(tmp.dir, 'bad-data', name);
+  const good = syntheticIdxFiles({ train: 50, test: 20, rows: 8, cols: 8 });
+
+  before(() => {
+    writeIdxFolder(idx('good'), good);
+    writeIdxFolder(idx('truncated'), { ...good, trainImages: good.trainImages.subarray(0, good.trainImages.length - 10) });
+    const wrongMagic = Uint8Array.from(good.trainImages);
+    wrongMagic[0] = 0x12;
+    wrongMagic[1] = 0x34;
+    writeIdxFolder(idx('magic'), { ...good, trainImages: wrongMagic });
+    writeIdxFolder(idx('counts'), { ...good, trainLabels: encodeIdx({ dtype: 'ubyte', shape: [49], data: new Uint8Array(49) }) });
+    mkdirSync(path.join(tmp.dir, 'not-a-run'), { recursive: true });
+    writeFileSync(path.join(tmp.dir, 'not-a-run', 'notes.txt'), 'hello\n');
+    writeFileSync(path.join(tmp.dir, 'unknown-key.json'), JSON.stringify({ latentDim: 2, train: { epochs: 1, learningRate: 0.01 } }));
+    writeFileSync(path.join(tmp.dir, 'invalid.json'), '{ "latentDim": 2, }');
+    writeFileSync(path.join(tmp.dir, 'array.json'), '[{ "latentDim": 2 }]');
+  });
+
+  test('the good IDX folder used below trains (control)', () => {
+    const out = freshOut();
+    ok(runCli(['train', '--data', idx('good'), ...QUICK, '--out', out]), 'control run');
+    assert.equal(listDir(out).length, 1);
+  });
+
+  test('unknown flag', () => {
+    const out = freshOut();
+    expectUserError(['train', '--latnet-dim', '4', '--out', out], [/unknown option '--latnet-dim'/], out);
+  });
+
+  test('--latent-dim 0', () => {
+    const out = freshOut();
+    expectUserError(['train', '--latent-dim', '0', ...QUICK, '--out', out], [/--latent-dim/, /at least 1/], out);
+  });
+
+  test('--epochs -1', () => {
+    const out = freshOut();
+    expectUserError(['train', ...QUICK, '--epochs', '-1', '--out', out], [/--epochs/, /got -1|'-1'/], out);
+  });
+
+  test('--epochs abc', () => {
+    const out = freshOut();
+    expectUserError(['train', ...QUICK, '--epochs', 'abc', '--out', out], [/--epochs/, /'abc'/], out);
+  });
+
+  test('unknown key in a --config file', () => {
+    const out = freshOut();
+    const file = path.join(tmp.dir, 'unknown-key.json');
+    expectUserError(['train', '--config', file, ...QUICK, '--out', out], [new RegExp(`${file}: invalid configuration`), /unknown key "learningRate" in train/], out);
+  });
+
+  test('--config file that is not valid JSON', () => {
+    const out = freshOut();
+    const file = path.join(tmp.dir, 'invalid.json');
+    expectUserError(['train', '--config', file, ...QUICK, '--out', out], [new RegExp(`${file}: not valid JSON`)], out);
+  });
+
+  test('--config file that is JSON but not an object', () => {
+    const out = freshOut();
+    const file = path.join(tmp.dir, 'array.json');
+    expectUserError(['train', '--config', file, ...QUICK, '--out', out], [new RegExp(file), /object/], out);
+  });
+
+  test('--config file that does not exist', () => {
+    const out = freshOut();
+    const file = path.join(tmp.dir, 'nope.json');
+    expectUserError(['train', '--config', file, ...QUICK, '--out', out], [new RegExp(`${file}: file not found`)], out);
+  });
+
+  test('--data pointing at a missing folder', () => {
+    const out = freshOut();
+    const missing = path.join(tmp.dir, 'no-such-data');
+    expectUserError(['train', '--data', missing, ...QUICK, '--out', out], [new RegExp(missing), /not a directory/], out);
+  });
+
+  test('IDX folder with a truncated train-images file', () => {
+    const out = freshOut();
+    expectUserError(['train', '--data', idx('truncated'), ...QUICK, '--out', out], [/train-images-idx3-ubyte: truncated/, /3200 bytes/, /3190/], out);
+  });
+
+  test('IDX file with a wrong magic number', () => {
+    const out = freshOut();
+    expectUserError(['train', '--data', idx('magic'), ...QUICK, '--out', out], [/train-images-idx3-ubyte: wrong magic number 0x12340803/], out);
+  });
+
+  test('IDX folder whose label count differs from the image count', () => {
+    const out = freshOut();
+    expectUserError(['train', '--data', idx('counts'), ...QUICK, '--out', out], [/train-labels-idx1-ubyte: 49 labels/, /50 images/], out);
+  });
+
+  test('eval of a folder that is not a run folder', () => {
+    expectUserError(['eval', path.join(tmp.dir, 'not-a-run')], [/not-a-run is not a LatentLab run folder/, /config\.json/]);
+  });
+
+  test('eval of a folder that does not exist', () => {
+    expectUserError(['eval', path.join(tmp.dir, 'nowhere')], [/nowhere: no such run folder/]);
+  });
+
+  test('--resume of a non-run folder', () => {
+    const before = listDir(path.join(tmp.dir, 'not-a-run'));
+    expectUserError(['train', '--resume', path.join(tmp.dir, 'not-a-run'), '--epochs', '1', '-q'], [/not-a-run is not a LatentLab run folder/]);
+    assert.deepEqual(listDir(path.join(tmp.dir, 'not-a-run')), before, '--resume wrote into a folder that is not a run');
+  });
+
+  test('--preset nope', () => {
+    const out = freshOut();
+    expectUserError(['train', '--preset', 'nope', ...QUICK, '--out', out], [/--preset/, /'nope'/, /canonical/], out);
+  });
+
+  test('a run folder name that is taken is refused, and the existing run is untouched', () => {
+    const out = freshOut();
+    ok(runCli(['train', '--data', idx('good'), ...QUICK, '--name', 'taken', '--out', out]), 'first run');
+    const metrics = path.join(out, 'taken', 'metrics.jsonl');
+    const before = readFileSync(metrics, 'utf8');
+    expectUserError(['train', '--data', idx('good'), ...QUICK, '--name', 'taken', '--out', out], [/already exists/, /--resume/]);
+    assert.equal(readFileSync(metrics, 'utf8'), before);
+    assert.ok(existsSync(path.join(out, 'taken', 'checkpoints', 'latest.json')), 'the existing run lost its checkpoint');
+  });
+});
