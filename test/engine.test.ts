@@ -59,3 +59,34 @@ describe('transpose-free matMul', () => {
     assert.equal(tf.memory().numBytes, before.numBytes);
   });
 });
+
+describe('hand-written wasm kernels', () => {
+  it('kernels/binaries.ts is assembled from the current .wat sources', async () => {
+    // @ts-expect-error: a plain .mjs build script without type declarations
+    const { assembleKernels, renderBinaries } = await import('../scripts/build-kernels.mjs');
+    const { readFileSync } = await import('node:fs');
+    const committed = readFileSync(new URL('../src/core/engine/kernels/binaries.ts', import.meta.url), 'utf8');
+    assert.equal(committed, renderBinaries(await assembleKernels()), 'run: node scripts/build-kernels.mjs');
+  });
+
+  it('the fused Adam kernel equals the update written with TF.js ops', async () => {
+    const { ADAM_KERNEL, hasWasmKernel } = await import('../src/core/engine/wasm-kernels.js');
+    if (tf.getBackend() !== 'wasm') return;
+    assert.ok(hasWasmKernel(ADAM_KERNEL), 'the wasm backend should have the fused Adam kernel');
+    // 1 + 4k + 3 elements: the SIMD body and the scalar tail both run.
+    const n = 4 * 25 + 3;
+    const [w, g, m] = [1, 2, 3].map((s) => tf.randomNormal([n], 0, 1, 'float32', s));
+    const v = tf.abs(tf.randomNormal([n], 0, 1, 'float32', 4));
+    const attrs = { c1: 0.1, c2: 0.001, alpha: 0.01, eps: 1e-7 };
+    const [w2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, attrs) as tf.Tensor[];
+    const mRef = tf.add(m, tf.mul(tf.sub(g, m), attrs.c1));
+    const vRef = tf.add(v, tf.mul(tf.sub(tf.square(g), v), attrs.c2));
+    const wRef = tf.sub(w, tf.div(tf.mul(mRef, attrs.alpha), tf.add(tf.sqrt(vRef), attrs.eps)));
+    for (const [a, b] of [[w2, wRef], [m2, mRef], [v2, vRef]]) {
+      const x = a.dataSync();
+      const y = b.dataSync();
+      x.forEach((val, i) => assert.ok(Math.abs(val - y[i]) <= 1e-6 * Math.max(1, Math.abs(y[i])), `${val} vs ${y[i]}`));
+    }
+    assert.notDeepEqual(Array.from(w2.dataSync()), Array.from(w.dataSync()), 'the weights moved');
+  });
+});

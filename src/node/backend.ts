@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../core/engine/gradients.js';
 import { installTransposeFreeMatMul } from '../core/engine/transpose-free-matmul.js';
+import { installWasmKernels } from '../core/engine/wasm-kernels.js';
 import { UserError } from './errors.js';
 
 export const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow'] as const;
@@ -41,6 +42,9 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<strin
     if (!ok) throw new UserError(`backend "${name}" failed to initialise`);
   }
   await tf.ready();
-  if (name === 'wasm') installTransposeFreeMatMul('wasm');
+  if (name === 'wasm') {
+    installTransposeFreeMatMul('wasm');
+    installWasmKernels('wasm');
+  }
   return name;
 }

@@ -14,6 +14,7 @@
  * restores into freshly built networks.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_KERNEL, hasWasmKernel } from '../engine/wasm-kernels.js';
 
 export interface AdamSpec {
   readonly learningRate: number;
@@ -45,11 +46,21 @@ export class Adam {
     this.step++;
     const c2 = Math.sqrt(1 - beta2 ** this.step);
     const alpha = (learningRate * c2) / (1 - beta1 ** this.step);
+    const fused = hasWasmKernel(ADAM_KERNEL);
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i];
         const m = this.m[i];
         const v = this.v[i];
+        if (fused) {
+          // One pass over memory (engine/kernels/adam.wat) instead of a dozen kernels.
+          const attrs = { c1: 1 - beta1, c2: 1 - beta2, alpha, eps: epsilon * c2 };
+          const [w2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, attrs) as tf.Tensor[];
+          m.assign(m2);
+          v.assign(v2);
+          w.assign(w2);
+          return;
+        }
         m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - beta1)));
         v.assign(tf.add(v, tf.mul(tf.sub(tf.square(g), v), 1 - beta2)));
         w.assign(tf.sub(w, tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsilon * c2)), alpha)));

@@ -1,0 +1,61 @@
+;; Adam's update for one variable in a single pass over memory, 4 lanes at a time.
+;;   m' = m + c1·(g − m)                  c1 = 1 − β₁
+;;   v' = v + c2·(g² − v)                 c2 = 1 − β₂
+;;   w' = w − α·m' / (√v' + ε)            (α, ε with the bias corrections folded in)
+;; Arguments are byte offsets into the TF.js wasm backend's memory (imported),
+;; n is the element count. Inputs are read before outputs are written, element
+;; by element, so an output may alias its own input.
+(module
+  (import "env" "memory" (memory 1))
+  (func (export "adam")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $ow i32) (param $om i32) (param $ov i32) (param $n i32)
+    (param $c1 f32) (param $c2 f32) (param $alpha f32) (param $eps f32)
+    (local $i i32) (local $end4 i32) (local $off i32)
+    (local $G v128) (local $M v128) (local $V v128)
+    (local $C1 v128) (local $C2 v128) (local $A v128) (local $E v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $C1 (f32x4.splat (local.get $c1)))
+    (local.set $C2 (f32x4.splat (local.get $c2)))
+    (local.set $A (f32x4.splat (local.get $alpha)))
+    (local.set $E (f32x4.splat (local.get $eps)))
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4
+      (loop $lane4
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $G (v128.load (i32.add (local.get $g) (local.get $off))))
+        (local.set $M (v128.load (i32.add (local.get $m) (local.get $off))))
+        (local.set $V (v128.load (i32.add (local.get $v) (local.get $off))))
+        (local.set $M (f32x4.add (local.get $M)
+          (f32x4.mul (local.get $C1) (f32x4.sub (local.get $G) (local.get $M)))))
+        (local.set $V (f32x4.add (local.get $V)
+          (f32x4.mul (local.get $C2) (f32x4.sub (f32x4.mul (local.get $G) (local.get $G)) (local.get $V)))))
+        (v128.store (i32.add (local.get $ow) (local.get $off))
+          (f32x4.sub (v128.load (i32.add (local.get $w) (local.get $off)))
+            (f32x4.div (f32x4.mul (local.get $A) (local.get $M))
+              (f32x4.add (f32x4.sqrt (local.get $V)) (local.get $E)))))
+        (v128.store (i32.add (local.get $om) (local.get $off)) (local.get $M))
+        (v128.store (i32.add (local.get $ov) (local.get $off)) (local.get $V))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $lane4)))
+    (block $done
+      (loop $lane
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gs (f32.load (i32.add (local.get $g) (local.get $off))))
+        (local.set $ms (f32.load (i32.add (local.get $m) (local.get $off))))
+        (local.set $vs (f32.load (i32.add (local.get $v) (local.get $off))))
+        (local.set $ms (f32.add (local.get $ms)
+          (f32.mul (local.get $c1) (f32.sub (local.get $gs) (local.get $ms)))))
+        (local.set $vs (f32.add (local.get $vs)
+          (f32.mul (local.get $c2) (f32.sub (f32.mul (local.get $gs) (local.get $gs)) (local.get $vs)))))
+        (f32.store (i32.add (local.get $ow) (local.get $off))
+          (f32.sub (f32.load (i32.add (local.get $w) (local.get $off)))
+            (f32.div (f32.mul (local.get $alpha) (local.get $ms))
+              (f32.add (f32.sqrt (local.get $vs)) (local.get $eps)))))
+        (f32.store (i32.add (local.get $om) (local.get $off)) (local.get $ms))
+        (f32.store (i32.add (local.get $ov) (local.get $off)) (local.get $vs))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $lane))))
+)

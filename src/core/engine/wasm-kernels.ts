@@ -1,0 +1,74 @@
+/**
+ * Hand-written WebAssembly kernels that run inside TF.js's wasm backend.
+ *
+ * TF.js composes an optimizer step from a dozen element-wise kernels per
+ * variable, each a separate pass over memory with its own dispatch. The
+ * kernels here (kernels/*.wat, SIMD, assembled into kernels/binaries.ts) do
+ * such work in one pass. They are instantiated against the backend's own
+ * memory, read their inputs where TF.js keeps them and write into outputs
+ * allocated by the backend: new tensors, never in-place writes (XNNPACK caches
+ * packed weights by tensor id, so mutating a tensor would go unnoticed).
+ *
+ * Registered only for the `wasm` backend; callers check `hasWasmKernel` and
+ * fall back to ordinary TF.js ops elsewhere.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { KERNEL_BINARIES } from './kernels/binaries.js';
+
+declare function atob(data: string): string;
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => unknown;
+  Instance: new (module: unknown, imports: object) => { exports: Record<string, (...args: number[]) => void> };
+};
+
+interface WasmBackendInternals {
+  wasm: { asm: { memory: unknown } };
+  dataIdMap: { get(id: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+export const ADAM_KERNEL = 'LatentLabAdam';
+const installed = new Set<string>();
+
+function decodeBase64(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Adam over one variable: inputs {w, g, m, v}; attrs {c1, c2, alpha, eps}; outputs [w', m', v']. */
+function adamKernel(exports: Record<string, (...args: number[]) => void>): tf.KernelConfig['kernelFunc'] {
+  return ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const { w, g, m, v } = inputs as Record<string, tf.TensorInfo>;
+    const { c1, c2, alpha, eps } = attrs as unknown as Record<string, number>;
+    const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+    const outs = [0, 1, 2].map(() => b.makeOutput([...w.shape], 'float32'));
+    const size = w.shape.reduce((n, d) => n * d, 1);
+    exports.adam(offset(w), offset(g), offset(m), offset(v), offset(outs[0]), offset(outs[1]), offset(outs[2]), size, c1, c2, alpha, eps);
+    return outs;
+  };
+}
+
+/**
+ * Instantiates the kernels against the active wasm backend's memory and
+ * registers them. Returns false (and registers nothing) when the backend is
+ * not wasm or does not expose its memory.
+ */
+export function installWasmKernels(backendName = 'wasm'): boolean {
+  if (installed.has(backendName)) return true;
+  if (tf.getBackend() !== backendName) return false;
+  const internals = tf.backend() as unknown as Partial<WasmBackendInternals>;
+  const memory = internals.wasm?.asm?.memory;
+  if (!memory || !internals.dataIdMap || !internals.makeOutput) return false;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(KERNEL_BINARIES.adam)), { env: { memory } });
+  tf.registerKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(instance.exports) });
+  installed.add(backendName);
+  return true;
+}
+
+/** True when `name` is registered for the active backend. */
+export function hasWasmKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
