@@ -90,3 +90,28 @@ describe('hand-written wasm kernels', () => {
     assert.notDeepEqual(Array.from(w2.dataSync()), Array.from(w.dataSync()), 'the weights moved');
   });
 });
+
+describe('column sums (bias gradients)', () => {
+  const cases: [number[], number | number[], boolean][] = [
+    [[7, 9], 0, false], [[5, 4], [0], true], [[1, 6, 13], [0, 1], false], [[2, 3, 8], [-3, -2], true], [[3, 1], 0, false], [[0, 4], 0, false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    it(`sum over the leading axes of [${shape}] (axis ${JSON.stringify(axis)}, keepDims ${keepDims})`, () => {
+      const x = tf.randomNormal(shape, 0, 1, 'float32', shape.length);
+      const got = tf.sum(x, axis, keepDims);
+      const flat = (x.dataSync() as Float32Array);
+      const cols = shape[shape.length - 1];
+      const want = new Array(cols).fill(0);
+      flat.forEach((v, i) => (want[i % cols] += v));
+      assert.deepEqual(got.shape, keepDims ? [...shape.slice(0, -1).map(() => 1), cols] : [cols]);
+      Array.from(got.dataSync()).forEach((v, j) => assert.ok(Math.abs(v - want[j]) < 1e-4, `${v} vs ${want[j]}`));
+    });
+  }
+
+  it('other reductions are untouched', () => {
+    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(Array.from(tf.sum(x, 1).dataSync()), [6, 15]);
+    assert.deepEqual(Array.from(tf.sum(x).dataSync()), [21]);
+    assert.deepEqual(Array.from(tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0).dataSync()), [4, 6]);
+  });
+});

@@ -52,6 +52,27 @@ function adamKernel(exports: Record<string, (...args: number[]) => void>): tf.Ke
 }
 
 /**
+ * Wraps the backend's Sum: a float32 reduction over every axis but the last
+ * (a bias gradient: [batch, units] → [units]) runs as one pass of column sums
+ * instead of TF.js's transpose-then-reduce; everything else is unchanged.
+ */
+function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Record<string, (...args: number[]) => void>): tf.KernelConfig['kernelFunc'] {
+  return (args) => {
+    const x = (args.inputs as Record<string, tf.TensorInfo>).x;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+    if (x.dtype !== 'float32' || rank < 2 || axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return original(args);
+    const b = args.backend as unknown as WasmBackendInternals;
+    const cols = x.shape[rank - 1];
+    const rows = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
+    const out = b.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols], 'float32');
+    if (cols > 0) exports.colsum(b.dataIdMap.get(x.dataId).memoryOffset, b.dataIdMap.get(out.dataId).memoryOffset, rows, cols);
+    return out;
+  };
+}
+
+/**
  * Instantiates the kernels against the active wasm backend's memory and
  * registers them. Returns false (and registers nothing) when the backend is
  * not wasm or does not expose its memory.
@@ -62,8 +83,13 @@ export function installWasmKernels(backendName = 'wasm'): boolean {
   const internals = tf.backend() as unknown as Partial<WasmBackendInternals>;
   const memory = internals.wasm?.asm?.memory;
   if (!memory || !internals.dataIdMap || !internals.makeOutput) return false;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(KERNEL_BINARIES.adam)), { env: { memory } });
-  tf.registerKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(instance.exports) });
+  const load = (name: string) => new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(KERNEL_BINARIES[name])), { env: { memory } }).exports;
+  tf.registerKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
+  const sum = tf.getKernel('Sum', backendName);
+  if (sum) {
+    tf.unregisterKernel('Sum', backendName);
+    tf.registerKernel({ ...sum, kernelFunc: columnSumKernel(sum.kernelFunc, load('colsum')) });
+  }
   installed.add(backendName);
   return true;
 }
