@@ -14,7 +14,7 @@ function reference(a: number[][], b: number[][], ta: boolean, tb: boolean): numb
 
 describe('transpose-free matMul', () => {
   // Shapes cover the dense-layer backward passes (small·large and large·small operands).
-  const cases: [number, number, number][] = [[5, 7, 3], [3, 40, 9], [40, 6, 30], [2, 1, 50]];
+  const cases: [number, number, number][] = [[5, 7, 3], [3, 40, 9], [40, 6, 30], [2, 1, 50], [4, 30, 45], [6, 9, 40]];
   for (const [m, k, n] of cases) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
@@ -27,6 +27,9 @@ describe('transpose-free matMul', () => {
           got.flat().forEach((v, i) => assert.ok(Math.abs(v - want.flat()[i]) < 1e-4, `${v} vs ${want.flat()[i]}`));
           const fused = tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: tf.ones([n]), activation: 'relu' }).arraySync() as number[][];
           fused.flat().forEach((v, i) => assert.ok(Math.abs(v - Math.max(0, want.flat()[i] + 1)) < 1e-4));
+          const bias = tf.range(0, n);
+          const linear = tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias }).arraySync() as number[][];
+          linear.flat().forEach((v, i) => assert.ok(Math.abs(v - (want.flat()[i] + (i % n))) < 1e-4));
         });
       }
     }
