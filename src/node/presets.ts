@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError } from './errors.js';
 
 /** The folder of shipped presets (JSON configs). */
-export const PRESET_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../presets');
+export const PRESET_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../presets');
 
 export function presetNames(): string[] {
   return readdirSync(PRESET_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
