@@ -30,10 +30,3 @@ export function listArg(value: string): number[] {
   }
   return sizes;
 }
-
-export function choiceArg<T extends string>(choices: readonly T[]) {
-  return (value: string): T => {
-    if (!choices.includes(value as T)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got '${value}'`);
-    return value as T;
-  };
-}

@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../fs-atomic.js';
 import { openRunFolder, runFiles } from '../run-folder.js';
 import { presetNames, readConfigFile, readPreset } from '../presets.js';
 import { trainRun, type TrainRunResult } from '../train-run.js';
-import { choiceArg, floatArg, intArg, listArg } from './options.js';
+import { floatArg, intArg, listArg } from './options.js';
 
 export interface TrainFlags {
   model?: string; config?: string; preset?: string; latentDim?: number; hidden?: number[]; encoderHidden?: number[]; decoderHidden?: number[];
