@@ -16,6 +16,7 @@ import type { ObjectiveValue } from '../objectives/types.js';
 import type { Optimizer } from './optimizers.js';
 import { deriveSeed } from '../util/random.js';
 import { nowMs } from '../util/clock.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 export interface StepContext {
   /** Global step (batches seen since the run began), starting at 0. */
@@ -121,8 +122,9 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
     examples += batch.count;
     step++;
     batchIndex++;
-    if (onProgress && (batchIndex % reportEvery === 0 || batchIndex === total)) {
-      onProgress({ batch: batchIndex, batches: total, examples, terms: await readTerms() });
+    if (batchIndex % reportEvery === 0 || batchIndex === total) {
+      if (onProgress) onProgress({ batch: batchIndex, batches: total, examples, terms: await readTerms() });
+      await yieldToEventLoop();
     }
   }
   const terms = await readTerms();
