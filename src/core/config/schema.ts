@@ -24,7 +24,25 @@ export const LikelihoodSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-export const PriorSchema = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('standard-normal') })]);
+export const PriorSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('standard-normal') }),
+  /**
+   * Mixture of K isotropic Gaussians, equal weights. Without `means`, the
+   * components sit evenly on a circle of `radius` in the first two latent
+   * dimensions (the AAE paper's 10 Gaussians when K = 10 in 2-D).
+   */
+  z.strictObject({
+    kind: z.literal('gaussian-mixture'),
+    components: positiveInt.max(1000).default(10),
+    radius: z.number().positive().default(4),
+    std: z.number().positive().default(0.5),
+    means: z.array(z.array(z.number())).min(1).optional(),
+  }),
+  /** A 2-D swiss roll of radius ≈ 4 with Gaussian noise; samples only (no density). */
+  z.strictObject({ kind: z.literal('swiss-roll'), noise: z.number().min(0).default(0.1) }),
+  /** Uniform on the box [−halfWidth, halfWidth]^d. */
+  z.strictObject({ kind: z.literal('uniform'), halfWidth: z.number().positive().default(2) }),
+]);
 
 export const DataSchema = z.strictObject({
   /** 'mnist' (embedded) or a directory holding train-/t10k- IDX files. */
@@ -73,5 +91,5 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 /** A resolved config: defaults filled, validated, frozen. */
 export type Config = DeepReadonly<z.output<typeof ConfigSchema>>;
 export type LikelihoodSpec = Config['likelihood'];
-export type PriorSpec = z.output<typeof PriorSchema>;
+export type PriorSpec = Config['prior'];
 export type MlpConfig = Config['encoder'];

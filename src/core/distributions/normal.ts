@@ -53,6 +53,8 @@ export class DiagNormal implements Distribution {
  */
 export class StandardNormal implements Distribution {
   readonly kind = 'standard-normal';
+  readonly hasDensity = true;
+  readonly fullSupport = true;
   constructor(readonly eventSize: number) {}
 
   mean(): tf.Tensor {

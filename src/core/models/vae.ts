@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { ConfigError } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
 import { buildMlp, trainableVariables } from '../nets/mlp.js';
@@ -51,6 +52,11 @@ function applyNet(net: tfl.LayersModel, x: tf.Tensor, training: boolean): tf.Ten
 export function createVae(config: Config, dataDim: number, nets: VaeNets = buildVaeNets(config, dataDim)): Autoencoder {
   const { encoder, decoder } = nets;
   const prior = createPrior(config.prior, config.latentDim);
+  if (!prior.hasDensity || !prior.fullSupport) {
+    throw new ConfigError('prior', [
+      `a VAE needs a prior with a density that is positive everywhere (its KL term is E_q[log q − log p]); ${prior.kind} ${prior.hasDensity ? 'is zero outside its support' : 'has no density'}: train it with an adversarial autoencoder instead`,
+    ]);
+  }
   return {
     kind: 'vae',
     config,

@@ -1,20 +1,43 @@
 /**
- * Priors p(z) as objects. Every prior can `sample({seed, n})` → [n, dim];
- * those with a density also give `logProb(z)` → [n] (a VAE needs it, an
- * AAE needs only samples). Built from a spec tagged with `kind` through a
- * typed factory table.
+ * Priors p(z) as objects, built from a spec tagged with `kind` through a
+ * typed factory table. Every prior can `sample({seed, n})` → [n, dim]; those
+ * with a density also give `logProb(z)` (a VAE needs it; an AAE needs only
+ * samples). A spec that does not fit the latent dimension is a ConfigError.
  */
-import { StandardNormal } from '../distributions/normal.js';
-import type { Distribution } from '../distributions/types.js';
+import { ConfigError } from '../config/resolve.js';
 import type { PriorSpec } from '../config/schema.js';
+import { StandardNormal } from '../distributions/normal.js';
+import { GaussianMixture } from './mixture.js';
+import { SwissRoll, UniformBox } from './shapes.js';
+import type { Prior } from './types.js';
 
-export type Prior = Distribution;
+export type { Prior } from './types.js';
+export { GaussianMixture } from './mixture.js';
+export { SwissRoll, UniformBox } from './shapes.js';
 
 type PriorKind = PriorSpec['kind'];
 type Factory<K extends PriorKind> = (spec: Extract<PriorSpec, { kind: K }>, dim: number) => Prior;
 
+function invalid(message: string): never {
+  throw new ConfigError('prior', [message]);
+}
+
 const factories: { [K in PriorKind]: Factory<K> } = {
   'standard-normal': (_spec, dim) => new StandardNormal(dim),
+  'gaussian-mixture': (spec, dim) => {
+    if (!spec.means) {
+      if (dim < 2) invalid(`gaussian-mixture: the circle layout needs a latent of at least 2 dimensions (latentDim is ${dim}); give "means" for 1-D`);
+      return GaussianMixture.circle(spec.components, spec.radius, spec.std, dim);
+    }
+    const bad = spec.means.findIndex((m) => m.length !== dim);
+    if (bad >= 0) invalid(`gaussian-mixture: means[${bad}] has ${spec.means[bad].length} coordinates, the latent has ${dim} dimensions`);
+    return new GaussianMixture(spec.means, spec.std);
+  },
+  'swiss-roll': (spec, dim) => {
+    if (dim !== 2) invalid(`swiss-roll is a 2-D prior; latentDim is ${dim}`);
+    return new SwissRoll(spec.noise);
+  },
+  uniform: (spec, dim) => new UniformBox(dim, spec.halfWidth),
 };
 
 /** Builds the prior a spec describes, over `dim` latent dimensions. */
