@@ -51,3 +51,13 @@ describe('config', () => {
     assert.deepEqual(merged, { train: { epochs: 3, batchSize: 64 }, latentDim: 20 });
   });
 });
+
+describe('mergeConfig', () => {
+  it('treats undefined as "not given" even where the base has no object to merge into', () => {
+    assert.deepEqual(mergeConfig({}, { prior: { kind: 'swiss-roll', components: undefined } }), { prior: { kind: 'swiss-roll' } });
+    assert.deepEqual(mergeConfig({ a: 1 }, undefined), { a: 1 });
+    assert.deepEqual(mergeConfig({ a: [1, 2] }, { a: [3] }), { a: [3] });
+    assert.deepEqual(mergeConfig({}, { adversarial: { discriminator: { hidden: undefined } } }), {});
+    assert.deepEqual(resolveConfig(mergeConfig({}, { adversarial: { discriminator: { hidden: undefined } } })).adversarial.discriminator.hidden, [256, 256]);
+  });
+});

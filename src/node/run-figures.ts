@@ -70,7 +70,7 @@ export function writeRunFigures(dir: string, model: Autoencoder, test: Dataset, 
     }));
     if (model.latentDim === 2) {
       const grid = 20;
-      const zRange = [-2.5, 2.5] as const;
+      const zRange = priorRange(model);
       const images = tf.tidy(() => decodeMeans(model, tf.tensor2d(manifoldLatents(grid, zRange), [grid * grid, 2])));
       put('manifold.png', manifoldPng(images, { gridSize: grid, ...layout, zRange, title: 'Decoded latent plane (means of p(x|z))' }));
     }
@@ -98,11 +98,30 @@ function latentFigure(model: Autoencoder, data: Dataset): Uint8Array {
   });
 }
 
+/** The term a run is judged by: the −ELBO for a VAE, the reconstruction error otherwise. */
+export function headlineTerm(terms: Readonly<Record<string, number>>): { key: string; label: string } {
+  return 'loss' in terms ? { key: 'loss', label: '−ELBO' } : { key: 'reconstruction', label: 'reconstruction' };
+}
+
 function lossFigure(records: readonly EpochRecord[]): Uint8Array {
   const x = records.map((r) => r.epoch);
+  const { key, label } = headlineTerm(records[0].test);
   const series = [
-    { name: 'train −ELBO', x, y: records.map((r) => r.train.loss) },
-    { name: 'test −ELBO', x, y: records.map((r) => r.test.loss), dashed: true },
+    { name: `train ${label}`, x, y: records.map((r) => r.train[key]) },
+    { name: `test ${label}`, x, y: records.map((r) => r.test[key]), dashed: true },
   ];
-  return lineChartPng(series, { title: 'Negative ELBO per image', xLabel: 'epoch', yLabel: 'nats per image' });
+  return lineChartPng(series, { title: `${label === '−ELBO' ? 'Negative ELBO' : 'Reconstruction error'} per image`, xLabel: 'epoch', yLabel: 'nats per image' });
+}
+
+/**
+ * The square of the latent plane the manifold figure covers: the 0.5–99.5 %
+ * range of 4000 prior samples over both axes (≈ ±2.6 for N(0, I)).
+ */
+export function priorRange(model: Autoencoder): [number, number] {
+  const v = tf.tidy(() => model.prior.sample({ seed: 4242, n: 4000 }).dataSync() as Float32Array);
+  const sorted = Float32Array.from(v).sort();
+  const lo = sorted[Math.floor(0.005 * sorted.length)];
+  const hi = sorted[Math.floor(0.995 * sorted.length)];
+  const r = Math.max(Math.abs(lo), Math.abs(hi));
+  return [-Number(r.toFixed(2)), Number(r.toFixed(2))];
 }

@@ -136,6 +136,11 @@ export function truncateMetrics(dir: string, lastEpoch: number): EpochRecord[] {
   return kept;
 }
 
+/** One phase per name (a phase repeated within a step shares its optimizer). */
+export function uniquePhases(phases: readonly Phase[]): Phase[] {
+  return [...new Map(phases.map((p) => [p.name, p])).values()];
+}
+
 /** Saves nets and optimizer states as checkpoint `epoch`, then points latest.json at it. */
 export async function saveCheckpoint(dir: string, model: Autoencoder, phases: readonly Phase[], epoch: number, step: number): Promise<Checkpoint> {
   const name = `epoch-${String(epoch).padStart(4, '0')}`;
@@ -143,7 +148,7 @@ export async function saveCheckpoint(dir: string, model: Autoencoder, phases: re
   for (const [netName, net] of Object.entries(model.nets)) {
     for (const [f, data] of Object.entries(await layersModelToFiles(net, `LatentLab ${VERSION}`))) files[`${netName}/${f}`] = data;
   }
-  for (const phase of phases) {
+  for (const phase of uniquePhases(phases)) {
     const state = phase.optimizer.getState();
     for (const [f, data] of Object.entries(await optimizerStateToFiles(state))) files[`${phase.name}.${f}`] = data;
     tf.dispose(state.moments.flatMap(({ m, v }) => [m, v]));

@@ -16,7 +16,7 @@ import { UserError } from './errors.js';
 import { createReporter, formatTerms, type Reporter } from './progress.js';
 import { writeRunFigures, type FigureFiles } from './run-figures.js';
 import {
-  appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, saveCheckpoint, truncateMetrics, type OpenedRun,
+  appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, saveCheckpoint, truncateMetrics, uniquePhases, type OpenedRun,
 } from './run-folder.js';
 
 export interface TrainRunOptions {
@@ -51,7 +51,7 @@ async function prepareModel(config: Config, dataDim: number, resume: OpenedRun |
   const nets = await loadCheckpointNets(resume.dir, resume.checkpoint, family.netNames);
   const model = family.create(config, dataDim, nets);
   const phases = family.phases(model, { stepsPerEpoch });
-  for (const phase of phases) {
+  for (const phase of uniquePhases(phases)) {
     const state = loadOptimizerState(resume.dir, resume.checkpoint, phase.name);
     phase.optimizer.setState(state);
     tf.dispose(state.moments.flatMap(({ m, v }) => [m, v]));

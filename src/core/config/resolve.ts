@@ -42,8 +42,18 @@ export function resolveConfig(input: unknown, source = 'config'): Config {
  */
 export function mergeConfig(base: unknown, override: unknown): unknown {
   const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-  if (!isObj(base) || !isObj(override)) return override === undefined ? base : override;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(override)) if (v !== undefined) out[k] = mergeConfig(base[k], v);
-  return out;
+  if (override === undefined) return base;
+  if (!isObj(override)) return override;
+  // Keys set to undefined mean "not given", also where the base has nothing to merge into.
+  const out: Record<string, unknown> = isObj(base) ? { ...base } : {};
+  let given = false;
+  for (const [k, v] of Object.entries(override)) {
+    const merged = mergeConfig(out[k], v);
+    if (merged !== undefined) {
+      out[k] = merged;
+      given = true;
+    }
+  }
+  // An override that sets nothing leaves the base as it was (so schema defaults still apply).
+  return given || isObj(base) ? out : base;
 }

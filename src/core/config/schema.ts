@@ -72,8 +72,28 @@ export const TrainSchema = z.strictObject({
   klWarmupEpochs: z.number().min(0).default(0),
 });
 
+/** The adversarial autoencoder's extra parts (Makhzani et al. 2015); ignored by a VAE. */
+export const AdversarialSchema = z.strictObject({
+  /** 'deterministic': z = E(x); 'gaussian': z ~ N(μ(x), σ²(x)) through the reparameterisation. */
+  encoder: z.enum(['deterministic', 'gaussian']).default('deterministic'),
+  /** The discriminator D(z): an MLP on the latent code with one logit out. */
+  discriminator: MlpSchema.default({ hidden: [256, 256], activation: 'relu' }),
+  /** Discriminator updates per batch, before the generator (encoder) update. */
+  discriminatorSteps: positiveInt.max(20).default(1),
+  /**
+   * Adam learning rates of the regularisation phases (reconstruction uses
+   * train.optimizer). The encoder answers to two optimizers; its generator
+   * rate matches the reconstruction rate so that neither phase drowns the
+   * other, and the discriminator learns more slowly.
+   */
+  discriminatorLearningRate: z.number().positive().max(10).default(2e-4),
+  generatorLearningRate: z.number().positive().max(10).default(1e-3),
+  /** Adam's β₁ for the regularisation phases (0.5 is usual for adversarial training). */
+  beta1: z.number().min(0).lt(1).default(0.5),
+});
+
 export const ConfigSchema = z.strictObject({
-  model: z.literal('vae').default('vae'),
+  model: z.enum(['vae', 'aae']).default('vae'),
   seed: z.int().min(0).max(2 ** 31 - 1).default(1),
   latentDim: positiveInt.max(4096).default(2),
   encoder: MlpSchema.default(MlpSchema.parse({})),
@@ -82,6 +102,7 @@ export const ConfigSchema = z.strictObject({
   prior: PriorSchema.default({ kind: 'standard-normal' }),
   data: DataSchema.default(DataSchema.parse({})),
   train: TrainSchema.default(TrainSchema.parse({})),
+  adversarial: AdversarialSchema.default(AdversarialSchema.parse({})),
 });
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

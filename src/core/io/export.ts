@@ -79,7 +79,10 @@ export function exportSafetensors(model: Autoencoder, dataShape: readonly number
     likelihood: model.config.likelihood,
     prior: model.config.prior,
     semantics: {
-      encoder: 'q(z|x) = N(loc, diag exp(logvar)); heads loc and logvar read the last hidden layer',
+      encoder: 'code' in nets.encoder.heads
+        ? 'deterministic encoder: z = code (the last hidden layer through the code head)'
+        : 'q(z|x) = N(loc, diag exp(logvar)); heads loc and logvar read the last hidden layer',
+      ...(nets.discriminator ? { discriminator: 'D(z) = sigmoid(logit): the probability that z was drawn from the prior' } : {}),
       decoder: model.config.likelihood.kind === 'bernoulli'
         ? 'p(x|z) = Bernoulli(sigmoid(logits)), pixels in [0,1] flattened row-major'
         : 'p(x|z) = N(loc, σ²); learned variance: log σ² = softplus(logvar + 6) − 6',

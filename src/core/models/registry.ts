@@ -13,6 +13,8 @@ import { linearWarmup } from '../training/schedules.js';
 import type { Phase } from '../training/trainer.js';
 import type { Autoencoder } from './types.js';
 import { buildVaeNets, createVae, type VaeNets } from './vae.js';
+import { buildAaeNets, createAae, type AdversarialAutoencoder } from './aae.js';
+import { adversarialTerms, discriminatorLoss, generatorLoss, reconstructionLoss } from '../objectives/adversarial.js';
 
 export interface TrainingSchedule {
   /** Optimiser steps in one epoch (for warm-ups given in epochs). */
@@ -45,7 +47,35 @@ const vae: ModelFamily = {
   evaluate: (model, x, seed) => negativeElbo(model, x, { seed }),
 };
 
-export const modelFamilies = { vae } satisfies Record<Config['model'], ModelFamily>;
+const aae: ModelFamily = {
+  netNames: ['encoder', 'decoder', 'discriminator'],
+  buildNets: buildAaeNets,
+  create: createAae,
+  phases(model) {
+    const m = model as AdversarialAutoencoder;
+    const { train, adversarial } = m.config;
+    const regularise = (learningRate: number) => ({ ...train.optimizer, learningRate, beta1: adversarial.beta1 });
+    const reconstruction: Phase = {
+      name: 'reconstruction',
+      optimizer: createOptimizer(train.optimizer, [...m.groups.encoder, ...m.groups.decoder]),
+      loss: (x, { seed }) => reconstructionLoss(m, x, seed, true),
+    };
+    // Every discriminator step shares one optimizer (and one name: its terms are averaged).
+    const discriminatorOptimizer = createOptimizer(regularise(adversarial.discriminatorLearningRate), m.groups.discriminator);
+    const discriminator: Phase = {
+      name: 'discriminator', optimizer: discriminatorOptimizer, loss: (x, { seed }) => discriminatorLoss(m, x, seed, true),
+    };
+    const generator: Phase = {
+      name: 'generator',
+      optimizer: createOptimizer(regularise(adversarial.generatorLearningRate), m.groups.encoder),
+      loss: (x, { seed }) => generatorLoss(m, x, seed, true),
+    };
+    return [reconstruction, ...Array<Phase>(adversarial.discriminatorSteps).fill(discriminator), generator];
+  },
+  evaluate: (model, x, seed) => adversarialTerms(model as AdversarialAutoencoder, x, seed),
+};
+
+export const modelFamilies = { vae, aae } satisfies Record<Config['model'], ModelFamily>;
 
 /** The family for a config's model kind. */
 export function modelFamily(config: Config): ModelFamily {

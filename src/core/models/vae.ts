@@ -12,7 +12,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { ConfigError } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
-import { buildMlp, trainableVariables } from '../nets/mlp.js';
+import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
 import { createPrior } from '../priors/index.js';
 import { deriveSeed } from '../util/random.js';
 import { likelihoodFromOutputs, likelihoodHeads } from './likelihood.js';
@@ -23,29 +23,28 @@ export interface VaeNets {
   readonly decoder: tfl.LayersModel;
 }
 
-/** Builds fresh encoder and decoder nets for `config`, initialised from its seed. */
-export function buildVaeNets(config: Config, dataDim: number): VaeNets {
-  const { latentDim, encoder, decoder, seed } = config;
-  return {
-    encoder: buildMlp({
-      name: 'encoder', inputSize: dataDim, hidden: encoder.hidden,
-      heads: [{ name: 'loc', size: latentDim }, { name: 'logvar', size: latentDim }],
-      activation: encoder.activation, seed: deriveSeed(seed, 1),
-    }),
-    decoder: buildMlp({
-      name: 'decoder', inputSize: latentDim, hidden: decoder.hidden,
-      heads: likelihoodHeads(config.likelihood, dataDim), activation: decoder.activation, seed: deriveSeed(seed, 2),
-    }),
-  };
+/** The decoder net z → likelihood parameters (shared by every model family). */
+export function buildDecoder(config: Config, dataDim: number): tfl.LayersModel {
+  const { latentDim, decoder, seed } = config;
+  return buildMlp({
+    name: 'decoder', inputSize: latentDim, hidden: decoder.hidden,
+    heads: likelihoodHeads(config.likelihood, dataDim), activation: decoder.activation, seed: deriveSeed(seed, 2),
+  });
 }
 
-/** Applies a net to a tensor of any rank ≥ 2 (leading axes are flattened); one tensor per head. */
-function applyNet(net: tfl.LayersModel, x: tf.Tensor, training: boolean): tf.Tensor[] {
-  const lead = x.shape.slice(0, -1);
-  const flat = x.rank === 2 ? x : tf.reshape(x, [-1, x.shape[x.rank - 1]]);
-  const out = net.apply(flat, { training }) as tf.Tensor | tf.Tensor[];
-  const heads = Array.isArray(out) ? out : [out];
-  return x.rank === 2 ? heads : heads.map((h) => tf.reshape(h, [...lead, h.shape[1]!]));
+/** A Gaussian encoder net x → [μ, log σ²] (two heads). */
+export function buildGaussianEncoder(config: Config, dataDim: number): tfl.LayersModel {
+  const { latentDim, encoder, seed } = config;
+  return buildMlp({
+    name: 'encoder', inputSize: dataDim, hidden: encoder.hidden,
+    heads: [{ name: 'loc', size: latentDim }, { name: 'logvar', size: latentDim }],
+    activation: encoder.activation, seed: deriveSeed(seed, 1),
+  });
+}
+
+/** Builds fresh encoder and decoder nets for `config`, initialised from its seed. */
+export function buildVaeNets(config: Config, dataDim: number): VaeNets {
+  return { encoder: buildGaussianEncoder(config, dataDim), decoder: buildDecoder(config, dataDim) };
 }
 
 /** A VAE over data of `dataDim` values; pass `nets` to wrap loaded networks. */
@@ -65,11 +64,11 @@ export function createVae(config: Config, dataDim: number, nets: VaeNets = build
     prior,
     nets: { encoder, decoder },
     encode(x, training = false) {
-      const [loc, logVar] = applyNet(encoder, x, training);
+      const [loc, logVar] = applyMlp(encoder, x, training);
       return new DiagNormal(loc, logVar);
     },
     decode(z, training = false) {
-      return likelihoodFromOutputs(config.likelihood, applyNet(decoder, z, training));
+      return likelihoodFromOutputs(config.likelihood, applyMlp(decoder, z, training));
     },
     variables: () => [...trainableVariables(encoder), ...trainableVariables(decoder)],
     dispose() {

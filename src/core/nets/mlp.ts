@@ -59,3 +59,12 @@ export function buildMlp(spec: MlpSpec): tfl.LayersModel {
 export function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
+
+/** Applies a net to a tensor of any rank ≥ 2 (leading axes are flattened); one tensor per head. */
+export function applyMlp(net: tfl.LayersModel, x: tf.Tensor, training: boolean): tf.Tensor[] {
+  const lead = x.shape.slice(0, -1);
+  const flat = x.rank === 2 ? x : tf.reshape(x, [-1, x.shape[x.rank - 1]]);
+  const out = net.apply(flat, { training }) as tf.Tensor | tf.Tensor[];
+  const heads = Array.isArray(out) ? out : [out];
+  return x.rank === 2 ? heads : heads.map((h) => tf.reshape(h, [...lead, h.shape[1]!]));
+}

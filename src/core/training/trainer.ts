@@ -88,16 +88,17 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
   const { phases, data, batchSize, epoch, seed, startStep, reportEvery = 10, onProgress } = options;
   const start = nowMs();
   const total = batchCount(data, { batchSize });
-  const sums = new Map<string, { names: string[]; sum: tf.Tensor1D }>();
+  // Per phase name: its terms summed over the examples it saw (a phase may run several times per batch).
+  const sums = new Map<string, { names: string[]; sum: tf.Tensor1D; examples: number }>();
   let examples = 0;
   let step = startStep;
   let batchIndex = 0;
 
   const readTerms = async (): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
-    for (const { names, sum } of sums.values()) {
+    for (const { names, sum, examples: seen } of sums.values()) {
       const v = await sum.data();
-      names.forEach((n, i) => (out[n] = v[i] / Math.max(examples, 1)));
+      names.forEach((n, i) => (out[n] = v[i] / Math.max(seen, 1)));
     }
     return out;
   };
@@ -116,7 +117,7 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
       const sum = tf.tidy(() => (prev ? tf.add(prev.sum, tf.mul(values, batch.count)) : tf.mul(values, batch.count))) as tf.Tensor1D;
       prev?.sum.dispose();
       values.dispose();
-      sums.set(phase.name, { names, sum });
+      sums.set(phase.name, { names, sum, examples: (prev?.examples ?? 0) + batch.count });
     });
     tf.dispose([x, labels]);
     examples += batch.count;

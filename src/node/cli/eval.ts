@@ -13,6 +13,13 @@ import { writeJsonAtomic } from '../fs-atomic.js';
 import { loadRunModel } from '../load-run.js';
 import { createReporter } from '../progress.js';
 import { intArg } from './options.js';
+import { UserError } from '../errors.js';
+import type { Config } from '../../core/config/schema.js';
+
+/** True when q(z|x) is a Gaussian (the VAE's always is; an AAE's when so configured). */
+function hasGaussianEncoder(config: Config): boolean {
+  return config.model === 'vae' || config.adversarial.encoder === 'gaussian';
+}
 
 interface EvalFlags { iw?: number; limit?: number; seed: number; backend: BackendChoice; json?: boolean; quiet?: boolean }
 
@@ -23,8 +30,11 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   const test = take(fullTest, flags.limit ?? run.config.data.testLimit);
   const reporter = createReporter({ quiet: flags.quiet || flags.json });
   const elbo = await evaluateObjective((x, s) => modelFamily(run.config).evaluate(model, x, s), test, { seed: evaluationSeed(run.config.seed) });
-  const result: Record<string, unknown> = { run: dir, epoch: run.checkpoint?.epoch, images: test.size, negativeElbo: elbo };
+  const result: Record<string, unknown> = { run: dir, model: run.config.model, epoch: run.checkpoint?.epoch, images: test.size, terms: elbo };
   if (flags.iw) {
+    if (!hasGaussianEncoder(run.config)) {
+      throw new UserError(`--iw: the importance-weighted bound needs q(z|x) to have a density; this ${run.config.model} has a deterministic encoder (train it with "adversarial": {"encoder": "gaussian"})`);
+    }
     reporter.start(`IW bound, K=${flags.iw}`, test.size);
     const iw = await importanceWeightedBound(model, test, {
       k: flags.iw, seed: deriveSeed(flags.seed, 31), onProgress: (done) => reporter.update(done),
@@ -37,11 +47,16 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return result;
   }
+  const described: Record<string, string> = {
+    loss: '−ELBO (upper bound on −log p(x))',
+    reconstruction: 'reconstruction  E_q[−log p(x|z)]',
+    kl: 'KL(q(z|x) ‖ p(z))',
+    discriminator: 'discriminator loss (BCE, real + fake)',
+    generator: 'generator loss (BCE)',
+  };
   const lines = [
-    `${pc.bold(dir)} — epoch ${run.checkpoint?.epoch}, ${test.size} test images, nats per image`,
-    `  −ELBO (upper bound on −log p(x))   ${elbo.loss.toFixed(2)}`,
-    `    reconstruction  E_q[−log p(x|z)]  ${elbo.reconstruction.toFixed(2)}`,
-    `    KL(q(z|x) ‖ p(z))                 ${elbo.kl.toFixed(2)}`,
+    `${pc.bold(dir)} — ${run.config.model}, epoch ${run.checkpoint?.epoch}, ${test.size} test images, nats per image`,
+    ...Object.entries(elbo).map(([k, v]) => `  ${(described[k] ?? k).padEnd(36)} ${v.toFixed(2)}`),
   ];
   const iw = result.importanceWeighted as { k: number; nll: number } | undefined;
   if (iw) lines.push(`  −L_K, K=${iw.k} (importance-weighted) ${iw.nll.toFixed(2)}`);
@@ -52,7 +67,7 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
 
 export function evalCommand(): Command {
   return new Command('eval')
-    .description('test-set negative ELBO (reconstruction + KL) and the importance-weighted bound, in nats per image')
+    .description('test-set terms in nats per image (VAE: −ELBO, reconstruction, KL; AAE: reconstruction and adversarial losses) and the importance-weighted bound')
     .argument('<run_dir>', 'a run folder written by latentlab train')
     .option('--iw <K>', 'also compute the importance-weighted bound with K samples per image (Burda et al. 2015); K=5000 is the usual yardstick', intArg(1))
     .option('--limit <n>', 'evaluate the first N test images only (the IW bound costs K decoder passes per image)', intArg(1))

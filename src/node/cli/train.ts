@@ -9,17 +9,20 @@ import { writeJsonAtomic } from '../fs-atomic.js';
 import { openRunFolder, runFiles } from '../run-folder.js';
 import { presetNames, readConfigFile, readPreset } from '../presets.js';
 import { trainRun, type TrainRunResult } from '../train-run.js';
+import { headlineTerm } from '../run-figures.js';
 import { floatArg, intArg, listArg } from './options.js';
 
 export interface TrainFlags {
   model?: string; config?: string; preset?: string; latentDim?: number; hidden?: number[]; encoderHidden?: number[]; decoderHidden?: number[];
   activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number;
   binarize?: string; data?: string; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
-  resume?: string; quiet?: boolean;
+  resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
+  discriminatorHidden?: number[]; discriminatorSteps?: number;
 }
 
 /** Which config field each flag sets (for error messages). */
 const flagOf: Record<string, string> = {
+  prior: '--prior', 'prior.components': '--prior-components', 'adversarial.discriminatorSteps': '--discriminator-steps',
   model: '--model', latentDim: '--latent-dim', 'encoder.hidden': '--hidden/--encoder-hidden', 'decoder.hidden': '--hidden/--decoder-hidden',
   'train.epochs': '--epochs', 'train.batchSize': '--batch-size', 'train.optimizer.learningRate': '--lr', 'train.beta': '--beta',
   'train.klWarmupEpochs': '--kl-warmup', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
@@ -51,6 +54,10 @@ export function configFromFlags(flags: TrainFlags): Config {
     encoder: { hidden: flags.encoderHidden ?? flags.hidden, activation: act },
     decoder: { hidden: flags.decoderHidden ?? (flags.hidden ? [...flags.hidden].reverse() : undefined), activation: act },
     likelihood: likelihoodFromFlags(flags.likelihood, flags.variance),
+    prior: flags.prior || flags.priorComponents || flags.priorRadius || flags.priorStd
+      ? { kind: flags.prior ?? 'gaussian-mixture', components: flags.priorComponents, radius: flags.priorRadius, std: flags.priorStd }
+      : undefined,
+    adversarial: { discriminator: { hidden: flags.discriminatorHidden }, discriminatorSteps: flags.discriminatorSteps },
     data: { source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit },
     train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, optimizer: { learningRate: flags.lr } },
   };
@@ -82,7 +89,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name'] as const)
+    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -100,7 +107,10 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
 export function printRunSummary(result: TrainRunResult): void {
   const last = result.records.at(-1);
   const lines = [''];
-  if (last) lines.push(`${pc.bold('test −ELBO')} ${last.test.loss?.toFixed(2)} nats/image after ${last.epoch} epochs`);
+  if (last) {
+    const { key, label } = headlineTerm(last.test);
+    lines.push(`${pc.bold(`test ${label}`)} ${last.test[key].toFixed(2)} nats/image after ${last.epoch} epochs`);
+  }
   lines.push(`${pc.bold('run folder')} ${result.dir}`);
   for (const f of Object.values(result.figures)) lines.push(`  ${f}`);
   lines.push('', pc.bold('next:'),
@@ -113,7 +123,7 @@ export function printRunSummary(result: TrainRunResult): void {
 export function trainCommand(): Command {
   return new Command('train')
     .description('train a model on MNIST or your IDX data and write a run folder')
-    .addOption(new Option('--model <kind>', 'model family').choices(['vae']))
+    .addOption(new Option('--model <kind>', 'vae (default) or aae (adversarial autoencoder)').choices(['vae', 'aae']))
     .option('--config <file>', 'JSON config file (see presets/ for the format)')
     .addOption(new Option('--preset <name>', `shipped config: ${presetNames().join(', ')}`))
     .option('--latent-dim <n>', 'latent dimensions (default 2)', intArg(1))
@@ -123,6 +133,13 @@ export function trainCommand(): Command {
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'elu', 'sigmoid']))
     .addOption(new Option('--likelihood <kind>', 'p(x|z): bernoulli (default) or gaussian').choices(['bernoulli', 'gaussian']))
     .option('--variance <v>', "gaussian likelihood: 'learned' (default) or a fixed σ² such as 0.01")
+    .addOption(new Option('--prior <kind>', 'p(z): standard-normal (default), gaussian-mixture, swiss-roll (2-D, AAE only), uniform (AAE only)')
+      .choices(['standard-normal', 'gaussian-mixture', 'swiss-roll', 'uniform']))
+    .option('--prior-components <K>', 'gaussian-mixture: components on a circle (default 10)', intArg(1))
+    .option('--prior-radius <r>', 'gaussian-mixture: radius of the circle (default 4)', floatArg(0, { exclusive: true }))
+    .option('--prior-std <σ>', 'gaussian-mixture: standard deviation of each component (default 0.5)', floatArg(0, { exclusive: true }))
+    .option('--discriminator-hidden <sizes>', 'aae: discriminator hidden widths (default 256,256)', listArg)
+    .option('--discriminator-steps <n>', 'aae: discriminator updates per batch (default 1)', intArg(1))
     .option('--epochs <n>', 'epochs to train (default 10); with --resume, the new total', intArg(1))
     .option('--batch-size <n>', 'examples per step (default 128)', intArg(1))
     .option('--lr <rate>', 'Adam learning rate (default 0.001)', floatArg(0, { exclusive: true }))
@@ -144,6 +161,7 @@ Examples:
   latentlab train --preset canonical               # 784-400-20 VAE, the PyTorch reference's set-up
   latentlab train --latent-dim 10 --beta 4 --kl-warmup 2
   latentlab train --data ./my-idx-folder --likelihood gaussian
+  latentlab train --model aae --prior gaussian-mixture   # 10 Gaussians on a circle, 2-D latent
   latentlab train --resume runs/vae-z2-20261125-101500 --epochs 20
 
 Config precedence: flags > --config/--preset > defaults. Unknown keys in a config file are errors.`)
