@@ -84,7 +84,10 @@ function latentFigure(model: Autoencoder, data: Dataset): Uint8Array {
   const codes = encodeMeans(model, data);
   const d = model.latentDim;
   const title = `Test codes (means of q(z|x)), ${data.size} images`;
-  if (d === 2) return scatterPng(codes, data.labels ?? null, { title, xLabel: 'z₁', yLabel: 'z₂' });
+  if (d === 2) {
+    const background = tf.tidy(() => model.prior.sample({ seed: 303, n: 4000 }).dataSync() as Float32Array);
+    return scatterPng(codes, data.labels ?? null, { title, xLabel: 'z₁', yLabel: 'z₂', background, note: `grey: samples of the prior (${model.prior.kind})` });
+  }
   if (d === 1) {
     const points = new Float32Array(data.size * 2);
     codes.forEach((v, i) => { points[2 * i] = v; points[2 * i + 1] = data.labels ? data.labels[i] : 0; });

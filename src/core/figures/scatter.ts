@@ -23,6 +23,13 @@ export interface ScatterOptions {
   readonly pointRadius?: number;
   /** Dot opacity in (0, 1]; default shrinks from 0.85 to 0.3 as n grows. */
   readonly pointAlpha?: number;
+  /**
+   * Points drawn first, small and grey, under the labelled ones: e.g.
+   * samples of the prior, so one sees where codes leave holes or spill out.
+   */
+  readonly background?: Float32Array;
+  /** Legend text of the background points (default "prior samples"). */
+  readonly backgroundLabel?: string;
 }
 
 /** Where the data landed: the plot rectangle and the data→pixel maps (for hit-testing). */
@@ -45,21 +52,31 @@ export function drawScatter(ctx: Ctx2D, points: Float32Array, labels: Int32Array
   ctx.fillStyle = INK.background;
   ctx.fillRect(0, 0, opts.width, opts.height);
   const top = drawTitleBlock(ctx, opts.width, opts.title, opts.note);
-  const legend = labels ? legendItems(labels, n, opts.classNames) : [];
+  const bg = opts.background;
+  const nb = bg ? Math.floor(bg.length / 2) : 0;
+  const legend = [
+    ...(labels ? legendItems(labels, n, opts.classNames) : []),
+    ...(nb ? [{ label: opts.backgroundLabel ?? 'prior samples', color: BACKGROUND_DOT, marker: 'dot' as const }] : []),
+  ];
   const legendWidth = legend.length ? measureLegend(ctx, legend).width + 12 : 0;
   const plot: Rect = { x: 72, y: top + 8, width: opts.width - 72 - 16 - legendWidth, height: opts.height - top - 8 - 52 };
-  const x = linearScale(finiteDomain(coords(points, n, 0), 0.04), plot.x, plot.x + plot.width);
-  const y = linearScale(finiteDomain(coords(points, n, 1), 0.04), plot.y + plot.height, plot.y);
+  const all = (axis: 0 | 1) => (function* () { yield* coords(points, n, axis); if (bg) yield* coords(bg, nb, axis); })();
+  const x = linearScale(finiteDomain(all(0), 0.04), plot.x, plot.x + plot.width);
+  const y = linearScale(finiteDomain(all(1), 0.04), plot.y + plot.height, plot.y);
   drawAxes(ctx, plot, x, y, { xLabel: opts.xLabel, yLabel: opts.yLabel });
+  if (bg) drawDots(ctx, bg, null, nb, x, y, { ...opts, pointRadius: 1.2, pointAlpha: 0.35 }, BACKGROUND_DOT);
   drawDots(ctx, points, labels, n, x, y, opts);
   if (legend.length) drawLegend(ctx, legend, plot.x + plot.width + 12, plot.y);
   ctx.restore();
   return { plot, x, y };
 }
 
+/** The colour of background (prior) points. */
+const BACKGROUND_DOT = '#d4d4d4';
+
 function drawDots(
   ctx: Ctx2D, points: Float32Array, labels: Int32Array | null, n: number,
-  x: LinearScale, y: LinearScale, opts: ScatterOptions,
+  x: LinearScale, y: LinearScale, opts: ScatterOptions, color?: string,
 ): void {
   const radius = opts.pointRadius ?? clamp(3 - Math.log10(Math.max(n, 1)) * 0.4, 1.5, 3);
   ctx.globalAlpha = opts.pointAlpha ?? clamp(1.1 - Math.log10(Math.max(n, 1)) * 0.2, 0.3, 0.85);
@@ -70,7 +87,7 @@ function drawDots(
     if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
     const label = labels ? labels[i] : 0;
     if (label !== current) {
-      ctx.fillStyle = categoryColor(label);
+      ctx.fillStyle = color ?? categoryColor(label);
       current = label;
     }
     ctx.beginPath();
