@@ -111,3 +111,29 @@ describe('known answer: an AAE matches its prior', () => {
     assert.ok(aae < plain / 5 && aae < 0.05, `AAE MMD ${aae} vs plain ${plain} (two prior samples: ${nullMmd})`);
   });
 });
+
+describe('latent-space metrics', () => {
+  it('k-NN accuracy reads labels off separated clusters and is at chance on noise', async () => {
+    const { knnAccuracy } = await import('../src/core/metrics/separability.js');
+    const n = 400;
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 4);
+    const clustered = new Float32Array(2 * n);
+    const noise = tf.randomNormal([n, 2], 0, 1, 'float32', 3).dataSync() as Float32Array;
+    labels.forEach((l, i) => { clustered[2 * i] = 5 * Math.cos(l * 1.57) + 0.3 * noise[2 * i]; clustered[2 * i + 1] = 5 * Math.sin(l * 1.57) + 0.3 * noise[2 * i + 1]; });
+    const half = n / 2;
+    const acc = (pts: Float32Array) => knnAccuracy(pts.subarray(0, 2 * half), labels.subarray(0, half), pts.subarray(2 * half), labels.subarray(half), 2);
+    assert.ok(acc(clustered) > 0.97, `clustered ${acc(clustered)}`);
+    assert.ok(Math.abs(acc(noise) - 0.25) < 0.12, `noise ${acc(noise)}`);
+  });
+
+  it('the two-sample classifier is near 50 % for one distribution and near 100 % for different ones', async () => {
+    const { twoSampleAccuracy } = await import('../src/core/metrics/separability.js');
+    const a = tf.randomNormal([1000, 2], 0, 1, 'float32', 1).dataSync() as Float32Array;
+    const b = tf.randomNormal([1000, 2], 0, 1, 'float32', 2).dataSync() as Float32Array;
+    const narrow = tf.randomNormal([1000, 2], 0, 0.3, 'float32', 3).dataSync() as Float32Array;
+    const same0 = await twoSampleAccuracy(a, b, 2);
+    const diff = await twoSampleAccuracy(narrow, b, 2);
+    assert.ok(Math.abs(same0 - 0.5) < 0.06, `same ${same0}`);
+    assert.ok(diff > 0.8, `different (a narrower Gaussian; needs the quadratic features) ${diff}`);
+  });
+});
