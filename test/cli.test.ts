@@ -564,3 +564,45 @@ describe('latentlab train --model aae', () => {
     }
   });
 });
+
+describe('a prior given by samples in a file', () => {
+  /** A float32 .npy file (format version 1.0) holding `rows` × `cols` values. */
+  function npy(rows: number, cols: number, values: (i: number) => number): Buffer {
+    let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+    header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+    const data = Buffer.from(Float32Array.from({ length: rows * cols }, (_, i) => values(i)).buffer);
+    const head = Buffer.alloc(10);
+    head.write('\x93NUMPY', 0, 'latin1');
+    head[6] = 1;
+    head[7] = 0;
+    head.writeUInt16LE(header.length, 8);
+    return Buffer.concat([head, Buffer.from(header, 'latin1'), data]);
+  }
+
+  test('an AAE trains against samples from .npy or .json; a wrong shape or a VAE is a clear error', () => {
+    const folder = path.join(tmp.dir, 'prior-files');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'ring.npy'), npy(300, 2, (i) => 3 * (i % 2 ? Math.sin(i) : Math.cos(i - 1))));
+    writeFileSync(path.join(folder, 'ring.json'), JSON.stringify([[1, 0], [0, 1], [-1, 0], [0, -1]]));
+    writeFileSync(path.join(folder, 'wide.npy'), npy(10, 3, () => 0));
+    const runs = path.join(folder, 'runs');
+    const small = ['--train-limit', '300', '--test-limit', '60', '--hidden', '16', '--epochs', '1', '--out', runs, '-q'];
+    for (const file of ['ring.npy', 'ring.json']) {
+      ok(runCli(['train', '--model', 'aae', '--prior-file', file, '--name', file, ...small], { cwd: folder }), `aae with ${file}`);
+      const config = readJson<{ prior: { kind: string; file: string } }>(path.join(runs, file, 'config.json'));
+      assert.deepEqual(config.prior, { kind: 'samples', file: path.join(folder, file) }, 'the file is stored absolute');
+      ok(runCli(['sample', path.join(runs, file), '-n', '4']), `sample from the ${file} run from another folder`);
+    }
+    for (const [args, pattern] of [
+      [['--model', 'aae', '--prior-file', 'wide.npy'], /wide\.npy: prior samples must have shape \[n, 2\]/],
+      [['--prior-file', 'ring.npy'], /VAE needs a prior with a density/],
+      [['--model', 'aae', '--prior-file', 'missing.npy'], /missing\.npy: file not found/],
+    ] as const) {
+      const r = runCli(['train', ...args, '--name', 'bad', ...small], { cwd: folder });
+      assert.notEqual(r.status, 0, describeRun(r));
+      assert.match(r.stderr, pattern);
+      assert.ok(!hasStackTrace(r.stderr), describeRun(r));
+      assert.ok(!existsSync(path.join(runs, 'bad')), 'no run folder left behind');
+    }
+  });
+});

@@ -12,6 +12,7 @@ import type { Autoencoder } from '../core/models/types.js';
 import { fit, type EpochRecord } from '../core/training/fit.js';
 import type { Phase } from '../core/training/trainer.js';
 import { loadDataSplits } from './datasets.js';
+import { loadPriorResources } from './prior-file.js';
 import { UserError } from './errors.js';
 import { createReporter, formatTerms, type Reporter } from './progress.js';
 import { writeRunFigures, type FigureFiles } from './run-figures.js';
@@ -44,12 +45,13 @@ function describeEpoch(r: EpochRecord, total: number): string {
 /** Builds the model (fresh or from the checkpoint) and its phases, restoring optimizer state. */
 async function prepareModel(config: Config, dataDim: number, resume: OpenedRun | undefined, stepsPerEpoch: number): Promise<{ model: Autoencoder; phases: Phase[] }> {
   const family = modelFamily(config);
+  const resources = loadPriorResources(config);
   if (!resume?.checkpoint) {
-    const model = family.create(config, dataDim, family.buildNets(config, dataDim));
+    const model = family.create(config, dataDim, family.buildNets(config, dataDim), resources);
     return { model, phases: family.phases(model, { stepsPerEpoch }) };
   }
   const nets = await loadCheckpointNets(resume.dir, resume.checkpoint, family.netNames);
-  const model = family.create(config, dataDim, nets);
+  const model = family.create(config, dataDim, nets, resources);
   const phases = family.phases(model, { stepsPerEpoch });
   for (const phase of uniquePhases(phases)) {
     const state = loadOptimizerState(resume.dir, resume.checkpoint, phase.name);

@@ -42,6 +42,8 @@ export const PriorSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('swiss-roll'), noise: z.number().min(0).default(0.1) }),
   /** Uniform on the box [−halfWidth, halfWidth]^d. */
   z.strictObject({ kind: z.literal('uniform'), halfWidth: z.number().positive().default(2) }),
+  /** Draws (with replacement) from samples in a file: .npy, .json ([[…], …]) or IDX, shape [n, latentDim]. */
+  z.strictObject({ kind: z.literal('samples'), file: z.string().min(1) }),
 ]);
 
 export const DataSchema = z.strictObject({

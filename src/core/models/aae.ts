@@ -16,7 +16,7 @@ import type { Config } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
 import { PointMass } from '../distributions/point-mass.js';
 import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
-import { createPrior } from '../priors/index.js';
+import { createPrior, type PriorResources } from '../priors/index.js';
 import { deriveSeed } from '../util/random.js';
 import { likelihoodFromOutputs } from './likelihood.js';
 import type { Autoencoder } from './types.js';
@@ -45,9 +45,9 @@ export function buildAaeNets(config: Config, dataDim: number): Record<string, tf
   return { encoder: enc, decoder: buildDecoder(config, dataDim), discriminator };
 }
 
-export function createAae(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>): AdversarialAutoencoder {
+export function createAae(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): AdversarialAutoencoder {
   const { encoder, decoder, discriminator } = nets;
-  const prior = createPrior(config.prior, config.latentDim);
+  const prior = createPrior(config.prior, config.latentDim, resources);
   const gaussian = config.adversarial.encoder === 'gaussian';
   const groups = {
     encoder: trainableVariables(encoder), decoder: trainableVariables(decoder), discriminator: trainableVariables(discriminator),

@@ -12,6 +12,7 @@ import { createOptimizer } from '../training/optimizers.js';
 import { linearWarmup } from '../training/schedules.js';
 import type { Phase } from '../training/trainer.js';
 import type { Autoencoder } from './types.js';
+import type { PriorResources } from '../priors/index.js';
 import { buildVaeNets, createVae, type VaeNets } from './vae.js';
 import { buildAaeNets, createAae, type AdversarialAutoencoder } from './aae.js';
 import { adversarialTerms, discriminatorLoss, generatorLoss, reconstructionLoss } from '../objectives/adversarial.js';
@@ -25,7 +26,8 @@ export interface ModelFamily {
   /** Names of the networks, as saved in checkpoints. */
   readonly netNames: readonly string[];
   buildNets(config: Config, dataDim: number): Record<string, tfl.LayersModel>;
-  create(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>): Autoencoder;
+  /** Wraps nets into the model; `resources` carries what the prior needs beyond its spec (see PriorResources). */
+  create(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>, resources?: PriorResources): Autoencoder;
   phases(model: Autoencoder, schedule: TrainingSchedule): Phase[];
   /** The held-out objective, terms in nats per example. */
   evaluate(model: Autoencoder, x: tf.Tensor2D, seed: number): ObjectiveValue;
@@ -34,7 +36,7 @@ export interface ModelFamily {
 const vae: ModelFamily = {
   netNames: ['encoder', 'decoder'],
   buildNets: (config, dataDim) => ({ ...buildVaeNets(config, dataDim) }),
-  create: (config, dataDim, nets) => createVae(config, dataDim, nets as unknown as VaeNets),
+  create: (config, dataDim, nets, resources) => createVae(config, dataDim, nets as unknown as VaeNets, resources),
   phases(model, { stepsPerEpoch }) {
     const { train } = model.config;
     const beta = linearWarmup(train.beta, Math.round(train.klWarmupEpochs * stepsPerEpoch));
@@ -83,7 +85,7 @@ export function modelFamily(config: Config): ModelFamily {
 }
 
 /** Builds a fresh model for a config, initialised from its seed. */
-export function buildModel(config: Config, dataDim: number): Autoencoder {
+export function buildModel(config: Config, dataDim: number, resources?: PriorResources): Autoencoder {
   const family = modelFamily(config);
-  return family.create(config, dataDim, family.buildNets(config, dataDim));
+  return family.create(config, dataDim, family.buildNets(config, dataDim), resources);
 }

@@ -13,7 +13,7 @@ import { ConfigError } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
 import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
-import { createPrior } from '../priors/index.js';
+import { createPrior, type PriorResources } from '../priors/index.js';
 import { deriveSeed } from '../util/random.js';
 import { likelihoodFromOutputs, likelihoodHeads } from './likelihood.js';
 import type { Autoencoder } from './types.js';
@@ -48,9 +48,9 @@ export function buildVaeNets(config: Config, dataDim: number): VaeNets {
 }
 
 /** A VAE over data of `dataDim` values; pass `nets` to wrap loaded networks. */
-export function createVae(config: Config, dataDim: number, nets: VaeNets = buildVaeNets(config, dataDim)): Autoencoder {
+export function createVae(config: Config, dataDim: number, nets: VaeNets = buildVaeNets(config, dataDim), resources: PriorResources = {}): Autoencoder {
   const { encoder, decoder } = nets;
-  const prior = createPrior(config.prior, config.latentDim);
+  const prior = createPrior(config.prior, config.latentDim, resources);
   if (!prior.hasDensity || !prior.fullSupport) {
     throw new ConfigError('prior', [
       `a VAE needs a prior with a density that is positive everywhere (its KL term is E_q[log q − log p]); ${prior.kind} ${prior.hasDensity ? 'is zero outside its support' : 'has no density'}: train it with an adversarial autoencoder instead`,

@@ -8,15 +8,17 @@ import { ConfigError } from '../config/resolve.js';
 import type { PriorSpec } from '../config/schema.js';
 import { StandardNormal } from '../distributions/normal.js';
 import { GaussianMixture } from './mixture.js';
+import { EmpiricalPrior } from './samples.js';
 import { SwissRoll, UniformBox } from './shapes.js';
-import type { Prior } from './types.js';
+import type { Prior, PriorResources } from './types.js';
 
-export type { Prior } from './types.js';
+export type { Prior, PriorResources } from './types.js';
+export { EmpiricalPrior } from './samples.js';
 export { GaussianMixture } from './mixture.js';
 export { SwissRoll, UniformBox } from './shapes.js';
 
 type PriorKind = PriorSpec['kind'];
-type Factory<K extends PriorKind> = (spec: Extract<PriorSpec, { kind: K }>, dim: number) => Prior;
+type Factory<K extends PriorKind> = (spec: Extract<PriorSpec, { kind: K }>, dim: number, resources: PriorResources) => Prior;
 
 function invalid(message: string): never {
   throw new ConfigError('prior', [message]);
@@ -38,10 +40,15 @@ const factories: { [K in PriorKind]: Factory<K> } = {
     return new SwissRoll(spec.noise);
   },
   uniform: (spec, dim) => new UniformBox(dim, spec.halfWidth),
+  samples: (spec, dim, { samples }) => {
+    if (!samples) invalid(`samples: the samples of ${spec.file} were not loaded (the caller reads the file and passes them in)`);
+    if (samples.length === 0 || samples.length % dim !== 0) invalid(`samples: ${spec.file} does not hold rows of ${dim} values (latentDim)`);
+    return new EmpiricalPrior(samples, dim);
+  },
 };
 
 /** Builds the prior a spec describes, over `dim` latent dimensions. */
-export function createPrior(spec: PriorSpec, dim: number): Prior {
+export function createPrior(spec: PriorSpec, dim: number, resources: PriorResources = {}): Prior {
   const factory = factories[spec.kind] as Factory<typeof spec.kind>;
-  return factory(spec, dim);
+  return factory(spec, dim, resources);
 }

@@ -7,6 +7,12 @@ import type { SampleOptions } from '../distributions/types.js';
  * where a density exists (`hasDensity`). A VAE needs a density that is
  * positive everywhere (`fullSupport`); an AAE needs only samples.
  */
+/** Data a prior needs that the config only names (e.g. the samples of a `samples` prior, read from its file). */
+export interface PriorResources {
+  /** [n, dim] row-major samples for a `samples` prior. */
+  readonly samples?: Float32Array;
+}
+
 export interface Prior {
   readonly kind: string;
   readonly eventSize: number;

@@ -17,7 +17,7 @@ export interface TrainFlags {
   activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number;
   binarize?: string; data?: string; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
-  discriminatorHidden?: number[]; discriminatorSteps?: number;
+  discriminatorHidden?: number[]; discriminatorSteps?: number; priorFile?: string;
 }
 
 /** Which config field each flag sets (for error messages). */
@@ -54,9 +54,11 @@ export function configFromFlags(flags: TrainFlags): Config {
     encoder: { hidden: flags.encoderHidden ?? flags.hidden, activation: act },
     decoder: { hidden: flags.decoderHidden ?? (flags.hidden ? [...flags.hidden].reverse() : undefined), activation: act },
     likelihood: likelihoodFromFlags(flags.likelihood, flags.variance),
-    prior: flags.prior || flags.priorComponents || flags.priorRadius || flags.priorStd
-      ? { kind: flags.prior ?? 'gaussian-mixture', components: flags.priorComponents, radius: flags.priorRadius, std: flags.priorStd }
-      : undefined,
+    prior: flags.priorFile
+      ? { kind: 'samples', file: flags.priorFile }
+      : flags.prior || flags.priorComponents || flags.priorRadius || flags.priorStd
+        ? { kind: flags.prior ?? 'gaussian-mixture', components: flags.priorComponents, radius: flags.priorRadius, std: flags.priorStd }
+        : undefined,
     adversarial: { discriminator: { hidden: flags.discriminatorHidden }, discriminatorSteps: flags.discriminatorSteps },
     data: { source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit },
     train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, optimizer: { learningRate: flags.lr } },
@@ -64,9 +66,13 @@ export function configFromFlags(flags: TrainFlags): Config {
   const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
   try {
     const config = resolveConfig(mergeConfig(base, override), source);
-    // A data folder is stored absolute, so eval and --resume work from any folder.
+    // Data folders and prior files are stored absolute, so eval and --resume work from any folder.
     const data = config.data.source;
-    return data === 'mnist' || path.isAbsolute(data) ? config : resolveConfig(mergeConfig(config, { data: { source: path.resolve(data) } }), source);
+    const absolute = {
+      data: data === 'mnist' || path.isAbsolute(data) ? undefined : { source: path.resolve(data) },
+      prior: config.prior.kind === 'samples' && !path.isAbsolute(config.prior.file) ? { file: path.resolve(config.prior.file) } : undefined,
+    };
+    return absolute.data || absolute.prior ? resolveConfig(mergeConfig(config, absolute), source) : config;
   } catch (e) {
     if (e instanceof Error && 'issues' in e) {
       const issues = (e as { issues: string[] }).issues.map((i) => {
@@ -89,7 +95,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps'] as const)
+    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -135,6 +141,7 @@ export function trainCommand(): Command {
     .option('--variance <v>', "gaussian likelihood: 'learned' (default) or a fixed σ² such as 0.01")
     .addOption(new Option('--prior <kind>', 'p(z): standard-normal (default), gaussian-mixture, swiss-roll (2-D, AAE only), uniform (AAE only)')
       .choices(['standard-normal', 'gaussian-mixture', 'swiss-roll', 'uniform']))
+    .option('--prior-file <file>', 'aae: a prior given by samples: .npy (float32/64), .json rows or IDX, shape [n, latent-dim]')
     .option('--prior-components <K>', 'gaussian-mixture: components on a circle (default 10)', intArg(1))
     .option('--prior-radius <r>', 'gaussian-mixture: radius of the circle (default 4)', floatArg(0, { exclusive: true }))
     .option('--prior-std <σ>', 'gaussian-mixture: standard deviation of each component (default 0.5)', floatArg(0, { exclusive: true }))
