@@ -539,6 +539,10 @@ describe('latentlab train --model aae', () => {
     const evaluated = runCli(['eval', dir, '--json']);
     ok(evaluated, 'aae eval');
     assert.ok(Number.isFinite(JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!).terms.reconstruction));
+    const parzen = runCli(['eval', dir, '--parzen', '--parzen-samples', '300', '--parzen-validation', '100', '--limit', '50', '--json']);
+    ok(parzen, 'aae eval --parzen');
+    const p = JSON.parse(parzen.stdout.trim().split('\n').at(-1)!).parzen as { logLikelihood: number; sigma: number; standardError: number; validation: unknown[] };
+    assert.ok(Number.isFinite(p.logLikelihood) && p.sigma > 0 && p.standardError > 0 && p.validation.length === 20, JSON.stringify(p));
     const iw = runCli(['eval', dir, '--iw', '5']);
     assert.notEqual(iw.status, 0);
     assert.match(iw.stderr, /--iw: .*deterministic encoder/);

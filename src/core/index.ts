@@ -16,6 +16,7 @@ export { evaluateObjective } from './metrics/evaluate.js';
 export { importanceWeightedBound, type IwResult } from './metrics/iw.js';
 export { pcaProject } from './metrics/pca.js';
 export { mmd } from './metrics/mmd.js';
+export { parzenEstimate, parzenLogLikelihoods, DEFAULT_PARZEN_SIGMAS, type ParzenResult } from './metrics/parzen.js';
 export { knnAccuracy, twoSampleAccuracy } from './metrics/separability.js';
 export { buildModel, modelFamily, modelFamilies, type ModelFamily } from './models/registry.js';
 export type { Autoencoder } from './models/types.js';

@@ -13,6 +13,9 @@ import { writeJsonAtomic } from '../fs-atomic.js';
 import { loadRunModel } from '../load-run.js';
 import { createReporter } from '../progress.js';
 import { intArg } from './options.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_PARZEN_SIGMAS, parzenEstimate } from '../../core/metrics/parzen.js';
+import { sampleImages } from '../run-figures.js';
 import { UserError } from '../errors.js';
 import type { Config } from '../../core/config/schema.js';
 
@@ -21,12 +24,12 @@ function hasGaussianEncoder(config: Config): boolean {
   return config.model === 'vae' || config.adversarial.encoder === 'gaussian';
 }
 
-interface EvalFlags { iw?: number; limit?: number; seed: number; backend: BackendChoice; json?: boolean; quiet?: boolean }
+interface EvalFlags { iw?: number; limit?: number; seed: number; backend: BackendChoice; json?: boolean; quiet?: boolean; parzen?: boolean; parzenSamples: number; parzenValidation: number }
 
 export async function runEval(dir: string, flags: EvalFlags): Promise<Record<string, unknown>> {
   await initBackend(flags.backend);
   const { run, model } = await loadRunModel(dir);
-  const { test: fullTest } = loadDataSplits(run.config.data.source, {});
+  const { train: fullTrain, test: fullTest } = loadDataSplits(run.config.data.source, {});
   const test = take(fullTest, flags.limit ?? run.config.data.testLimit);
   const reporter = createReporter({ quiet: flags.quiet || flags.json });
   const elbo = await evaluateObjective((x, s) => modelFamily(run.config).evaluate(model, x, s), test, { seed: evaluationSeed(run.config.seed) });
@@ -41,6 +44,15 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
     });
     reporter.stop();
     result.importanceWeighted = iw;
+  }
+  if (flags.parzen) {
+    // σ is chosen on the last images of the training split, which the test set never sees.
+    const validationCount = Math.min(flags.parzenValidation, fullTrain.size);
+    const validation = fullTrain.x.subarray((fullTrain.size - validationCount) * fullTrain.dim);
+    const samples = tf.tensor2d(sampleImages(model, flags.parzenSamples, deriveSeed(flags.seed, 37)), [flags.parzenSamples, fullTrain.dim]);
+    const parzen = parzenEstimate(samples, validation, test.x, test.dim, DEFAULT_PARZEN_SIGMAS);
+    samples.dispose();
+    result.parzen = { samples: flags.parzenSamples, validationImages: validationCount, ...parzen };
   }
   writeJsonAtomic(path.join(dir, 'eval.json'), result);
   if (flags.json) {
@@ -60,6 +72,8 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   ];
   const iw = result.importanceWeighted as { k: number; nll: number } | undefined;
   if (iw) lines.push(`  −L_K, K=${iw.k} (importance-weighted) ${iw.nll.toFixed(2)}`);
+  const parzen = result.parzen as { logLikelihood: number; standardError: number; sigma: number; samples: number } | undefined;
+  if (parzen) lines.push(`  Parzen log-likelihood (${parzen.samples} samples, σ = ${parzen.sigma.toFixed(3)})  ${parzen.logLikelihood.toFixed(1)} ± ${parzen.standardError.toFixed(1)} (higher is better)`);
   lines.push(pc.dim(`  written to ${path.join(dir, 'eval.json')}`));
   process.stdout.write(`${lines.join('\n')}\n`);
   return result;
@@ -71,7 +85,10 @@ export function evalCommand(): Command {
     .argument('<run_dir>', 'a run folder written by latentlab train')
     .option('--iw <K>', 'also compute the importance-weighted bound with K samples per image (Burda et al. 2015); K=5000 is the usual yardstick', intArg(1))
     .option('--limit <n>', 'evaluate the first N test images only (the IW bound costs K decoder passes per image)', intArg(1))
-    .option('--seed <n>', 'seed for the importance samples', intArg(0), 1)
+    .option('--parzen', 'also estimate the Parzen-window log-likelihood of the test set from decoded prior samples (σ chosen on the last training images)')
+    .option('--parzen-samples <n>', 'decoded samples for the Parzen window', intArg(2), 10000)
+    .option('--parzen-validation <n>', 'training images (from the end) that choose σ', intArg(1), 1000)
+    .option('--seed <n>', 'seed for the importance and Parzen samples', intArg(0), 1)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--json', 'print the result as one JSON line')
     .option('-q, --quiet', 'no progress bar')
