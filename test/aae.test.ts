@@ -49,6 +49,16 @@ describe('adversarial autoencoder phases', () => {
     });
   }
 
+  it('keeps the tensor count flat across epochs', async () => {
+    const c = config({ adversarial: { discriminator: { hidden: [16] }, discriminatorSteps: 2 } });
+    const model = buildModel(c, 12);
+    const phases = modelFamily(c).phases(model, { stepsPerEpoch: 2 });
+    await trainEpoch({ phases, data: data(), batchSize: 32, epoch: 1, seed: 2, startStep: 0 });
+    const before = tf.memory().numTensors;
+    await trainEpoch({ phases, data: data(), batchSize: 32, epoch: 2, seed: 2, startStep: 2 });
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   it('reports each phase once per epoch, averaged over repeated discriminator steps', async () => {
     const c = config({ adversarial: { discriminator: { hidden: [16] }, discriminatorSteps: 2 } });
     const model = buildModel(c, 12);
