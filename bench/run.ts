@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendChoice } from '../src/node/backend.js';
 import { loadDataSplits, mnistDirectory } from '../src/node/datasets.js';
+import { take } from '../src/core/data/dataset.js';
 import { resolveConfig } from '../src/core/config/resolve.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
 import { trainEpoch } from '../src/core/training/trainer.js';
@@ -131,7 +132,7 @@ async function aaeThroughput(o: Options): Promise<{ seconds: number; imagesPerSe
   });
   const model = buildModel(config, train.dim);
   const phases = modelFamily(config).phases(model, { stepsPerEpoch: Math.ceil(train.size / BATCH) });
-  await trainEpoch({ phases, data: loadDataSplits('mnist', { trainLimit: 2000, testLimit: 10 }).train, batchSize: BATCH, epoch: 1, seed: 1, startStep: 0 });
+  await trainEpoch({ phases, data: take(train, 2000), batchSize: BATCH, epoch: 1, seed: 1, startStep: 0 });
   const r = await trainEpoch({ phases, data: train, batchSize: BATCH, epoch: 2, seed: 1, startStep: 0 });
   const out = { seconds: r.seconds, imagesPerSecond: r.examples / r.seconds, msPerStep: (1000 * r.seconds) / r.steps };
   console.log(`\nAAE (784-400-2, discriminator 256-256, mixture prior), one epoch after warm-up: ${out.seconds.toFixed(2)} s, ${Math.round(out.imagesPerSecond)} images/s, ${out.msPerStep.toFixed(1)} ms/step (3 phases)`);

@@ -7,7 +7,7 @@ export type { Ctx2D, ImageDataLike, TextMetricsLike, StyleLike, TextAlign, TextB
 export { PALETTE, FONTS, FONT_SIZE, FONT_FAMILY, INK, categoryColor, hexToRgb, estimateTextWidth } from './style.js';
 export { type Domain, finiteDomain, niceStep, niceTicks, formatTick, formatNumber } from './ticks.js';
 export {
-  type Rect, type LinearScale, type LegendItem, type AxesOptions,
+  type ChartOptions, type Rect, type LinearScale, type LegendItem, type AxesOptions,
   linearScale, drawTitleBlock, drawVerticalText, drawAxes, drawLegend, measureLegend, crisp,
 } from './layout.js';
 export { type ImageGridOptions, type ImageGridLayout, drawImageGrid, imageGridLayout, imageGridSize } from './grid.js';

@@ -7,6 +7,17 @@ import { type Domain, formatTick, niceTicks } from './ticks.js';
 import { FONTS, FONT_SIZE, INK } from './style.js';
 
 /** Axis-aligned rectangle in canvas pixels. */
+/** What every chart takes: its pixel size, a title, axis labels and an optional muted subtitle. */
+export interface ChartOptions {
+  readonly width: number;
+  readonly height: number;
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  /** Muted subtitle under the title. */
+  readonly note?: string;
+}
+
 export interface Rect {
   readonly x: number;
   readonly y: number;

@@ -3,7 +3,7 @@
  * loss per epoch, or several loss terms), with axes and a legend.
  */
 import type { Ctx2D } from './ctx.js';
-import { type LegendItem, type LinearScale, type Rect, drawAxes, drawLegend, drawTitleBlock, linearScale, measureLegend } from './layout.js';
+import { type ChartOptions, type LegendItem, type LinearScale, type Rect, drawAxes, drawLegend, drawTitleBlock, linearScale, measureLegend } from './layout.js';
 import { finiteDomain } from './ticks.js';
 import { INK, categoryColor } from './style.js';
 
@@ -18,14 +18,7 @@ export interface LineSeries {
 }
 
 /** Options of {@link drawLineChart}. `width`/`height` are the drawing area in pixels. */
-export interface LineChartOptions {
-  readonly width: number;
-  readonly height: number;
-  readonly title: string;
-  readonly xLabel: string;
-  readonly yLabel: string;
-  readonly note?: string;
-}
+export type LineChartOptions = ChartOptions;
 
 /** The plot rectangle and data→pixel maps used. */
 export interface LineChartLayout {

@@ -4,19 +4,12 @@
  * "2-D projection (PCA) of a 20-D latent".
  */
 import type { Ctx2D } from './ctx.js';
-import { type LegendItem, type LinearScale, type Rect, drawAxes, drawLegend, drawTitleBlock, linearScale, measureLegend } from './layout.js';
+import { type ChartOptions, type LegendItem, type LinearScale, type Rect, drawAxes, drawLegend, drawTitleBlock, linearScale, measureLegend } from './layout.js';
 import { finiteDomain } from './ticks.js';
 import { INK, categoryColor } from './style.js';
 
 /** Options of {@link drawScatter}. `width`/`height` are the drawing area in pixels. */
-export interface ScatterOptions {
-  readonly width: number;
-  readonly height: number;
-  readonly title: string;
-  readonly xLabel: string;
-  readonly yLabel: string;
-  /** Muted subtitle under the title. */
-  readonly note?: string;
+export interface ScatterOptions extends ChartOptions {
   /** Legend text per label value; defaults to the label number. */
   readonly classNames?: readonly string[];
   /** Dot radius in pixels; default shrinks from 3 to 1.5 as n grows. */

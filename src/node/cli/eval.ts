@@ -1,23 +1,23 @@
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
+import type { Config } from '../../core/config/schema.js';
 import { take } from '../../core/data/dataset.js';
 import { evaluateObjective } from '../../core/metrics/evaluate.js';
 import { importanceWeightedBound } from '../../core/metrics/iw.js';
+import { DEFAULT_PARZEN_SIGMAS, parzenEstimate } from '../../core/metrics/parzen.js';
 import { modelFamily } from '../../core/models/registry.js';
 import { evaluationSeed } from '../../core/training/fit.js';
 import { deriveSeed } from '../../core/util/random.js';
 import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
 import { loadDataSplits } from '../datasets.js';
+import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
 import { loadRunModel } from '../load-run.js';
 import { createReporter } from '../progress.js';
-import { intArg } from './options.js';
-import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_PARZEN_SIGMAS, parzenEstimate } from '../../core/metrics/parzen.js';
 import { sampleImages } from '../run-figures.js';
-import { UserError } from '../errors.js';
-import type { Config } from '../../core/config/schema.js';
+import { intArg } from './options.js';
 
 /** True when q(z|x) is a Gaussian (the VAE's always is; an AAE's when so configured). */
 function hasGaussianEncoder(config: Config): boolean {
