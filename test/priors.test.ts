@@ -78,7 +78,7 @@ describe('gaussian mixture', () => {
 describe('bad prior specs', () => {
   const configError = (f: () => unknown, pattern: RegExp) => assert.throws(f, (e: unknown) => e instanceof ConfigError && pattern.test(e.message));
   it('mismatched dimensions and impossible pairings are clear errors', () => {
-    configError(() => createPrior({ kind: 'swiss-roll', noise: 0.1 }, 3), /swiss-roll is a 2-D prior; latentDim is 3/);
+    configError(() => createPrior({ kind: 'swiss-roll', noise: 0.1, components: 10 }, 3), /swiss-roll is a 2-D prior; latentDim is 3/);
     configError(() => createPrior({ kind: 'gaussian-mixture', components: 2, radius: 1, std: 1, means: [[0, 0], [1, 1, 1]] }, 2), /means\[1\] has 3 coordinates/);
     configError(() => createPrior({ kind: 'gaussian-mixture', components: 3, radius: 1, std: 1 }, 1), /at least 2 dimensions/);
     configError(() => resolveConfig({ prior: { kind: 'gaussian-mixture', components: 0 } }), /prior\.components/);

@@ -1,7 +1,8 @@
 /**
  * The figures a run folder holds, drawn from a trained model and the test set:
- * reconstructions.png, samples.png, latent.png, manifold.png (2-D latents)
- * and loss.png.
+ * reconstructions.png, samples.png, latent.png, manifold.png (2-D latents;
+ * for a model conditioned on the label, styles.png instead: one z per row
+ * decoded as every class) and loss.png.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,28 +23,59 @@ export function imageLayout(shape: readonly number[]): { height: number; width: 
   return null;
 }
 
-/** Means of p(x|z) for the given codes, [n, dataDim], clamped to [0, 1]. */
-export function decodeMeans(model: Autoencoder, z: tf.Tensor2D): Float32Array {
-  return tf.tidy(() => tf.clipByValue(model.decode(z).mean(), 0, 1).dataSync() as Float32Array);
+/** True when the decoder takes the class label beside z (supervised AAE, conditional VAE). */
+export function isConditional(model: Autoencoder): boolean {
+  return model.config.labels.use === 'conditional';
 }
 
-/** Means of q(z|x) for a dataset, [size, latentDim]. */
+/** Means of p(x|z[, y]) for the given codes, [n, dataDim], clamped to [0, 1]. */
+export function decodeMeans(model: Autoencoder, z: tf.Tensor2D, labels?: Int32Array): Float32Array {
+  return tf.tidy(() => {
+    const y = labels && isConditional(model) ? tf.tensor1d(labels, 'int32') : undefined;
+    return tf.clipByValue(model.decode(z, { labels: y }).mean(), 0, 1).dataSync() as Float32Array;
+  });
+}
+
+/** Means of q(z|x[, y]) for a dataset, [size, latentDim]. */
 export function encodeMeans(model: Autoencoder, data: Dataset, batchSize = 1000): Float32Array {
   const out = new Float32Array(data.size * model.latentDim);
   for (let start = 0; start < data.size; start += batchSize) {
     const count = Math.min(batchSize, data.size - start);
     const codes = tf.tidy(() => {
       const x = tf.tensor2d(data.x.subarray(start * data.dim, (start + count) * data.dim), [count, data.dim]);
-      return model.encode(x).mean().dataSync() as Float32Array;
+      const labels = data.labels ? tf.tensor1d(data.labels.subarray(start, start + count), 'int32') : undefined;
+      return model.encode(x, { labels }).mean().dataSync() as Float32Array;
     });
     out.set(codes, start * model.latentDim);
   }
   return out;
 }
 
-/** Samples from the prior, decoded to means: [n, dataDim]. */
+/** Labels 0, 1, …, classes−1, 0, 1, … (n of them): every class equally often. */
+export function cyclingLabels(n: number, classes: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i % classes);
+}
+
+/**
+ * Samples from the prior, decoded to means: [n, dataDim]. A conditional
+ * decoder gets every class equally often (labels cycling 0..classes−1), so
+ * the images are samples of p(x) = Σ_y p(y) p(x|y) with p(y) uniform.
+ */
 export function sampleImages(model: Autoencoder, n: number, seed: number): Float32Array {
-  return tf.tidy(() => decodeMeans(model, model.prior.sample({ seed, n }) as tf.Tensor2D));
+  const labels = isConditional(model) ? cyclingLabels(n, model.config.labels.classes) : undefined;
+  return tf.tidy(() => decodeMeans(model, model.prior.sample({ seed, n }) as tf.Tensor2D, labels));
+}
+
+/**
+ * Style and content: `styles` codes z ~ p(z), each decoded with every class
+ * label; row r holds style r rendered as class 0, 1, …. [styles · classes, dataDim].
+ */
+export function styleImages(model: Autoencoder, styles: number, seed: number): Float32Array {
+  const classes = model.config.labels.classes;
+  return tf.tidy(() => {
+    const z = tf.reshape(tf.tile(model.prior.sample({ seed, n: styles }), [1, classes]), [styles * classes, model.latentDim]) as tf.Tensor2D;
+    return decodeMeans(model, z, cyclingLabels(styles * classes, classes));
+  });
 }
 
 export interface FigureFiles {
@@ -63,12 +95,22 @@ export function writeRunFigures(dir: string, model: Autoencoder, test: Dataset, 
   if (layout) {
     const count = Math.min(16, test.size);
     const originals = test.x.slice(0, count * test.dim);
-    const recon = tf.tidy(() => decodeMeans(model, model.encode(tf.tensor2d(originals, [count, test.dim])).mean() as tf.Tensor2D));
+    const labels = test.labels?.slice(0, count);
+    const recon = tf.tidy(() => {
+      const codes = model.encode(tf.tensor2d(originals, [count, test.dim]), { labels: labels && tf.tensor1d(labels, 'int32') }).mean();
+      return decodeMeans(model, codes as tf.Tensor2D, labels);
+    });
     put('reconstructions.png', reconstructionsPng(originals, recon, { count, ...layout, cols: 8, title: 'Test images and their reconstructions' }));
     put('samples.png', imageGridPng(sampleImages(model, 64, deriveSeed(seed, 202)), {
       count: 64, ...layout, cols: 8, title: 'Samples: x ~ p(x|z), z ~ p(z) (means)',
     }));
-    if (model.latentDim === 2) {
+    if (isConditional(model)) {
+      const classes = model.config.labels.classes;
+      const styles = 8;
+      put('styles.png', imageGridPng(styleImages(model, styles, deriveSeed(seed, 204)), {
+        count: styles * classes, ...layout, cols: classes, title: 'One style per row (z ~ p(z)), rendered as each class: x ~ p(x|z, y)',
+      }));
+    } else if (model.latentDim === 2) {
       const grid = 20;
       const zRange = priorRange(model);
       const images = tf.tidy(() => decodeMeans(model, tf.tensor2d(manifoldLatents(grid, zRange), [grid * grid, 2])));

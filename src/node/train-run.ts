@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Config } from '../core/config/schema.js';
+import { checkLabels } from '../core/models/conditioning.js';
 import { modelFamily } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
 import { fit, type EpochRecord } from '../core/training/fit.js';
@@ -69,6 +70,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   if (resume && resume.manifest.dataDim !== train.dim) {
     throw new UserError(`${dir}: the run was trained on examples of ${resume.manifest.dataDim} values, the data has ${train.dim}`);
   }
+  checkLabels(config, train);
+  checkLabels(config, test);
   const stepsPerEpoch = Math.ceil(train.size / config.train.batchSize);
   const { model, phases } = await prepareModel(config, train.dim, resume, stepsPerEpoch);
   const completed = resume?.checkpoint?.epoch ?? 0;

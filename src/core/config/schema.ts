@@ -38,8 +38,8 @@ export const PriorSchema = z.discriminatedUnion('kind', [
     std: z.number().positive().default(0.5),
     means: z.array(z.array(z.number())).min(1).optional(),
   }),
-  /** A 2-D swiss roll of radius ≈ 4 with Gaussian noise; samples only (no density). */
-  z.strictObject({ kind: z.literal('swiss-roll'), noise: z.number().min(0).default(0.1) }),
+  /** A 2-D swiss roll of radius ≈ 4 with Gaussian noise; samples only (no density). Label-guided training gives each class one of `components` equal segments. */
+  z.strictObject({ kind: z.literal('swiss-roll'), noise: z.number().min(0).default(0.1), components: positiveInt.max(1000).default(10) }),
   /** Uniform on the box [−halfWidth, halfWidth]^d. */
   z.strictObject({ kind: z.literal('uniform'), halfWidth: z.number().positive().default(2) }),
   /** Draws (with replacement) from samples in a file: .npy, .json ([[…], …]) or IDX, shape [n, latentDim]. */
@@ -94,6 +94,25 @@ export const AdversarialSchema = z.strictObject({
   beta1: z.number().min(0).lt(1).default(0.5),
 });
 
+/**
+ * How the model uses the class labels of the data (Makhzani et al. 2015, §2.3 and §5):
+ *  - 'none': not at all;
+ *  - 'prior' (label-guided AAE): the discriminator also sees the one-hot label
+ *    (plus an extra "unlabelled" class), and prior samples for a labelled
+ *    example come from the mixture component of its class, so each class is
+ *    pushed to its own component. Needs a prior with one component per class.
+ *  - 'conditional' (supervised AAE, conditional VAE): the decoder sees the
+ *    one-hot label beside z (and a VAE's encoder sees it beside x), so z is
+ *    left to carry the style.
+ */
+export const LabelsSchema = z.strictObject({
+  use: z.enum(['none', 'prior', 'conditional']).default('none'),
+  /** Number of classes (labels are 0..classes−1); the one-hot vectors have this length. */
+  classes: positiveInt.max(1000).default(10),
+  /** Label-guided training: the fraction of training examples whose label is shown (a fixed subset, from the seed). */
+  fraction: z.number().min(0).max(1).default(1),
+});
+
 export const ConfigSchema = z.strictObject({
   model: z.enum(['vae', 'aae']).default('vae'),
   seed: z.int().min(0).max(2 ** 31 - 1).default(1),
@@ -105,6 +124,14 @@ export const ConfigSchema = z.strictObject({
   data: DataSchema.default(DataSchema.parse({})),
   train: TrainSchema.default(TrainSchema.parse({})),
   adversarial: AdversarialSchema.default(AdversarialSchema.parse({})),
+  labels: LabelsSchema.default(LabelsSchema.parse({})),
+}).superRefine((c, ctx) => {
+  if (c.labels.use === 'prior' && c.model !== 'aae') {
+    ctx.addIssue({ code: 'custom', path: ['labels', 'use'], message: `"prior" (label-guided regularisation) needs model "aae"; a ${c.model} can use "conditional"` });
+  }
+  if (c.labels.fraction < 1 && c.labels.use !== 'prior') {
+    ctx.addIssue({ code: 'custom', path: ['labels', 'fraction'], message: `a labelled fraction below 1 applies to label-guided training (labels.use "prior"), not "${c.labels.use}"` });
+  }
 });
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
@@ -116,3 +143,4 @@ export type Config = DeepReadonly<z.output<typeof ConfigSchema>>;
 export type LikelihoodSpec = Config['likelihood'];
 export type PriorSpec = Config['prior'];
 export type MlpConfig = Config['encoder'];
+export type LabelsConfig = Config['labels'];

@@ -1,6 +1,7 @@
 /**
  * Evaluation of an objective over a whole dataset, forward only.
- * Returns each term's mean over the examples (nats per example).
+ * Returns each term's mean over the examples (nats per example). The
+ * objective gets each batch's labels when the data set has them.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batches, type Dataset } from '../data/dataset.js';
@@ -14,7 +15,7 @@ export interface EvaluateOptions {
 }
 
 export async function evaluateObjective(
-  objective: (x: tf.Tensor2D, seed: number) => ObjectiveValue,
+  objective: (x: tf.Tensor2D, seed: number, labels?: tf.Tensor1D) => ObjectiveValue,
   data: Dataset,
   { batchSize = 1000, seed }: EvaluateOptions,
 ): Promise<Record<string, number>> {
@@ -23,7 +24,8 @@ export async function evaluateObjective(
   for (const batch of batches(data, { batchSize })) {
     const values = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [batch.count, data.dim]);
-      const { terms } = objective(x, deriveSeed(seed, b++));
+      const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
+      const { terms } = objective(x, deriveSeed(seed, b++), labels);
       return Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, tf.mul(v, batch.count)]));
     });
     for (const [k, v] of Object.entries(values)) {

@@ -34,14 +34,14 @@ export interface IwResult {
 }
 
 /** log-sum-exp over K importance weights of one batch, accumulated chunk by chunk. */
-function batchBound(model: Autoencoder, x: tf.Tensor2D, k: number, chunk: number, seed: number): tf.Tensor1D {
+function batchBound(model: Autoencoder, x: tf.Tensor2D, labels: tf.Tensor1D | undefined, k: number, chunk: number, seed: number): tf.Tensor1D {
   let acc: tf.Tensor1D | null = null;
   for (let done = 0, c = 0; done < k; done += chunk, c++) {
     const n = Math.min(chunk, k - done);
     const next = tf.tidy(() => {
-      const q = model.encode(x);
+      const q = model.encode(x, { labels });
       const z = q.sample({ seed: deriveSeed(seed, c), n });
-      const logW = tf.sub(tf.add(model.decode(z).logProb(x), model.prior.logProb(z)), q.logProb(z));
+      const logW = tf.sub(tf.add(model.decode(z, { labels }).logProb(x), model.prior.logProb(z)), q.logProb(z));
       const lse = tf.logSumExp(logW, 0) as tf.Tensor1D;
       return acc ? (tf.logSumExp(tf.stack([acc, lse]), 0) as tf.Tensor1D) : lse;
     });
@@ -62,9 +62,10 @@ export async function importanceWeightedBound(model: Autoencoder, data: Dataset,
   for (const batch of batches(data, { batchSize })) {
     const chunk = Math.max(1, Math.floor(maxElements / (batch.count * data.dim)));
     const x = tf.tensor2d(batch.x, [batch.count, data.dim]);
-    const bound = batchBound(model, x, k, chunk, deriveSeed(seed, b++));
+    const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
+    const bound = batchBound(model, x, labels, k, chunk, deriveSeed(seed, b++));
     sum += (await tf.sum(bound).data())[0];
-    tf.dispose([x, bound]);
+    tf.dispose([x, labels, bound]);
     done += batch.count;
     onProgress?.(done, data.size);
   }

@@ -9,6 +9,11 @@
  * −log p(x|z)) with a regularisation phase: D learns to tell prior samples
  * from codes, then the encoder learns to fool D. Only samples of p(z) are
  * needed, so any prior that can be sampled works.
+ *
+ * Label-aware variants (config.labels.use): 'prior' — the label-guided AAE,
+ * whose discriminator also sees the label so each class is matched to its
+ * own mixture component; 'conditional' — the supervised AAE, whose decoder
+ * sees the label, leaving z to carry the style.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -16,15 +21,21 @@ import type { Config } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
 import { PointMass } from '../distributions/point-mass.js';
 import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
-import { createPrior, type PriorResources } from '../priors/index.js';
+import { ConfigError } from '../config/resolve.js';
+import { createPrior, isComponentPrior, type PriorResources } from '../priors/index.js';
 import { deriveSeed } from '../util/random.js';
 import { likelihoodFromOutputs } from './likelihood.js';
 import type { Autoencoder } from './types.js';
-import { buildDecoder, buildGaussianEncoder } from './vae.js';
+import { buildDecoder, buildGaussianEncoder, withLabels } from './vae.js';
+import { appendColumns, guidanceColumns, labelInputs, requireLabels, type CodecOptions } from './conditioning.js';
 
 export interface AdversarialAutoencoder extends Autoencoder {
-  /** D(z): logits [batch] that z came from the prior. */
-  discriminate(z: tf.Tensor, training?: boolean): tf.Tensor;
+  /**
+   * D(z): logits [batch] that z came from the prior. In label-guided
+   * training D also sees [onehot(y), unlabelled] (see conditioning.ts), so
+   * `labels` are required there.
+   */
+  discriminate(z: tf.Tensor, options?: CodecOptions): tf.Tensor;
   /** The variables each phase may change. */
   readonly groups: { readonly encoder: tf.Variable[]; readonly decoder: tf.Variable[]; readonly discriminator: tf.Variable[] };
 }
@@ -39,7 +50,7 @@ export function buildAaeNets(config: Config, dataDim: number): Record<string, tf
       activation: encoder.activation, seed: deriveSeed(seed, 1),
     });
   const discriminator = buildMlp({
-    name: 'discriminator', inputSize: latentDim, hidden: adversarial.discriminator.hidden, heads: [{ name: 'logit', size: 1 }],
+    name: 'discriminator', inputSize: latentDim + labelInputs(config).discriminator, hidden: adversarial.discriminator.hidden, heads: [{ name: 'logit', size: 1 }],
     activation: adversarial.discriminator.activation, seed: deriveSeed(seed, 3),
   });
   return { encoder: enc, decoder: buildDecoder(config, dataDim), discriminator };
@@ -49,6 +60,12 @@ export function createAae(config: Config, dataDim: number, nets: Record<string, 
   const { encoder, decoder, discriminator } = nets;
   const prior = createPrior(config.prior, config.latentDim, resources);
   const gaussian = config.adversarial.encoder === 'gaussian';
+  const inputs = labelInputs(config);
+  if (config.labels.use === 'prior' && (!isComponentPrior(prior) || prior.components !== config.labels.classes)) {
+    throw new ConfigError('labels', [
+      `label-guided training gives each of the ${config.labels.classes} classes its own part of the prior: use a gaussian-mixture or swiss-roll prior with ${config.labels.classes} components (the prior is ${prior.kind}${isComponentPrior(prior) ? ` with ${prior.components}` : ''})`,
+    ]);
+  }
   const groups = {
     encoder: trainableVariables(encoder), decoder: trainableVariables(decoder), discriminator: trainableVariables(discriminator),
   };
@@ -60,13 +77,15 @@ export function createAae(config: Config, dataDim: number, nets: Record<string, 
     prior,
     nets: { encoder, decoder, discriminator },
     groups,
-    encode(x, training = false) {
+    encode(x, { training = false } = {}) {
       const heads = applyMlp(encoder, x, training);
       return gaussian ? new DiagNormal(heads[0], heads[1]) : new PointMass(heads[0]);
     },
-    decode: (z, training = false) => likelihoodFromOutputs(config.likelihood, applyMlp(decoder, z, training)),
-    discriminate: (z, training = false) => {
-      const [logit] = applyMlp(discriminator, z, training);
+    decode: (z, { training = false, labels } = {}) =>
+      likelihoodFromOutputs(config.likelihood, applyMlp(decoder, withLabels(z, labels, inputs.decoder, 'decoder'), training)),
+    discriminate: (z, { training = false, labels } = {}) => {
+      const input = inputs.discriminator === 0 ? z : appendColumns(z, guidanceColumns(requireLabels(labels, 'discriminator'), config.labels.classes));
+      const [logit] = applyMlp(discriminator, input, training);
       return tf.reshape(logit, logit.shape.slice(0, -1));
     },
     variables: () => [...groups.encoder, ...groups.decoder, ...groups.discriminator],

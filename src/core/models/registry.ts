@@ -29,8 +29,8 @@ export interface ModelFamily {
   /** Wraps nets into the model; `resources` carries what the prior needs beyond its spec (see PriorResources). */
   create(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>, resources?: PriorResources): Autoencoder;
   phases(model: Autoencoder, schedule: TrainingSchedule): Phase[];
-  /** The held-out objective, terms in nats per example. */
-  evaluate(model: Autoencoder, x: tf.Tensor2D, seed: number): ObjectiveValue;
+  /** The held-out objective, terms in nats per example; `labels` [batch] for the label-aware variants. */
+  evaluate(model: Autoencoder, x: tf.Tensor2D, seed: number, labels?: tf.Tensor1D): ObjectiveValue;
 }
 
 const vae: ModelFamily = {
@@ -43,10 +43,10 @@ const vae: ModelFamily = {
     return [{
       name: 'elbo',
       optimizer: createOptimizer(train.optimizer, model.variables()),
-      loss: (x, { seed, step }) => negativeElbo(model, x, { seed, beta: beta(step), training: true }),
+      loss: (x, { seed, step, labels }) => negativeElbo(model, x, { seed, beta: beta(step), training: true, labels }),
     }];
   },
-  evaluate: (model, x, seed) => negativeElbo(model, x, { seed }),
+  evaluate: (model, x, seed, labels) => negativeElbo(model, x, { seed, labels }),
 };
 
 const aae: ModelFamily = {
@@ -60,21 +60,21 @@ const aae: ModelFamily = {
     const reconstruction: Phase = {
       name: 'reconstruction',
       optimizer: createOptimizer(train.optimizer, [...m.groups.encoder, ...m.groups.decoder]),
-      loss: (x, { seed }) => reconstructionLoss(m, x, seed, true),
+      loss: (x, { seed, labels }) => reconstructionLoss(m, x, { seed, training: true, labels }),
     };
     // Every discriminator step shares one optimizer (and one name: its terms are averaged).
     const discriminatorOptimizer = createOptimizer(regularise(adversarial.discriminatorLearningRate), m.groups.discriminator);
     const discriminator: Phase = {
-      name: 'discriminator', optimizer: discriminatorOptimizer, loss: (x, { seed }) => discriminatorLoss(m, x, seed, true),
+      name: 'discriminator', optimizer: discriminatorOptimizer, loss: (x, { seed, labels }) => discriminatorLoss(m, x, { seed, training: true, labels }),
     };
     const generator: Phase = {
       name: 'generator',
       optimizer: createOptimizer(regularise(adversarial.generatorLearningRate), m.groups.encoder),
-      loss: (x, { seed }) => generatorLoss(m, x, seed, true),
+      loss: (x, { seed, labels }) => generatorLoss(m, x, { seed, training: true, labels }),
     };
     return [reconstruction, ...Array<Phase>(adversarial.discriminatorSteps).fill(discriminator), generator];
   },
-  evaluate: (model, x, seed) => adversarialTerms(model as AdversarialAutoencoder, x, seed),
+  evaluate: (model, x, seed, labels) => adversarialTerms(model as AdversarialAutoencoder, x, seed, labels),
 };
 
 export const modelFamilies = { vae, aae } satisfies Record<Config['model'], ModelFamily>;

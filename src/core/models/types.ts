@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Config } from '../config/schema.js';
 import type { Distribution } from '../distributions/types.js';
 import type { Prior } from '../priors/index.js';
+import type { CodecOptions } from './conditioning.js';
 
 /**
  * A latent-variable autoencoder: networks + prior + likelihood, composed.
@@ -17,10 +18,13 @@ export interface Autoencoder {
   readonly prior: Prior;
   /** The serialisable networks by name (saved and exported as they are). */
   readonly nets: Readonly<Record<string, tfl.LayersModel>>;
-  /** q(z|x) for x of shape [batch, dataDim]. */
-  encode(x: tf.Tensor, training?: boolean): Distribution;
-  /** p(x|z) for z of shape [batch, latentDim] (or [n, batch, latentDim]). */
-  decode(z: tf.Tensor, training?: boolean): Distribution;
+  /**
+   * q(z|x) for x of shape [batch, dataDim]. A model conditioned on the class
+   * (config.labels.use 'conditional') needs `labels` [batch].
+   */
+  encode(x: tf.Tensor, options?: CodecOptions): Distribution;
+  /** p(x|z) for z of shape [batch, latentDim] (or [n, batch, latentDim]); `labels` as for `encode`. */
+  decode(z: tf.Tensor, options?: CodecOptions): Distribution;
   /** Every trainable variable, in a stable order. */
   variables(): tf.Variable[];
   dispose(): void;

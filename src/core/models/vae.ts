@@ -5,7 +5,9 @@
  *   p(x|z) = decoder MLP: z → likelihood parameters (see likelihood.ts)
  *   p(z)   = the configured prior
  *
- * A model is composition (nets + prior + likelihood), not inheritance.
+ * A model is composition (nets + prior + likelihood), not inheritance. With
+ * config.labels.use 'conditional' it is a conditional VAE (Sohn et al. 2015):
+ * q(z|x, y) and p(x|z, y), the label y given to both nets as a one-hot vector.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -17,6 +19,7 @@ import { createPrior, type PriorResources } from '../priors/index.js';
 import { deriveSeed } from '../util/random.js';
 import { likelihoodFromOutputs, likelihoodHeads } from './likelihood.js';
 import type { Autoencoder } from './types.js';
+import { appendColumns, labelInputs, oneHot, requireLabels } from './conditioning.js';
 
 export interface VaeNets {
   readonly encoder: tfl.LayersModel;
@@ -27,19 +30,24 @@ export interface VaeNets {
 export function buildDecoder(config: Config, dataDim: number): tfl.LayersModel {
   const { latentDim, decoder, seed } = config;
   return buildMlp({
-    name: 'decoder', inputSize: latentDim, hidden: decoder.hidden,
+    name: 'decoder', inputSize: latentDim + labelInputs(config).decoder, hidden: decoder.hidden,
     heads: likelihoodHeads(config.likelihood, dataDim), activation: decoder.activation, seed: deriveSeed(seed, 2),
   });
 }
 
-/** A Gaussian encoder net x → [μ, log σ²] (two heads). */
+/** A Gaussian encoder net x → [μ, log σ²] (two heads); x is followed by the one-hot label in a conditional VAE. */
 export function buildGaussianEncoder(config: Config, dataDim: number): tfl.LayersModel {
   const { latentDim, encoder, seed } = config;
   return buildMlp({
-    name: 'encoder', inputSize: dataDim, hidden: encoder.hidden,
+    name: 'encoder', inputSize: dataDim + labelInputs(config).encoder, hidden: encoder.hidden,
     heads: [{ name: 'loc', size: latentDim }, { name: 'logvar', size: latentDim }],
     activation: encoder.activation, seed: deriveSeed(seed, 1),
   });
+}
+
+/** `input` followed by the one-hot labels when the net takes `classes` label inputs (else `input` itself). */
+export function withLabels(input: tf.Tensor, labels: tf.Tensor1D | undefined, classes: number, net: string): tf.Tensor {
+  return classes === 0 ? input : appendColumns(input, oneHot(requireLabels(labels, net), classes));
 }
 
 /** Builds fresh encoder and decoder nets for `config`, initialised from its seed. */
@@ -56,6 +64,7 @@ export function createVae(config: Config, dataDim: number, nets: VaeNets = build
       `a VAE needs a prior with a density that is positive everywhere (its KL term is E_q[log q − log p]); ${prior.kind} ${prior.hasDensity ? 'is zero outside its support' : 'has no density'}: train it with an adversarial autoencoder instead`,
     ]);
   }
+  const inputs = labelInputs(config);
   return {
     kind: 'vae',
     config,
@@ -63,12 +72,12 @@ export function createVae(config: Config, dataDim: number, nets: VaeNets = build
     latentDim: config.latentDim,
     prior,
     nets: { encoder, decoder },
-    encode(x, training = false) {
-      const [loc, logVar] = applyMlp(encoder, x, training);
+    encode(x, { training = false, labels } = {}) {
+      const [loc, logVar] = applyMlp(encoder, withLabels(x, labels, inputs.encoder, 'encoder'), training);
       return new DiagNormal(loc, logVar);
     },
-    decode(z, training = false) {
-      return likelihoodFromOutputs(config.likelihood, applyMlp(decoder, z, training));
+    decode(z, { training = false, labels } = {}) {
+      return likelihoodFromOutputs(config.likelihood, applyMlp(decoder, withLabels(z, labels, inputs.decoder, 'decoder'), training));
     },
     variables: () => [...trainableVariables(encoder), ...trainableVariables(decoder)],
     dispose() {

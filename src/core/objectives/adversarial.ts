@@ -6,37 +6,61 @@
  *   discriminator  = E_p(z)[softplus(−D(z))] + E_x[softplus(D(E(x)))]
  *   generator      = E_x[softplus(−D(E(x)))]              (the encoder fools D)
  *
+ * Label-guided training (config.labels.use 'prior'): D(z | y) also sees the
+ * label, and the "real" sample paired with a labelled example of class k is
+ * drawn from the prior's component k (an unlabelled one from the whole
+ * prior), so codes of class k are pushed to component k.
+ *
  * Which variables each may change is the trainer's business (phases).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AdversarialAutoencoder } from '../models/aae.js';
+import { requireLabels } from '../models/conditioning.js';
+import type { ComponentPrior } from '../priors/index.js';
 import type { ObjectiveValue } from './types.js';
 
-export function reconstructionLoss(model: AdversarialAutoencoder, x: tf.Tensor, seed: number, training = false): ObjectiveValue {
-  const z = model.encode(x, training).sample({ seed });
-  const reconstruction = tf.neg(tf.mean(model.decode(z, training).logProb(x))) as tf.Scalar;
+export interface AdversarialOptions {
+  readonly seed: number;
+  readonly training?: boolean;
+  /** Labels [batch] (−1 = unlabelled) for the label-aware variants. */
+  readonly labels?: tf.Tensor1D;
+}
+
+export function reconstructionLoss(model: AdversarialAutoencoder, x: tf.Tensor, { seed, training = false, labels }: AdversarialOptions): ObjectiveValue {
+  const z = model.encode(x, { training }).sample({ seed });
+  const reconstruction = tf.neg(tf.mean(model.decode(z, { training, labels }).logProb(x))) as tf.Scalar;
   return { total: reconstruction, terms: { reconstruction } };
 }
 
-export function discriminatorLoss(model: AdversarialAutoencoder, x: tf.Tensor, seed: number, training = false): ObjectiveValue {
-  const real = model.prior.sample({ seed, n: x.shape[0] });
-  const fake = model.encode(x, training).sample({ seed: seed + 1 });
+/** Prior samples to pair with a batch of n examples: per label's component when label-guided. */
+function priorSamples(model: AdversarialAutoencoder, n: number, seed: number, labels: tf.Tensor1D | undefined): tf.Tensor {
+  if (model.config.labels.use !== 'prior') return model.prior.sample({ seed, n });
+  const prior = model.prior as ComponentPrior;
+  const given = tf.cast(requireLabels(labels, 'discriminator'), 'int32');
+  const anyComponent = tf.cast(tf.minimum(tf.floor(tf.randomUniform([n], 0, prior.components, 'float32', seed + 3)), prior.components - 1), 'int32');
+  return prior.sampleComponents(tf.where(tf.less(given, 0), anyComponent, given) as tf.Tensor1D, seed);
+}
+
+export function discriminatorLoss(model: AdversarialAutoencoder, x: tf.Tensor, { seed, training = false, labels }: AdversarialOptions): ObjectiveValue {
+  const real = priorSamples(model, x.shape[0], seed, labels);
+  const fake = model.encode(x, { training }).sample({ seed: seed + 1 });
   const discriminator = tf.add(
-    tf.mean(tf.softplus(tf.neg(model.discriminate(real, training)))),
-    tf.mean(tf.softplus(model.discriminate(fake, training))),
+    tf.mean(tf.softplus(tf.neg(model.discriminate(real, { training, labels })))),
+    tf.mean(tf.softplus(model.discriminate(fake, { training, labels }))),
   ) as tf.Scalar;
   return { total: discriminator, terms: { discriminator } };
 }
 
-export function generatorLoss(model: AdversarialAutoencoder, x: tf.Tensor, seed: number, training = false): ObjectiveValue {
-  const generator = tf.mean(tf.softplus(tf.neg(model.discriminate(model.encode(x, training).sample({ seed }), training)))) as tf.Scalar;
+export function generatorLoss(model: AdversarialAutoencoder, x: tf.Tensor, { seed, training = false, labels }: AdversarialOptions): ObjectiveValue {
+  const z = model.encode(x, { training }).sample({ seed });
+  const generator = tf.mean(tf.softplus(tf.neg(model.discriminate(z, { training, labels })))) as tf.Scalar;
   return { total: generator, terms: { generator } };
 }
 
 /** Held-out evaluation: the three terms together. */
-export function adversarialTerms(model: AdversarialAutoencoder, x: tf.Tensor, seed: number): ObjectiveValue {
-  const rec = reconstructionLoss(model, x, seed);
-  const disc = discriminatorLoss(model, x, seed + 2);
-  const gen = generatorLoss(model, x, seed + 4);
+export function adversarialTerms(model: AdversarialAutoencoder, x: tf.Tensor, seed: number, labels?: tf.Tensor1D): ObjectiveValue {
+  const rec = reconstructionLoss(model, x, { seed, labels });
+  const disc = discriminatorLoss(model, x, { seed: seed + 2, labels });
+  const gen = generatorLoss(model, x, { seed: seed + 4, labels });
   return { total: rec.total, terms: { ...rec.terms, ...disc.terms, ...gen.terms } };
 }

@@ -20,12 +20,14 @@ export interface ElboOptions {
   /** Weight on the KL term in `total` (default 1). */
   readonly beta?: number;
   readonly training?: boolean;
+  /** Labels [batch] for a conditional VAE (then the bound is on log p(x | y)). */
+  readonly labels?: tf.Tensor1D;
 }
 
-export function negativeElbo(model: Autoencoder, x: tf.Tensor, { seed, beta = 1, training = false }: ElboOptions): ObjectiveValue {
-  const q = model.encode(x, training);
+export function negativeElbo(model: Autoencoder, x: tf.Tensor, { seed, beta = 1, training = false, labels }: ElboOptions): ObjectiveValue {
+  const q = model.encode(x, { training, labels });
   const z = q.sample({ seed });
-  const reconstruction = tf.neg(tf.mean(model.decode(z, training).logProb(x))) as tf.Scalar;
+  const reconstruction = tf.neg(tf.mean(model.decode(z, { training, labels }).logProb(x))) as tf.Scalar;
   const kl = tf.mean(klDivergence(q, model.prior, { seed: seed + 1 })) as tf.Scalar;
   const loss = tf.add(reconstruction, kl) as tf.Scalar;
   const total = beta === 1 ? loss : (tf.add(reconstruction, tf.mul(kl, beta)) as tf.Scalar);

@@ -12,7 +12,8 @@ import { EmpiricalPrior } from './samples.js';
 import { SwissRoll, UniformBox } from './shapes.js';
 import type { Prior, PriorResources } from './types.js';
 
-export type { Prior, PriorResources } from './types.js';
+export type { ComponentPrior, Prior, PriorResources } from './types.js';
+export { isComponentPrior } from './types.js';
 export { EmpiricalPrior } from './samples.js';
 export { GaussianMixture } from './mixture.js';
 export { SwissRoll, UniformBox } from './shapes.js';
@@ -37,7 +38,7 @@ const factories: { [K in PriorKind]: Factory<K> } = {
   },
   'swiss-roll': (spec, dim) => {
     if (dim !== 2) invalid(`swiss-roll is a 2-D prior; latentDim is ${dim}`);
-    return new SwissRoll(spec.noise);
+    return new SwissRoll(spec.noise, spec.components);
   },
   uniform: (spec, dim) => new UniformBox(dim, spec.halfWidth),
   samples: (spec, dim, { samples }) => {

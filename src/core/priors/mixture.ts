@@ -10,9 +10,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SampleOptions } from '../distributions/types.js';
 import { uniformGenerator } from '../util/random.js';
-import type { Prior } from './types.js';
+import type { ComponentPrior } from './types.js';
 
-export class GaussianMixture implements Prior {
+export class GaussianMixture implements ComponentPrior {
   readonly kind = 'gaussian-mixture';
   readonly hasDensity = true;
   readonly fullSupport = true;
@@ -52,10 +52,15 @@ export class GaussianMixture implements Prior {
 
   /** Samples [n, d] with the given component for each row. */
   sampleFrom(components: Int32Array, seed: number): tf.Tensor2D {
-    const d = this.eventSize;
-    const centres = new Float32Array(components.length * d);
-    components.forEach((k, i) => centres.set(this.meansFlat.subarray(k * d, (k + 1) * d), i * d));
-    return tf.tidy(() => tf.add(tf.tensor2d(centres, [components.length, d]), tf.randomNormal([components.length, d], 0, this.std, 'float32', seed + 1)));
+    return tf.tidy(() => this.sampleComponents(tf.tensor1d(components, 'int32'), seed));
+  }
+
+  sampleComponents(components: tf.Tensor1D, seed: number): tf.Tensor2D {
+    const n = components.shape[0];
+    return tf.tidy(() => {
+      const centres = tf.gather(tf.tensor2d(this.meansFlat, [this.components, this.eventSize]), components);
+      return tf.add(centres, tf.randomNormal([n, this.eventSize], 0, this.std, 'float32', seed + 1)) as tf.Tensor2D;
+    });
   }
 
   sample(options: SampleOptions): tf.Tensor {

@@ -5,29 +5,40 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SampleOptions } from '../distributions/types.js';
 import { uniformGenerator } from '../util/random.js';
-import type { Prior } from './types.js';
+import type { ComponentPrior, Prior } from './types.js';
 
 /**
  * A 2-D swiss roll: t = 1.5π(1 + 2u), u ~ U(0, 1), z = (t cos t, t sin t)·(4 / 4.5π)
- * + N(0, noise²): a spiral out to radius 4.
+ * + N(0, noise²): a spiral out to radius 4. Its `components` segments are
+ * equal ranges of u, from the centre outwards (label-guided training gives
+ * each class one segment, as in Makhzani et al. 2015, figure 4).
  */
-export class SwissRoll implements Prior {
+export class SwissRoll implements ComponentPrior {
   readonly kind = 'swiss-roll';
   readonly eventSize = 2;
   readonly hasDensity = false;
   readonly fullSupport = false;
-  constructor(readonly noise: number) {}
+  constructor(readonly noise: number, readonly components = 10) {}
 
   sample({ seed, n = 1 }: SampleOptions): tf.Tensor {
     const rand = uniformGenerator(seed);
+    return tf.tidy(() => this.place(tf.tensor1d(Float32Array.from({ length: n }, () => rand())), seed));
+  }
+
+  sampleComponents(components: tf.Tensor1D, seed: number): tf.Tensor2D {
+    const n = components.shape[0];
+    return tf.tidy(() => {
+      const u = tf.div(tf.add(tf.cast(components, 'float32'), tf.randomUniform([n], 0, 1, 'float32', seed + 2)), this.components);
+      return this.place(u as tf.Tensor1D, seed);
+    });
+  }
+
+  /** Points on the roll at positions u ∈ [0, 1), plus noise. */
+  private place(u: tf.Tensor1D, seed: number): tf.Tensor2D {
     const scale = 4 / (4.5 * Math.PI);
-    const points = new Float32Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      const t = 1.5 * Math.PI * (1 + 2 * rand());
-      points[2 * i] = t * Math.cos(t) * scale;
-      points[2 * i + 1] = t * Math.sin(t) * scale;
-    }
-    return tf.tidy(() => tf.add(tf.tensor2d(points, [n, 2]), tf.randomNormal([n, 2], 0, this.noise, 'float32', seed + 1)));
+    const t = tf.mul(tf.add(tf.mul(u, 2), 1), 1.5 * Math.PI);
+    const points = tf.stack([tf.mul(tf.mul(t, tf.cos(t)), scale), tf.mul(tf.mul(t, tf.sin(t)), scale)], 1);
+    return tf.add(points, tf.randomNormal([u.shape[0], 2], 0, this.noise, 'float32', seed + 1)) as tf.Tensor2D;
   }
 
   logProb(): tf.Tensor {

@@ -23,3 +23,18 @@ export interface Prior {
   logProb(z: tf.Tensor): tf.Tensor;
   mean(): tf.Tensor;
 }
+
+/**
+ * A prior made of `components` labelled parts (mixture components, swiss-roll
+ * segments): label-guided training pairs class k with part k.
+ */
+export interface ComponentPrior extends Prior {
+  readonly components: number;
+  /** Samples [n, eventSize]; row i from part components[i] (int32 [n], each in 0..components−1). */
+  sampleComponents(components: tf.Tensor1D, seed: number): tf.Tensor2D;
+}
+
+/** True when the prior can sample a chosen component. */
+export function isComponentPrior(prior: Prior): prior is ComponentPrior {
+  return typeof (prior as Partial<ComponentPrior>).sampleComponents === 'function' && Number.isInteger((prior as Partial<ComponentPrior>).components);
+}

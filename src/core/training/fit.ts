@@ -7,6 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import { evaluateObjective } from '../metrics/evaluate.js';
 import type { ModelFamily } from '../models/registry.js';
 import type { Autoencoder } from '../models/types.js';
+import { checkLabels, hideLabels } from '../models/conditioning.js';
 import { deriveSeed } from '../util/random.js';
 import { nowMs } from '../util/clock.js';
 import { trainEpoch, type EpochProgress, type Phase } from './trainer.js';
@@ -52,18 +53,22 @@ export function evaluationSeed(seed: number): number {
 export async function fit(options: FitOptions): Promise<EpochRecord[]> {
   const { model, family, phases, train, test, epochs, onEpochStart, onProgress, onEpochEnd } = options;
   const { seed, train: trainConfig } = model.config;
+  checkLabels(model.config, train);
+  checkLabels(model.config, test);
+  // Label-guided training sees only a fixed fraction of the training labels.
+  const trainData = hideLabels(train, model.config.labels.fraction, deriveSeed(seed, 17));
   const records: EpochRecord[] = [];
   let step = options.startStep ?? 0;
   for (let epoch = (options.completedEpochs ?? 0) + 1; epoch <= epochs; epoch++) {
     onEpochStart?.(epoch, Math.ceil(train.size / trainConfig.batchSize));
     const result = await trainEpoch({
-      phases, data: train, batchSize: trainConfig.batchSize, epoch, seed, startStep: step,
+      phases, data: trainData, batchSize: trainConfig.batchSize, epoch, seed, startStep: step,
       binarize: model.config.data.binarize === 'dynamic',
       onProgress: onProgress && ((p) => onProgress(epoch, p)),
     });
     step += result.steps;
     const evalStart = nowMs();
-    const testTerms = await evaluateObjective((x, s) => family.evaluate(model, x, s), test, { seed: evaluationSeed(seed) });
+    const testTerms = await evaluateObjective((x, s, labels) => family.evaluate(model, x, s, labels), test, { seed: evaluationSeed(seed) });
     const record: EpochRecord = {
       epoch, step, seconds: result.seconds, evalSeconds: (nowMs() - evalStart) / 1000,
       imagesPerSecond: result.examples / result.seconds, train: result.terms, test: testTerms,

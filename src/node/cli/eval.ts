@@ -7,6 +7,7 @@ import { take } from '../../core/data/dataset.js';
 import { evaluateObjective } from '../../core/metrics/evaluate.js';
 import { importanceWeightedBound } from '../../core/metrics/iw.js';
 import { DEFAULT_PARZEN_SIGMAS, parzenEstimate } from '../../core/metrics/parzen.js';
+import { checkLabels } from '../../core/models/conditioning.js';
 import { modelFamily } from '../../core/models/registry.js';
 import { evaluationSeed } from '../../core/training/fit.js';
 import { deriveSeed } from '../../core/util/random.js';
@@ -32,7 +33,8 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   const { train: fullTrain, test: fullTest } = loadDataSplits(run.config.data.source, {});
   const test = take(fullTest, flags.limit ?? run.config.data.testLimit);
   const reporter = createReporter({ quiet: flags.quiet || flags.json });
-  const elbo = await evaluateObjective((x, s) => modelFamily(run.config).evaluate(model, x, s), test, { seed: evaluationSeed(run.config.seed) });
+  checkLabels(run.config, test);
+  const elbo = await evaluateObjective((x, s, labels) => modelFamily(run.config).evaluate(model, x, s, labels), test, { seed: evaluationSeed(run.config.seed) });
   const result: Record<string, unknown> = { run: dir, model: run.config.model, epoch: run.checkpoint?.epoch, images: test.size, terms: elbo };
   if (flags.iw) {
     if (!hasGaussianEncoder(run.config)) {

@@ -17,7 +17,7 @@ export interface TrainFlags {
   activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number;
   binarize?: string; data?: string; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
-  discriminatorHidden?: number[]; discriminatorSteps?: number; priorFile?: string;
+  discriminatorHidden?: number[]; discriminatorSteps?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number;
 }
 
 /** Which config field each flag sets (for error messages). */
@@ -26,6 +26,7 @@ const flagOf: Record<string, string> = {
   model: '--model', latentDim: '--latent-dim', 'encoder.hidden': '--hidden/--encoder-hidden', 'decoder.hidden': '--hidden/--decoder-hidden',
   'train.epochs': '--epochs', 'train.batchSize': '--batch-size', 'train.optimizer.learningRate': '--lr', 'train.beta': '--beta',
   'train.klWarmupEpochs': '--kl-warmup', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
+  'labels.use': '--labels', 'labels.fraction': '--labelled-fraction', 'labels.classes': '--classes',
 };
 
 function likelihoodFromFlags(kind?: string, variance?: string): unknown {
@@ -59,6 +60,7 @@ export function configFromFlags(flags: TrainFlags): Config {
       : flags.prior || flags.priorComponents || flags.priorRadius || flags.priorStd
         ? { kind: flags.prior ?? 'gaussian-mixture', components: flags.priorComponents, radius: flags.priorRadius, std: flags.priorStd }
         : undefined,
+    labels: { use: flags.labels, fraction: flags.labelledFraction, classes: flags.classes },
     adversarial: { discriminator: { hidden: flags.discriminatorHidden }, discriminatorSteps: flags.discriminatorSteps },
     data: { source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit },
     train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, optimizer: { learningRate: flags.lr } },
@@ -95,7 +97,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps'] as const)
+    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'labels', 'labelledFraction', 'classes'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -147,6 +149,10 @@ export function trainCommand(): Command {
     .option('--prior-std <σ>', 'gaussian-mixture: standard deviation of each component (default 0.5)', floatArg(0, { exclusive: true }))
     .option('--discriminator-hidden <sizes>', 'aae: discriminator hidden widths (default 256,256)', listArg)
     .option('--discriminator-steps <n>', 'aae: discriminator updates per batch (default 1)', intArg(1))
+    .addOption(new Option('--labels <use>', "how the labels are used: none (default); prior — label-guided aae, each class pushed to its own prior component; conditional — the decoder (and a vae's encoder) sees the label: supervised aae, conditional vae")
+      .choices(['none', 'prior', 'conditional']))
+    .option('--labelled-fraction <f>', '--labels prior: fraction of training images whose label is shown, 0–1 (default 1)', floatArg(0))
+    .option('--classes <n>', 'number of classes for --labels (default 10)', intArg(1))
     .option('--epochs <n>', 'epochs to train (default 10); with --resume, the new total', intArg(1))
     .option('--batch-size <n>', 'examples per step (default 128)', intArg(1))
     .option('--lr <rate>', 'Adam learning rate (default 0.001)', floatArg(0, { exclusive: true }))
@@ -169,6 +175,9 @@ Examples:
   latentlab train --latent-dim 10 --beta 4 --kl-warmup 2
   latentlab train --data ./my-idx-folder --likelihood gaussian
   latentlab train --model aae --prior gaussian-mixture   # 10 Gaussians on a circle, 2-D latent
+  latentlab train --model aae --prior gaussian-mixture --labels prior --labelled-fraction 0.1
+  latentlab train --model aae --labels conditional --latent-dim 8   # supervised: z holds the style (styles.png)
+  latentlab train --labels conditional                              # conditional VAE
   latentlab train --resume runs/vae-z2-20261125-101500 --epochs 20
 
 Config precedence: flags > --config/--preset > defaults. Unknown keys in a config file are errors.`)
