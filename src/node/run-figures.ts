@@ -9,8 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from '../core/data/dataset.js';
 import { take } from '../core/data/dataset.js';
 import { manifoldLatents } from '../core/figures/manifold.js';
+import { encodeData } from '../core/metrics/latent-match.js';
 import { pcaProject } from '../core/metrics/pca.js';
 import type { Autoencoder } from '../core/models/types.js';
+import { priorDensityGrid, type DensityGrid } from '../core/priors/density.js';
 import type { EpochRecord } from '../core/training/fit.js';
 import { deriveSeed } from '../core/util/random.js';
 import { imageGridPng, lineChartPng, manifoldPng, reconstructionsPng, scatterPng } from './figures.js';
@@ -38,17 +40,7 @@ export function decodeMeans(model: Autoencoder, z: tf.Tensor2D, labels?: Int32Ar
 
 /** Means of q(z|x[, y]) for a dataset, [size, latentDim]. */
 export function encodeMeans(model: Autoencoder, data: Dataset, batchSize = 1000): Float32Array {
-  const out = new Float32Array(data.size * model.latentDim);
-  for (let start = 0; start < data.size; start += batchSize) {
-    const count = Math.min(batchSize, data.size - start);
-    const codes = tf.tidy(() => {
-      const x = tf.tensor2d(data.x.subarray(start * data.dim, (start + count) * data.dim), [count, data.dim]);
-      const labels = data.labels ? tf.tensor1d(data.labels.subarray(start, start + count), 'int32') : undefined;
-      return model.encode(x, { labels }).mean().dataSync() as Float32Array;
-    });
-    out.set(codes, start * model.latentDim);
-  }
-  return out;
+  return encodeData(model, data, { batchSize });
 }
 
 /** Labels 0, 1, …, classes−1, 0, 1, … (n of them): every class equally often. */
@@ -127,8 +119,11 @@ function latentFigure(model: Autoencoder, data: Dataset): Uint8Array {
   const d = model.latentDim;
   const title = `Test codes (means of q(z|x)), ${data.size} images`;
   if (d === 2) {
-    const background = tf.tidy(() => model.prior.sample({ seed: 303, n: 4000 }).dataSync() as Float32Array);
-    return scatterPng(codes, data.labels ?? null, { title, xLabel: 'z₁', yLabel: 'z₂', background, note: `grey: samples of the prior (${model.prior.kind})` });
+    const density = latentDensity(model, codes);
+    return scatterPng(codes, data.labels ?? null, {
+      title, xLabel: 'z₁', yLabel: 'z₂', density,
+      note: `shading: ${density.method === 'density' ? 'density' : 'smoothed histogram of samples'} of the prior (${model.prior.kind})`,
+    });
   }
   if (d === 1) {
     const points = new Float32Array(data.size * 2);
@@ -141,6 +136,28 @@ function latentFigure(model: Autoencoder, data: Dataset): Uint8Array {
     title, xLabel: `PC 1 (${pct[0]} of variance)`, yLabel: `PC 2 (${pct[1]})`,
     note: `2-D projection (PCA) of a ${d}-D latent`,
   });
+}
+
+/**
+ * The prior's density over a box holding the codes and 99 % of the prior's
+ * mass (both axes), for shading under a scatter of 2-D codes.
+ */
+export function latentDensity(model: Autoencoder, codes: Float32Array): DensityGrid {
+  const samples = tf.tidy(() => model.prior.sample({ seed: 303, n: 4000 }).dataSync() as Float32Array);
+  const box = (axis: 0 | 1): [number, number] => {
+    const prior = Float32Array.from({ length: 4000 }, (_, i) => samples[2 * i + axis]).sort();
+    let lo = prior[Math.floor(0.005 * 4000)];
+    let hi = prior[Math.floor(0.995 * 4000)];
+    for (let i = axis; i < codes.length; i += 2) {
+      if (Number.isFinite(codes[i])) {
+        lo = Math.min(lo, codes[i]);
+        hi = Math.max(hi, codes[i]);
+      }
+    }
+    const pad = 0.04 * (hi - lo || 1);
+    return [lo - pad, hi + pad];
+  };
+  return priorDensityGrid(model.prior, box(0), box(1), 120, 303);
 }
 
 /** The term a run is judged by: the −ELBO for a VAE, the reconstruction error otherwise. */

@@ -49,6 +49,8 @@ export interface Ctx2D {
   arc(x: number, y: number, radius: number, startAngle: number, endAngle: number): void;
   stroke(): void;
   fill(): void;
+  /** Restricts drawing to the current path (until `restore`). */
+  clip(): void;
   setLineDash(segments: number[]): void;
 
   fillRect(x: number, y: number, w: number, h: number): void;

@@ -30,13 +30,15 @@ export interface LinearScale {
   readonly domain: Domain;
   readonly range: readonly [number, number];
   (value: number): number;
+  /** Pixel → data value. */
+  invert(pixel: number): number;
 }
 
 /** Linear map from `domain` onto `[r0, r1]` pixels. */
 export function linearScale(domain: Domain, r0: number, r1: number): LinearScale {
   const k = (r1 - r0) / (domain.hi - domain.lo);
   const f = (v: number) => r0 + (v - domain.lo) * k;
-  return Object.assign(f, { domain, range: [r0, r1] as const });
+  return Object.assign(f, { domain, range: [r0, r1] as const, invert: (p: number) => domain.lo + (p - r0) / k });
 }
 
 /** One entry of a legend: a colour swatch and its text. */

@@ -10,6 +10,7 @@ import { DataError } from '../../core/data/errors.js';
 import { SafetensorsError } from '../../core/io/safetensors.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { compareCommand } from './compare.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { quickstartCommand } from './quickstart.js';
@@ -26,7 +27,7 @@ Start here:
   npm start                      quick tour: a 2-D VAE on MNIST with every figure (a few minutes)
   latentlab train --help         all training options
 Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints, figures).`);
-  for (const command of [quickstartCommand(), trainCommand(), evalCommand(), sampleCommand(), exportCommand()]) {
+  for (const command of [quickstartCommand(), trainCommand(), compareCommand(), evalCommand(), sampleCommand(), exportCommand()]) {
     command.showHelpAfterError('(run with --help for usage)');
     program.addCommand(command);
   }

@@ -1,23 +1,25 @@
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { BACKENDS, type BackendChoice } from '../backend.js';
-import { printRunSummary, runTrain } from './train.js';
+import { compare, QUICK_EPOCHS } from './compare.js';
 import { intArg } from './options.js';
 
 interface QuickstartFlags { epochs?: number; backend: BackendChoice; out: string }
 
 export function quickstartCommand(): Command {
   return new Command('quickstart')
-    .description('the tour (what `npm start` runs): a 2-D VAE on MNIST, every figure, a few minutes on 2 cores')
-    .option('--epochs <n>', 'epochs (default 5, from presets/quick.json)', intArg(1))
+    .description(`the tour (what \`npm start\` runs): the quick VAE-vs-AAE comparison on MNIST — four 2-D models, ${QUICK_EPOCHS} epochs each, a report with every figure`)
+    .option('--epochs <n>', `epochs per model (default ${QUICK_EPOCHS})`, intArg(1))
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
-    .option('--out <dir>', 'parent folder for the run folder', 'runs')
+    .option('--out <dir>', 'parent folder for the comparison folder', 'runs')
     .action(async (flags: QuickstartFlags) => {
+      process.stdout.write(`${pc.bold('LatentLab quickstart')}: how a VAE and an adversarial autoencoder shape a 2-D latent space, on MNIST (60,000 training images).\n`);
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-      process.stdout.write(`${pc.bold('LatentLab quickstart')}: a VAE with a 2-D latent on MNIST (60,000 training images) — about 20 s per epoch, under 2 minutes in all on 2 cores.\n`);
-      const result = await runTrain({ preset: 'quick', epochs: flags.epochs, backend: flags.backend, out: flags.out, name: `quickstart-${stamp}` });
-      printRunSummary(result);
-      process.stdout.write(`\nOpen ${path.join(result.dir, 'manifold.png')} and latent.png to see what the latent plane learned.\n`);
+      const result = await compare({
+        epochs: flags.epochs ?? QUICK_EPOCHS, hidden: [512, 256], seed: 1, data: 'mnist', metricImages: 2000,
+        backend: flags.backend, out: flags.out, name: `quickstart-${stamp}`,
+      });
+      process.stdout.write(`\nOpen ${pc.bold(result.reports.html)} in a browser to see the four latent spaces side by side.
+Next: ${pc.cyan('npx latentlab compare')} (the full comparison, 10 epochs each) · ${pc.cyan('npx latentlab train --help')} · ${pc.cyan(`npx latentlab eval ${result.dir}/vae-gaussian --iw 100 --limit 1000`)}\n`);
     });
 }

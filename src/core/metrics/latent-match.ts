@@ -1,0 +1,66 @@
+/**
+ * How an autoencoder shaped its latent space, in three numbers (the
+ * VAE-vs-AAE comparison of Makhzani et al. 2015, made quantitative):
+ *
+ * - prior match: MMD² (inverse multiquadratic kernel, see mmd.ts) between
+ *   codes z ~ q(z|x) of held-out images — one draw per image, so a sample
+ *   of the aggregated posterior q(z) — and as many samples of p(z); near 0
+ *   when q(z) matches the prior;
+ * - the accuracy of a two-sample classifier telling those codes from the
+ *   prior samples (50 % = indistinguishable to it);
+ * - label separability: k-NN accuracy of the class from the code (the
+ *   means of q(z|x)), first half of the images as reference, second half
+ *   as queries.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dataset } from '../data/dataset.js';
+import type { Autoencoder } from '../models/types.js';
+import { deriveSeed } from '../util/random.js';
+import { mmd } from './mmd.js';
+import { knnAccuracy, twoSampleAccuracy } from './separability.js';
+
+export interface LatentMatch {
+  /** Images the numbers were computed on. */
+  readonly images: number;
+  readonly mmd: number;
+  /** Two-sample classifier accuracy, 0.5 = indistinguishable. */
+  readonly twoSample: number;
+  /** k-NN (k = 5) accuracy of the label from the code; null without labels. */
+  readonly knn: number | null;
+}
+
+/** Codes of a dataset [size, latentDim]: means of q(z|x), or one draw per example with `seed`. */
+export function encodeData(model: Autoencoder, data: Dataset, { seed, batchSize = 1000 }: { seed?: number; batchSize?: number } = {}): Float32Array {
+  const out = new Float32Array(data.size * model.latentDim);
+  for (let start = 0, b = 0; start < data.size; start += batchSize, b++) {
+    const count = Math.min(batchSize, data.size - start);
+    const codes = tf.tidy(() => {
+      const x = tf.tensor2d(data.x.subarray(start * data.dim, (start + count) * data.dim), [count, data.dim]);
+      const labels = data.labels ? tf.tensor1d(data.labels.subarray(start, start + count), 'int32') : undefined;
+      const q = model.encode(x, { labels });
+      return (seed === undefined ? q.mean() : q.sample({ seed: deriveSeed(seed, b) })).dataSync() as Float32Array;
+    });
+    out.set(codes, start * model.latentDim);
+  }
+  return out;
+}
+
+/** The three numbers on `data` (use a few thousand held-out images: MMD costs O(n²)). */
+export async function latentMatch(model: Autoencoder, data: Dataset, seed: number): Promise<LatentMatch> {
+  const d = model.latentDim;
+  const n = data.size;
+  const drawn = encodeData(model, data, { seed: deriveSeed(seed, 1) });
+  const prior = tf.tidy(() => model.prior.sample({ seed: deriveSeed(seed, 2), n }).dataSync() as Float32Array);
+  const a = tf.tensor2d(drawn, [n, d]);
+  const b = tf.tensor2d(prior, [n, d]);
+  const distance = await mmd(a, b);
+  tf.dispose([a, b]);
+  const twoSample = await twoSampleAccuracy(drawn, prior, d);
+  let knn: number | null = null;
+  if (data.labels && n >= 4) {
+    const means = encodeData(model, data);
+    const half = Math.floor(n / 2);
+    knn = knnAccuracy(means.subarray(0, half * d), data.labels.subarray(0, half), means.subarray(half * d), data.labels.subarray(half), d);
+  }
+  return { images: n, mmd: distance, twoSample, knn };
+}

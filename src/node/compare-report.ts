@@ -1,0 +1,125 @@
+/**
+ * The comparison's report, written twice from one outline: report.md (figures
+ * linked from the run folders beside it) and report.html (one self-contained
+ * file, figures embedded as data URIs).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CompareRow } from './compare.js';
+import { writeFileAtomic } from './fs-atomic.js';
+
+const FIGURES = [
+  { file: 'latent.png', caption: 'test codes (means of q(z|x)) coloured by digit, over the prior density' },
+  { file: 'samples.png', caption: 'samples: z ~ p(z) decoded' },
+  { file: 'manifold.png', caption: 'the decoded latent plane' },
+] as const;
+
+const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)} %`);
+const minutes = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
+
+function table(rows: readonly CompareRow[]): { head: string[]; body: string[][] } {
+  return {
+    head: ['model', 'prior', 'test reconstruction (nats/image) ↓', 'test −ELBO ↓', 'prior match: MMD² ↓', 'two-sample accuracy (50 % = indistinguishable)', 'k-NN digit accuracy ↑', 'training time'],
+    body: rows.map((r) => [
+      r.model.toUpperCase(), r.priorLabel, fmt(r.test.reconstruction), 'loss' in r.test ? fmt(r.test.loss) : '–',
+      fmt(r.latent.mmd, 3), pct(r.latent.twoSample), pct(r.latent.knn), minutes(r.trainSeconds),
+    ]),
+  };
+}
+
+/** One sentence per prior: which model's codes match it better, by how much. */
+function findings(rows: readonly CompareRow[]): string[] {
+  const out: string[] = [];
+  for (const label of [...new Set(rows.map((r) => r.priorLabel))]) {
+    const vae = rows.find((r) => r.priorLabel === label && r.model === 'vae');
+    const aae = rows.find((r) => r.priorLabel === label && r.model === 'aae');
+    if (!vae || !aae) continue;
+    const closer = aae.latent.mmd < vae.latent.mmd ? 'AAE' : 'VAE';
+    out.push(`With the prior ${label}, the ${closer}'s codes match it more closely: MMD² ${fmt(aae.latent.mmd, 3)} (AAE) against ${fmt(vae.latent.mmd, 3)} (VAE); `
+      + `the two-sample classifier tells codes from prior samples ${pct(aae.latent.twoSample)} (AAE) and ${pct(vae.latent.twoSample)} (VAE) of the time. `
+      + `Test reconstruction: ${fmt(aae.test.reconstruction)} (AAE) and ${fmt(vae.test.reconstruction)} (VAE) nats per image.`);
+  }
+  return out;
+}
+
+const NOTES = [
+  'Prior match uses one code z ~ q(z|x) per held-out image (a sample of the aggregated posterior q(z)) against as many prior samples. MMD² uses the inverse multiquadratic kernel summed over seven scales; 0 means no detectable difference. The two-sample classifier is logistic regression on quadratic features, trained on half of each set and scored on the other half.',
+  'k-NN accuracy: the digit of the second half of the held-out images predicted by its 5 nearest codes (means of q(z|x)) among the first half. Chance is 10 %.',
+  'A VAE pulls every q(z|x) toward the prior through its KL term; its aggregated posterior tends to leave holes where the prior has mass and to ignore the prior\'s modes. An AAE trains a discriminator on z, so its codes can be pushed to fill any prior it can sample.',
+  'Every model is an ordinary run folder next to this report: `latentlab eval <folder>`, `latentlab sample <folder>`, and the web page load them as they are.',
+];
+
+function describeSettings(settings: Readonly<Record<string, unknown>>): string {
+  const s = settings as { epochs: number; hidden: number[]; seed: number; data: string; trainImages: number; testImages: number; metricImages: number; backend: string };
+  const hidden = s.hidden.join('-');
+  return `Data: ${s.data} (${s.trainImages} training, ${s.testImages} test images). Encoder ${hidden} → 2-D code, decoder mirrored, same for all four; `
+    + `${s.epochs} epochs each, batch 128, seed ${s.seed}, backend ${s.backend}. Prior match and k-NN on the first ${s.metricImages} test images.`;
+}
+
+function markdown(rows: readonly CompareRow[], settings: Readonly<Record<string, unknown>>, dir: string): string {
+  const t = table(rows);
+  const lines = [
+    '# VAE vs AAE: how each shapes a 2-D latent space', '',
+    describeSettings(settings), '',
+    `| ${t.head.join(' | ')} |`, `| ${t.head.map(() => '---').join(' | ')} |`,
+    ...t.body.map((r) => `| ${r.join(' | ')} |`), '',
+    ...findings(rows).flatMap((f) => [f, '']),
+  ];
+  for (const label of [...new Set(rows.map((r) => r.priorLabel))]) {
+    const pair = rows.filter((r) => r.priorLabel === label);
+    lines.push(`## Prior: ${label}`, '', `| ${pair.map((r) => r.model.toUpperCase()).join(' | ')} |`, `| ${pair.map(() => '---').join(' | ')} |`);
+    for (const f of FIGURES) {
+      const cells = pair.map((r) => (existsSync(path.join(dir, r.run, f.file)) ? `![${r.model} ${f.caption}](${r.run}/${f.file})` : '–'));
+      lines.push(`| ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  lines.push('## How to read this', '', ...NOTES.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function embedded(file: string, alt: string): string {
+  if (!existsSync(file)) return '<p class="missing">–</p>';
+  return `<img alt="${escapeHtml(alt)}" src="data:image/png;base64,${readFileSync(file).toString('base64')}">`;
+}
+
+function html(rows: readonly CompareRow[], settings: Readonly<Record<string, unknown>>, dir: string): string {
+  const t = table(rows);
+  const code = (s: string) => escapeHtml(s).replace(/`([^`]+)`/g, '<code>$1</code>');
+  const sections = [...new Set(rows.map((r) => r.priorLabel))].map((label) => {
+    const pair = rows.filter((r) => r.priorLabel === label);
+    const figureRows = FIGURES.map((f) => `<tr>${pair.map((r) => `<td>${embedded(path.join(dir, r.run, f.file), `${r.model} ${f.caption}`)}<p class="caption">${r.model.toUpperCase()}: ${escapeHtml(f.caption)}</p></td>`).join('')}</tr>`);
+    return `<h2>Prior: ${escapeHtml(label)}</h2>\n<table class="figures"><tr>${pair.map((r) => `<th>${r.model.toUpperCase()} <span class="run">${escapeHtml(r.run)}/</span></th>`).join('')}</tr>\n${figureRows.join('\n')}</table>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>VAE vs AAE — LatentLab comparison</title>
+<style>
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 1360px; margin: 2rem auto; padding: 0 1rem; color: #222; }
+table.metrics { border-collapse: collapse; margin: 1rem 0; } table.metrics th, table.metrics td { border-bottom: 1px solid #ddd; padding: .35rem .7rem; text-align: right; }
+table.metrics th { background: #f5f5f5; font-weight: 600; } table.metrics td:nth-child(-n+2), table.metrics th:nth-child(-n+2) { text-align: left; }
+table.figures td { vertical-align: top; padding: .5rem; } table.figures img { max-width: 640px; width: 100%; image-rendering: pixelated; }
+.caption { color: #666; font-size: 13px; margin: .2rem 0 1rem; } .run { color: #888; font-weight: normal; font-size: 13px; } .settings { color: #444; }
+</style></head><body>
+<h1>VAE vs AAE: how each shapes a 2-D latent space</h1>
+<p class="settings">${escapeHtml(describeSettings(settings))}</p>
+<table class="metrics"><tr>${t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>
+${t.body.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}</table>
+${findings(rows).map((f) => `<p>${escapeHtml(f)}</p>`).join('\n')}
+${sections.join('\n')}
+<h2>How to read this</h2>
+<ul>${NOTES.map((n) => `<li>${code(n)}</li>`).join('')}</ul>
+</body></html>
+`;
+}
+
+/** Writes report.md and report.html into `dir`; returns their paths. */
+export function writeReport(dir: string, rows: readonly CompareRow[], settings: Readonly<Record<string, unknown>>): { markdown: string; html: string } {
+  const md = path.join(dir, 'report.md');
+  const page = path.join(dir, 'report.html');
+  writeFileAtomic(md, markdown(rows, settings, dir));
+  writeFileAtomic(page, html(rows, settings, dir));
+  return { markdown: md, html: page };
+}
