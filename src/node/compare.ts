@@ -111,19 +111,23 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   if (!test.labels) throw new UserError(`--data ${o.data}: the comparison colours codes by label and measures k-NN accuracy, so the data needs label files`);
   const log = (line: string) => { if (!o.quiet) process.stdout.write(`${line}\n`); };
   const perStep = await timeSteps(configs, train);
-  const steps = Math.ceil(train.size / configs[0].config.train.batchSize) * o.epochs;
+  const stepsPerEpoch = Math.ceil(train.size / configs[0].config.train.batchSize);
+  const steps = stepsPerEpoch * o.epochs;
   // Evaluation, figures and metrics add about a fifth (measured on MNIST at the default settings).
-  const estimates = configs.map(({ config }) => 1.2 * steps * perStep.get(config.model)!);
+  const estimate = (model: string) => 1.2 * steps * perStep.get(model)!;
+  const estimates = configs.map(({ config }) => estimate(config.model));
   log(`${pc.bold('compare')}: VAE and AAE × Gaussian and 10-Gaussian-mixture priors, 2-D latent, ${o.epochs} epochs each on ${train.size} images`);
   log(`expected time: about ${pc.bold(formatMinutes(estimates.reduce((a, b) => a + b, 0)))} (timed steps: VAE ${(1000 * perStep.get('vae')!).toFixed(0)} ms, AAE ${(1000 * perStep.get('aae')!).toFixed(0)} ms)`);
   const rows: CompareRow[] = [];
   try {
     for (const [i, { name, priorLabel, config }] of configs.entries()) {
-      const left = estimates.slice(i).reduce((a, b) => a + b, 0);
+      const left = configs.slice(i).reduce((sum, c) => sum + estimate(c.config.model), 0);
       log(`\n${pc.bold(`[${i + 1}/${configs.length}] ${config.model.toUpperCase()}, prior: ${priorLabel}`)} ${pc.dim(`(about ${formatMinutes(left)} left)`)}`);
       const result = await trainRun({ config, dir: path.join(o.dir, name), backend: o.backend, quiet: o.quiet });
       const latent = await latentMatch(result.model, take(test, o.metricImages), o.seed);
       const last = result.records.at(-1)!;
+      // Later estimates use this run's measured pace instead of the few timed steps.
+      perStep.set(config.model, result.records.reduce((sum, rec) => sum + rec.seconds, 0) / (result.records.length * stepsPerEpoch));
       rows.push({
         name, model: config.model, prior: config.prior.kind, priorLabel, run: name, test: last.test, latent,
         trainSeconds: result.records.reduce((s, r) => s + r.seconds, 0),

@@ -5,5 +5,6 @@ export { UserError } from './errors.js';
 export { imageGridPng, reconstructionsPng, manifoldPng, scatterPng, lineChartPng, decodePng } from './figures.js';
 export { loadRunModel } from './load-run.js';
 export { openRunFolder, readMetrics, type Manifest, type OpenedRun, type Checkpoint } from './run-folder.js';
-export { writeRunFigures, encodeMeans, decodeMeans, sampleImages } from './run-figures.js';
+export { writeRunFigures, encodeMeans, decodeMeans, sampleImages, styleImages } from './run-figures.js';
+export { runCompare, type CompareOptions, type CompareResult, type CompareRow } from './compare.js';
 export { trainRun, type TrainRunOptions, type TrainRunResult } from './train-run.js';
