@@ -76,6 +76,7 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   if (iw) lines.push(`  −L_K, K=${iw.k} (importance-weighted) ${iw.nll.toFixed(2)}`);
   const parzen = result.parzen as { logLikelihood: number; standardError: number; sigma: number; samples: number } | undefined;
   if (parzen) lines.push(`  Parzen log-likelihood (${parzen.samples} samples, σ = ${parzen.sigma.toFixed(3)})  ${parzen.logLikelihood.toFixed(1)} ± ${parzen.standardError.toFixed(1)} (higher is better)`);
+  if (run.config.labels.use === 'conditional') lines.push(pc.dim('  the model sees each image\'s label: the bounds are on log p(x | y)'));
   lines.push(pc.dim(`  written to ${path.join(dir, 'eval.json')}`));
   process.stdout.write(`${lines.join('\n')}\n`);
   return result;
