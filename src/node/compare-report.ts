@@ -44,7 +44,7 @@ function findings(rows: readonly CompareRow[]): string[] {
 }
 
 const NOTES = [
-  'Prior match uses one code z ~ q(z|x) per held-out image (a sample of the aggregated posterior q(z)) against as many prior samples. MMD² uses the inverse multiquadratic kernel summed over seven scales; 0 means no detectable difference. The two-sample classifier is logistic regression on quadratic features, trained on half of each set and scored on the other half.',
+  'Prior match uses one code z ~ q(z|x) per held-out image (a sample of the aggregated posterior q(z)) against as many prior samples. MMD² uses the inverse multiquadratic kernel summed over seven scales; 0 means no detectable difference. The two-sample classifier is a small neural network (two hidden layers of 64 ReLU units), trained on half of each set and scored on the other half.',
   'k-NN accuracy: the digit of the second half of the held-out images predicted by its 5 nearest codes (means of q(z|x)) among the first half. Chance is 10 %.',
   'A VAE pulls every q(z|x) toward the prior through its KL term; its aggregated posterior tends to leave holes where the prior has mass and to ignore the prior\'s modes. An AAE trains a discriminator on z, so its codes can be pushed to fill any prior it can sample.',
   'Every model is an ordinary run folder next to this report: `latentlab eval <folder>`, `latentlab sample <folder>`, and the web page load them as they are.',

@@ -55,7 +55,7 @@ export async function latentMatch(model: Autoencoder, data: Dataset, seed: numbe
   const b = tf.tensor2d(prior, [n, d]);
   const distance = await mmd(a, b);
   tf.dispose([a, b]);
-  const twoSample = await twoSampleAccuracy(drawn, prior, d);
+  const twoSample = await twoSampleAccuracy(drawn, prior, d, { seed });
   let knn: number | null = null;
   if (data.labels && n >= 4) {
     const means = encodeData(model, data);
