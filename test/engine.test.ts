@@ -118,3 +118,114 @@ describe('column sums (bias gradients)', () => {
     assert.deepEqual(Array.from(tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0).dataSync()), [4, 6]);
   });
 });
+
+describe('matrix-product kernel (kernels/gemm.wat)', () => {
+  /**
+   * Float64 reference C = act(op(A)·op(B) + bias) and, per entry, Σ_k |A(i,k)·B(k,j)|:
+   * a float32 sum of K products in any order is within K·2⁻²⁴·Σ|terms| of the exact
+   * value, so |got − want| ≤ 1e-5·Σ|terms| (+1e-6 for zero sums) holds for K ≤ 160.
+   */
+  function expected(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean, bias?: tf.Tensor, relu = false) {
+    const A = a.arraySync() as number[][];
+    const B = b.arraySync() as number[][];
+    const [m, k] = ta ? [A[0].length, A.length] : [A.length, A[0].length];
+    const n = tb ? B.length : B[0].length;
+    const bv = bias ? Array.from(bias.dataSync()) : undefined;
+    const want: number[][] = [];
+    const scale: number[][] = [];
+    for (let i = 0; i < m; i++) {
+      want.push([]);
+      scale.push([]);
+      for (let j = 0; j < n; j++) {
+        let s = bv ? bv[j] : 0;
+        let abs = bv ? Math.abs(bv[j]) : 0;
+        for (let p = 0; p < k; p++) {
+          const t = (ta ? A[p][i] : A[i][p]) * (tb ? B[j][p] : B[p][j]);
+          s += t;
+          abs += Math.abs(t);
+        }
+        want[i].push(relu ? Math.max(0, s) : s);
+        scale[i].push(abs);
+      }
+    }
+    return { want, scale };
+  }
+
+  function check(got: tf.Tensor, ref: { want: number[][]; scale: number[][] }, label: string) {
+    const g = got.arraySync() as number[][];
+    assert.deepEqual([g.length, g[0]?.length ?? 0], [ref.want.length, ref.want[0]?.length ?? 0], label);
+    g.forEach((row, i) => row.forEach((v, j) => {
+      const tol = 1e-5 * ref.scale[i][j] + 1e-6;
+      assert.ok(Math.abs(v - ref.want[i][j]) <= tol, `${label} [${i},${j}]: ${v} vs ${ref.want[i][j]}`);
+    }));
+  }
+
+  // M covers 5-row packed blocks with 0-4 rows left over; N covers 8- and 4-column panels and single columns.
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [3, 5, 2], [4, 7, 4], [5, 3, 8], [9, 16, 12], [13, 9, 20], [14, 33, 21], [22, 128, 11], [40, 20, 35], [6, 160, 9],
+  ];
+  for (const [m, k, n] of shapes) {
+    it(`${m}×${k} · ${k}×${n}: every transpose, with and without bias and ReLU, equals a float64 reference`, async () => {
+      const { MATMUL_KERNEL, hasWasmKernel } = await import('../src/core/engine/wasm-kernels.js');
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const a = tf.randomNormal(ta ? [k, m] : [m, k], 0, 1, 'float32', m * 31 + k);
+          const b = tf.randomNormal(tb ? [n, k] : [k, n], 0, 1, 'float32', n * 17 + k);
+          const bias = tf.randomNormal([n], 0, 1, 'float32', n);
+          const label = `tA=${ta} tB=${tb}`;
+          check(tf.matMul(a, b, ta, tb), expected(a, b, ta, tb), label);
+          check(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias }), expected(a, b, ta, tb, bias), `${label} +bias`);
+          check(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias, activation: 'relu' }), expected(a, b, ta, tb, bias, true), `${label} +bias relu`);
+          check(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, activation: 'relu' }), expected(a, b, ta, tb, undefined, true), `${label} relu`);
+          if (tf.getBackend() === 'wasm') {
+            assert.ok(hasWasmKernel(MATMUL_KERNEL));
+            // The kernel itself, on rank-3 operands with a batch of one (what tf.matMul hands the backend).
+            const a3 = tf.expandDims(a, 0);
+            const b3 = tf.expandDims(b, 0);
+            const out = tf.engine().runKernel(MATMUL_KERNEL, { a: a3, b: b3, bias }, { transposeA: ta, transposeB: tb, activation: 'linear' }) as tf.Tensor;
+            assert.deepEqual(out.shape, [1, m, n]);
+            check(tf.squeeze(out, [0]), expected(a, b, ta, tb, bias), `${label} kernel`);
+          }
+        }
+      }
+    });
+  }
+
+  it('a product with an empty inner dimension is the bias alone', () => {
+    const a = tf.zeros([6, 0]);
+    const b = tf.zeros([0, 9]);
+    const bias = tf.range(0, 9);
+    assert.deepEqual(Array.from(tf.matMul(a, b).dataSync()), new Array(54).fill(0));
+    assert.deepEqual(Array.from(tf.fused.matMul({ a, b, bias }).dataSync()), Array.from({ length: 54 }, (_, i) => i % 9));
+  });
+
+  it('what the kernel does not cover goes to TF.js: batched products, other activations', () => {
+    const a = tf.randomNormal([2, 7, 6], 0, 1, 'float32', 3);
+    const b = tf.randomNormal([2, 6, 5], 0, 1, 'float32', 4);
+    const got = tf.matMul(a, b).arraySync() as number[][][];
+    const [A, B] = [a.arraySync() as number[][][], b.arraySync() as number[][][]];
+    for (let s = 0; s < 2; s++) check(tf.tensor2d(got[s]), expected(tf.tensor2d(A[s]), tf.tensor2d(B[s]), false, false), `batch ${s}`);
+    const a2 = tf.randomNormal([7, 6], 0, 1, 'float32', 5);
+    const b2 = tf.randomNormal([6, 5], 0, 1, 'float32', 6);
+    const elu = tf.fused.matMul({ a: a2, b: b2, activation: 'elu' }).arraySync() as number[][];
+    const want = expected(a2, b2, false, false);
+    elu.forEach((row, i) => row.forEach((v, j) => {
+      const x = want.want[i][j];
+      assert.ok(Math.abs(v - (x > 0 ? x : Math.expm1(x))) <= 1e-5 * want.scale[i][j] + 1e-6);
+    }));
+  });
+
+  it('leaves no tensors or backend memory behind (its packing scratch is freed)', () => {
+    const a = tf.randomNormal([23, 30]);
+    const b = tf.randomNormal([40, 30]);
+    const bias = tf.randomNormal([40]);
+    tf.fused.matMul({ a, b, transposeB: true, bias, activation: 'relu' }).dispose();
+    const before = tf.memory();
+    for (let i = 0; i < 5; i++) {
+      tf.fused.matMul({ a, b, transposeB: true, bias, activation: 'relu' }).dispose();
+      tf.matMul(b, a, false, true).dispose();
+    }
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numBytes, before.numBytes);
+  });
+});

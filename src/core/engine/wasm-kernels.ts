@@ -10,7 +10,10 @@
  * packed weights by tensor id, so mutating a tensor would go unnoticed).
  *
  * Registered only for the `wasm` backend; callers check `hasWasmKernel` and
- * fall back to ordinary TF.js ops elsewhere.
+ * fall back to ordinary TF.js ops elsewhere. The matrix-product kernel
+ * replaces BatchMatMul and _FusedMatMul for the products it covers (unbatched
+ * float32, optional bias, linear or ReLU), so layers, gradients and user code
+ * use it without asking; anything else goes to TF.js's own kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KERNEL_BINARIES } from './kernels/binaries.js';
@@ -28,6 +31,8 @@ interface WasmBackendInternals {
 }
 
 export const ADAM_KERNEL = 'LatentLabAdam';
+/** The matrix-product kernel of kernels/gemm.wat, with BatchMatMul's inputs and attributes (plus _FusedMatMul's bias and activation). */
+export const MATMUL_KERNEL = 'LatentLabMatMul';
 const installed = new Set<string>();
 
 function decodeBase64(b64: string): Uint8Array {
@@ -72,6 +77,44 @@ function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Recor
   };
 }
 
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+const product = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+
+/**
+ * A float32 matrix product on kernels/gemm.wat, or null when the arguments
+ * are outside what it covers (batched products, PReLU or other activations,
+ * other dtypes): the caller then uses TF.js's kernel. A transposed left
+ * operand is read in place through strides; a transposed right operand is
+ * materialised first (the kernel wants B's rows contiguous).
+ */
+function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Record<string, (...args: number[]) => void>, transpose: KernelFunc): tf.TensorInfo | null {
+  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { transposeA, transposeB, activation } = args.attrs as { transposeA?: boolean; transposeB?: boolean; activation?: string };
+  if (!a || !b || preluActivationWeights || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  if (activation !== undefined && activation !== 'linear' && activation !== 'relu') return null;
+  if (a.shape.length < 2 || b.shape.length < 2 || product(a.shape.slice(0, -2)) !== 1 || product(b.shape.slice(0, -2)) !== 1) return null;
+  const [ra, ca] = a.shape.slice(-2);
+  const [rb, cb] = b.shape.slice(-2);
+  const [m, k] = transposeA ? [ca, ra] : [ra, ca];
+  const n = transposeB ? rb : cb;
+  if ((transposeB ? cb : rb) !== k) return null;
+  if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;
+  const backend = args.backend as unknown as WasmBackendInternals & tf.KernelBackend;
+  const perm = [...b.shape.keys()];
+  perm.push(...perm.splice(-2).reverse());
+  const bt = transposeB ? (transpose({ inputs: { x: b }, backend, attrs: { perm } }) as tf.TensorInfo) : b;
+  const batch = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
+  const out = backend.makeOutput([...batch, m, n], 'float32');
+  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const [sai, sak] = transposeA ? [4, 4 * m] : [4 * k, 4];
+  const flags = (bias ? 1 : 0) | (activation === 'relu' ? 2 : 0);
+  const scratch = backend.makeOutput([Math.max(1, m * k)], 'float32');
+  exports.gemm(offset(a), sai, sak, offset(bt), 4 * n, offset(out), 4 * n, m, n, k, bias ? offset(bias) : 0, flags, offset(scratch));
+  backend.disposeData(scratch.dataId);
+  if (bt !== b) backend.disposeData(bt.dataId);
+  return out;
+}
+
 /**
  * Instantiates the kernels against the active wasm backend's memory and
  * registers them. Returns false (and registers nothing) when the backend is
@@ -85,6 +128,24 @@ export function installWasmKernels(backendName = 'wasm'): boolean {
   if (!memory || !internals.dataIdMap || !internals.makeOutput) return false;
   const load = (name: string) => new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(KERNEL_BINARIES[name])), { env: { memory } }).exports;
   tf.registerKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
+  const transpose = tf.getKernel('Transpose', backendName)?.kernelFunc;
+  if (transpose) {
+    const gemm = load('gemm');
+    tf.registerKernel({
+      kernelName: MATMUL_KERNEL, backendName,
+      kernelFunc: (args) => {
+        const out = gemmMatMul(args, gemm, transpose);
+        if (!out) throw new Error(`${MATMUL_KERNEL}: unsupported arguments (batched, or an activation other than linear/relu)`);
+        return out;
+      },
+    });
+    for (const name of ['BatchMatMul', '_FusedMatMul']) {
+      const config = tf.getKernel(name, backendName);
+      if (!config) continue;
+      tf.unregisterKernel(name, backendName);
+      tf.registerKernel({ ...config, kernelFunc: (args) => gemmMatMul(args, gemm, transpose) ?? config.kernelFunc(args) });
+    }
+  }
   const sum = tf.getKernel('Sum', backendName);
   if (sum) {
     tf.unregisterKernel('Sum', backendName);
