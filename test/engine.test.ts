@@ -229,3 +229,34 @@ describe('matrix-product kernel (kernels/gemm.wat)', () => {
     assert.equal(tf.memory().numBytes, before.numBytes);
   });
 });
+
+describe('Identity without a copy', () => {
+  it('a clone keeps its values when the original is disposed, and frees its memory when it goes', () => {
+    const before = tf.memory();
+    const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const b = tf.clone(a);
+    a.dispose();
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6]);
+    const c = tf.add(b, 1);
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6], 'an op on the clone leaves it unchanged');
+    tf.dispose([b, c]);
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numBytes, before.numBytes);
+  });
+
+  it('a variable assigned from a clone does not change the clone', () => {
+    const v = tf.variable(tf.tensor1d([1, 2, 3]));
+    const snapshot = tf.clone(v);
+    v.assign(tf.tensor1d([7, 8, 9]));
+    assert.deepEqual(Array.from(snapshot.dataSync()), [1, 2, 3]);
+    assert.deepEqual(Array.from(v.dataSync()), [7, 8, 9]);
+    tf.dispose([v, snapshot]);
+  });
+
+  it('gradients through saved tensors are unchanged', () => {
+    const x = tf.tensor1d([0.5, -1, 2]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.exp(t), tf.square(t))))(x);
+    const want = [0.5, -1, 2].map((t) => Math.exp(t) * (t * t + 2 * t));
+    Array.from(g.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5 * Math.max(1, Math.abs(want[i]))));
+  });
+});

@@ -30,6 +30,9 @@ interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+const product = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+
 export const ADAM_KERNEL = 'LatentLabAdam';
 /** The matrix-product kernel of kernels/gemm.wat, with BatchMatMul's inputs and attributes (plus _FusedMatMul's bias and activation). */
 export const MATMUL_KERNEL = 'LatentLabMatMul';
@@ -77,8 +80,6 @@ function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Recor
   };
 }
 
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-const product = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
 
 /**
  * A float32 matrix product on kernels/gemm.wat, or null when the arguments
@@ -116,6 +117,21 @@ function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Record<string, (..
 }
 
 /**
+ * Identity (what tf.clone runs, and what the gradient tape runs on every
+ * tensor it saves for the backward pass) as a new reference to the same
+ * memory, as TF.js's cpu backend and the wasm backend's own Reshape do; the
+ * wasm backend's Identity copies instead (~55 copies per VAE training step,
+ * weight matrices among them). Sharing is safe because no wasm kernel writes
+ * into its inputs: every result goes to freshly allocated memory.
+ */
+function sharedIdentity(args: Parameters<KernelFunc>[0]): tf.TensorInfo | null {
+  const x = (args.inputs as Record<string, tf.TensorInfo>).x;
+  if (x.dtype === 'string') return null;
+  (args.backend as tf.KernelBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
  * Instantiates the kernels against the active wasm backend's memory and
  * registers them. Returns false (and registers nothing) when the backend is
  * not wasm or does not expose its memory.
@@ -145,6 +161,11 @@ export function installWasmKernels(backendName = 'wasm'): boolean {
       tf.unregisterKernel(name, backendName);
       tf.registerKernel({ ...config, kernelFunc: (args) => gemmMatMul(args, gemm, transpose) ?? config.kernelFunc(args) });
     }
+  }
+  const identity = tf.getKernel('Identity', backendName);
+  if (identity) {
+    tf.unregisterKernel('Identity', backendName);
+    tf.registerKernel({ ...identity, kernelFunc: (args) => sharedIdentity(args) ?? identity.kernelFunc(args) });
   }
   const sum = tf.getKernel('Sum', backendName);
   if (sum) {
