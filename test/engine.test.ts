@@ -260,3 +260,56 @@ describe('Identity without a copy', () => {
     Array.from(g.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5 * Math.max(1, Math.abs(want[i]))));
   });
 });
+
+describe('fused Bernoulli log-likelihood (kernels/bernoulli.wat)', () => {
+  // Logits from −100 to 100 (softplus and σ saturate), around 0, and tiny; rows of d = 7 and 787 (SIMD body and tail).
+  for (const d of [7, 787]) {
+    it(`value and gradient match float64 for rows of ${d}`, async () => {
+      const { BERNOULLI_KERNEL, hasWasmKernel } = await import('../src/core/engine/wasm-kernels.js');
+      const { Bernoulli } = await import('../src/core/distributions/bernoulli.js');
+      if (tf.getBackend() === 'wasm') assert.ok(hasWasmKernel(BERNOULLI_KERNEL));
+      const rows = 3;
+      const l = Float32Array.from({ length: rows * d }, (_, i) => {
+        const u = Math.sin(i * 12.9898) * 43758.5453;
+        const f = u - Math.floor(u);
+        return i % 5 === 0 ? (f - 0.5) * 200 : i % 5 === 1 ? (f - 0.5) * 1e-6 : (f - 0.5) * 16;
+      });
+      const xv = Float32Array.from({ length: rows * d }, (_, i) => (i % 3 === 0 ? (i % 2) : ((i * 7919) % 101) / 100));
+      const logits = tf.tensor2d(l, [rows, d]);
+      const x = tf.tensor2d(xv, [rows, d]);
+      const { value, grads } = tf.valueAndGrads((a: tf.Tensor) => tf.sum(tf.mul(new Bernoulli(a).logProb(x), tf.tensor1d([1, -2, 0.5]))))([logits]);
+      const perRow = new Bernoulli(logits).logProb(x).dataSync();
+      const g = grads[0].dataSync();
+      const weights = [1, -2, 0.5];
+      let total = 0;
+      for (let r = 0; r < rows; r++) {
+        let want = 0;
+        let scale = 0;
+        for (let j = 0; j < d; j++) {
+          const li = l[r * d + j];
+          const xi = xv[r * d + j];
+          const softplus = Math.max(li, 0) + Math.log1p(Math.exp(-Math.abs(li)));
+          want += xi * li - softplus;
+          scale += Math.abs(xi * li) + softplus;
+          const sigma = 1 / (1 + Math.exp(-li));
+          // float32 x − σ(l): within a few ulps of 1
+          assert.ok(Math.abs(g[r * d + j] - weights[r] * (xi - sigma)) <= 3e-7 * Math.abs(weights[r]), `grad ${r},${j}: ${g[r * d + j]} vs ${weights[r] * (xi - sigma)}`);
+        }
+        // each term within ~3 ulps, plus the float32 sum's rounding (d·2⁻²⁴ of Σ|terms|)
+        assert.ok(Math.abs(perRow[r] - want) <= (2e-7 + d * 6e-8) * scale, `row ${r}: ${perRow[r]} vs ${want}`);
+        total += weights[r] * want;
+      }
+      assert.ok(Math.abs(value.dataSync()[0] - total) <= 1e-4 * Math.abs(total));
+    });
+  }
+
+  it('agrees with the TF.js-op formula it replaces', async () => {
+    const { Bernoulli } = await import('../src/core/distributions/bernoulli.js');
+    const logits = tf.randomNormal([16, 784], 0, 4, 'float32', 9);
+    const x = tf.randomUniform([16, 784], 0, 1, 'float32', 10);
+    const softplus = tf.sub(tf.relu(logits), tf.log(tf.sigmoid(tf.abs(logits))));
+    const want = tf.sum(tf.sub(tf.mul(x, logits), softplus), -1).dataSync();
+    const got = new Bernoulli(logits).logProb(x).dataSync();
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-5 * Math.abs(want[i]), `${v} vs ${want[i]}`));
+  });
+});

@@ -34,6 +34,12 @@ type KernelFunc = tf.KernelConfig['kernelFunc'];
 const product = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
 
 export const ADAM_KERNEL = 'LatentLabAdam';
+/**
+ * Bernoulli log-likelihood from logits and its gradient in one pass
+ * (kernels/bernoulli.wat): inputs {logits, x} of one float32 shape [..., d];
+ * outputs [value [...]: Σ_d x·l − softplus(l), grad [..., d]: x − σ(l)].
+ */
+export const BERNOULLI_KERNEL = 'LatentLabBernoulli';
 /** The matrix-product kernel of kernels/gemm.wat, with BatchMatMul's inputs and attributes (plus _FusedMatMul's bias and activation). */
 export const MATMUL_KERNEL = 'LatentLabMatMul';
 const installed = new Set<string>();
@@ -43,6 +49,23 @@ function decodeBase64(b64: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
+}
+
+function bernoulliKernel(exports: Record<string, (...args: number[]) => void>): KernelFunc {
+  return ({ inputs, backend }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const { logits, x } = inputs as Record<string, tf.TensorInfo>;
+    if (logits.dtype !== 'float32' || x.dtype !== 'float32' || logits.shape.length < 1 || logits.shape.join() !== x.shape.join()) {
+      throw new Error(`${BERNOULLI_KERNEL}: logits and x must be float32 tensors of one shape`);
+    }
+    const d = logits.shape[logits.shape.length - 1];
+    const value = b.makeOutput(logits.shape.slice(0, -1), 'float32');
+    const grad = b.makeOutput([...logits.shape], 'float32');
+    const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+    const rows = product(logits.shape.slice(0, -1));
+    if (rows > 0) exports.bernoulli(offset(logits), offset(x), rows, d, offset(value), offset(grad));
+    return [value, grad];
+  };
 }
 
 /** Adam over one variable: inputs {w, g, m, v}; attrs {c1, c2, alpha, eps}; outputs [w', m', v']. */
@@ -144,6 +167,7 @@ export function installWasmKernels(backendName = 'wasm'): boolean {
   if (!memory || !internals.dataIdMap || !internals.makeOutput) return false;
   const load = (name: string) => new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(KERNEL_BINARIES[name])), { env: { memory } }).exports;
   tf.registerKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
+  tf.registerKernel({ kernelName: BERNOULLI_KERNEL, backendName, kernelFunc: bernoulliKernel(load('bernoulli')) });
   const transpose = tf.getKernel('Transpose', backendName)?.kernelFunc;
   if (transpose) {
     const gemm = load('gemm');
