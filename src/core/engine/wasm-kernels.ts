@@ -107,11 +107,10 @@ function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Recor
 /**
  * A float32 matrix product on kernels/gemm.wat, or null when the arguments
  * are outside what it covers (batched products, PReLU or other activations,
- * other dtypes): the caller then uses TF.js's kernel. A transposed left
- * operand is read in place through strides; a transposed right operand is
- * materialised first (the kernel wants B's rows contiguous).
+ * other dtypes): the caller then uses TF.js's kernel. Transposed operands are
+ * read in place through strides.
  */
-function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Record<string, (...args: number[]) => void>, transpose: KernelFunc): tf.TensorInfo | null {
+function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Record<string, (...args: number[]) => void>): tf.TensorInfo | null {
   const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const { transposeA, transposeB, activation } = args.attrs as { transposeA?: boolean; transposeB?: boolean; activation?: string };
   if (!a || !b || preluActivationWeights || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
@@ -124,18 +123,15 @@ function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Record<string, (..
   if ((transposeB ? cb : rb) !== k) return null;
   if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;
   const backend = args.backend as unknown as WasmBackendInternals & tf.KernelBackend;
-  const perm = [...b.shape.keys()];
-  perm.push(...perm.splice(-2).reverse());
-  const bt = transposeB ? (transpose({ inputs: { x: b }, backend, attrs: { perm } }) as tf.TensorInfo) : b;
   const batch = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
   const out = backend.makeOutput([...batch, m, n], 'float32');
+  const scratch = backend.makeOutput([5 * Math.ceil(m / 5) * k + 8 * k + 1], 'float32');
   const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
   const [sai, sak] = transposeA ? [4, 4 * m] : [4 * k, 4];
+  const [sbk, sbj] = transposeB ? [4, 4 * k] : [4 * n, 4];
   const flags = (bias ? 1 : 0) | (activation === 'relu' ? 2 : 0);
-  const scratch = backend.makeOutput([Math.max(1, m * k)], 'float32');
-  exports.gemm(offset(a), sai, sak, offset(bt), 4 * n, offset(out), 4 * n, m, n, k, bias ? offset(bias) : 0, flags, offset(scratch));
+  exports.gemm(offset(a), sai, sak, offset(b), sbk, sbj, offset(out), 4 * n, m, n, k, bias ? offset(bias) : 0, flags, offset(scratch));
   backend.disposeData(scratch.dataId);
-  if (bt !== b) backend.disposeData(bt.dataId);
   return out;
 }
 
@@ -168,23 +164,20 @@ export function installWasmKernels(backendName = 'wasm'): boolean {
   const load = (name: string) => new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(KERNEL_BINARIES[name])), { env: { memory } }).exports;
   tf.registerKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
   tf.registerKernel({ kernelName: BERNOULLI_KERNEL, backendName, kernelFunc: bernoulliKernel(load('bernoulli')) });
-  const transpose = tf.getKernel('Transpose', backendName)?.kernelFunc;
-  if (transpose) {
-    const gemm = load('gemm');
-    tf.registerKernel({
-      kernelName: MATMUL_KERNEL, backendName,
-      kernelFunc: (args) => {
-        const out = gemmMatMul(args, gemm, transpose);
-        if (!out) throw new Error(`${MATMUL_KERNEL}: unsupported arguments (batched, or an activation other than linear/relu)`);
-        return out;
-      },
-    });
-    for (const name of ['BatchMatMul', '_FusedMatMul']) {
-      const config = tf.getKernel(name, backendName);
-      if (!config) continue;
-      tf.unregisterKernel(name, backendName);
-      tf.registerKernel({ ...config, kernelFunc: (args) => gemmMatMul(args, gemm, transpose) ?? config.kernelFunc(args) });
-    }
+  const gemm = load('gemm');
+  tf.registerKernel({
+    kernelName: MATMUL_KERNEL, backendName,
+    kernelFunc: (args) => {
+      const out = gemmMatMul(args, gemm);
+      if (!out) throw new Error(`${MATMUL_KERNEL}: unsupported arguments (batched, or an activation other than linear/relu)`);
+      return out;
+    },
+  });
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const config = tf.getKernel(name, backendName);
+    if (!config) continue;
+    tf.unregisterKernel(name, backendName);
+    tf.registerKernel({ ...config, kernelFunc: (args) => gemmMatMul(args, gemm) ?? config.kernelFunc(args) });
   }
   const identity = tf.getKernel('Identity', backendName);
   if (identity) {
