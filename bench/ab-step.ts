@@ -5,7 +5,8 @@
  *
  *   node --import tsx bench/ab-step.ts <feature> [--blocks N] [--steps S]
  *
- * feature: gemm (the matrix-product kernel vs TF.js's BatchMatMul/_FusedMatMul),
+ * feature: gemm (the matrix-product kernel vs TF.js's BatchMatMul/_FusedMatMul
+ * behind tfjs-layers), dense (dense layers as that kernel vs tfjs-layers' apply),
  * identity (Identity without a copy vs the wasm backend's copying one),
  * bernoulli (the fused Bernoulli log-likelihood kernel vs TF.js ops).
  */
@@ -13,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/engine/gradients.js';
 import { installTransposeFreeMatMul } from '../src/core/engine/transpose-free-matmul.js';
-import { BERNOULLI_KERNEL, installWasmKernels } from '../src/core/engine/wasm-kernels.js';
+import { BERNOULLI_KERNEL, installWasmKernels, MATMUL_KERNEL } from '../src/core/engine/wasm-kernels.js';
 import { resolveConfig } from '../src/core/config/resolve.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
 import { trainEpoch } from '../src/core/training/trainer.js';
@@ -24,7 +25,7 @@ const feature = args[0];
 const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const blocks = option('--blocks', 20);
 const steps = option('--steps', 20);
-const kernelsOf: Record<string, string[]> = { gemm: ['BatchMatMul', '_FusedMatMul'], identity: ['Identity'], bernoulli: [BERNOULLI_KERNEL] };
+const kernelsOf: Record<string, string[]> = { gemm: ['BatchMatMul', '_FusedMatMul', MATMUL_KERNEL], dense: [MATMUL_KERNEL], identity: ['Identity'], bernoulli: [BERNOULLI_KERNEL] };
 if (!kernelsOf[feature]) throw new Error(`feature must be one of ${Object.keys(kernelsOf).join(', ')}`);
 
 await tf.setBackend('wasm');

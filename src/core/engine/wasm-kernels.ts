@@ -40,7 +40,12 @@ export const ADAM_KERNEL = 'LatentLabAdam';
  * outputs [value [...]: Σ_d x·l − softplus(l), grad [..., d]: x − σ(l)].
  */
 export const BERNOULLI_KERNEL = 'LatentLabBernoulli';
-/** The matrix-product kernel of kernels/gemm.wat, with BatchMatMul's inputs and attributes (plus _FusedMatMul's bias and activation). */
+/**
+ * The matrix-product kernel of kernels/gemm.wat, with _FusedMatMul's inputs
+ * {a, b, bias?} and attributes {transposeA, transposeB, activation: 'linear' | 'relu'}.
+ * Differentiable when neither operand is transposed: a dense layer in one
+ * kernel (see nets/mlp.ts), whose gradient computes only what the tape asks for.
+ */
 export const MATMUL_KERNEL = 'LatentLabMatMul';
 const installed = new Set<string>();
 
@@ -151,6 +156,31 @@ function sharedIdentity(args: Parameters<KernelFunc>[0]): tf.TensorInfo | null {
 }
 
 /**
+ * Gradient of act(a·b + bias): with g = dy masked where the ReLU was off
+ * (y = 0), ∂a = g·bᵀ, ∂b = aᵀ·g, ∂bias = Σ_rows g — the gradient TF.js
+ * uses for its fused product, as lazy per-input functions, so the tape skips
+ * ∂a when a is data.
+ */
+function registerMatMulGradient(): void {
+  tf.registerGradient({
+    kernelName: MATMUL_KERNEL,
+    inputsToSave: ['a', 'b'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [a, b, y] = saved;
+      const { transposeA, transposeB, activation } = attrs as unknown as { transposeA?: boolean; transposeB?: boolean; activation?: string };
+      if (transposeA || transposeB) throw new Error(`${MATMUL_KERNEL}: gradients of transposed products are not implemented`);
+      const g = activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
+      return {
+        a: () => tf.matMul(g, b, false, true),
+        b: () => tf.matMul(a, g, true, false),
+        bias: () => tf.sum(g, 0),
+      };
+    },
+  });
+}
+
+/**
  * Instantiates the kernels against the active wasm backend's memory and
  * registers them. Returns false (and registers nothing) when the backend is
  * not wasm or does not expose its memory.
@@ -173,6 +203,7 @@ export function installWasmKernels(backendName = 'wasm'): boolean {
       return out;
     },
   });
+  registerMatMulGradient();
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
     const config = tf.getKernel(name, backendName);
     if (!config) continue;
