@@ -3,12 +3,16 @@
  * off and on, interleaved in one process (blocks of steps alternate, medians
  * over many blocks), so a shared machine's load hits both alike.
  *
- *   node --import tsx bench/ab-step.ts <feature> [--blocks N] [--steps S]
+ *   node --import tsx bench/ab-step.ts <feature> [--blocks N] [--steps S] [--only off|on]
+ *
+ * --only runs 2 warm-up blocks and N blocks of one variant (for instruction
+ * counts under valgrind --tool=callgrind, which do not depend on machine load).
  *
  * feature: gemm (the matrix-product kernel vs TF.js's BatchMatMul/_FusedMatMul
  * behind tfjs-layers), dense (dense layers as that kernel vs tfjs-layers' apply),
  * identity (Identity without a copy vs the wasm backend's copying one),
- * bernoulli (the fused Bernoulli log-likelihood kernel vs TF.js ops).
+ * bernoulli (the fused Bernoulli log-likelihood kernel vs TF.js ops), or
+ * all four at once (Adam and column sums stay on in both).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
@@ -25,7 +29,9 @@ const feature = args[0];
 const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const blocks = option('--blocks', 20);
 const steps = option('--steps', 20);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const kernelsOf: Record<string, string[]> = { gemm: ['BatchMatMul', '_FusedMatMul', MATMUL_KERNEL], dense: [MATMUL_KERNEL], identity: ['Identity'], bernoulli: [BERNOULLI_KERNEL] };
+kernelsOf.all = [...new Set([...kernelsOf.gemm, ...kernelsOf.identity, ...kernelsOf.bernoulli])];
 if (!kernelsOf[feature]) throw new Error(`feature must be one of ${Object.keys(kernelsOf).join(', ')}`);
 
 await tf.setBackend('wasm');
@@ -49,7 +55,7 @@ const phases = modelFamily(config).phases(model, { stepsPerEpoch: steps });
 const times: Record<'off' | 'on', number[]> = { off: [], on: [] };
 let step = 0;
 for (let b = -2; b < blocks; b++) {
-  for (const v of b % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+  for (const v of only ? [only as 'on' | 'off'] : b % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
     use(v === 'on' ? on : off);
     const r = await trainEpoch({ phases, data, batchSize: 128, epoch: 1, seed: 1, startStep: step, reportEvery: steps });
     step += r.steps;
@@ -57,5 +63,9 @@ for (let b = -2; b < blocks; b++) {
   }
 }
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
+if (only) {
+  console.log(`${feature} ${only}: ${median(times[only as 'on' | 'off']).toFixed(2)} ms/step (median of ${blocks} blocks of ${steps} steps)`);
+  process.exit(0);
+}
 const [a, c] = [median(times.off), median(times.on)];
 console.log(`${feature}: off ${a.toFixed(2)} ms/step, on ${c.toFixed(2)} ms/step (median of ${blocks} blocks of ${steps} steps each) → ${(a - c).toFixed(2)} ms/step saved (${((100 * (a - c)) / a).toFixed(1)} %)`);
