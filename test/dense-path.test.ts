@@ -48,6 +48,19 @@ describe('dense nets through the matrix-product kernel (nets/mlp.ts)', () => {
     assert.deepEqual(info.kernels.map((k) => k.name), [MATMUL_KERNEL, MATMUL_KERNEL]);
   });
 
+  it('the kernel\'s gradient on operands with a batch axis of one equals TF.js\'s fused product', async () => {
+    const { MATMUL_KERNEL } = await import('../src/core/engine/wasm-kernels.js');
+    if (tf.getBackend() !== 'wasm') return;
+    const a = tf.randomNormal([1, 6, 5], 0, 1, 'float32', 1);
+    const b = tf.randomNormal([1, 5, 9], 0, 1, 'float32', 2);
+    const bias = tf.randomNormal([9], 0, 1, 'float32', 3);
+    const w = tf.randomNormal([1, 6, 9], 0, 1, 'float32', 4);
+    const attrs = { transposeA: false, transposeB: false, activation: 'relu' };
+    const ours = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(tf.engine().runKernel(MATMUL_KERNEL, { a: p, b: q, bias: r }, attrs) as tf.Tensor, w)))([a, b, bias]);
+    const theirs = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.add(tf.matMul(p, q), r)), w)))([a, b, bias]);
+    ours.forEach((g, i) => closeTo(g, theirs[i], `input ${i}`));
+  });
+
   it('other activations, and inputs of rank 3, still work', () => {
     const net = buildMlp({ name: 'tanh', inputSize: 5, hidden: [6], heads: [{ name: 'o', size: 3 }], activation: 'tanh', seed: 1 });
     const x = tf.randomNormal([2, 4, 5], 0, 1, 'float32', 2);

@@ -108,7 +108,6 @@ function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Recor
   };
 }
 
-
 /**
  * A float32 matrix product on kernels/gemm.wat, or null when the arguments
  * are outside what it covers (batched products, PReLU or other activations,
@@ -174,7 +173,7 @@ function registerMatMulGradient(): void {
       return {
         a: () => tf.matMul(g, b, false, true),
         b: () => tf.matMul(a, g, true, false),
-        bias: () => tf.sum(g, 0),
+        bias: () => tf.sum(g, [...Array(g.rank - 1).keys()]),
       };
     },
   });
