@@ -3,8 +3,10 @@
  * off and on, interleaved in one process (blocks of steps alternate, medians
  * over many blocks), so a shared machine's load hits both alike.
  *
- *   node --import tsx bench/ab-step.ts <feature> [--blocks N] [--steps S] [--only off|on]
+ *   node --import tsx bench/ab-step.ts <feature> [--blocks N] [--steps S] [--only off|on] [--aae]
  *
+ * --aae times the adversarial autoencoder of bench/run.ts (784-400-2,
+ * discriminator 256-256, mixture prior; three phases per step) instead.
  * --only runs 2 warm-up blocks and N blocks of one variant (for instruction
  * counts under valgrind --tool=callgrind, which do not depend on machine load).
  *
@@ -49,7 +51,9 @@ const use = (configs: typeof on) => {
 const dim = 784;
 const x = Float32Array.from({ length: 128 * steps * dim }, (_, i) => ((i * 2654435761) % 1000) / 1000);
 const data = makeDataset('synthetic', [dim], x);
-const config = resolveConfig({ latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: 128 } });
+const config = args.includes('--aae')
+  ? resolveConfig({ model: 'aae', latentDim: 2, prior: { kind: 'gaussian-mixture' }, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: 128 } })
+  : resolveConfig({ latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: 128 } });
 const model = buildModel(config, dim);
 const phases = modelFamily(config).phases(model, { stepsPerEpoch: steps });
 const times: Record<'off' | 'on', number[]> = { off: [], on: [] };
@@ -68,4 +72,4 @@ if (only) {
   process.exit(0);
 }
 const [a, c] = [median(times.off), median(times.on)];
-console.log(`${feature}: off ${a.toFixed(2)} ms/step, on ${c.toFixed(2)} ms/step (median of ${blocks} blocks of ${steps} steps each) → ${(a - c).toFixed(2)} ms/step saved (${((100 * (a - c)) / a).toFixed(1)} %)`);
+console.log(`${args.includes('--aae') ? 'AAE ' : ''}${feature}: off ${a.toFixed(2)} ms/step, on ${c.toFixed(2)} ms/step (median of ${blocks} blocks of ${steps} steps each) → ${(a - c).toFixed(2)} ms/step saved (${((100 * (a - c)) / a).toFixed(1)} %)`);
