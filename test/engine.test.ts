@@ -118,3 +118,198 @@ describe('column sums (bias gradients)', () => {
     assert.deepEqual(Array.from(tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0).dataSync()), [4, 6]);
   });
 });
+
+describe('matrix-product kernel (kernels/gemm.wat)', () => {
+  /**
+   * Float64 reference C = act(op(A)·op(B) + bias) and, per entry, Σ_k |A(i,k)·B(k,j)|:
+   * a float32 sum of K products in any order is within K·2⁻²⁴·Σ|terms| of the exact
+   * value, so |got − want| ≤ 1e-5·Σ|terms| (+1e-6 for zero sums) holds for K ≤ 160.
+   */
+  function expected(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean, bias?: tf.Tensor, relu = false) {
+    const A = a.arraySync() as number[][];
+    const B = b.arraySync() as number[][];
+    const [m, k] = ta ? [A[0].length, A.length] : [A.length, A[0].length];
+    const n = tb ? B.length : B[0].length;
+    const bv = bias ? Array.from(bias.dataSync()) : undefined;
+    const want: number[][] = [];
+    const scale: number[][] = [];
+    for (let i = 0; i < m; i++) {
+      want.push([]);
+      scale.push([]);
+      for (let j = 0; j < n; j++) {
+        let s = bv ? bv[j] : 0;
+        let abs = bv ? Math.abs(bv[j]) : 0;
+        for (let p = 0; p < k; p++) {
+          const t = (ta ? A[p][i] : A[i][p]) * (tb ? B[j][p] : B[p][j]);
+          s += t;
+          abs += Math.abs(t);
+        }
+        want[i].push(relu ? Math.max(0, s) : s);
+        scale[i].push(abs);
+      }
+    }
+    return { want, scale };
+  }
+
+  function check(got: tf.Tensor, ref: { want: number[][]; scale: number[][] }, label: string) {
+    const g = got.arraySync() as number[][];
+    assert.deepEqual([g.length, g[0]?.length ?? 0], [ref.want.length, ref.want[0]?.length ?? 0], label);
+    g.forEach((row, i) => row.forEach((v, j) => {
+      const tol = 1e-5 * ref.scale[i][j] + 1e-6;
+      assert.ok(Math.abs(v - ref.want[i][j]) <= tol, `${label} [${i},${j}]: ${v} vs ${ref.want[i][j]}`);
+    }));
+  }
+
+  // M covers 5-row packed blocks with 0-4 rows left over; N covers 8- and 4-column panels and single columns.
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [3, 5, 2], [4, 7, 4], [5, 3, 8], [9, 16, 12], [13, 9, 20], [14, 33, 21], [22, 128, 11], [40, 20, 35], [6, 160, 9],
+  ];
+  for (const [m, k, n] of shapes) {
+    it(`${m}×${k} · ${k}×${n}: every transpose, with and without bias and ReLU, equals a float64 reference`, async () => {
+      const { MATMUL_KERNEL, hasWasmKernel } = await import('../src/core/engine/wasm-kernels.js');
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const a = tf.randomNormal(ta ? [k, m] : [m, k], 0, 1, 'float32', m * 31 + k);
+          const b = tf.randomNormal(tb ? [n, k] : [k, n], 0, 1, 'float32', n * 17 + k);
+          const bias = tf.randomNormal([n], 0, 1, 'float32', n);
+          const label = `tA=${ta} tB=${tb}`;
+          check(tf.matMul(a, b, ta, tb), expected(a, b, ta, tb), label);
+          check(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias }), expected(a, b, ta, tb, bias), `${label} +bias`);
+          check(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias, activation: 'relu' }), expected(a, b, ta, tb, bias, true), `${label} +bias relu`);
+          check(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, activation: 'relu' }), expected(a, b, ta, tb, undefined, true), `${label} relu`);
+          if (tf.getBackend() === 'wasm') {
+            assert.ok(hasWasmKernel(MATMUL_KERNEL));
+            // The kernel itself, on rank-3 operands with a batch of one (what tf.matMul hands the backend).
+            const a3 = tf.expandDims(a, 0);
+            const b3 = tf.expandDims(b, 0);
+            const out = tf.engine().runKernel(MATMUL_KERNEL, { a: a3, b: b3, bias }, { transposeA: ta, transposeB: tb, activation: 'linear' }) as tf.Tensor;
+            assert.deepEqual(out.shape, [1, m, n]);
+            check(tf.squeeze(out, [0]), expected(a, b, ta, tb, bias), `${label} kernel`);
+          }
+        }
+      }
+    });
+  }
+
+  it('a product with an empty inner dimension is the bias alone', () => {
+    const a = tf.zeros([6, 0]);
+    const b = tf.zeros([0, 9]);
+    const bias = tf.range(0, 9);
+    assert.deepEqual(Array.from(tf.matMul(a, b).dataSync()), new Array(54).fill(0));
+    assert.deepEqual(Array.from(tf.fused.matMul({ a, b, bias }).dataSync()), Array.from({ length: 54 }, (_, i) => i % 9));
+  });
+
+  it('what the kernel does not cover goes to TF.js: batched products, other activations', () => {
+    const a = tf.randomNormal([2, 7, 6], 0, 1, 'float32', 3);
+    const b = tf.randomNormal([2, 6, 5], 0, 1, 'float32', 4);
+    const got = tf.matMul(a, b).arraySync() as number[][][];
+    const [A, B] = [a.arraySync() as number[][][], b.arraySync() as number[][][]];
+    for (let s = 0; s < 2; s++) check(tf.tensor2d(got[s]), expected(tf.tensor2d(A[s]), tf.tensor2d(B[s]), false, false), `batch ${s}`);
+    const a2 = tf.randomNormal([7, 6], 0, 1, 'float32', 5);
+    const b2 = tf.randomNormal([6, 5], 0, 1, 'float32', 6);
+    const elu = tf.fused.matMul({ a: a2, b: b2, activation: 'elu' }).arraySync() as number[][];
+    const want = expected(a2, b2, false, false);
+    elu.forEach((row, i) => row.forEach((v, j) => {
+      const x = want.want[i][j];
+      assert.ok(Math.abs(v - (x > 0 ? x : Math.expm1(x))) <= 1e-5 * want.scale[i][j] + 1e-6);
+    }));
+  });
+
+  it('leaves no tensors or backend memory behind (its packing scratch is freed)', () => {
+    const a = tf.randomNormal([23, 30]);
+    const b = tf.randomNormal([40, 30]);
+    const bias = tf.randomNormal([40]);
+    tf.fused.matMul({ a, b, transposeB: true, bias, activation: 'relu' }).dispose();
+    const before = tf.memory();
+    for (let i = 0; i < 5; i++) {
+      tf.fused.matMul({ a, b, transposeB: true, bias, activation: 'relu' }).dispose();
+      tf.matMul(b, a, false, true).dispose();
+    }
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numBytes, before.numBytes);
+  });
+});
+
+describe('Identity without a copy', () => {
+  it('a clone keeps its values when the original is disposed, and frees its memory when it goes', () => {
+    const before = tf.memory();
+    const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const b = tf.clone(a);
+    a.dispose();
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6]);
+    const c = tf.add(b, 1);
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6], 'an op on the clone leaves it unchanged');
+    tf.dispose([b, c]);
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numBytes, before.numBytes);
+  });
+
+  it('a variable assigned from a clone does not change the clone', () => {
+    const v = tf.variable(tf.tensor1d([1, 2, 3]));
+    const snapshot = tf.clone(v);
+    v.assign(tf.tensor1d([7, 8, 9]));
+    assert.deepEqual(Array.from(snapshot.dataSync()), [1, 2, 3]);
+    assert.deepEqual(Array.from(v.dataSync()), [7, 8, 9]);
+    tf.dispose([v, snapshot]);
+  });
+
+  it('gradients through saved tensors are unchanged', () => {
+    const x = tf.tensor1d([0.5, -1, 2]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.exp(t), tf.square(t))))(x);
+    const want = [0.5, -1, 2].map((t) => Math.exp(t) * (t * t + 2 * t));
+    Array.from(g.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5 * Math.max(1, Math.abs(want[i]))));
+  });
+});
+
+describe('fused Bernoulli log-likelihood (kernels/bernoulli.wat)', () => {
+  // Logits from −100 to 100 (softplus and σ saturate), around 0, and tiny; rows of d = 7 and 787 (SIMD body and tail).
+  for (const d of [7, 787]) {
+    it(`value and gradient match float64 for rows of ${d}`, async () => {
+      const { BERNOULLI_KERNEL, hasWasmKernel } = await import('../src/core/engine/wasm-kernels.js');
+      const { Bernoulli } = await import('../src/core/distributions/bernoulli.js');
+      if (tf.getBackend() === 'wasm') assert.ok(hasWasmKernel(BERNOULLI_KERNEL));
+      const rows = 3;
+      const l = Float32Array.from({ length: rows * d }, (_, i) => {
+        const u = Math.sin(i * 12.9898) * 43758.5453;
+        const f = u - Math.floor(u);
+        return i % 5 === 0 ? (f - 0.5) * 200 : i % 5 === 1 ? (f - 0.5) * 1e-6 : (f - 0.5) * 16;
+      });
+      const xv = Float32Array.from({ length: rows * d }, (_, i) => (i % 3 === 0 ? (i % 2) : ((i * 7919) % 101) / 100));
+      const logits = tf.tensor2d(l, [rows, d]);
+      const x = tf.tensor2d(xv, [rows, d]);
+      const { value, grads } = tf.valueAndGrads((a: tf.Tensor) => tf.sum(tf.mul(new Bernoulli(a).logProb(x), tf.tensor1d([1, -2, 0.5]))))([logits]);
+      const perRow = new Bernoulli(logits).logProb(x).dataSync();
+      const g = grads[0].dataSync();
+      const weights = [1, -2, 0.5];
+      let total = 0;
+      for (let r = 0; r < rows; r++) {
+        let want = 0;
+        let scale = 0;
+        for (let j = 0; j < d; j++) {
+          const li = l[r * d + j];
+          const xi = xv[r * d + j];
+          const softplus = Math.max(li, 0) + Math.log1p(Math.exp(-Math.abs(li)));
+          want += xi * li - softplus;
+          scale += Math.abs(xi * li) + softplus;
+          const sigma = 1 / (1 + Math.exp(-li));
+          // float32 x − σ(l): within a few ulps of 1
+          assert.ok(Math.abs(g[r * d + j] - weights[r] * (xi - sigma)) <= 3e-7 * Math.abs(weights[r]), `grad ${r},${j}: ${g[r * d + j]} vs ${weights[r] * (xi - sigma)}`);
+        }
+        // each term within ~3 ulps, plus the float32 sum's rounding (d·2⁻²⁴ of Σ|terms|)
+        assert.ok(Math.abs(perRow[r] - want) <= (2e-7 + d * 6e-8) * scale, `row ${r}: ${perRow[r]} vs ${want}`);
+        total += weights[r] * want;
+      }
+      assert.ok(Math.abs(value.dataSync()[0] - total) <= 1e-4 * Math.abs(total));
+    });
+  }
+
+  it('agrees with the TF.js-op formula it replaces', async () => {
+    const { Bernoulli } = await import('../src/core/distributions/bernoulli.js');
+    const logits = tf.randomNormal([16, 784], 0, 4, 'float32', 9);
+    const x = tf.randomUniform([16, 784], 0, 1, 'float32', 10);
+    const softplus = tf.sub(tf.relu(logits), tf.log(tf.sigmoid(tf.abs(logits))));
+    const want = tf.sum(tf.sub(tf.mul(x, logits), softplus), -1).dataSync();
+    const got = new Bernoulli(logits).logProb(x).dataSync();
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-5 * Math.abs(want[i]), `${v} vs ${want[i]}`));
+  });
+});

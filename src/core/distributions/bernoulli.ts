@@ -11,13 +11,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Distribution, SampleOptions } from './types.js';
+import { BERNOULLI_KERNEL, hasWasmKernel } from '../engine/wasm-kernels.js';
+
+type CustomOp = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 
 /**
  * Σ_d [x·l − softplus(l)], with softplus(l) = max(l,0) − log σ(|l|): σ(|l|)
  * lies in [½, 1], so the logarithm never overflows, and it costs one
  * transcendental kernel instead of exp + log1p.
  */
-const bernoulliLogProb = tf.customGrad(((logits: tf.Tensor, x: tf.Tensor, save: tf.GradSaveFunc) => {
+const bernoulliLogProbOps = tf.customGrad(((logits: tf.Tensor, x: tf.Tensor, save: tf.GradSaveFunc) => {
   const softplus = tf.sub(tf.relu(logits), tf.log(tf.sigmoid(tf.abs(logits))));
   const value = tf.sum(tf.sub(tf.mul(x, logits), softplus), -1);
   save([logits, x]);
@@ -31,7 +34,29 @@ const bernoulliLogProb = tf.customGrad(((logits: tf.Tensor, x: tf.Tensor, save: 
       return [dLogits, dx];
     },
   };
-}) as unknown as (...args: (tf.Tensor | tf.GradSaveFunc)[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] });
+}) as unknown as CustomOp);
+
+/**
+ * The same function on the wasm backend's fused kernel (engine/kernels/bernoulli.wat):
+ * one pass gives the sum and x − σ(l), which the backward pass only scales by dy.
+ */
+const bernoulliLogProbFused = tf.customGrad(((logits: tf.Tensor, x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [value, residual] = tf.engine().runKernel(BERNOULLI_KERNEL, { logits, x }) as tf.Tensor[];
+  save([residual, logits]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [r, l] = saved;
+      const dyExpanded = tf.expandDims(dy, -1);
+      return [tf.mul(dyExpanded, r), tf.mul(dyExpanded, l)];
+    },
+  };
+}) as unknown as CustomOp);
+
+function bernoulliLogProb(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const fused = logits.dtype === 'float32' && x.dtype === 'float32' && hasWasmKernel(BERNOULLI_KERNEL);
+  return (fused ? bernoulliLogProbFused : bernoulliLogProbOps)(logits, x) as unknown as tf.Tensor;
+}
 
 export class Bernoulli implements Distribution {
   readonly kind = 'bernoulli';
@@ -54,6 +79,6 @@ export class Bernoulli implements Distribution {
   logProb(x: tf.Tensor): tf.Tensor {
     const logits = x.rank > this.logits.rank ? tf.broadcastTo(this.logits, x.shape) : this.logits;
     const xs = logits.rank > x.rank ? tf.broadcastTo(x, logits.shape) : x;
-    return bernoulliLogProb(logits, xs) as tf.Tensor;
+    return bernoulliLogProb(logits, xs);
   }
 }

@@ -10,7 +10,10 @@
  * packed weights by tensor id, so mutating a tensor would go unnoticed).
  *
  * Registered only for the `wasm` backend; callers check `hasWasmKernel` and
- * fall back to ordinary TF.js ops elsewhere.
+ * fall back to ordinary TF.js ops elsewhere. The matrix-product kernel
+ * replaces BatchMatMul and _FusedMatMul for the products it covers (unbatched
+ * float32, optional bias, linear or ReLU), so layers, gradients and user code
+ * use it without asking; anything else goes to TF.js's own kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KERNEL_BINARIES } from './kernels/binaries.js';
@@ -27,7 +30,23 @@ interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+const product = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+
 export const ADAM_KERNEL = 'LatentLabAdam';
+/**
+ * Bernoulli log-likelihood from logits and its gradient in one pass
+ * (kernels/bernoulli.wat): inputs {logits, x} of one float32 shape [..., d];
+ * outputs [value [...]: Σ_d x·l − softplus(l), grad [..., d]: x − σ(l)].
+ */
+export const BERNOULLI_KERNEL = 'LatentLabBernoulli';
+/**
+ * The matrix-product kernel of kernels/gemm.wat, with _FusedMatMul's inputs
+ * {a, b, bias?} and attributes {transposeA, transposeB, activation: 'linear' | 'relu'}.
+ * Differentiable when neither operand is transposed: a dense layer in one
+ * kernel (see nets/mlp.ts), whose gradient computes only what the tape asks for.
+ */
+export const MATMUL_KERNEL = 'LatentLabMatMul';
 const installed = new Set<string>();
 
 function decodeBase64(b64: string): Uint8Array {
@@ -35,6 +54,23 @@ function decodeBase64(b64: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
+}
+
+function bernoulliKernel(exports: Record<string, (...args: number[]) => void>): KernelFunc {
+  return ({ inputs, backend }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const { logits, x } = inputs as Record<string, tf.TensorInfo>;
+    if (logits.dtype !== 'float32' || x.dtype !== 'float32' || logits.shape.length < 1 || logits.shape.join() !== x.shape.join()) {
+      throw new Error(`${BERNOULLI_KERNEL}: logits and x must be float32 tensors of one shape`);
+    }
+    const d = logits.shape[logits.shape.length - 1];
+    const value = b.makeOutput(logits.shape.slice(0, -1), 'float32');
+    const grad = b.makeOutput([...logits.shape], 'float32');
+    const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+    const rows = product(logits.shape.slice(0, -1));
+    if (rows > 0) exports.bernoulli(offset(logits), offset(x), rows, d, offset(value), offset(grad));
+    return [value, grad];
+  };
 }
 
 /** Adam over one variable: inputs {w, g, m, v}; attrs {c1, c2, alpha, eps}; outputs [w', m', v']. */
@@ -73,6 +109,77 @@ function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Recor
 }
 
 /**
+ * A float32 matrix product on kernels/gemm.wat, or null when the arguments
+ * are outside what it covers (batched products, PReLU or other activations,
+ * other dtypes): the caller then uses TF.js's kernel. Transposed operands are
+ * read in place through strides.
+ */
+function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Record<string, (...args: number[]) => void>): tf.TensorInfo | null {
+  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { transposeA, transposeB, activation } = args.attrs as { transposeA?: boolean; transposeB?: boolean; activation?: string };
+  if (!a || !b || preluActivationWeights || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  if (activation !== undefined && activation !== 'linear' && activation !== 'relu') return null;
+  if (a.shape.length < 2 || b.shape.length < 2 || product(a.shape.slice(0, -2)) !== 1 || product(b.shape.slice(0, -2)) !== 1) return null;
+  const [ra, ca] = a.shape.slice(-2);
+  const [rb, cb] = b.shape.slice(-2);
+  const [m, k] = transposeA ? [ca, ra] : [ra, ca];
+  const n = transposeB ? rb : cb;
+  if ((transposeB ? cb : rb) !== k) return null;
+  if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;
+  const backend = args.backend as unknown as WasmBackendInternals & tf.KernelBackend;
+  const batch = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
+  const out = backend.makeOutput([...batch, m, n], 'float32');
+  const scratch = backend.makeOutput([5 * Math.ceil(m / 5) * k + 8 * k + 1], 'float32');
+  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const [sai, sak] = transposeA ? [4, 4 * m] : [4 * k, 4];
+  const [sbk, sbj] = transposeB ? [4, 4 * k] : [4 * n, 4];
+  const flags = (bias ? 1 : 0) | (activation === 'relu' ? 2 : 0);
+  exports.gemm(offset(a), sai, sak, offset(b), sbk, sbj, offset(out), 4 * n, m, n, k, bias ? offset(bias) : 0, flags, offset(scratch));
+  backend.disposeData(scratch.dataId);
+  return out;
+}
+
+/**
+ * Identity (what tf.clone runs, and what the gradient tape runs on every
+ * tensor it saves for the backward pass) as a new reference to the same
+ * memory, as TF.js's cpu backend and the wasm backend's own Reshape do; the
+ * wasm backend's Identity copies instead (~55 copies per VAE training step,
+ * weight matrices among them). Sharing is safe because no wasm kernel writes
+ * into its inputs: every result goes to freshly allocated memory.
+ */
+function sharedIdentity(args: Parameters<KernelFunc>[0]): tf.TensorInfo | null {
+  const x = (args.inputs as Record<string, tf.TensorInfo>).x;
+  if (x.dtype === 'string') return null;
+  (args.backend as tf.KernelBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
+ * Gradient of act(a·b + bias): with g = dy masked where the ReLU was off
+ * (y = 0), ∂a = g·bᵀ, ∂b = aᵀ·g, ∂bias = Σ_rows g — the gradient TF.js
+ * uses for its fused product, as lazy per-input functions, so the tape skips
+ * ∂a when a is data.
+ */
+function registerMatMulGradient(): void {
+  tf.registerGradient({
+    kernelName: MATMUL_KERNEL,
+    inputsToSave: ['a', 'b'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [a, b, y] = saved;
+      const { transposeA, transposeB, activation } = attrs as unknown as { transposeA?: boolean; transposeB?: boolean; activation?: string };
+      if (transposeA || transposeB) throw new Error(`${MATMUL_KERNEL}: gradients of transposed products are not implemented`);
+      const g = activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
+      return {
+        a: () => tf.matMul(g, b, false, true),
+        b: () => tf.matMul(a, g, true, false),
+        bias: () => tf.sum(g, [...Array(g.rank - 1).keys()]),
+      };
+    },
+  });
+}
+
+/**
  * Instantiates the kernels against the active wasm backend's memory and
  * registers them. Returns false (and registers nothing) when the backend is
  * not wasm or does not expose its memory.
@@ -85,6 +192,28 @@ export function installWasmKernels(backendName = 'wasm'): boolean {
   if (!memory || !internals.dataIdMap || !internals.makeOutput) return false;
   const load = (name: string) => new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(KERNEL_BINARIES[name])), { env: { memory } }).exports;
   tf.registerKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
+  tf.registerKernel({ kernelName: BERNOULLI_KERNEL, backendName, kernelFunc: bernoulliKernel(load('bernoulli')) });
+  const gemm = load('gemm');
+  tf.registerKernel({
+    kernelName: MATMUL_KERNEL, backendName,
+    kernelFunc: (args) => {
+      const out = gemmMatMul(args, gemm);
+      if (!out) throw new Error(`${MATMUL_KERNEL}: unsupported arguments (batched, or an activation other than linear/relu)`);
+      return out;
+    },
+  });
+  registerMatMulGradient();
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const config = tf.getKernel(name, backendName);
+    if (!config) continue;
+    tf.unregisterKernel(name, backendName);
+    tf.registerKernel({ ...config, kernelFunc: (args) => gemmMatMul(args, gemm) ?? config.kernelFunc(args) });
+  }
+  const identity = tf.getKernel('Identity', backendName);
+  if (identity) {
+    tf.unregisterKernel('Identity', backendName);
+    tf.registerKernel({ ...identity, kernelFunc: (args) => sharedIdentity(args) ?? identity.kernelFunc(args) });
+  }
   const sum = tf.getKernel('Sum', backendName);
   if (sum) {
     tf.unregisterKernel('Sum', backendName);

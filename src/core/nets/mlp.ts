@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { hasWasmKernel, MATMUL_KERNEL } from '../engine/wasm-kernels.js';
 
 export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'linear';
 
@@ -60,11 +61,65 @@ export function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
+interface DenseStep {
+  readonly name: string;
+  readonly input: string;
+  readonly activation: 'relu' | 'linear';
+  readonly weights: tfl.LayerVariable[];
+}
+
+const denseSteps = new WeakMap<tfl.LayersModel, DenseStep[] | null>();
+
+/**
+ * The net as a list of dense layers in topological order, each with the one
+ * layer it reads, when it is nothing else (one input; Dense layers with a
+ * bias and a ReLU or linear activation); otherwise null.
+ */
+function denseStepsOf(net: tfl.LayersModel): DenseStep[] | null {
+  if (denseSteps.has(net)) return denseSteps.get(net)!;
+  let steps: DenseStep[] | null = [];
+  if (net.inputs.length !== 1) steps = null;
+  for (const layer of net.layers) {
+    if (!steps) break;
+    if (layer.getClassName() === 'InputLayer') continue;
+    const config = layer.getConfig() as { activation?: string; useBias?: boolean };
+    const inbound = layer.inboundNodes;
+    if (layer.getClassName() !== 'Dense' || !config.useBias || (config.activation !== 'relu' && config.activation !== 'linear')
+        || inbound.length !== 1 || inbound[0].inboundLayers.length !== 1 || layer.trainableWeights.length !== 2) {
+      steps = null;
+      break;
+    }
+    steps.push({ name: layer.name, input: inbound[0].inboundLayers[0].name, activation: config.activation, weights: layer.trainableWeights });
+  }
+  denseSteps.set(net, steps);
+  return steps;
+}
+
+/**
+ * The net's forward pass with each dense layer as one matrix-product kernel
+ * (product, bias and ReLU; engine/wasm-kernels.ts) instead of tfjs-layers'
+ * apply, which dispatches a reshape, a product, a bias add and an activation
+ * per layer and clones each for the gradient tape. Same weights, same
+ * arithmetic; null where that kernel is not registered or the net is not a
+ * plain dense net.
+ */
+function applyDense(net: tfl.LayersModel, x: tf.Tensor): tf.Tensor[] | null {
+  const steps = hasWasmKernel(MATMUL_KERNEL) ? denseStepsOf(net) : null;
+  if (!steps) return null;
+  const values = new Map<string, tf.Tensor>([[net.inputLayers[0].name, x]]);
+  for (const { name, input, activation, weights } of steps) {
+    const [kernel, bias] = weights.map((w) => w.read());
+    const attrs = { transposeA: false, transposeB: false, activation };
+    values.set(name, tf.engine().runKernel(MATMUL_KERNEL, { a: values.get(input)!, b: kernel, bias }, attrs) as tf.Tensor);
+  }
+  return net.outputLayers.map((l) => values.get(l.name)!);
+}
+
 /** Applies a net to a tensor of any rank ≥ 2 (leading axes are flattened); one tensor per head. */
 export function applyMlp(net: tfl.LayersModel, x: tf.Tensor, training: boolean): tf.Tensor[] {
   const lead = x.shape.slice(0, -1);
   const flat = x.rank === 2 ? x : tf.reshape(x, [-1, x.shape[x.rank - 1]]);
-  const out = net.apply(flat, { training }) as tf.Tensor | tf.Tensor[];
+  const out = (flat.dtype === 'float32' ? applyDense(net, flat) : null) ?? (net.apply(flat, { training }) as tf.Tensor | tf.Tensor[]);
   const heads = Array.isArray(out) ? out : [out];
   return x.rank === 2 ? heads : heads.map((h) => tf.reshape(h, [...lead, h.shape[1]!]));
 }

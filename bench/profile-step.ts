@@ -1,0 +1,71 @@
+/**
+ * Per-kernel time of canonical VAE training steps on the wasm backend.
+ *
+ *   node --import tsx bench/profile-step.ts [--steps N]
+ *
+ * Every kernel registered for the backend is wrapped with a timer (the wasm
+ * backend runs kernels synchronously, so wall time around a kernel call is
+ * its cost). Kernels called from inside other kernels (the transpose-free
+ * matMul calls Transpose) are counted in both. Prints per-step totals by
+ * kernel name and by name + shapes, after a warm-up on synthetic batches.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/node/backend.js';
+import { resolveConfig } from '../src/core/config/resolve.js';
+import { buildModel, modelFamily } from '../src/core/models/registry.js';
+import { trainEpoch } from '../src/core/training/trainer.js';
+import { makeDataset, type Dataset } from "../src/core/data/dataset.js";
+
+const args = process.argv.slice(2);
+const steps = Number(args[args.indexOf('--steps') + 1] || 60);
+const BATCH = 128;
+
+await initBackend('wasm');
+const byName = new Map<string, { ms: number; calls: number }>();
+const byShape = new Map<string, { ms: number; calls: number }>();
+let recording = false;
+for (const config of tf.getKernelsForBackend('wasm')) {
+  const original = config.kernelFunc;
+  tf.unregisterKernel(config.kernelName, 'wasm');
+  tf.registerKernel({
+    ...config,
+    kernelFunc: (a) => {
+      if (!recording) return original(a);
+      const t0 = performance.now();
+      const out = original(a);
+      const ms = performance.now() - t0;
+      const shapes = Object.values(a.inputs).map((t) => (t ? `[${(t as tf.TensorInfo).shape}]` : '-')).join(' ');
+      const at = a.attrs as Record<string, unknown>;
+      const flags = at && ('transposeA' in at) ? ` tA=${at.transposeA} tB=${at.transposeB} act=${at.activation ?? ''}` : '';
+      for (const [map, key] of [[byName, config.kernelName], [byShape, `${config.kernelName} ${shapes}${flags}`]] as const) {
+        const e = map.get(key) ?? { ms: 0, calls: 0 };
+        e.ms += ms;
+        e.calls++;
+        map.set(key, e);
+      }
+      return out;
+    },
+  });
+}
+
+const dim = 784;
+const n = BATCH * steps;
+const x = new Float32Array(n * dim);
+for (let i = 0; i < x.length; i++) x[i] = ((i * 2654435761) % 1000) / 1000;
+const data: Dataset = makeDataset("synthetic", [dim], x);
+const config = resolveConfig({ latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: BATCH } });
+const model = buildModel(config, dim);
+const phases = modelFamily(config).phases(model, { stepsPerEpoch: steps });
+await trainEpoch({ phases, data, batchSize: BATCH, epoch: 1, seed: 1, startStep: 0 });
+recording = true;
+const r = await trainEpoch({ phases, data, batchSize: BATCH, epoch: 2, seed: 1, startStep: steps });
+recording = false;
+const perStep = (ms: number) => (ms / r.steps).toFixed(3);
+const show = (map: Map<string, { ms: number; calls: number }>, limit: number) =>
+  [...map.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, limit)
+    .forEach(([k, v]) => console.log(`${perStep(v.ms).padStart(8)} ms/step ${(v.calls / r.steps).toFixed(1).padStart(5)} calls  ${k}`));
+console.log(`${r.steps} steps, ${((r.seconds * 1000) / r.steps).toFixed(2)} ms/step wall (with timers)`);
+console.log('\nby kernel:');
+show(byName, 40);
+console.log('\nby kernel and shapes:');
+show(byShape, 60);
