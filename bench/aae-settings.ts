@@ -9,9 +9,9 @@ import { buildModel, fit, latentMatch, modelFamily, resolveConfig, take } from '
 import { initBackend, loadDataSplits } from '../src/node/index.js';
 
 const variants: Record<string, object> = process.argv[2] ? JSON.parse(process.argv[2]) : {
-  'defaults': {},
-  'D lr 2e-4, G lr 1e-3': { discriminatorLearningRate: 2e-4, generatorLearningRate: 1e-3 },
-  'D lr 1e-3, G lr 1e-3': { discriminatorLearningRate: 1e-3, generatorLearningRate: 1e-3 },
+  'defaults (D, G lr 1e-3)': {},
+  'D lr 2e-4': { discriminatorLearningRate: 2e-4 },
+  'G lr 5e-4': { generatorLearningRate: 5e-4 },
   'D lr 5e-4, 2 D steps': { discriminatorLearningRate: 5e-4, discriminatorSteps: 2 },
 };
 await initBackend('wasm');
