@@ -19,13 +19,14 @@ import { trainCommand } from './train.js';
 
 export function buildProgram(): Command {
   const program = new Command('latentlab')
-    .description('LatentLab — variational autoencoders on TensorFlow.js: train, evaluate, sample, export')
+    .description('LatentLab — variational and adversarial autoencoders on TensorFlow.js: train, compare, evaluate, sample, export')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `
 Start here:
-  npm start                      quick tour: a 2-D VAE on MNIST with every figure (a few minutes)
-  latentlab train --help         all training options
+  npm start                      quick tour: VAE vs AAE on MNIST, a report with every figure (a few minutes)
+  latentlab train --help         all training options (--model aae, --prior, --labels …)
+  latentlab compare --help       the full VAE-vs-AAE comparison
 Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints, figures).`);
   for (const command of [quickstartCommand(), trainCommand(), compareCommand(), evalCommand(), sampleCommand(), exportCommand()]) {
     command.showHelpAfterError('(run with --help for usage)');
