@@ -14,19 +14,21 @@ import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { quickstartCommand } from './quickstart.js';
 import { sampleCommand } from './sample.js';
+import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 
 export function buildProgram(): Command {
   const program = new Command('latentlab')
-    .description('LatentLab — variational autoencoders on TensorFlow.js: train, evaluate, sample, export')
+    .description('LatentLab — variational autoencoders on TensorFlow.js: train, evaluate, sample, export, explore in the browser')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `
 Start here:
   npm start                      quick tour: a 2-D VAE on MNIST with every figure (a few minutes)
   latentlab train --help         all training options
+  latentlab serve                the web page: explore, compare and watch runs in ./runs
 Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints, figures).`);
-  for (const command of [quickstartCommand(), trainCommand(), evalCommand(), sampleCommand(), exportCommand()]) {
+  for (const command of [quickstartCommand(), trainCommand(), evalCommand(), sampleCommand(), exportCommand(), serveCommand()]) {
     command.showHelpAfterError('(run with --help for usage)');
     program.addCommand(command);
   }
