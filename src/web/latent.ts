@@ -1,0 +1,58 @@
+/**
+ * The model work the page does: encode images to the means of q(z|x),
+ * decode latent points to the mean of p(x|z), draw prior samples. Results
+ * come back as plain Float32Arrays; every tensor is disposed.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Autoencoder } from '../core/models/types.js';
+
+/** Means of q(z|x) for `count` rows of `x` ([count, dim]), in batches. */
+export async function encodeMeans(model: Autoencoder, x: Float32Array, count: number, batch = 500): Promise<Float32Array> {
+  const out = new Float32Array(count * model.latentDim);
+  for (let start = 0; start < count; start += batch) {
+    const n = Math.min(batch, count - start);
+    const codes = tf.tidy(() => model.encode(tf.tensor2d(x.subarray(start * model.dataDim, (start + n) * model.dataDim), [n, model.dataDim])).mean());
+    out.set(await codes.data(), start * model.latentDim);
+    codes.dispose();
+  }
+  return out;
+}
+
+/** Decoder means for `z` ([n, latentDim] row-major), synchronously (used on every pointer move). */
+export function decodeMeans(model: Autoencoder, z: Float32Array): Float32Array {
+  const n = z.length / model.latentDim;
+  const images = tf.tidy(() => model.decode(tf.tensor2d(z, [n, model.latentDim])).mean());
+  const data = images.dataSync() as Float32Array;
+  images.dispose();
+  return data;
+}
+
+/** `n` samples of the model's prior, [n, latentDim]. */
+export async function priorSamples(model: Autoencoder, n: number, seed = 1): Promise<Float32Array> {
+  const s = model.prior.sample({ seed, n });
+  const data = (await s.data()) as Float32Array;
+  s.dispose();
+  return data;
+}
+
+/** Columns `dx`, `dy` of [n, d] rows as [n, 2]. */
+export function project(points: Float32Array, d: number, dx: number, dy: number): Float32Array {
+  const n = points.length / d;
+  const out = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    out[2 * i] = points[i * d + dx];
+    out[2 * i + 1] = points[i * d + dy];
+  }
+  return out;
+}
+
+/** Straight-line path of `steps` points from a to b (both [d]), [steps, d]. */
+export function linearPath(a: Float32Array, b: Float32Array, steps: number): Float32Array {
+  const d = a.length;
+  const out = new Float32Array(steps * d);
+  for (let s = 0; s < steps; s++) {
+    const t = steps === 1 ? 0 : s / (steps - 1);
+    for (let j = 0; j < d; j++) out[s * d + j] = a[j] + t * (b[j] - a[j]);
+  }
+  return out;
+}
