@@ -104,7 +104,7 @@ function handler(options: ServeOptions) {
 }
 
 /** Starts the server; rejects with a UserError when the port is taken or the address unusable. */
-export function startServer(options: ServeOptions): Promise<RunningServer> {
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { host = '127.0.0.1', port = 8080 } = options;
   checkFolders(options.runsDir, options.webDir);
   const handle = handler(options);
