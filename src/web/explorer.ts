@@ -89,6 +89,37 @@ export class Explorer {
     return performance.now() - start;
   }
 
+  /** Where latent point (a, b) of the shown dimensions is on the screen (viewport CSS pixels); tests point there. */
+  screenPoint(a: number, b: number): { x: number; y: number } {
+    const box = this.overlay.canvas.getBoundingClientRect();
+    return { x: box.left + this.layout.x(a), y: box.top + this.layout.y(b) };
+  }
+
+  /** The plot area on the screen (viewport CSS pixels). */
+  plotBox(): { x: number; y: number; width: number; height: number } {
+    const box = this.overlay.canvas.getBoundingClientRect();
+    const { plot } = this.layout;
+    return { x: box.left + plot.x, y: box.top + plot.y, width: plot.width, height: plot.height };
+  }
+
+  /**
+   * Milliseconds per decode-and-draw of `n` points on a circle around the
+   * codes' centre, the path the pointer takes (for the benchmark).
+   */
+  timeDecodes(n: number): number[] {
+    const d = this.data.model.latentDim;
+    const centre = centroid(this.data.codes, d);
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const z = Float32Array.from(centre);
+      z[this.dims[0]] += Math.cos((2 * Math.PI * i) / n);
+      z[this.dims[1]] += Math.sin((2 * Math.PI * i) / n);
+      this.z.set(z);
+      times.push(this.render());
+    }
+    return times;
+  }
+
   private controls(): HTMLElement {
     const d = this.data.model.latentDim;
     if (d <= 2) return h('div', { class: 'controls' });
