@@ -201,18 +201,41 @@ describe('the web page', { skip: skip ?? false }, () => {
     await page.fill('input[name=train]', '512');
     await page.fill('input[name=epochs]', '1');
     await page.fill('input[name=hidden]', '32');
+    await page.fill('input[name=latent]', '3');
     await page.click('form.train-form button[type=submit]');
     await page.waitForSelector('text=Save into the runs folder', { timeout: 120_000 });
-    assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epochs, test loss \d+\.\d\d/);
+    assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test loss \d+\.\d\d/);
     await page.click('text=Save into the runs folder');
     await page.waitForSelector('text=saved as', { timeout: 30_000 });
-    const saved = readdirSync(RUNS).filter((n) => n.startsWith('web-vae-z2-'));
+    await page.screenshot({ path: artifactPath('web-train.png') });
+    const saved = readdirSync(RUNS).filter((n) => n.startsWith('web-vae-z3-'));
     assert.equal(saved.length, 1, readdirSync(RUNS).join(', '));
     const dir = path.join(RUNS, saved[0]);
     assert.equal(readJsonl(path.join(dir, 'metrics.jsonl')).length, 1);
     const r = runCli(['sample', dir, '-n', '4', '--backend', 'cpu']);
     assert.equal(r.status, 0, describeRun(r));
     assert.ok(existsSync(path.join(dir, 'samples-n4-seed1.png')));
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('a 3-D latent: one slider per dimension, and moving the third changes the decoded image', async () => {
+    const name = readdirSync(RUNS).find((n) => n.startsWith('web-vae-z3-'));
+    assert.ok(name, 'no saved 3-D run');
+    await open(`#view=explore&run=${name}`);
+    assert.equal(await page.locator('.sliders input[type=range]').count(), 3);
+    const setThird = async (v: number) => {
+      const n = await page.$eval('.explorer', (e: any) => Number(e.dataset.decodes));
+      await page.$eval('.sliders input[aria-label=z3]', (el: any, value: number) => {
+        el.value = String(value);
+        el.dispatchEvent(new Event('input'));
+      }, v);
+      await page.waitForFunction((k) => Number(document.querySelector('.explorer').dataset.decodes) > k, n);
+      return pixels('canvas.decoded');
+    };
+    const low = await setThird(-3);
+    const high = await setThird(3);
+    assert.ok(meanAbsDiff(low, high) > 1, 'z3 = −3 and z3 = 3 decode to the same image');
+    assert.match(await page.textContent('.readout') ?? '', /, 3\.00\)$/);
     assert.deepEqual(consoleErrors, []);
   });
 });

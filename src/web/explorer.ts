@@ -37,6 +37,17 @@ function centroid(codes: Float32Array, d: number): Float32Array {
   return out;
 }
 
+/** A slider's range for dimension j: the codes' extent, at least [−3, 3], in whole units. */
+function extent(codes: Float32Array, d: number, j: number): [number, number] {
+  let lo = -3;
+  let hi = 3;
+  for (let i = j; i < codes.length; i += d) {
+    if (codes[i] < lo) lo = codes[i];
+    if (codes[i] > hi) hi = codes[i];
+  }
+  return [Math.floor(lo), Math.ceil(hi)];
+}
+
 export class Explorer {
   readonly element: HTMLElement;
   /** The current latent point; pointer and sliders edit it. */
@@ -135,7 +146,8 @@ export class Explorer {
       return s;
     };
     const rows = Array.from({ length: d }, (_, j) => {
-      const slider = h('input', { type: 'range', min: '-4', max: '4', step: '0.01', value: '0', 'aria-label': `z${j + 1}` });
+      const [lo, hi] = extent(this.data.codes, d, j);
+      const slider = h('input', { type: 'range', min: String(lo), max: String(hi), step: '0.01', value: '0', 'aria-label': `z${j + 1}` });
       slider.addEventListener('input', () => {
         this.z[j] = Number(slider.value);
         this.schedule();

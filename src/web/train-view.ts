@@ -43,18 +43,31 @@ export function trainView(backend: string): HTMLElement {
   onLeave(() => (stopped = true));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    let config: Config;
+    try {
+      config = readForm(inputs);
+    } catch (err) {
+      out.replaceChildren(errorBox((err as Error).message));
+      return;
+    }
     start.disabled = true;
-    const config = resolveConfig({
-      model: inputs.model.value as Config['model'], latentDim: Number(inputs.latentDim.value),
-      encoder: { hidden: [Number(inputs.hidden.value)] }, decoder: { hidden: [Number(inputs.hidden.value)] },
-      data: { source: 'mnist', trainLimit: Number(inputs.trainLimit.value), testLimit: 1000 },
-      train: { epochs: Number(inputs.epochs.value) },
-    }, 'the form');
     train(config, backend, out, () => stopped)
       .catch((err: Error) => out.append(errorBox(err.message)))
       .finally(() => (start.disabled = false));
   });
   return view;
+}
+
+/** The form's values as a resolved config (a ConfigError names the bad field). */
+function readForm(inputs: Record<'model' | 'trainLimit' | 'epochs' | 'latentDim' | 'hidden', HTMLInputElement | HTMLSelectElement>): Config {
+  const trainLimit = Number(inputs.trainLimit.value);
+  if (!(trainLimit <= 20000)) throw new Error(`training images: at most 20000 in the page, got ${inputs.trainLimit.value}`);
+  return resolveConfig({
+    model: inputs.model.value as Config['model'], latentDim: Number(inputs.latentDim.value),
+    encoder: { hidden: [Number(inputs.hidden.value)] }, decoder: { hidden: [Number(inputs.hidden.value)] },
+    data: { source: 'mnist', trainLimit, testLimit: 1000 },
+    train: { epochs: Number(inputs.epochs.value) },
+  }, 'the form');
 }
 
 async function train(config: Config, backend: string, out: HTMLElement, stopped: () => boolean): Promise<void> {
@@ -81,7 +94,7 @@ async function train(config: Config, backend: string, out: HTMLElement, stopped:
     },
   });
   const last = records.at(-1)!;
-  curves.setStatus(`done: ${records.length} epochs, test loss ${last.test.loss.toFixed(2)} nats per image`);
+  curves.setStatus(`done: ${records.length} epoch${records.length === 1 ? "" : "s"}, test loss ${last.test.loss.toFixed(2)} nats per image`);
   const name = `web-${config.model}-z${config.latentDim}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
   const data = { source: 'mnist', shape: train.shape as number[], train: train.size, test: test.size, numClasses: train.numClasses };
   const files = await runFolderFiles({ model, phases, records, backend, data });
