@@ -94,7 +94,7 @@ async function train(config: Config, backend: string, out: HTMLElement, stopped:
     },
   });
   const last = records.at(-1)!;
-  curves.setStatus(`done: ${records.length} epoch${records.length === 1 ? "" : "s"}, test loss ${last.test.loss.toFixed(2)} nats per image`);
+  curves.setStatus(`done: ${records.length} epoch${records.length === 1 ? '' : 's'}, test loss ${last.test.loss.toFixed(2)} nats per image`);
   const name = `web-${config.model}-z${config.latentDim}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
   const data = { source: 'mnist', shape: train.shape as number[], train: train.size, test: test.size, numClasses: train.numClasses };
   const files = await runFolderFiles({ model, phases, records, backend, data });
