@@ -11,9 +11,9 @@ import { hashFor, onLeave, runPicker } from './nav.js';
 
 export async function dashboardView(params: URLSearchParams): Promise<HTMLElement> {
   const name = params.get('run');
-  const names = (await listRuns()).filter((r) => !r.error).map((r) => r.name);
+  const runNames = async () => (await listRuns()).filter((r) => !r.error).map((r) => r.name);
   const view = h('div', { class: 'view dashboard-view' }, h('div', { class: 'toolbar' },
-    runPicker(names, name, (n) => (location.hash = hashFor({ view: 'dashboard', run: n }))),
+    runPicker(await runNames(), name, (n) => (location.hash = hashFor({ view: 'dashboard', run: n })), 'run', runNames),
     h('span', { class: 'muted' }, 'Curves follow latentlab train as it writes the run folder.')));
   if (!name) return view;
   const curves = new Curves();

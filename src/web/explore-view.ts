@@ -8,13 +8,13 @@ import { listRuns } from './api.js';
 import { errorBox, h } from './dom.js';
 import { Explorer } from './explorer.js';
 import { hashFor, runPicker } from './nav.js';
-import { loadRun } from './session.js';
+import { loadCurrentRun } from './session.js';
 
 /** The explorer of the currently shown view, for tests and the benchmark. */
 export const active: { explorers: Explorer[] } = { explorers: [] };
 
 async function explorerFor(name: string): Promise<Explorer> {
-  const run = await loadRun(name);
+  const run = await loadCurrentRun(name);
   const epochs = run.detail.checkpoint?.epoch ?? 0;
   return new Explorer({
     title: `${name}: ${run.detail.config.model.toUpperCase()}, epoch ${epochs}, ${run.images.count} test codes`,
@@ -29,7 +29,7 @@ async function runNames(): Promise<string[]> {
 export async function exploreView(params: URLSearchParams): Promise<HTMLElement> {
   const name = params.get('run');
   const names = await runNames();
-  const picker = runPicker(names, name, (n) => (location.hash = hashFor({ view: 'explore', run: n })));
+  const picker = runPicker(names, name, (n) => (location.hash = hashFor({ view: 'explore', run: n })), 'run', runNames);
   const view = h('div', { class: 'view explore-view' }, h('div', { class: 'toolbar' }, picker,
     h('span', { class: 'muted' }, 'Move the pointer over the plane to decode z; click a test point for its reconstruction.')));
   active.explorers = [];
@@ -48,7 +48,7 @@ export async function compareView(params: URLSearchParams): Promise<HTMLElement>
   const names = await runNames();
   const go = (run: string | null, other: string | null) => (location.hash = hashFor({ view: 'compare', ...(run ? { run } : {}), ...(other ? { b: other } : {}) }));
   const view = h('div', { class: 'view compare-view' }, h('div', { class: 'toolbar' },
-    runPicker(names, a, (n) => go(n, b), 'left run'), runPicker(names, b, (n) => go(a, n), 'right run'),
+    runPicker(names, a, (n) => go(n, b), 'left run', runNames), runPicker(names, b, (n) => go(a, n), 'right run', runNames),
     h('span', { class: 'muted' }, 'The pointer on either plane decodes the same z in both.')));
   active.explorers = [];
   if (!a || !b) return view;

@@ -7,7 +7,7 @@ import { listRuns } from './api.js';
 import { drawImage, errorBox, h, imageCanvas } from './dom.js';
 import { decodeMeans, linearPath } from './latent.js';
 import { hashFor, runPicker } from './nav.js';
-import { loadRun, type LoadedRun } from './session.js';
+import { loadCurrentRun, type LoadedRun } from './session.js';
 
 const CHOICES = 48;
 const STEPS = 10;
@@ -35,7 +35,7 @@ export async function interpolateView(params: URLSearchParams): Promise<HTMLElem
     runPicker(names, name, (n) => (location.hash = hashFor({ view: 'interpolate', run: n }))),
     h('span', { class: 'muted' }, 'Click two test images: the path between their codes is decoded.')));
   if (!name) return view;
-  const run = await loadRun(name).catch((e: Error) => e);
+  const run = await loadCurrentRun(name).catch((e: Error) => e);
   if (run instanceof Error) {
     view.append(errorBox(run.message));
     return view;

@@ -18,12 +18,20 @@ export function currentParams(): URLSearchParams {
   return new URLSearchParams(location.hash.slice(1));
 }
 
-/** A run picker that navigates to `view` with the chosen run in `key`. */
-export function runPicker(names: readonly string[], selected: string | null, onPick: (name: string) => void, label = 'run'): HTMLElement {
+/**
+ * A run picker: `onPick` gets the chosen name. With `refresh`, the list is
+ * fetched again whenever the picker gets focus (runs started after the page
+ * loaded appear).
+ */
+export function runPicker(names: readonly string[], selected: string | null, onPick: (name: string) => void, label = 'run', refresh?: () => Promise<string[]>): HTMLElement {
   const select = h('select', { 'aria-label': label });
-  select.append(h('option', { value: '' }, `choose a ${label}…`), ...names.map((n) => h('option', { value: n }, n)));
-  select.value = selected ?? '';
+  const fill = (list: readonly string[]) => {
+    select.replaceChildren(h('option', { value: '' }, `choose a ${label}…`), ...list.map((n) => h('option', { value: n }, n)));
+    select.value = selected ?? '';
+  };
+  fill(names);
   select.addEventListener('change', () => select.value && onPick(select.value));
+  if (refresh) select.addEventListener('focus', () => void refresh().then(fill, () => undefined));
   return h('label', { class: 'picker' }, `${label}: `, select);
 }
 

@@ -48,6 +48,23 @@ export function loadRun(name: string): Promise<LoadedRun> {
   return p;
 }
 
+/**
+ * The loaded run `name`, reloaded when the server holds a newer checkpoint
+ * than the one loaded (the run went on training). Runs that exist only in
+ * this page (trained here, not saved) are returned as they are.
+ */
+export async function loadCurrentRun(name: string): Promise<LoadedRun> {
+  const cached = cache.get(name);
+  if (!cached) return loadRun(name);
+  const detail = await getRun(name).catch(() => null);
+  const loaded = await cached;
+  if (detail && detail.checkpoint?.path !== loaded.detail.checkpoint?.path) {
+    await forgetRun(name);
+    return loadRun(name);
+  }
+  return loaded;
+}
+
 /** Forgets a loaded run (its checkpoint changed) and frees its tensors. */
 export async function forgetRun(name: string): Promise<void> {
   const p = cache.get(name);
