@@ -9,7 +9,7 @@ import { drawScatter, type ScatterLayout } from '../core/figures/index.js';
 import type { Autoencoder } from '../core/models/types.js';
 import type { ImageSet } from './api.js';
 import { chartCanvas, drawImage, h, imageCanvas } from './dom.js';
-import { decodeMeans, project } from './latent.js';
+import { decodeMeans, priorDensityGrid, project } from './latent.js';
 
 export interface ExplorerData {
   readonly title: string;
@@ -163,9 +163,36 @@ export class Explorer {
     const [dx, dy] = this.dims;
     const d = model.latentDim;
     this.layout = drawScatter(this.plot.ctx, project(codes, d, dx, dy), images.labels, {
-      width: WIDTH, height: HEIGHT, title, note: d > 2 ? `slice z${dx + 1} × z${dy + 1} of a ${d}-D latent (other dimensions from the sliders)` : undefined,
+      width: WIDTH, height: HEIGHT, title,
+      note: d > 2 ? `slice z${dx + 1} × z${dy + 1} of a ${d}-D latent (other dimensions from the sliders)` : model.prior.hasDensity ? 'blue shading: the prior\'s density p(z)' : undefined,
       xLabel: `z${dx + 1}`, yLabel: `z${dy + 1}`, background: project(prior, d, dx, dy),
     });
+    this.shadeDensity();
+  }
+
+  /**
+   * Shades the plot by the prior's density (2-D latents with a density):
+   * multiplied over the drawn scatter, so high density reads as a blue tint
+   * under the codes and the prior samples.
+   */
+  private shadeDensity(): void {
+    const { plot, x, y } = this.layout;
+    const cells = 120;
+    const density = priorDensityGrid(this.data.model, [x.domain.lo, x.domain.hi], [y.domain.lo, y.domain.hi], cells);
+    if (!density) return;
+    const tile = new ImageData(cells, cells);
+    for (let i = 0; i < density.length; i++) {
+      const p = density[i];
+      tile.data.set([255 - 90 * p, 255 - 60 * p, 255 - 20 * p, 255], 4 * i);
+    }
+    const buffer = new OffscreenCanvas(cells, cells);
+    buffer.getContext('2d')!.putImageData(tile, 0, 0);
+    const { ctx } = this.plot;
+    ctx.save();
+    ctx.globalCompositeOperation = 'multiply';
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(buffer, plot.x, plot.y, plot.width, plot.height);
+    ctx.restore();
   }
 
   private drawMarker(): void {

@@ -56,3 +56,25 @@ export function linearPath(a: Float32Array, b: Float32Array, steps: number): Flo
   }
   return out;
 }
+
+/**
+ * The prior's density p(z) on a `cells`×`cells` grid over [x0, x1]×[y0, y1]
+ * (row 0 at y1, the top), scaled so its maximum is 1; null when the prior has
+ * no density or the latent is not 2-D.
+ */
+export function priorDensityGrid(model: Autoencoder, x: readonly [number, number], y: readonly [number, number], cells = 120): Float32Array | null {
+  if (!model.prior.hasDensity || model.latentDim !== 2) return null;
+  const z = new Float32Array(cells * cells * 2);
+  for (let r = 0; r < cells; r++) {
+    for (let c = 0; c < cells; c++) {
+      z[2 * (r * cells + c)] = x[0] + ((c + 0.5) / cells) * (x[1] - x[0]);
+      z[2 * (r * cells + c) + 1] = y[1] - ((r + 0.5) / cells) * (y[1] - y[0]);
+    }
+  }
+  const logp = tf.tidy(() => model.prior.logProb(tf.tensor2d(z, [cells * cells, 2])));
+  const values = logp.dataSync() as Float32Array;
+  logp.dispose();
+  let max = -Infinity;
+  for (const v of values) if (v > max) max = v;
+  return Float32Array.from(values, (v) => Math.exp(v - max));
+}
