@@ -15,7 +15,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -220,6 +221,9 @@ describe('the web page', { skip: skip ?? false }, () => {
     await page.click('form.train-form button[type=submit]');
     await page.waitForSelector('text=Save into the runs folder', { timeout: 120_000 });
     assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test loss \d+\.\d\d/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download the run (.zip)')]);
+    const zipFile = artifactPath('web-trained-run.zip');
+    await download.saveAs(zipFile);
     await page.click('text=Save into the runs folder');
     await page.waitForSelector('text=saved as', { timeout: 30_000 });
     await page.screenshot({ path: artifactPath('web-train.png') });
@@ -227,6 +231,18 @@ describe('the web page', { skip: skip ?? false }, () => {
     assert.equal(saved.length, 1, readdirSync(RUNS).join(', '));
     const dir = path.join(RUNS, saved[0]);
     assert.equal(readJsonl(path.join(dir, 'metrics.jsonl')).length, 1);
+    // The download holds the same files as the saved folder, under the run's name.
+    const listing = spawnSync('/usr/bin/python3', ['-c', `import zipfile, sys, hashlib
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`, zipFile], { encoding: 'utf8' });
+    if (listing.status === 0) {
+      const runName = path.basename(dir);
+      const saved = (sub: string): string[] => readdirSync(path.join(dir, sub), { withFileTypes: true }).flatMap((e) => (e.isDirectory()
+        ? saved(path.join(sub, e.name))
+        : [`${path.join(runName, sub, e.name)} ${createHash('sha256').update(readFileSync(path.join(dir, sub, e.name))).digest('hex')}`]));
+      assert.deepEqual(listing.stdout.trim().split('\n').sort(), saved('').sort());
+    } else process.stderr.write(`zip contents not checked (no /usr/bin/python3 with zipfile): ${listing.stderr}\n`);
     const r = runCli(['sample', dir, '-n', '4', '--backend', 'cpu']);
     assert.equal(r.status, 0, describeRun(r));
     assert.ok(existsSync(path.join(dir, 'samples-n4-seed1.png')));
