@@ -210,6 +210,15 @@ describe('the web page', { skip: skip ?? false }, () => {
     });
     const [l, r] = await Promise.all([pixels('.explorer >> nth=0 >> canvas.decoded'), pixels('.explorer >> nth=1 >> canvas.decoded')]);
     assert.equal(meanAbsDiff(l, r), 0, 'the same run at the same z decodes differently');
+    // A click on a test point of the left plane shows that image in both.
+    const at = await page.evaluate(() => {
+      const e = window.latentlab.explorers[0];
+      return e.screenPoint(e.data.codes[2 * 11], e.data.codes[2 * 11 + 1]);
+    });
+    await page.mouse.click(at.x, at.y);
+    await page.waitForFunction(() => document.querySelectorAll('.pair canvas.reconstruction').length === 2);
+    const indices = await page.$$eval('.pair', (els: any[]) => els.map((e) => e.dataset.index));
+    assert.equal(indices[0], indices[1]);
   });
 
   test('a model trained in the page is saved as a run folder the CLI can use', async () => {

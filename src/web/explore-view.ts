@@ -1,26 +1,30 @@
 /**
  * The Explore and Compare views. Compare puts two runs' explorers side by
  * side and links them: moving the point in one decodes the same z in both
- * (when their latents have the same size), and clicking a test point shows it
- * in both.
+ * (when their latents have the same size), and clicking a test point shows
+ * that image and its reconstruction in both, each at its own code (when both
+ * runs were trained on the same data).
  */
 import { listRuns } from './api.js';
 import { errorBox, h } from './dom.js';
 import { Explorer } from './explorer.js';
 import { hashFor, runPicker } from './nav.js';
-import { loadCurrentRun } from './session.js';
+import { loadCurrentRun, type LoadedRun } from './session.js';
 
 /** The explorer of the currently shown view, for tests and the benchmark. */
 export const active: { explorers: Explorer[] } = { explorers: [] };
 
-async function explorerFor(name: string): Promise<Explorer> {
+async function loadExplorer(name: string): Promise<{ explorer: Explorer; run: LoadedRun }> {
   const run = await loadCurrentRun(name);
   const epochs = run.detail.checkpoint?.epoch ?? 0;
-  return new Explorer({
+  const explorer = new Explorer({
     title: `${name}: ${run.detail.config.model.toUpperCase()}, epoch ${epochs}, ${run.images.count} test codes`,
     model: run.model, images: run.images, codes: run.codes, prior: run.prior,
   });
+  return { explorer, run };
 }
+
+const explorerFor = async (name: string): Promise<Explorer> => (await loadExplorer(name)).explorer;
 
 async function runNames(): Promise<string[]> {
   return (await listRuns()).filter((r) => !r.error && (r.epochs ?? 0) > 0).map((r) => r.name);
@@ -52,16 +56,20 @@ export async function compareView(params: URLSearchParams): Promise<HTMLElement>
     h('span', { class: 'muted' }, 'The pointer on either plane decodes the same z in both.')));
   active.explorers = [];
   if (!a || !b) return view;
-  const loaded = await Promise.all([explorerFor(a), explorerFor(b)]).catch((e: Error) => e);
+  const loaded = await Promise.all([loadExplorer(a), loadExplorer(b)]).catch((e: Error) => e);
   if (loaded instanceof Error) {
     view.append(errorBox(loaded.message));
     return view;
   }
-  const [left, right] = loaded;
+  const [left, right] = loaded.map((l) => l.explorer);
+  // Both runs hold the same test images when they were trained on the same data source.
+  const [ra, rb] = loaded.map((l) => l.run);
+  const sameImages = ra.detail.config.data.source === rb.detail.config.data.source && ra.images.count === rb.images.count;
   const link = (from: Explorer, to: Explorer) => {
     from.onLatent = (z) => {
       if (to.z.length === z.length) to.setLatent(z);
     };
+    if (sameImages) from.onPick = (i) => to.showPair(i);
   };
   link(left, right);
   link(right, left);

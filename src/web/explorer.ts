@@ -54,6 +54,8 @@ export class Explorer {
   readonly z: Float32Array;
   /** Called when the user moves the latent point (for linked views). */
   onLatent: ((z: Float32Array) => void) | null = null;
+  /** Called when the user clicks test image `i` (for linked views). */
+  onPick: ((i: number) => void) | null = null;
   private dims: [number, number] = [0, 1];
   private layout!: ScatterLayout;
   private readonly plot = chartCanvas(WIDTH, HEIGHT, 'scatter');
@@ -232,6 +234,7 @@ export class Explorer {
       const hit = this.nearest(px, py);
       if (hit >= 0) {
         this.showPair(hit);
+        this.onPick?.(hit);
         return;
       }
     }
@@ -268,6 +271,5 @@ export class Explorer {
     this.pair.replaceChildren(h('div', {}, `test image ${i} ${label}`), h('figure', {}, original, h('figcaption', {}, 'original')), h('figure', {}, recon, h('figcaption', {}, 'reconstruction')));
     this.pair.dataset.index = String(i);
     this.setLatent(code);
-    this.onLatent?.(this.z);
   }
 }
