@@ -124,7 +124,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     server.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') reject(new UserError(`--port ${port}: the port is already in use on ${host} (stop what holds it, choose another --port, or use --port 0 for a free one)`));
       else if (e.code === 'EACCES') reject(new UserError(`--port ${port}: permission denied on ${host} (ports below 1024 need privileges; choose another --port)`));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new UserError(`--host ${host}: not an address of this machine`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') reject(new UserError(`--host ${host}: not an address of this machine`));
       else reject(e);
     });
     server.listen(port, host, () => {
