@@ -20,7 +20,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/node/backend.js';
 import { mnistDirectory } from '../src/node/datasets.js';
+import { loadRunModel } from '../src/node/load-run.js';
+import { decodeMeans } from '../src/node/run-figures.js';
 import { startServer, type RunningServer } from '../src/node/serve/server.js';
 import { artifactPath, browserSkipReason, launchBrowser } from './helpers/browser.js';
 import { REPO_ROOT, describeRun, makeTempDir, readJsonl, runCli } from './helpers/cli.js';
@@ -167,6 +171,22 @@ describe('the web page', { skip: skip ?? false }, () => {
     const diff = meanAbsDiff(a.image, b.image);
     assert.ok(diff > 3, `decoded images at two distant points barely differ (mean |Δ| ${diff.toFixed(2)} of 255)`);
     await page.screenshot({ path: artifactPath('web-explorer.png') });
+  });
+
+  test('the page decodes with the run\'s own weights: its image matches the CLI\'s decoder to a grey level', async () => {
+    await initBackend('cpu');
+    const { model } = await loadRunModel(LIVE);
+    const z = [0.4, -0.7];
+    const expected = tf.tidy(() => decodeMeans(model, tf.tensor2d(z, [1, 2])));
+    model.dispose();
+    await page.evaluate((v) => window.latentlab.explorers[0].setLatent(v), z);
+    const shown = await pixels('canvas.decoded');
+    // 7× scaled: drawn pixel (r, c) covers canvas pixels 7r..7r+6 of a 196-wide canvas.
+    let worst = 0;
+    for (let r = 0; r < 28; r++) {
+      for (let c = 0; c < 28; c++) worst = Math.max(worst, Math.abs(shown[((7 * r + 3) * 196 + 7 * c + 3) * 4] - Math.round(255 * expected[r * 28 + c])));
+    }
+    assert.ok(worst <= 1, `the page's decoded image differs from the CLI's by up to ${worst} grey levels`);
   });
 
   test('clicking a test point shows that image beside its reconstruction', async () => {

@@ -63,6 +63,7 @@ export class Explorer {
   private readonly decoded: HTMLCanvasElement;
   private readonly pair: HTMLElement;
   private readonly readout = h('div', { class: 'readout' });
+  private readonly timing = h('div', { class: 'timing muted' });
   private readonly sliders: HTMLInputElement[] = [];
   private pending = false;
   decodes = 0;
@@ -75,7 +76,7 @@ export class Explorer {
     this.decoded = imageCanvas(images.shape, SCALE, 'digit decoded');
     this.pair = h('div', { class: 'pair' }, 'Click a test point to see it beside its reconstruction.');
     const stack = h('div', { class: 'stack' }, this.plot.canvas, this.overlay.canvas);
-    const side = h('div', { class: 'side' }, h('h3', {}, 'decoded z'), this.decoded, this.readout, this.pair);
+    const side = h('div', { class: 'side' }, h('h3', {}, 'decoded z'), this.decoded, this.readout, this.timing, this.pair);
     this.element = h('div', { class: 'explorer' }, h('div', { class: 'row' }, stack, side), this.controls());
     this.overlay.canvas.addEventListener('pointermove', (e) => this.pointer(e, false));
     this.overlay.canvas.addEventListener('pointerdown', (e) => this.pointer(e, true));
@@ -99,7 +100,9 @@ export class Explorer {
     this.decodes++;
     this.element.dataset.decodes = String(this.decodes);
     this.readout.textContent = `z = (${Array.from(this.z, (v) => v.toFixed(2)).join(', ')})`;
-    return performance.now() - start;
+    const ms = performance.now() - start;
+    this.timing.textContent = `decoded and drawn in ${ms.toFixed(1)} ms`;
+    return ms;
   }
 
   /** Where latent point (a, b) of the shown dimensions is on the screen (viewport CSS pixels); tests point there. */
