@@ -7,9 +7,9 @@ import type { EpochRecord } from '../core/training/fit.js';
 import { listRuns } from './api.js';
 import { Curves, type ProgressPoint } from './curves.js';
 import { h } from './dom.js';
-import { hashFor, onLeave, runPicker } from './nav.js';
+import { hashFor, runPicker, type ViewScope } from './nav.js';
 
-export async function dashboardView(params: URLSearchParams): Promise<HTMLElement> {
+export async function dashboardView(params: URLSearchParams, scope: ViewScope): Promise<HTMLElement> {
   const name = params.get('run');
   const runNames = async () => (await listRuns()).filter((r) => !r.error).map((r) => r.name);
   const view = h('div', { class: 'view dashboard-view' }, h('div', { class: 'toolbar' },
@@ -33,6 +33,6 @@ export async function dashboardView(params: URLSearchParams): Promise<HTMLElemen
   source.addEventListener('reset', () => curves.clear());
   source.addEventListener('caught-up', () => stamp('history loaded, following'));
   source.addEventListener('error', () => stamp('connection lost, retrying'));
-  onLeave(() => source.close());
+  scope.onLeave(() => source.close());
   return view;
 }

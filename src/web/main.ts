@@ -8,7 +8,7 @@ import { h, errorBox } from './dom.js';
 import { dashboardView } from './dashboard-view.js';
 import { active, compareView, exploreView } from './explore-view.js';
 import { interpolateView } from './interpolate-view.js';
-import { currentParams, hashFor, leaveView, type View } from './nav.js';
+import { currentParams, hashFor, ViewScope, type View } from './nav.js';
 import { runsView } from './runs-view.js';
 import { trainView } from './train-view.js';
 
@@ -22,8 +22,11 @@ declare global {
   }
 }
 
+let scope = new ViewScope();
+
 async function render(main: HTMLElement, nav: HTMLElement, backend: string): Promise<void> {
-  leaveView();
+  scope.close();
+  const mine = (scope = new ViewScope());
   const params = currentParams();
   const view = (params.get('view') ?? 'runs') as View;
   const run = params.get('run');
@@ -33,13 +36,16 @@ async function render(main: HTMLElement, nav: HTMLElement, backend: string): Pro
   main.replaceChildren(h('p', { class: 'muted loading' }, 'loading…'));
   const views: Record<View, () => Promise<HTMLElement> | HTMLElement> = {
     runs: () => runsView(params), explore: () => exploreView(params), interpolate: () => interpolateView(params),
-    compare: () => compareView(params), dashboard: () => dashboardView(params), train: () => trainView(backend),
+    compare: () => compareView(params), dashboard: () => dashboardView(params, mine), train: () => trainView(backend, mine),
   };
+  let content: HTMLElement;
   try {
-    main.replaceChildren(await (views[view] ?? views.runs)());
+    content = await (views[view] ?? views.runs)();
   } catch (e) {
-    main.replaceChildren(errorBox((e as Error).message));
+    content = errorBox((e as Error).message);
   }
+  if (mine !== scope) return; // the hash changed again while this view loaded
+  main.replaceChildren(content);
   window.latentlab.view = view;
   window.latentlab.explorers = active.explorers;
   window.latentlab.ready = true;

@@ -35,14 +35,22 @@ export function runPicker(names: readonly string[], selected: string | null, onP
   return h('label', { class: 'picker' }, `${label}: `, select);
 }
 
-const leaving: (() => void)[] = [];
+/**
+ * The lifetime of one rendered view: work to undo when the page moves on
+ * (close streams, stop training). A view that finishes loading after the
+ * page has already moved on finds its scope closed, and its clean-up runs at once.
+ */
+export class ViewScope {
+  private readonly undo: (() => void)[] = [];
+  private closed = false;
 
-/** Registers work to undo when the page navigates away from the current view (close streams, stop timers). */
-export function onLeave(fn: () => void): void {
-  leaving.push(fn);
-}
+  onLeave(fn: () => void): void {
+    if (this.closed) fn();
+    else this.undo.push(fn);
+  }
 
-/** Runs and clears the registered leave handlers. */
-export function leaveView(): void {
-  for (const fn of leaving.splice(0)) fn();
+  close(): void {
+    this.closed = true;
+    for (const fn of this.undo.splice(0)) fn();
+  }
 }

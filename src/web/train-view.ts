@@ -7,11 +7,12 @@
 import { resolveConfig } from '../core/config/resolve.js';
 import type { Config } from '../core/config/schema.js';
 import { buildModel, modelFamily } from '../core/models/registry.js';
-import { fit, type EpochRecord } from '../core/training/fit.js';
+import { fit, type EpochRecord, type FitOptions } from '../core/training/fit.js';
+import type { Autoencoder } from '../core/models/types.js';
 import { loadImages, type RunDetail } from './api.js';
 import { Curves } from './curves.js';
 import { errorBox, h } from './dom.js';
-import { hashFor, onLeave } from './nav.js';
+import { hashFor, type ViewScope } from './nav.js';
 import { runFolderFiles, saveToServer } from './run-files.js';
 import { adoptModel } from './session.js';
 import { zipStore } from './zip.js';
@@ -25,7 +26,7 @@ function numberInput(name: string, value: number, min: number, max: number): HTM
   return h('input', { type: 'number', name, value: String(value), min: String(min), max: String(max) });
 }
 
-export function trainView(backend: string): HTMLElement {
+export function trainView(backend: string, scope: ViewScope): HTMLElement {
   const inputs = {
     model: h('select', { name: 'model' }, h('option', { value: 'vae' }, 'VAE'), h('option', { value: 'aae' }, 'AAE')),
     trainLimit: numberInput('train', 5000, 256, 20000),
@@ -40,7 +41,7 @@ export function trainView(backend: string): HTMLElement {
   const view = h('div', { class: 'view train-view' }, h('p', { class: 'muted' },
     `A small model on the first MNIST training images, trained here on the ${backend} backend; 1000 test images are evaluated after each epoch.`), form, out);
   let stopped = false;
-  onLeave(() => (stopped = true));
+  scope.onLeave(() => (stopped = true));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     let config: Config;
@@ -70,6 +71,16 @@ function readForm(inputs: Record<'model' | 'trainLimit' | 'epochs' | 'latentDim'
   }, 'the form');
 }
 
+/** `fit`, freeing the model's tensors when training fails or is stopped. */
+async function runFit(options: FitOptions, model: Autoencoder): Promise<void> {
+  try {
+    await fit(options);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
 async function train(config: Config, backend: string, out: HTMLElement, stopped: () => boolean): Promise<void> {
   const curves = new Curves();
   out.replaceChildren(curves.element);
@@ -81,7 +92,7 @@ async function train(config: Config, backend: string, out: HTMLElement, stopped:
   const family = modelFamily(config);
   const phases = family.phases(model, { stepsPerEpoch: Math.ceil(train.size / config.train.batchSize) });
   const records: EpochRecord[] = [];
-  await fit({
+  await runFit({
     model, family, phases, train, test, epochs: config.train.epochs,
     onProgress: (epoch, p) => {
       if (stopped()) throw new Error('training stopped: the page left the Train view');
@@ -92,7 +103,7 @@ async function train(config: Config, backend: string, out: HTMLElement, stopped:
       records.push(r);
       curves.addEpoch(r);
     },
-  });
+  }, model);
   const last = records.at(-1)!;
   curves.setStatus(`done: ${records.length} epoch${records.length === 1 ? '' : 's'}, test loss ${last.test.loss.toFixed(2)} nats per image`);
   const name = `web-${config.model}-z${config.latentDim}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
