@@ -116,7 +116,7 @@ describe('the web page', { skip: skip ?? false }, () => {
   test('the dashboard receives metrics streamed from a running latentlab train', async () => {
     // Pause the training after its first epoch, so the page is sure to connect mid-run; then let it go on.
     const metrics = path.join(LIVE, 'metrics.jsonl');
-    for (let i = 0; i < 1200 && !(existsSync(metrics) && readFileSync(metrics, 'utf8').includes('\n')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 2400 && !(existsSync(metrics) && readFileSync(metrics, 'utf8').includes('\n')); i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(training.kill('SIGSTOP'), 'could not pause the training process');
     try {
       await open('#view=dashboard&run=live', { navigate: true });
