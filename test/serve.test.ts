@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -189,6 +189,47 @@ describe('API', () => {
     const text = received.join('');
     assert.match(text, /event: epoch\ndata: \{"epoch":1,/);
     assert.match(text, /event: progress\ndata: \{"time":1,"epoch":2,"batch":1,"batches":3,"terms":\{"loss":9.5\}\}/);
+  });
+});
+
+/** Opens the run's event stream and calls `step(text so far)` on each chunk until it returns true (5 s at most). */
+function followEvents(run: string, step: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const req = http.get({ host: '127.0.0.1', port: server.port, path: `/api/runs/${run}/events` }, (res) => {
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new Error(`timed out; received: ${text}`));
+      }, 5000);
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (step(text)) {
+          clearTimeout(timer);
+          req.destroy();
+          resolve(text);
+        }
+      });
+    });
+    req.on('error', (e) => (text ? undefined : reject(e)));
+  });
+}
+
+describe('server-sent events after a resume', () => {
+  // r1's progress.jsonl holds the line appended by the event test above.
+  test('a rewritten metrics file makes the stream reset and replay both files', async () => {
+    let replaced = false;
+    const text = await followEvents('r1', (t) => {
+      if (!replaced && t.includes('event: caught-up')) {
+        replaced = true;
+        // What a resume does: the file is written under another name and renamed into place.
+        const tmpFile = path.join(RUNS, 'r1', '.metrics.jsonl.tmp');
+        writeFileSync(tmpFile, readFileSync(path.join(RUNS, 'r1', 'metrics.jsonl')));
+        renameSync(tmpFile, path.join(RUNS, 'r1', 'metrics.jsonl'));
+      }
+      return /event: reset[\s\S]*event: epoch[\s\S]*event: progress/.test(t);
+    });
+    const afterReset = text.slice(text.indexOf('event: reset'));
+    assert.equal(afterReset.match(/event: epoch/g)?.length, 1, text);
   });
 });
 

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { progressLog } from '../src/node/progress-log.js';
 import { crc32, zipStore } from '../src/web/zip.js';
@@ -45,7 +45,7 @@ for i in z.infolist(): print(i.filename, i.file_size, hashlib.sha256(z.read(i)).
 
 describe('progress.jsonl', () => {
   test('at most one line per interval, and always the last batch of an epoch', () => {
-    const log = progressLog(tmp.dir, 60_000);
+    const log = progressLog(tmp.dir, { intervalMs: 60_000 });
     const terms = { loss: 1 };
     log(1, { batch: 10, batches: 30, examples: 1280, terms });
     log(1, { batch: 20, batches: 30, examples: 2560, terms: { loss: 2 } });
@@ -55,5 +55,16 @@ describe('progress.jsonl', () => {
     assert.deepEqual(lines.map((l) => [l.epoch, l.batch, l.batches, l.terms.loss]), [[1, 10, 30, 1], [1, 30, 30, 3]]);
     assert.ok(Math.abs(lines[0].time - Date.now()) < 60_000);
     assert.ok(readFileSync(path.join(tmp.dir, 'progress.jsonl'), 'utf8').endsWith('\n'));
+  });
+
+  test('a resumed run drops the lines of epochs after its checkpoint', () => {
+    const dir = path.join(tmp.dir, 'resumed');
+    mkdirSync(dir);
+    const first = progressLog(dir, { intervalMs: 0 });
+    for (const epoch of [1, 2, 3]) first(epoch, { batch: 5, batches: 5, examples: 640, terms: { loss: epoch } });
+    const resumed = progressLog(dir, { intervalMs: 0, keepThrough: 2 });
+    assert.deepEqual(readJsonl(path.join(dir, 'progress.jsonl')).map((l) => l.epoch), [1, 2]);
+    resumed(3, { batch: 5, batches: 5, examples: 640, terms: { loss: 30 } });
+    assert.deepEqual(readJsonl(path.join(dir, 'progress.jsonl')).map((l) => [l.epoch, l.terms.loss]), [[1, 1], [2, 2], [3, 30]]);
   });
 });

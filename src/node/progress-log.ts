@@ -7,9 +7,10 @@
  * One line: {"time": unix ms, "epoch": e, "batch": b, "batches": B,
  *            "terms": {running means of the epoch's terms so far, nats/example}}
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EpochProgress } from '../core/training/trainer.js';
+import { writeFileAtomic } from './fs-atomic.js';
 
 export const PROGRESS_FILE = 'progress.jsonl';
 
@@ -22,13 +23,33 @@ export interface ProgressRecord {
   readonly terms: Readonly<Record<string, number>>;
 }
 
+export interface ProgressLogOptions {
+  /** Least milliseconds between two lines within an epoch (default 500). */
+  readonly intervalMs?: number;
+  /**
+   * Epochs already kept by a checkpoint (a resumed run): lines of later
+   * epochs, written before an interruption, are dropped first, as
+   * metrics.jsonl's are.
+   */
+  readonly keepThrough?: number;
+}
+
+/** Drops the lines of epochs after `epoch` (the file is replaced atomically). */
+function truncateProgress(file: string, epoch: number): void {
+  if (!existsSync(file)) return;
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const kept = lines.filter((l) => (JSON.parse(l) as ProgressRecord).epoch <= epoch);
+  if (kept.length !== lines.length) writeFileAtomic(file, kept.map((l) => `${l}\n`).join(''));
+}
+
 /**
  * A callback for `fit`'s onProgress that appends at most one line per
  * `intervalMs` (the last batch of an epoch is always written, so each epoch
  * ends on its final running means).
  */
-export function progressLog(dir: string, intervalMs = 500): (epoch: number, progress: EpochProgress) => void {
+export function progressLog(dir: string, { intervalMs = 500, keepThrough }: ProgressLogOptions = {}): (epoch: number, progress: EpochProgress) => void {
   const file = path.join(dir, PROGRESS_FILE);
+  if (keepThrough !== undefined) truncateProgress(file, keepThrough);
   let last = -Infinity;
   return (epoch, { batch, batches, terms }) => {
     const time = Date.now();

@@ -87,7 +87,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     process.exit(130);
   };
   process.once('SIGINT', onSignal);
-  const logProgress = progressLog(dir);
+  const logProgress = progressLog(dir, { keepThrough: completed });
   try {
     if (completed >= config.train.epochs) reporter.log(`${dir}: already trained for ${completed} epochs (raise --epochs to continue)`);
     await fit({

@@ -2,8 +2,9 @@
  * Live metrics as server-sent events. A connection first receives every line
  * already in the run's metrics.jsonl (event `epoch`) and progress.jsonl
  * (event `progress`), then each line appended later, found by polling the
- * files' sizes. A file that shrinks (a resumed run drops epochs past its
- * checkpoint) is re-read from the start after an event `reset`.
+ * files' sizes. When a file is rewritten (a resumed run drops the epochs past
+ * its checkpoint: the file is replaced, or shrinks), an event `reset` tells
+ * the page to forget what it has, and both files are replayed from the start.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,18 +20,26 @@ const STREAMS = [
 export class LineTail {
   private offset = 0;
   private partial = '';
+  private inode = -1;
 
   constructor(private readonly file: string) {}
 
-  /** New complete lines, or 'reset' when the file became shorter than what was read. */
+  /** Starts again from the beginning of the file. */
+  rewind(): void {
+    this.offset = 0;
+    this.partial = '';
+    this.inode = -1;
+  }
+
+  /** New complete lines, or 'reset' when the file was replaced or became shorter than what was read. */
   read(): string[] | 'reset' {
     if (!existsSync(this.file)) return [];
-    const size = statSync(this.file).size;
-    if (size < this.offset) {
-      this.offset = 0;
-      this.partial = '';
+    const { size, ino } = statSync(this.file);
+    if (this.offset > 0 && (size < this.offset || ino !== this.inode)) {
+      this.rewind();
       return 'reset';
     }
+    this.inode = ino;
     if (size === this.offset) return [];
     const fd = openSync(this.file, 'r');
     const buffer = Buffer.alloc(size - this.offset);
@@ -55,18 +64,19 @@ export function streamRunEvents(req: IncomingMessage, res: ServerResponse, dir: 
   let idle = 0;
   const pump = () => {
     let sent = false;
-    for (const { event, tail } of tails) {
-      const lines = tail.read();
-      if (lines === 'reset') {
-        res.write(`event: reset\ndata: ${JSON.stringify({ stream: event })}\n\n`);
-        sent = true;
-        continue;
-      }
-      for (const line of lines) {
-        res.write(`event: ${event}\ndata: ${line}\n\n`);
-        sent = true;
-      }
+    let batch = tails.map(({ tail }) => tail.read());
+    if (batch.includes('reset')) {
+      for (const { tail } of tails) tail.rewind();
+      res.write('event: reset\ndata: {}\n\n');
+      batch = tails.map(({ tail }) => tail.read());
     }
+    batch.forEach((lines, i) => {
+      if (lines === 'reset') return;
+      for (const line of lines) {
+        res.write(`event: ${tails[i].event}\ndata: ${line}\n\n`);
+        sent = true;
+      }
+    });
     idle = sent ? 0 : idle + 1;
     if (idle * pollMs >= 15_000) {
       res.write(': keep-alive\n\n');
