@@ -6,9 +6,11 @@
  * - the live dashboard receives streamed progress and epoch lines while
  *   `latentlab train` runs, and the whole history once it has finished;
  * - the explorer draws the test codes, decodes the point under the pointer
- *   (different points give different images), and shows a clicked test
- *   image beside its reconstruction; interpolation and the linked comparison work;
- * - a model trained in the page is saved as a run folder the CLI can use;
+ *   (different points give different images; the image matches the CLI's
+ *   decoder for the same z), and shows a clicked test image beside its
+ *   reconstruction; interpolation and the linked comparison work;
+ * - a model trained in the page is downloaded as a .zip and saved as a run
+ *   folder the CLI can use; its 3-D latent gets a slider per dimension;
  * - no console errors; screenshots land in test-artifacts/.
  *
  * Budget: ≈ 1 minute on 2 cores (one browser, one small CLI training run).
