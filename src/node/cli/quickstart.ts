@@ -18,6 +18,6 @@ export function quickstartCommand(): Command {
       process.stdout.write(`${pc.bold('LatentLab quickstart')}: a VAE with a 2-D latent on MNIST (60,000 training images) — about 20 s per epoch, under 2 minutes in all on 2 cores.\n`);
       const result = await runTrain({ preset: 'quick', epochs: flags.epochs, backend: flags.backend, out: flags.out, name: `quickstart-${stamp}` });
       printRunSummary(result);
-      process.stdout.write(`\nOpen ${path.join(result.dir, 'manifold.png')} and latent.png to see what the latent plane learned.\n`);
+      process.stdout.write(`\nOpen ${path.join(result.dir, 'manifold.png')} and latent.png to see what the latent plane learned,\nor explore it in the browser: npx latentlab serve ${flags.out}\n`);
     });
 }
