@@ -54,6 +54,8 @@ function writeRun(name: string): void {
 before(async () => {
   mkdirSync(WEB, { recursive: true });
   writeFileSync(path.join(WEB, 'index.html'), '<!doctype html><title>page</title>');
+  mkdirSync(path.join(WEB, 'tfjs-wasm'));
+  writeFileSync(path.join(WEB, 'tfjs-wasm', 'x.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   mkdirSync(OUTSIDE, { recursive: true });
   writeFileSync(path.join(OUTSIDE, 'secret.txt'), SECRET);
   writeFileSync(path.join(tmp.dir, 'secret.txt'), SECRET);
@@ -73,6 +75,9 @@ describe('only the page and the runs folder are served', () => {
     const page = await request('/');
     assert.equal(page.status, 200);
     assert.match(page.body.toString(), /<title>page<\/title>/);
+    const wasm = await request('/tfjs-wasm/x.wasm');
+    assert.equal(wasm.status, 200);
+    assert.equal(wasm.headers['content-type'], 'application/wasm', 'streaming compilation needs application/wasm');
     const config = await request('/runs/r1/config.json');
     assert.equal(config.status, 200);
     assert.equal(JSON.parse(config.body.toString()).latentDim, 2);
