@@ -4,13 +4,15 @@
  * same run, back to back, on the same IDX files.
  *
  *   node --import tsx bench/run.ts [--epochs N] [--quick] [--python PATH]
- *        [--threads T] [--backend wasm|cpu] [--no-torch] [--json out.json]
+ *        [--threads T] [--backend wasm|cpu] [--no-torch] [--no-web] [--json out.json]
  *
  * Per epoch: training seconds and images/s (training only: batching, forward,
  * backward and the optimizer; evaluation is timed apart), train loss and test
  * loss (nats per image), and the process's peak RSS. The ratio compares the
  * median epoch time after warm-up (epochs 2..N; epoch 1 when N = 1). The two
  * run in lockstep, alternating epochs, so both see the same machine load.
+ * At the end, bench/web-decode.ts times decoding one latent point in the
+ * web page in headless Chromium (--no-web skips it).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ import { resolveConfig } from '../src/core/config/resolve.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
 import { trainEpoch } from '../src/core/training/trainer.js';
 import { evaluateObjective } from '../src/core/metrics/evaluate.js';
+import { webDecodeBenchmark } from './web-decode.js';
 
 interface Options {
   epochs: number;
@@ -33,6 +36,7 @@ interface Options {
   backend: BackendChoice;
   torch: boolean;
   aae: boolean;
+  web: boolean;
   json?: string;
 }
 
@@ -58,7 +62,7 @@ const QUICK = { train: 10_000, test: 2_000 };
 const INSTALL_HINT = 'apt-get install -y python3-torch python3-numpy libopenblas0-pthread';
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { epochs: 2, quick: false, threads: 1, backend: 'wasm', torch: true, aae: true, python: process.env.PYTHON };
+  const o: Options = { epochs: 2, quick: false, threads: 1, backend: 'wasm', torch: true, aae: true, web: true, python: process.env.PYTHON };
   let epochsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -74,9 +78,10 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--backend') o.backend = value() as BackendChoice;
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--no-aae') o.aae = false;
+    else if (a === '--no-web') o.web = false;
     else if (a === '--json') o.json = value();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node --import tsx bench/run.ts [--epochs N] [--quick] [--python PATH] [--threads T] [--backend wasm|cpu] [--no-torch] [--no-aae] [--json out.json]');
+      console.log('usage: node --import tsx bench/run.ts [--epochs N] [--quick] [--python PATH] [--threads T] [--backend wasm|cpu] [--no-torch] [--no-aae] [--no-web] [--json out.json]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -261,8 +266,9 @@ async function main(): Promise<void> {
   const { ratio } = report(o, sides);
   if (torchNote) console.log(`\n${torchNote}`);
   const aae = o.aae ? await aaeThroughput(o) : undefined;
+  const web = o.web ? await webDecodeBenchmark() : undefined;
   if (o.json) {
-    const out = { date: new Date().toISOString(), options: o, tfjs: tf.version_core, node: process.version, results: sides, ratio, aae, ratioBasis: 'median epoch time after warm-up (epochs 2..N; epoch 1 when N = 1)' };
+    const out = { date: new Date().toISOString(), options: o, tfjs: tf.version_core, node: process.version, results: sides, ratio, aae, web, ratioBasis: 'median epoch time after warm-up (epochs 2..N; epoch 1 when N = 1)' };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
     console.log(`results written to ${o.json}`);
   }

@@ -16,6 +16,7 @@ import { loadDataSplits } from './datasets.js';
 import { loadPriorResources } from './prior-file.js';
 import { UserError } from './errors.js';
 import { createReporter, formatTerms, type Reporter } from './progress.js';
+import { progressLog } from './progress-log.js';
 import { writeRunFigures, type FigureFiles } from './run-figures.js';
 import {
   appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, saveCheckpoint, truncateMetrics, uniquePhases, type OpenedRun,
@@ -89,13 +90,17 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     process.exit(130);
   };
   process.once('SIGINT', onSignal);
+  const logProgress = progressLog(dir, { keepThrough: completed });
   try {
     if (completed >= config.train.epochs) reporter.log(`${dir}: already trained for ${completed} epochs (raise --epochs to continue)`);
     await fit({
       model, family: modelFamily(config), phases, train, test, epochs: config.train.epochs, completedEpochs: completed,
       startStep: resume?.checkpoint?.step ?? 0,
       onEpochStart: (epoch, batches) => reporter.start(`epoch ${epoch}/${config.train.epochs}`, batches),
-      onProgress: (_, p) => reporter.update(p.batch, p.terms),
+      onProgress: (epoch, p) => {
+        reporter.update(p.batch, p.terms);
+        logProgress(epoch, p);
+      },
       onEpochEnd: async (record) => {
         reporter.stop();
         appendMetrics(dir, record);

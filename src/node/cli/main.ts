@@ -15,11 +15,12 @@ import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { quickstartCommand } from './quickstart.js';
 import { sampleCommand } from './sample.js';
+import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 
 export function buildProgram(): Command {
   const program = new Command('latentlab')
-    .description('LatentLab — variational and adversarial autoencoders on TensorFlow.js: train, compare, evaluate, sample, export')
+    .description('LatentLab — variational and adversarial autoencoders on TensorFlow.js: train, compare, evaluate, sample, export, explore in the browser')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `
@@ -27,8 +28,9 @@ Start here:
   npm start                      quick tour: VAE vs AAE on MNIST, a report with every figure (a few minutes)
   latentlab train --help         all training options (--model aae, --prior, --labels …)
   latentlab compare --help       the full VAE-vs-AAE comparison
+  latentlab serve                the web page: explore, compare and watch runs in ./runs
 Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints, figures).`);
-  for (const command of [quickstartCommand(), trainCommand(), compareCommand(), evalCommand(), sampleCommand(), exportCommand()]) {
+  for (const command of [quickstartCommand(), trainCommand(), compareCommand(), evalCommand(), sampleCommand(), exportCommand(), serveCommand()]) {
     command.showHelpAfterError('(run with --help for usage)');
     program.addCommand(command);
   }

@@ -20,6 +20,7 @@ export function quickstartCommand(): Command {
         backend: flags.backend, out: flags.out, name: `quickstart-${stamp}`,
       });
       process.stdout.write(`\nOpen ${pc.bold(result.reports.html)} in a browser to see the four latent spaces side by side.
+Explore the four models in the browser (pointer over the latent plane, VAE and AAE side by side): ${pc.cyan(`npx latentlab serve ${result.dir}`)}
 Next: ${pc.cyan('npx latentlab compare')} (the full comparison, 10 epochs each) · ${pc.cyan('npx latentlab train --help')} · ${pc.cyan(`npx latentlab eval ${result.dir}/vae-gaussian --iw 100 --limit 1000`)}\n`);
     });
 }

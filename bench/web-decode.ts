@@ -1,0 +1,104 @@
+/**
+ * Browser decode time: how long the latent explorer takes to decode one
+ * latent point and draw the image, in headless Chromium without a GPU
+ * (Debian's chromium, driven by playwright-core), for each TF.js backend the
+ * page can use, and for the one it picks by itself. Target: < 16 ms (one
+ * frame at 60 Hz).
+ *
+ *   node --import tsx bench/web-decode.ts [--run RUN_DIR] [--decodes N]
+ *
+ * Without --run, the model is presets/quick.json's (784-512-256-2 encoder,
+ * 2-256-512-784 decoder) with its initial weights: decode time does not
+ * depend on the weights' values. `npm run bench` calls this at its end.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { chromium } from 'playwright-core';
+import { resolveConfig } from '../src/core/config/resolve.js';
+import { buildModel } from '../src/core/models/registry.js';
+import { initBackend } from '../src/node/backend.js';
+import { readPreset } from '../src/node/presets.js';
+import { buildManifest, createRunFolder, saveCheckpoint } from '../src/node/run-folder.js';
+import { startServer } from '../src/node/serve/server.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = process.env.LATENTLAB_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export interface WebDecodeResult {
+  readonly backend: string;
+  readonly auto: boolean;
+  readonly medianMs: number;
+  readonly p90Ms: number;
+  readonly decodes: number;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/** A run folder holding the quick preset's untrained nets, in `runsDir/bench`. */
+async function writeBenchRun(runsDir: string): Promise<void> {
+  await initBackend('wasm');
+  const config = resolveConfig(readPreset('quick'));
+  const model = buildModel(config, 784);
+  const dir = path.join(runsDir, 'bench');
+  createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'mnist', shape: [28, 28], train: 0, test: 0, numClasses: 10 }));
+  await saveCheckpoint(dir, model, [], 0, 0);
+  model.dispose();
+}
+
+/** Runs the measurement; returns one row per backend (null when Chromium or the page build is missing). */
+export async function webDecodeBenchmark({ run, decodes = 200 }: { run?: string; decodes?: number } = {}): Promise<WebDecodeResult[] | null> {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`\nbrowser decode time skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set LATENTLAB_CHROMIUM)`);
+    return null;
+  }
+  const web = path.join(ROOT, 'dist/web');
+  if (!existsSync(path.join(web, 'index.html'))) {
+    console.log('\nbrowser decode time skipped: the page is not built (npm run build:web)');
+    return null;
+  }
+  const runsDir = mkdtempSync(path.join(os.tmpdir(), 'latentlab-bench-web-'));
+  if (!run) await writeBenchRun(runsDir);
+  const server = await startServer({ runsDir: run ? path.dirname(path.resolve(run)) : runsDir, webDir: web, port: 0 });
+  const name = run ? path.basename(path.resolve(run)) : 'bench';
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  const rows: WebDecodeResult[] = [];
+  try {
+    console.log(`\nbrowser decode time (headless Chromium, no GPU; decode one z and draw it, as the pointer does; ${decodes} decodes after 20 warm-up):`);
+    for (const forced of [null, 'wasm', 'cpu', 'webgl'] as const) {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}${forced ? `?backend=${forced}` : ''}#view=explore&run=${encodeURIComponent(name)}`);
+      await page.waitForFunction(() => (globalThis as any).latentlab?.ready === true, null, { timeout: 120_000 });
+      const { backend, times } = await page.evaluate((n) => {
+        const ll = (globalThis as any).latentlab;
+        ll.explorers[0].timeDecodes(20);
+        return { backend: ll.backend as string, times: ll.explorers[0].timeDecodes(n) as number[] };
+      }, decodes);
+      await page.close();
+      const row = { backend, auto: forced === null, medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9), decodes: times.length };
+      rows.push(row);
+      const verdict = row.auto ? (row.medianMs < 16 ? '  (target < 16 ms: met)' : '  (target < 16 ms: NOT met)') : '';
+      console.log(`  ${(forced ? `backend=${forced}` : `page's own choice (${backend})`).padEnd(30)} median ${row.medianMs.toFixed(2)} ms per decode, p90 ${row.p90Ms.toFixed(2)} ms${verdict}`);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(runsDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  const at = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  webDecodeBenchmark({ run: at('--run'), decodes: at('--decodes') ? Number(at('--decodes')) : undefined }).catch((e: unknown) => {
+    console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * `latentlab serve [RUNS_DIR]`: the web page (explorer, comparison, live
+ * dashboard, training in the browser) for the run folders in RUNS_DIR.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import pc from 'picocolors';
+import { UserError } from '../errors.js';
+import { isLoopback, startServer } from '../serve/server.js';
+import { intArg } from './options.js';
+
+/** Where `npm run build:web` puts the page. */
+export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
+
+interface ServeFlags { host: string; port: number; maxBody: number }
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the web page: runs, latent explorer, interpolation, comparison, live training curves, training in the browser')
+    .argument('[runs_dir]', 'folder of run folders', 'runs')
+    .option('--host <address>', 'address to listen on (anything but loopback exposes your runs to the network)', '127.0.0.1')
+    .option('--port <n>', 'port to listen on; 0 picks a free one', intArg(0), 8080)
+    .option('--max-body <MiB>', 'largest request body accepted (saving a run trained in the page), MiB', intArg(1), 64)
+    .addHelpText('after', `
+The page loads each run's checkpointed nets (model.json + weights.bin) with
+TensorFlow.js in the browser; test images come from the data set the run was
+trained on. Only the built page (dist/web) and files inside RUNS_DIR are served.
+Stop with Ctrl-C.`)
+    .action(async (runsDir: string, flags: ServeFlags) => {
+      if (flags.port > 65535) throw new UserError(`--port: must be at most 65535, got ${flags.port}`);
+      if (!isLoopback(flags.host)) {
+        process.stderr.write(`${pc.yellow('warning:')} --host ${flags.host} is not a loopback address: anyone who can reach this machine can read the runs in ${runsDir}\n`);
+      }
+      const server = await startServer({ runsDir: path.resolve(runsDir), webDir: WEB_DIR, host: flags.host, port: flags.port, maxBody: flags.maxBody * 1024 * 1024 });
+      process.stdout.write(`LatentLab serving ${path.resolve(runsDir)} at ${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.removeListener('SIGINT', stop);
+          process.removeListener('SIGTERM', stop);
+          void server.close().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

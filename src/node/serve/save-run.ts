@@ -1,0 +1,65 @@
+/**
+ * Saves a run trained in the browser into the runs folder. The page posts
+ * JSON {name, files: {relative path: base64}} holding the files of a run
+ * folder (config.json, manifest.json, metrics.jsonl, checkpoints/…); only the
+ * run-folder layout's file names are accepted, the config must validate, and
+ * the folder appears whole or not at all.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { resolveConfig } from '../../core/config/resolve.js';
+import type { FileMap } from '../../core/io/layers-io.js';
+import { writeDirAtomic } from '../fs-atomic.js';
+import { openRunFolder } from '../run-folder.js';
+import { HttpError } from './http-util.js';
+import { isRunName } from './runs.js';
+
+const ALLOWED = [
+  /^(config|manifest)\.json$/,
+  /^(metrics|progress)\.jsonl$/,
+  /^checkpoints\/latest\.json$/,
+  /^checkpoints\/epoch-\d{4,}\/(encoder|decoder|discriminator)\/(model\.json|weights\.bin)$/,
+  /^checkpoints\/epoch-\d{4,}\/[a-z]+\.optimizer\.(json|bin)$/,
+];
+
+function decodeFiles(files: unknown): FileMap {
+  if (typeof files !== 'object' || files === null) throw new HttpError(400, 'files: expected an object of path → base64 contents');
+  const out: FileMap = {};
+  for (const [name, b64] of Object.entries(files)) {
+    if (!ALLOWED.some((re) => re.test(name))) throw new HttpError(400, `files: ${name} is not part of a run folder`);
+    if (typeof b64 !== 'string') throw new HttpError(400, `files: ${name} must be base64 text`);
+    out[name] = new Uint8Array(Buffer.from(b64, 'base64'));
+  }
+  for (const required of ['config.json', 'manifest.json', 'checkpoints/latest.json']) {
+    if (!(required in out)) throw new HttpError(400, `files: ${required} is missing`);
+  }
+  return out;
+}
+
+/** Writes the posted run as `runsDir/<name>`; returns the name. */
+export function saveRun(runsDir: string, body: Buffer): string {
+  let parsed: { name?: unknown; files?: unknown };
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'the body must be JSON {name, files}');
+  }
+  const { name } = parsed;
+  if (typeof name !== 'string' || !isRunName(name)) throw new HttpError(400, 'name: letters, digits, ".", "_" and "-" only');
+  const files = decodeFiles(parsed.files);
+  try {
+    resolveConfig(JSON.parse(new TextDecoder().decode(files['config.json'] as Uint8Array)), 'config.json');
+  } catch (e) {
+    throw new HttpError(400, `config.json: ${(e as Error).message}`);
+  }
+  const dir = path.join(runsDir, name);
+  if (existsSync(dir)) throw new HttpError(409, `a run named ${name} already exists`);
+  writeDirAtomic(dir, files);
+  try {
+    openRunFolder(dir);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new HttpError(400, `the saved folder is not a valid run: ${(e as Error).message}`);
+  }
+  return name;
+}

@@ -1,0 +1,143 @@
+/**
+ * The page server behind `latentlab serve`: plain node:http, GET/HEAD for the
+ * built page (dist/web) and for files inside the runs folder, a small JSON
+ * API, server-sent events for live metrics, and one bounded POST that saves a
+ * run trained in the browser.
+ *
+ *   /                          the page (dist/web/index.html and its assets)
+ *   /runs/<run>/<file>         files of run folders (model.json, weights.bin, figures …)
+ *   /api/runs                  run summaries           POST: save a run (JSON, ≤ maxBody)
+ *   /api/runs/<run>            one run: config, manifest, metrics, figures, net URLs
+ *   /api/runs/<run>/events     text/event-stream of metrics.jsonl / progress.jsonl lines
+ *   /api/runs/<run>/prior      samples of a `samples` prior (float32, X-Shape)
+ *   /api/data?split=&limit=&run=   images + labels (see data.ts)
+ */
+import { existsSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { loadPriorResources } from '../prior-file.js';
+import { UserError } from '../errors.js';
+import { DataCache, type Split } from './data.js';
+import { streamRunEvents } from './events.js';
+import { HttpError, readBody, sendBinary, sendFile, sendJson, sendText } from './http-util.js';
+import { describeRun, listRuns, openRun, runPath } from './runs.js';
+import { resolveInside } from './safe-path.js';
+import { saveRun } from './save-run.js';
+
+export interface ServeOptions {
+  readonly runsDir: string;
+  readonly webDir: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** Largest request body accepted, bytes (default 64 MiB). */
+  readonly maxBody?: number;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** True for addresses that only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+/** Checks the folders before binding: each problem is one UserError naming what to do. */
+export function checkFolders(runsDir: string, webDir: string): void {
+  if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) {
+    throw new UserError(`runs folder ${runsDir} does not exist (train a model first with latentlab train, or name the folder: latentlab serve DIR)`);
+  }
+  if (!existsSync(path.join(webDir, 'index.html'))) {
+    throw new UserError(`the web page is not built (${path.join(webDir, 'index.html')} is missing): run npm run build:web (npm ci builds it too)`);
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'malformed percent-encoding');
+  }
+}
+
+function handler(options: ServeOptions) {
+  const { runsDir, webDir, maxBody = 64 * 1024 * 1024 } = options;
+  const data = new DataCache();
+  return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const rawPath = (req.url ?? '/').split('?')[0];
+    const method = req.method ?? 'GET';
+    if (method === 'POST' && rawPath === '/api/runs') {
+      const name = saveRun(runsDir, await readBody(req, maxBody));
+      sendJson(res, { name }, 201);
+      return;
+    }
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`);
+    if (Number(req.headers['content-length'] ?? 0) > maxBody) throw new HttpError(413, 'request body too large');
+    const api = /^\/api\/runs(?:\/([^/]+)(?:\/(events|prior))?)?\/?$/.exec(rawPath);
+    if (api) {
+      const name = api[1] === undefined ? undefined : decodeSegment(api[1]);
+      if (name === undefined) return sendJson(res, listRuns(runsDir));
+      if (api[2] === 'events') return streamRunEvents(req, res, runPath(runsDir, name));
+      if (api[2] === 'prior') {
+        const samples = loadPriorResources(openRun(runsDir, name).config).samples;
+        if (!samples) throw new HttpError(404, `${name}: its prior is not given by samples`);
+        return sendBinary(res, new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), { 'X-Dtype': 'float32' });
+      }
+      return sendJson(res, describeRun(runsDir, name));
+    }
+    if (rawPath === '/api/data') {
+      const run = url.searchParams.get('run');
+      const source = run ? openRun(runsDir, run).config.data.source : 'mnist';
+      const { body, headers } = data.get(source, (url.searchParams.get('split') ?? 'test') as Split, Number(url.searchParams.get('limit') ?? 2000));
+      return sendBinary(res, body, headers);
+    }
+    const underRuns = rawPath === '/runs' || rawPath.startsWith('/runs/');
+    const target = underRuns ? resolveInside(runsDir, rawPath.slice('/runs'.length)) : resolveInside(webDir, rawPath === '/' ? '/index.html' : rawPath);
+    if (!target.ok) throw new HttpError(target.status, target.status === 404 ? 'not found' : 'path not allowed');
+    sendFile(req, res, target.file, target.size);
+  };
+}
+
+/** Starts the server; rejects with a UserError when the port is taken or the address unusable. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { host = '127.0.0.1', port = 8080 } = options;
+  checkFolders(options.runsDir, options.webDir);
+  const handle = handler(options);
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const status = e instanceof HttpError ? e.status : 500;
+      if (status === 500) process.stderr.write(`latentlab serve: ${req.method} ${req.url}: ${(e as Error).stack ?? e}\n`);
+      if (res.headersSent) res.destroy();
+      else {
+        if (status === 413) res.setHeader('Connection', 'close');
+        sendText(res, status, `${(e as Error).message}\n`);
+      }
+    });
+  });
+  server.requestTimeout = 120_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new UserError(`--port ${port}: the port is already in use on ${host} (stop what holds it, choose another --port, or use --port 0 for a free one)`));
+      else if (e.code === 'EACCES') reject(new UserError(`--port ${port}: permission denied on ${host} (ports below 1024 need privileges; choose another --port)`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') reject(new UserError(`--host ${host}: not an address of this machine`));
+      else reject(e);
+    });
+    server.listen(port, host, () => {
+      const actual = (server.address() as AddressInfo).port;
+      const shown = host.includes(':') ? `[${host}]` : host;
+      resolve({
+        url: `http://${shown}:${actual}/`,
+        port: actual,
+        close: () => new Promise((done) => {
+          server.closeAllConnections();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}

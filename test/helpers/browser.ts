@@ -1,0 +1,42 @@
+/**
+ * Headless Chromium for the browser tests: Debian's `chromium` package driven
+ * by playwright-core (no browser is ever downloaded). Outside CI a missing
+ * browser skips the browser tests with a loud message; with CI=true it is a
+ * failure, so a CI machine without Chromium cannot pass silently.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { REPO_ROOT } from './cli.js';
+
+/** The browser binary (override with LATENTLAB_CHROMIUM). */
+export const CHROMIUM = process.env.LATENTLAB_CHROMIUM ?? '/usr/bin/chromium';
+/** Screenshots and other browser-test outputs (gitignored). */
+export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
+
+/** Flags for a quiet, GPU-less headless Chromium (a fresh profile comes from playwright). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+/**
+ * Why the browser tests cannot run, or null when they can. With CI=true a
+ * missing browser throws instead.
+ */
+export function browserSkipReason(): string | null {
+  if (existsSync(CHROMIUM)) return null;
+  const message = `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set LATENTLAB_CHROMIUM`;
+  if (process.env.CI === 'true') throw new Error(`${message} — the browser tests are required in CI`);
+  process.stderr.write(`\n${'!'.repeat(78)}\n!! SKIPPING THE BROWSER TESTS: ${message}\n${'!'.repeat(78)}\n\n`);
+  return message;
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** The path for a test artifact, creating the folder. */
+export function artifactPath(name: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, name);
+}

@@ -1,0 +1,302 @@
+/**
+ * `latentlab serve`'s server: it serves the page and files inside the runs
+ * folder and nothing else (raw and encoded `..`, encoded slashes, absolute
+ * paths and absolute-form request targets, symbolic links leading out),
+ * bounds request bodies (413), streams metrics as server-sent events, hands
+ * out test images from the run's data set, and fails clearly when the port
+ * is taken or a folder is missing.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { resolveConfig } from '../src/core/config/resolve.js';
+import { mnistDirectory } from '../src/node/datasets.js';
+import { isLoopback, startServer, type RunningServer } from '../src/node/serve/server.js';
+import { safeSegments } from '../src/node/serve/safe-path.js';
+import { REPO_ROOT, describeRun, hasStackTrace, makeTempDir, runCli } from './helpers/cli.js';
+
+const tmp = makeTempDir('latentlab-serve-');
+const RUNS = path.join(tmp.dir, 'runs');
+const WEB = path.join(tmp.dir, 'web');
+const OUTSIDE = path.join(tmp.dir, 'outside');
+const SECRET = 'SECRET-OUTSIDE-THE-RUNS-FOLDER';
+const MAX_BODY = 1024 * 1024;
+let server: RunningServer;
+
+interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
+
+/** Sends a request with `rawPath` exactly as given (no normalisation on the client side). */
+function request(rawPath: string, { method = 'GET', body, headers = {} }: { method?: string; body?: Buffer; headers?: Record<string, string | number> } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, path: rawPath, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    if (body) req.end(body);
+    else req.end();
+  });
+}
+
+function writeRun(name: string): void {
+  const dir = path.join(RUNS, name);
+  mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(resolveConfig({ latentDim: 2 })));
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ latentlab: 't', tfjs: 't', backend: 'cpu', created: 'now', seed: 1, model: 'vae', data: { source: 'mnist', shape: [28, 28], train: 10, test: 10 }, dataDim: 784, latentDim: 2, nets: {} }));
+  writeFileSync(path.join(dir, 'metrics.jsonl'), `${JSON.stringify({ epoch: 1, step: 3, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: { loss: 10 }, test: { loss: 11 } })}\n`);
+}
+
+before(async () => {
+  mkdirSync(WEB, { recursive: true });
+  writeFileSync(path.join(WEB, 'index.html'), '<!doctype html><title>page</title>');
+  mkdirSync(path.join(WEB, 'tfjs-wasm'));
+  writeFileSync(path.join(WEB, 'tfjs-wasm', 'x.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+  mkdirSync(OUTSIDE, { recursive: true });
+  writeFileSync(path.join(OUTSIDE, 'secret.txt'), SECRET);
+  writeFileSync(path.join(tmp.dir, 'secret.txt'), SECRET);
+  writeRun('r1');
+  symlinkSync(OUTSIDE, path.join(RUNS, 'escape'));
+  symlinkSync(path.join(OUTSIDE, 'secret.txt'), path.join(RUNS, 'r1', 'leak.txt'));
+  server = await startServer({ runsDir: RUNS, webDir: WEB, port: 0, maxBody: MAX_BODY });
+});
+
+after(async () => {
+  await server?.close();
+  tmp.remove();
+});
+
+describe('only the page and the runs folder are served', () => {
+  test('the page and a run file are served', async () => {
+    const page = await request('/');
+    assert.equal(page.status, 200);
+    assert.match(page.body.toString(), /<title>page<\/title>/);
+    const wasm = await request('/tfjs-wasm/x.wasm');
+    assert.equal(wasm.status, 200);
+    assert.equal(wasm.headers['content-type'], 'application/wasm', 'streaming compilation needs application/wasm');
+    const config = await request('/runs/r1/config.json');
+    assert.equal(config.status, 200);
+    assert.equal(JSON.parse(config.body.toString()).latentDim, 2);
+  });
+
+  const escapes = [
+    '/runs/../secret.txt', '/runs/../outside/secret.txt', '/../secret.txt', '/runs/r1/../../secret.txt',
+    '/runs/%2e%2e/secret.txt', '/runs/%2E%2E/outside/secret.txt', '/%2e%2e/secret.txt', '/runs/r1/%2e%2e/%2e%2e/secret.txt',
+    '/runs/..%2fsecret.txt', '/runs/%2e%2e%2fsecret.txt', '/runs/r1%2f..%2f..%2fsecret.txt', '/runs/..%5csecret.txt',
+    `/runs/${encodeURIComponent(path.join(OUTSIDE, 'secret.txt'))}`, `/${encodeURIComponent(path.join(OUTSIDE, 'secret.txt'))}`,
+    `//${path.join(OUTSIDE, 'secret.txt').slice(1)}`, `/runs//${path.join(OUTSIDE, 'secret.txt').slice(1)}`,
+    `http://127.0.0.1/${path.join(OUTSIDE, 'secret.txt')}`, `http://127.0.0.1/runs/../../secret.txt`,
+    '/runs/escape/secret.txt', '/runs/r1/leak.txt', '/runs/%00/secret.txt', '/runs/%zz/secret.txt',
+    '/api/runs/escape', '/api/runs/..', '/api/runs/%2e%2e', '/api/runs/%2e%2e/events', '/api/data?run=..&limit=1', '/api/data?run=escape&limit=1',
+  ];
+  for (const p of escapes) {
+    test(`refuses ${p}`, async () => {
+      const r = await request(p);
+      assert.ok([400, 403, 404].includes(r.status), `${p}: status ${r.status}`);
+      assert.ok(!r.body.toString().includes(SECRET), `${p}: leaked the file`);
+    });
+  }
+
+  test('a symbolic link out of the runs folder is refused with 403, and is not listed as a run', async () => {
+    assert.equal((await request('/runs/escape/secret.txt')).status, 403);
+    assert.equal((await request('/runs/r1/leak.txt')).status, 403);
+    const runs = JSON.parse((await request('/api/runs')).body.toString()) as { name: string }[];
+    assert.deepEqual(runs.map((r) => r.name), ['r1']);
+  });
+
+  test('the path checks reject dot segments after decoding', () => {
+    assert.equal(safeSegments('/a/%2e%2e/b'), null);
+    assert.equal(safeSegments('/a/.%2E/b'), null);
+    assert.equal(safeSegments('/a%2fb'), null);
+    assert.deepEqual(safeSegments('/a/b%20c.png'), ['a', 'b c.png']);
+  });
+
+  test('methods other than GET, HEAD and the run upload are refused', async () => {
+    assert.equal((await request('/runs/r1/config.json', { method: 'PUT', body: Buffer.from('x') })).status, 405);
+    assert.equal((await request('/runs/r1/config.json', { method: 'DELETE' })).status, 405);
+  });
+});
+
+describe('request bodies are bounded', () => {
+  test('a declared body over the limit gets 413 before it is read', async () => {
+    const r = await request('/api/runs', { method: 'POST', body: Buffer.alloc(MAX_BODY + 1, 32), headers: { 'Content-Type': 'application/json' } });
+    assert.equal(r.status, 413);
+    assert.match(r.body.toString(), /over the limit/);
+  });
+
+  test('a chunked body that grows over the limit gets 413', async () => {
+    const r = await request('/api/runs', { method: 'POST', body: Buffer.alloc(MAX_BODY * 2, 32), headers: { 'Transfer-Encoding': 'chunked' } });
+    assert.equal(r.status, 413);
+  });
+
+  test('a small body that is not a run is refused with 400 and writes nothing', async () => {
+    const r = await request('/api/runs', { method: 'POST', body: Buffer.from(JSON.stringify({ name: 'x', files: { '../evil.json': '' } })) });
+    assert.equal(r.status, 400);
+    assert.match(r.body.toString(), /not part of a run folder/);
+    assert.equal((await request('/api/runs/x')).status, 404);
+  });
+});
+
+describe('API', () => {
+  test('a run in detail: config, metrics, figures', async () => {
+    const r = JSON.parse((await request('/api/runs/r1')).body.toString());
+    assert.equal(r.config.latentDim, 2);
+    assert.equal(r.metrics.length, 1);
+    assert.equal(r.checkpoint, null);
+  });
+
+  test('test images are the data set\'s own bytes, labels after them', async () => {
+    const r = await request('/api/data?split=test&limit=5&run=r1');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['x-count'], '5');
+    assert.equal(r.headers['x-shape'], '28,28');
+    assert.equal(r.headers['x-labels'], '1');
+    assert.equal(r.body.length, 5 * 784 + 5);
+    const images = readFileSync(path.join(mnistDirectory(), 't10k-images-idx3-ubyte'));
+    const labels = readFileSync(path.join(mnistDirectory(), 't10k-labels-idx1-ubyte'));
+    assert.deepEqual([...r.body.subarray(0, 5 * 784)], [...images.subarray(16, 16 + 5 * 784)]);
+    assert.deepEqual([...r.body.subarray(5 * 784)], [...labels.subarray(8, 13)]);
+  });
+
+  test('bad data queries get 400', async () => {
+    assert.equal((await request('/api/data?split=test&limit=0')).status, 400);
+    assert.equal((await request('/api/data?split=validation&limit=5')).status, 400);
+    assert.equal((await request('/api/data?split=test&limit=99999')).status, 400);
+  });
+
+  test('server-sent events replay the metrics, then stream appended progress lines', async () => {
+    const received: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: server.port, path: '/api/runs/r1/events' }, (res) => {
+        assert.match(String(res.headers['content-type']), /text\/event-stream/);
+        let appended = false;
+        const timer = setTimeout(() => reject(new Error(`no progress event; got ${received.join('')}`)), 5000);
+        res.on('data', (chunk: Buffer) => {
+          received.push(chunk.toString());
+          const text = received.join('');
+          if (!appended && text.includes('event: caught-up')) {
+            appended = true;
+            appendFileSync(path.join(RUNS, 'r1', 'progress.jsonl'), `${JSON.stringify({ time: 1, epoch: 2, batch: 1, batches: 3, terms: { loss: 9.5 } })}\n`);
+          }
+          if (text.includes('event: progress')) {
+            clearTimeout(timer);
+            req.destroy();
+            resolve();
+          }
+        });
+      });
+      req.on('error', (e) => (received.length ? undefined : reject(e)));
+    });
+    const text = received.join('');
+    assert.match(text, /event: epoch\ndata: \{"epoch":1,/);
+    assert.match(text, /event: progress\ndata: \{"time":1,"epoch":2,"batch":1,"batches":3,"terms":\{"loss":9.5\}\}/);
+  });
+});
+
+/** Opens the run's event stream and calls `step(text so far)` on each chunk until it returns true (5 s at most). */
+function followEvents(run: string, step: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const req = http.get({ host: '127.0.0.1', port: server.port, path: `/api/runs/${run}/events` }, (res) => {
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new Error(`timed out; received: ${text}`));
+      }, 5000);
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (step(text)) {
+          clearTimeout(timer);
+          req.destroy();
+          resolve(text);
+        }
+      });
+    });
+    req.on('error', (e) => (text ? undefined : reject(e)));
+  });
+}
+
+describe('server-sent events after a resume', () => {
+  // r1's progress.jsonl holds the line appended by the event test above.
+  test('a rewritten metrics file makes the stream reset and replay both files', async () => {
+    let replaced = false;
+    const text = await followEvents('r1', (t) => {
+      if (!replaced && t.includes('event: caught-up')) {
+        replaced = true;
+        // What a resume does: the file is written under another name and renamed into place.
+        const tmpFile = path.join(RUNS, 'r1', '.metrics.jsonl.tmp');
+        writeFileSync(tmpFile, readFileSync(path.join(RUNS, 'r1', 'metrics.jsonl')));
+        renameSync(tmpFile, path.join(RUNS, 'r1', 'metrics.jsonl'));
+      }
+      return /event: reset[\s\S]*event: epoch[\s\S]*event: progress/.test(t);
+    });
+    const afterReset = text.slice(text.indexOf('event: reset'));
+    assert.equal(afterReset.match(/event: epoch/g)?.length, 1, text);
+  });
+});
+
+describe('latentlab serve on the command line', () => {
+  test('--help lists the options; latentlab --help lists serve', () => {
+    const help = runCli(['serve', '--help']);
+    assert.equal(help.status, 0);
+    for (const flag of ['--host', '--port', 'runs_dir']) assert.ok(help.stdout.includes(flag), `serve --help lacks ${flag}`);
+    assert.match(runCli(['--help']).stdout, /serve/);
+  });
+
+  test('a port in use: one clear message, exit 1', async () => {
+    const blocker = http.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const r = runCli(['serve', RUNS, '--port', String(port)], { timeoutMs: 60_000 });
+      assert.equal(r.status, 1, describeRun(r));
+      assert.match(r.stderr, new RegExp(`--port ${port}: the port is already in use`));
+      assert.ok(!hasStackTrace(r.stderr), describeRun(r));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('a missing runs folder: one clear message, exit 1', () => {
+    const r = runCli(['serve', path.join(tmp.dir, 'nope')]);
+    assert.equal(r.status, 1, describeRun(r));
+    assert.match(r.stderr, /runs folder .*nope does not exist/);
+    assert.ok(!hasStackTrace(r.stderr));
+  });
+
+  test('a missing page build names the command that builds it', async () => {
+    await assert.rejects(startServer({ runsDir: RUNS, webDir: path.join(tmp.dir, 'no-web'), port: 0 }), /npm run build:web/);
+  });
+
+  test('--port 0 picks a free port, prints the URL, serves, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/latentlab.js'), 'serve', RUNS, '--port', '0'], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 60_000);
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[0]);
+        }
+      });
+    });
+    assert.notEqual(new URL(url).port, '0');
+    const runs = (await (await fetch(`${url}api/runs`)).json()) as { name: string }[];
+    assert.deepEqual(runs.map((r) => r.name), ['r1']);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', resolve);
+      child.kill('SIGTERM');
+    });
+    assert.equal(code, 0);
+  });
+
+  test('loopback addresses are told apart from the rest (anything else gets a warning)', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.ok(isLoopback(h), h);
+    for (const h of ['0.0.0.0', '::', '192.168.1.10', 'example.org']) assert.ok(!isLoopback(h), h);
+  });
+});

@@ -1,0 +1,303 @@
+/**
+ * The web page in headless Chromium (Debian's package, driven by
+ * playwright-core), against `latentlab serve`'s server and a run trained by
+ * the real CLI while the page watches:
+ *
+ * - the live dashboard receives streamed progress and epoch lines while
+ *   `latentlab train` runs, and the whole history once it has finished;
+ * - the explorer draws the test codes, decodes the point under the pointer
+ *   (different points give different images; the image matches the CLI's
+ *   decoder for the same z), and shows a clicked test image beside its
+ *   reconstruction; interpolation and the linked comparison work;
+ * - a model trained in the page is downloaded as a .zip and saved as a run
+ *   folder the CLI can use; its 3-D latent gets a slider per dimension;
+ * - no console errors; screenshots land in test-artifacts/.
+ *
+ * Budget: ≈ 1 minute on 2 cores (one browser, one small CLI training run).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/node/backend.js';
+import { mnistDirectory } from '../src/node/datasets.js';
+import { loadRunModel } from '../src/node/load-run.js';
+import { decodeMeans } from '../src/node/run-figures.js';
+import { startServer, type RunningServer } from '../src/node/serve/server.js';
+import { artifactPath, browserSkipReason, launchBrowser } from './helpers/browser.js';
+import { REPO_ROOT, describeRun, makeTempDir, readJsonl, runCli } from './helpers/cli.js';
+
+// Page-side globals, for the functions that run inside the page (this file compiles without DOM types).
+declare const window: any;
+declare const document: any;
+declare const location: any;
+
+const skip = browserSkipReason();
+const EPOCHS = 8;
+
+describe('the web page', { skip: skip ?? false }, () => {
+  const tmp = makeTempDir('latentlab-web-');
+  const RUNS = path.join(tmp.dir, 'runs');
+  const LIVE = path.join(RUNS, 'live');
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let training: ChildProcess;
+  let trainingExit: Promise<number | null>;
+  let trainingOutput = '';
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    const web = path.join(REPO_ROOT, 'dist/web');
+    assert.ok(existsSync(path.join(web, 'index.html')), 'dist/web is not built: run npm run build:web');
+    mkdirSync(RUNS, { recursive: true });
+    server = await startServer({ runsDir: RUNS, webDir: web, port: 0 });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    // The page is up (backend started) before training begins, so it can follow the run from its first lines.
+    await open('#view=runs');
+    assert.match(await page.textContent('main') ?? '', /No run folders yet/);
+    training = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/latentlab.js'), 'train', '--train-limit', '2000', '--test-limit', '500',
+      '--hidden', '64', '--latent-dim', '2', '--seed', '3', '--epochs', String(EPOCHS), '--out', RUNS, '--name', 'live'], { env: { ...process.env, NO_COLOR: '1' } });
+    training.stdout!.on('data', (c: Buffer) => (trainingOutput += c.toString()));
+    training.stderr!.on('data', (c: Buffer) => (trainingOutput += c.toString()));
+    trainingExit = new Promise((resolve) => training.on('exit', resolve));
+  });
+
+  after(async () => {
+    if (training?.exitCode === null) training.kill('SIGKILL');
+    await browser?.close();
+    await server?.close();
+    tmp.remove();
+  });
+
+  /** Loads the page at `hash` (or, with `navigate`, only changes the hash of the page already loaded). */
+  async function open(hash: string, { navigate = false } = {}): Promise<void> {
+    if (navigate) {
+      await page.evaluate((h) => {
+        window.latentlab.ready = false;
+        location.hash = h;
+      }, hash);
+    } else await page.goto(`${server.url}${hash}`);
+    await page.waitForFunction(() => window.latentlab?.ready === true, null, { timeout: 60_000 });
+    assert.deepEqual(consoleErrors, [], `console errors on ${hash}`);
+  }
+
+  /** Canvas pixels as RGBA bytes. */
+  function pixels(selector: string): Promise<number[]> {
+    return page.$eval(selector, (canvas: any) => Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data as number[]));
+  }
+
+  /** Pixels with a clear hue (labels, curves), as opposed to greys. */
+  function coloured(rgba: number[]): number {
+    let n = 0;
+    for (let i = 0; i < rgba.length; i += 4) if (Math.max(rgba[i], rgba[i + 1], rgba[i + 2]) - Math.min(rgba[i], rgba[i + 1], rgba[i + 2]) > 60) n++;
+    return n;
+  }
+
+  /** Warm-coloured pixels (the labels' orange, red, yellow, pink, brown dots; the density shading is blue). */
+  function warm(rgba: number[]): number {
+    let n = 0;
+    for (let i = 0; i < rgba.length; i += 4) if (rgba[i] > rgba[i + 2] + 60) n++;
+    return n;
+  }
+
+  function meanAbsDiff(a: number[], b: number[]): number {
+    assert.equal(a.length, b.length);
+    let s = 0;
+    for (let i = 0; i < a.length; i += 4) s += Math.abs(a[i] - b[i]);
+    return s / (a.length / 4);
+  }
+
+  test('the dashboard receives metrics streamed from a running latentlab train', async () => {
+    // Pause the training after its first epoch, so the page is sure to connect mid-run; then let it go on.
+    const metrics = path.join(LIVE, 'metrics.jsonl');
+    for (let i = 0; i < 2400 && !(existsSync(metrics) && readFileSync(metrics, 'utf8').includes('\n')); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(training.kill('SIGSTOP'), 'could not pause the training process');
+    try {
+      await open('#view=dashboard&run=live', { navigate: true });
+      await page.waitForFunction(() => {
+        const el = document.querySelector('.curves');
+        return Number(el?.dataset.progressPoints) >= 1 && Number(el?.dataset.epochPoints) >= 1;
+      }, null, { timeout: 30_000 });
+    } finally {
+      training.kill('SIGCONT');
+    }
+    const seen = Number(await page.$eval('.curves', (e: any) => e.dataset.epochPoints));
+    assert.ok(seen < EPOCHS, `${seen} epochs before the training was resumed`);
+    const before = coloured(await pixels('canvas.live'));
+    // New lines arrive on the open connection, without reloading.
+    await page.waitForFunction((k) => Number(document.querySelector('.curves').dataset.epochPoints) >= k + 2, seen, { timeout: 90_000 });
+    await page.waitForTimeout(100);
+    assert.ok(coloured(await pixels('canvas.live')) > before + 50, 'the live curve did not grow');
+    assert.ok(coloured(await pixels('canvas.epochs')) > 50, 'the per-epoch curve was not drawn');
+    await page.screenshot({ path: artifactPath('web-dashboard-live.png') });
+  });
+
+  test('a finished run shows its whole history', async () => {
+    const code = await trainingExit;
+    assert.equal(code, 0, trainingOutput);
+    const progressLines = readJsonl(path.join(LIVE, 'progress.jsonl')).length;
+    assert.ok(progressLines >= EPOCHS, `progress.jsonl has ${progressLines} lines`);
+    await open('#view=runs');
+    await open('#view=dashboard&run=live');
+    await page.waitForFunction(([e, p]) => {
+      const el = document.querySelector('.curves');
+      return Number(el?.dataset.epochPoints) === e && Number(el?.dataset.progressPoints) === p;
+    }, [EPOCHS, progressLines], { timeout: 30_000 });
+  });
+
+  test('the explorer draws the codes and decodes the point under the pointer', async () => {
+    await open('#view=explore&run=live');
+    const backend = await page.evaluate(() => window.latentlab.backend);
+    assert.ok(['webgl', 'wasm', 'cpu'].includes(backend), backend);
+    assert.match(await page.textContent('#backend') ?? '', new RegExp(`backend: ${backend}`));
+    assert.ok(warm(await pixels('canvas.scatter')) > 500, 'the scatter has too few label-coloured pixels');
+    const box = await page.evaluate(() => window.latentlab.explorers[0].plotBox());
+    const decodes = () => page.$eval('.explorer', (e: any) => Number(e.dataset.decodes));
+    const moveTo = async (fx: number, fy: number) => {
+      const n = await decodes();
+      await page.mouse.move(box.x + fx * box.width, box.y + fy * box.height);
+      await page.waitForFunction((k) => Number(document.querySelector('.explorer').dataset.decodes) > k, n);
+      return { image: await pixels('canvas.decoded'), z: await page.textContent('.readout') };
+    };
+    const a = await moveTo(0.2, 0.25);
+    const b = await moveTo(0.8, 0.75);
+    assert.notEqual(a.z, b.z);
+    const diff = meanAbsDiff(a.image, b.image);
+    assert.ok(diff > 3, `decoded images at two distant points barely differ (mean |Δ| ${diff.toFixed(2)} of 255)`);
+    await page.screenshot({ path: artifactPath('web-explorer.png') });
+  });
+
+  test('the page decodes with the run\'s own weights: its image matches the CLI\'s decoder to a grey level', async () => {
+    await initBackend('cpu');
+    const { model } = await loadRunModel(LIVE);
+    const z = [0.4, -0.7];
+    const expected = tf.tidy(() => decodeMeans(model, tf.tensor2d(z, [1, 2])));
+    model.dispose();
+    await page.evaluate((v) => window.latentlab.explorers[0].setLatent(v), z);
+    const shown = await pixels('canvas.decoded');
+    // 7× scaled: drawn pixel (r, c) covers canvas pixels 7r..7r+6 of a 196-wide canvas.
+    let worst = 0;
+    for (let r = 0; r < 28; r++) {
+      for (let c = 0; c < 28; c++) worst = Math.max(worst, Math.abs(shown[((7 * r + 3) * 196 + 7 * c + 3) * 4] - Math.round(255 * expected[r * 28 + c])));
+    }
+    assert.ok(worst <= 1, `the page's decoded image differs from the CLI's by up to ${worst} grey levels`);
+  });
+
+  test('clicking a test point shows that image beside its reconstruction', async () => {
+    const i = 7;
+    const at = await page.evaluate((k) => {
+      const e = window.latentlab.explorers[0];
+      return e.screenPoint(e.data.codes[2 * k], e.data.codes[2 * k + 1]);
+    }, i);
+    await page.mouse.click(at.x, at.y);
+    await page.waitForSelector('.pair canvas.reconstruction');
+    const index = Number(await page.$eval('.pair', (e: any) => e.dataset.index));
+    const images = readFileSync(path.join(mnistDirectory(), 't10k-images-idx3-ubyte'));
+    const original = await pixels('.pair canvas.original');
+    // 4× scaled: the centre of drawn pixel (r, c) is (4r + 1, 4c + 1) on a 112-wide canvas.
+    for (const [r, c] of [[10, 10], [14, 14], [20, 8], [5, 20]]) {
+      assert.equal(original[((4 * r + 1) * 112 + 4 * c + 1) * 4], images[16 + index * 784 + r * 28 + c], `pixel (${r}, ${c}) of test image ${index}`);
+    }
+    const recon = await pixels('.pair canvas.reconstruction');
+    assert.ok(meanAbsDiff(recon, new Array(recon.length).fill(0)) > 5, 'the reconstruction is blank');
+    await page.screenshot({ path: artifactPath('web-explorer-click.png') });
+  });
+
+  test('interpolation decodes the path between two test codes', async () => {
+    await open('#view=interpolate&run=live');
+    assert.equal(await page.locator('.path figure').count(), 12);
+    const first = await pixels('.path canvas.step >> nth=0');
+    const last = await pixels('.path canvas.step >> nth=9');
+    assert.ok(meanAbsDiff(first, last) > 3, 'the ends of the path decode alike');
+    await page.locator('.thumbs canvas').nth(5).click();
+    assert.equal(await page.$eval('.path', (e: any) => e.dataset.a), '5');
+  });
+
+  test('compare links two explorers: the pointer on one decodes the same z in both', async () => {
+    await open('#view=compare&run=live&b=live');
+    assert.equal(await page.locator('.explorer').count(), 2);
+    const box = await page.evaluate(() => window.latentlab.explorers[0].plotBox());
+    await page.mouse.move(box.x + 0.3 * box.width, box.y + 0.6 * box.height);
+    await page.waitForFunction(() => {
+      const [l, r] = window.latentlab.explorers;
+      return l.z[0] === r.z[0] && l.z[1] === r.z[1] && r.decodes > 1;
+    });
+    const [l, r] = await Promise.all([pixels('.explorer >> nth=0 >> canvas.decoded'), pixels('.explorer >> nth=1 >> canvas.decoded')]);
+    assert.equal(meanAbsDiff(l, r), 0, 'the same run at the same z decodes differently');
+    // A click on a test point of the left plane shows that image in both.
+    const at = await page.evaluate(() => {
+      const e = window.latentlab.explorers[0];
+      return e.screenPoint(e.data.codes[2 * 11], e.data.codes[2 * 11 + 1]);
+    });
+    await page.mouse.click(at.x, at.y);
+    await page.waitForFunction(() => document.querySelectorAll('.pair canvas.reconstruction').length === 2);
+    const indices = await page.$$eval('.pair', (els: any[]) => els.map((e) => e.dataset.index));
+    assert.equal(indices[0], indices[1]);
+  });
+
+  test('a model trained in the page is saved as a run folder the CLI can use', async () => {
+    await open('#view=train');
+    await page.fill('input[name=train]', '512');
+    await page.fill('input[name=epochs]', '1');
+    await page.fill('input[name=hidden]', '32');
+    await page.fill('input[name=latent]', '3');
+    await page.click('form.train-form button[type=submit]');
+    await page.waitForSelector('text=Save into the runs folder', { timeout: 120_000 });
+    assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test loss \d+\.\d\d/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download the run (.zip)')]);
+    const zipFile = artifactPath('web-trained-run.zip');
+    await download.saveAs(zipFile);
+    await page.click('text=Save into the runs folder');
+    await page.waitForSelector('text=saved as', { timeout: 30_000 });
+    await page.screenshot({ path: artifactPath('web-train.png') });
+    const saved = readdirSync(RUNS).filter((n) => n.startsWith('web-vae-z3-'));
+    assert.equal(saved.length, 1, readdirSync(RUNS).join(', '));
+    const dir = path.join(RUNS, saved[0]);
+    assert.equal(readJsonl(path.join(dir, 'metrics.jsonl')).length, 1);
+    // The download holds the same files as the saved folder, under the run's name.
+    const listing = spawnSync('/usr/bin/python3', ['-c', `import zipfile, sys, hashlib
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`, zipFile], { encoding: 'utf8' });
+    if (listing.status === 0) {
+      const runName = path.basename(dir);
+      const saved = (sub: string): string[] => readdirSync(path.join(dir, sub), { withFileTypes: true }).flatMap((e) => (e.isDirectory()
+        ? saved(path.join(sub, e.name))
+        : [`${path.join(runName, sub, e.name)} ${createHash('sha256').update(readFileSync(path.join(dir, sub, e.name))).digest('hex')}`]));
+      assert.deepEqual(listing.stdout.trim().split('\n').sort(), saved('').sort());
+    } else process.stderr.write(`zip contents not checked (no /usr/bin/python3 with zipfile): ${listing.stderr}\n`);
+    const r = runCli(['sample', dir, '-n', '4', '--backend', 'cpu']);
+    assert.equal(r.status, 0, describeRun(r));
+    assert.ok(existsSync(path.join(dir, 'samples-n4-seed1.png')));
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('a 3-D latent: one slider per dimension, and moving the third changes the decoded image', async () => {
+    const name = readdirSync(RUNS).find((n) => n.startsWith('web-vae-z3-'));
+    assert.ok(name, 'no saved 3-D run');
+    await open(`#view=explore&run=${name}`);
+    assert.equal(await page.locator('.sliders input[type=range]').count(), 3);
+    const setThird = async (v: number) => {
+      const n = await page.$eval('.explorer', (e: any) => Number(e.dataset.decodes));
+      await page.$eval('.sliders input[aria-label=z3]', (el: any, value: number) => {
+        el.value = String(value);
+        el.dispatchEvent(new Event('input'));
+      }, v);
+      await page.waitForFunction((k) => Number(document.querySelector('.explorer').dataset.decodes) > k, n);
+      return pixels('canvas.decoded');
+    };
+    const low = await setThird(-3);
+    const high = await setThird(3);
+    assert.ok(meanAbsDiff(low, high) > 1, 'z3 = −3 and z3 = 3 decode to the same image');
+    assert.match(await page.textContent('.readout') ?? '', /, 3\.00\)$/);
+    assert.deepEqual(consoleErrors, []);
+  });
+});
