@@ -300,4 +300,23 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     assert.match(await page.textContent('.readout') ?? '', /, 3\.00\)$/);
     assert.deepEqual(consoleErrors, []);
   });
+
+  test('a decoder given the label (supervised AAE): the class picker renders the same z as another digit', async () => {
+    const r = runCli(['train', '--model', 'aae', '--labels', 'conditional', '--train-limit', '1000', '--test-limit', '300', '--hidden', '64',
+      '--epochs', '1', '--seed', '3', '--out', RUNS, '--name', 'supervised', '-q']);
+    assert.equal(r.status, 0, describeRun(r));
+    await open('#view=explore&run=supervised');
+    const picker = page.locator('select[aria-label="decode as class"]');
+    assert.equal(await picker.locator('option').count(), 10);
+    const asClass = async (k: number) => {
+      const n = await page.$eval('.explorer', (e: any) => Number(e.dataset.decodes));
+      await picker.selectOption(String(k));
+      await page.waitForFunction((m) => Number(document.querySelector('.explorer').dataset.decodes) > m, n);
+      return pixels('canvas.decoded');
+    };
+    const zero = await asClass(0);
+    const one = await asClass(1);
+    assert.ok(meanAbsDiff(zero, one) > 1, 'the same z decoded as 0 and as 1 gives the same image');
+    assert.deepEqual(consoleErrors, []);
+  });
 });

@@ -9,7 +9,7 @@ import { drawScatter, type ScatterLayout } from '../core/figures/index.js';
 import type { Autoencoder } from '../core/models/types.js';
 import type { ImageSet } from './api.js';
 import { chartCanvas, drawImage, h, imageCanvas } from './dom.js';
-import { decodeMeans, priorDensityGrid, project } from './latent.js';
+import { decodeMeans, isConditional, priorDensity, project } from './latent.js';
 
 export interface ExplorerData {
   readonly title: string;
@@ -66,6 +66,8 @@ export class Explorer {
   private readonly timing = h('div', { class: 'timing muted' });
   private readonly sliders: HTMLInputElement[] = [];
   private pending = false;
+  /** The class a conditional decoder renders the pointer's z as. */
+  private condition = 0;
   decodes = 0;
 
   constructor(private readonly data: ExplorerData) {
@@ -94,7 +96,7 @@ export class Explorer {
   /** Decodes the current point now and draws it; returns the milliseconds taken. */
   render(): number {
     const start = performance.now();
-    const image = decodeMeans(this.data.model, this.z);
+    const image = decodeMeans(this.data.model, this.z, this.condition);
     drawImage(this.decoded, image, this.data.images.shape);
     this.drawMarker();
     this.decodes++;
@@ -136,9 +138,23 @@ export class Explorer {
     return times;
   }
 
+  /** For a decoder given the label: which class to render z as (z then holds only the style). */
+  private classPicker(): HTMLElement | null {
+    const { model } = this.data;
+    if (!isConditional(model)) return null;
+    const s = h('select', { 'aria-label': 'decode as class' });
+    for (let k = 0; k < model.config.labels.classes; k++) s.append(h('option', { value: String(k) }, String(k)));
+    s.addEventListener('change', () => {
+      this.condition = Number(s.value);
+      this.render();
+    });
+    return h('div', {}, 'decode z as class ', s, h('span', { class: 'muted' }, ' (this decoder is given the label; z holds the style)'));
+  }
+
   private controls(): HTMLElement {
     const d = this.data.model.latentDim;
-    if (d <= 2) return h('div', { class: 'controls' });
+    const picker = this.classPicker();
+    if (d <= 2) return h('div', { class: 'controls' }, ...(picker ? [picker] : []));
     const select = (axis: 0 | 1) => {
       const s = h('select', { 'aria-label': axis ? 'vertical dimension' : 'horizontal dimension' });
       for (let j = 0; j < d; j++) s.append(h('option', { value: String(j) }, `z${j + 1}`));
@@ -160,7 +176,7 @@ export class Explorer {
       this.sliders.push(slider);
       return h('label', { class: 'slider' }, `z${j + 1}`, slider);
     });
-    return h('div', { class: 'controls' }, h('div', {}, 'slice: ', select(0), ' × ', select(1)), h('div', { class: 'sliders' }, ...rows));
+    return h('div', { class: 'controls' }, ...(picker ? [picker] : []), h('div', {}, 'slice: ', select(0), ' × ', select(1)), h('div', { class: 'sliders' }, ...rows));
   }
 
   private drawScatter(): void {
@@ -169,7 +185,7 @@ export class Explorer {
     const d = model.latentDim;
     this.layout = drawScatter(this.plot.ctx, project(codes, d, dx, dy), images.labels, {
       width: WIDTH, height: HEIGHT, title,
-      note: d > 2 ? `slice z${dx + 1} × z${dy + 1} of a ${d}-D latent (other dimensions from the sliders)` : model.prior.hasDensity ? 'blue shading: the prior\'s density p(z)' : undefined,
+      note: d > 2 ? `slice z${dx + 1} × z${dy + 1} of a ${d}-D latent (other dimensions from the sliders)` : model.prior.hasDensity ? 'blue shading: the prior\'s density p(z)' : 'blue shading: a smoothed histogram of prior samples',
       xLabel: `z${dx + 1}`, yLabel: `z${dy + 1}`, background: project(prior, d, dx, dy),
     });
     this.shadeDensity();
@@ -183,7 +199,7 @@ export class Explorer {
   private shadeDensity(): void {
     const { plot, x, y } = this.layout;
     const cells = 120;
-    const density = priorDensityGrid(this.data.model, [x.domain.lo, x.domain.hi], [y.domain.lo, y.domain.hi], cells);
+    const density = priorDensity(this.data.model, [x.domain.lo, x.domain.hi], [y.domain.lo, y.domain.hi], cells);
     if (!density) return;
     const tile = new ImageData(cells, cells);
     for (let i = 0; i < density.length; i++) {
@@ -269,7 +285,7 @@ export class Explorer {
     const original = imageCanvas(images.shape, 4, 'digit original');
     const recon = imageCanvas(images.shape, 4, 'digit reconstruction');
     drawImage(original, images.x, images.shape, i * images.dim);
-    drawImage(recon, decodeMeans(model, code), images.shape);
+    drawImage(recon, decodeMeans(model, code, images.labels?.[i] ?? 0), images.shape);
     const label = images.labels ? `label ${images.labels[i]}` : '';
     this.pair.replaceChildren(h('div', {}, `test image ${i} ${label}`), h('figure', {}, original, h('figcaption', {}, 'original')), h('figure', {}, recon, h('figcaption', {}, 'reconstruction')));
     this.pair.dataset.index = String(i);

@@ -16,7 +16,8 @@ function strip(run: LoadedRun, a: number, b: number): HTMLElement {
   const { model, images, codes } = run;
   const d = model.latentDim;
   const path = linearPath(codes.subarray(a * d, (a + 1) * d), codes.subarray(b * d, (b + 1) * d), STEPS);
-  const decoded = decodeMeans(model, path);
+  // A decoder given the label renders the path as the first image's class.
+  const decoded = decodeMeans(model, path, images.labels?.[a] ?? 0);
   const cell = (values: Float32Array, offset: number, caption: string, cls: string) => {
     const c = imageCanvas(images.shape, 3, `digit ${cls}`);
     drawImage(c, values, images.shape, offset);

@@ -5,23 +5,38 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Autoencoder } from '../core/models/types.js';
+import { priorDensityGrid } from '../core/priors/density.js';
 
-/** Means of q(z|x) for `count` rows of `x` ([count, dim]), in batches. */
-export async function encodeMeans(model: Autoencoder, x: Float32Array, count: number, batch = 500): Promise<Float32Array> {
+/** True when the decoder takes the class label beside z (supervised AAE, conditional VAE). */
+export function isConditional(model: Autoencoder): boolean {
+  return model.config.labels.use === 'conditional';
+}
+
+/** Means of q(z|x) for `count` rows of `x` ([count, dim]), in batches; `labels` for a conditional VAE's encoder. */
+export async function encodeMeans(model: Autoencoder, x: Float32Array, count: number, labels: Int32Array | null = null, batch = 500): Promise<Float32Array> {
   const out = new Float32Array(count * model.latentDim);
   for (let start = 0; start < count; start += batch) {
     const n = Math.min(batch, count - start);
-    const codes = tf.tidy(() => model.encode(tf.tensor2d(x.subarray(start * model.dataDim, (start + n) * model.dataDim), [n, model.dataDim])).mean());
+    const codes = tf.tidy(() => {
+      const y = labels ? tf.tensor1d(labels.subarray(start, start + n), 'int32') : undefined;
+      return model.encode(tf.tensor2d(x.subarray(start * model.dataDim, (start + n) * model.dataDim), [n, model.dataDim]), { labels: y }).mean();
+    });
     out.set(await codes.data(), start * model.latentDim);
     codes.dispose();
   }
   return out;
 }
 
-/** Decoder means for `z` ([n, latentDim] row-major), synchronously (used on every pointer move). */
-export function decodeMeans(model: Autoencoder, z: Float32Array): Float32Array {
+/**
+ * Decoder means for `z` ([n, latentDim] row-major), synchronously (used on
+ * every pointer move). A conditional decoder renders every point as class `label`.
+ */
+export function decodeMeans(model: Autoencoder, z: Float32Array, label = 0): Float32Array {
   const n = z.length / model.latentDim;
-  const images = tf.tidy(() => model.decode(tf.tensor2d(z, [n, model.latentDim])).mean());
+  const images = tf.tidy(() => {
+    const labels = isConditional(model) ? tf.fill([n], label, 'int32') as tf.Tensor1D : undefined;
+    return model.decode(tf.tensor2d(z, [n, model.latentDim]), { labels }).mean();
+  });
   const data = images.dataSync() as Float32Array;
   images.dispose();
   return data;
@@ -58,23 +73,14 @@ export function linearPath(a: Float32Array, b: Float32Array, steps: number): Flo
 }
 
 /**
- * The prior's density p(z) on a `cells`×`cells` grid over [x0, x1]×[y0, y1]
- * (row 0 at y1, the top), scaled so its maximum is 1; null when the prior has
- * no density or the latent is not 2-D.
+ * The prior's density on a `cells`×`cells` grid over [x0, x1]×[y0, y1] (row
+ * 0 at y1, the top), scaled so its maximum is 1 (a smoothed histogram of
+ * samples for priors without a density); null when the latent is not 2-D.
  */
-export function priorDensityGrid(model: Autoencoder, x: readonly [number, number], y: readonly [number, number], cells = 120): Float32Array | null {
-  if (!model.prior.hasDensity || model.latentDim !== 2) return null;
-  const z = new Float32Array(cells * cells * 2);
-  for (let r = 0; r < cells; r++) {
-    for (let c = 0; c < cells; c++) {
-      z[2 * (r * cells + c)] = x[0] + ((c + 0.5) / cells) * (x[1] - x[0]);
-      z[2 * (r * cells + c) + 1] = y[1] - ((r + 0.5) / cells) * (y[1] - y[0]);
-    }
-  }
-  const logp = tf.tidy(() => model.prior.logProb(tf.tensor2d(z, [cells * cells, 2])));
-  const values = logp.dataSync() as Float32Array;
-  logp.dispose();
-  let max = -Infinity;
+export function priorDensity(model: Autoencoder, x: readonly [number, number], y: readonly [number, number], cells = 120): Float32Array | null {
+  if (model.latentDim !== 2) return null;
+  const { values } = priorDensityGrid(model.prior, x, y, cells);
+  let max = 0;
   for (const v of values) if (v > max) max = v;
-  return Float32Array.from(values, (v) => Math.exp(v - max));
+  return max > 0 ? Float32Array.from(values, (v) => v / max) : null;
 }

@@ -25,14 +25,14 @@ async function load(name: string): Promise<LoadedRun> {
   const detail = await getRun(name);
   const model = await loadModel(detail);
   const images = await loadImages('test', TEST_IMAGES, name);
-  const codes = await encodeMeans(model, images.x, images.count);
+  const codes = await encodeMeans(model, images.x, images.count, images.labels);
   const prior = await priorSamples(model, PRIOR_SAMPLES);
   return { detail, model, images, codes, prior };
 }
 
 /** A model trained in this page, made available to the explorer like a run. */
 export async function adoptModel(name: string, detail: RunDetail, model: Autoencoder, images: ImageSet): Promise<LoadedRun> {
-  const loaded = { detail, model, images, codes: await encodeMeans(model, images.x, images.count), prior: await priorSamples(model, PRIOR_SAMPLES) };
+  const loaded = { detail, model, images, codes: await encodeMeans(model, images.x, images.count, images.labels), prior: await priorSamples(model, PRIOR_SAMPLES) };
   cache.set(name, Promise.resolve(loaded));
   return loaded;
 }
