@@ -114,6 +114,10 @@ describe('latentlab train --labels', () => {
     ok(runCli(['train', '--model', 'aae', '--prior', 'gaussian-mixture', '--labels', 'prior', '--labelled-fraction', '0.5', '--name', 'guided', ...SMALL]), 'label-guided aae');
     const g = readJson<{ nets: Record<string, { weights: { shape: number[] }[] }> }>(path.join(runs, 'guided', 'manifest.json'));
     assert.deepEqual(g.nets.discriminator.weights[0].shape[0], 2 + 10 + 1);
+    const evaluated = runCli(['eval', path.join(runs, 'guided'), '--json']);
+    ok(evaluated, 'eval label-guided aae');
+    const accuracy = JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!).componentAccuracy;
+    assert.ok(accuracy >= 0 && accuracy <= 1, `componentAccuracy ${accuracy}`);
   });
 
   test('bad label settings: one clear message, no run folder', () => {

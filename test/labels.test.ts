@@ -179,3 +179,12 @@ describe('known answer: label-guided AAE', () => {
     assert.ok(hits / n > 0.9, `${(100 * hits / n).toFixed(1)} % of codes nearest their class's component`);
   });
 });
+
+describe('componentAccuracy', () => {
+  it('counts codes nearest their own class\'s mean', async () => {
+    const { componentAccuracy } = await import('../src/core/metrics/latent-match.js');
+    const means = [[0, 0], [10, 0], [0, 10]];
+    const codes = Float32Array.from([0.5, 0.2, 9, 1, 1, 9.5, 9, 0]);
+    assert.equal(componentAccuracy(codes, Int32Array.from([0, 1, 2, 2]), means), 0.75);
+  });
+});

@@ -18,7 +18,7 @@ export { pcaProject } from './metrics/pca.js';
 export { mmd } from './metrics/mmd.js';
 export { parzenEstimate, parzenLogLikelihoods, DEFAULT_PARZEN_SIGMAS, type ParzenResult } from './metrics/parzen.js';
 export { knnAccuracy, twoSampleAccuracy } from './metrics/separability.js';
-export { latentMatch, encodeData, type LatentMatch } from './metrics/latent-match.js';
+export { latentMatch, encodeData, componentAccuracy, type LatentMatch } from './metrics/latent-match.js';
 export { buildModel, modelFamily, modelFamilies, type ModelFamily } from './models/registry.js';
 export type { Autoencoder } from './models/types.js';
 export { checkLabels, hideLabels, labelInputs, oneHot, type CodecOptions } from './models/conditioning.js';

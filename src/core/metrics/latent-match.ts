@@ -64,3 +64,24 @@ export async function latentMatch(model: Autoencoder, data: Dataset, seed: numbe
   }
   return { images: n, mmd: distance, twoSample, knn };
 }
+
+/**
+ * Label-guided training's aim, measured: the fraction of codes (means of
+ * q(z|x)) nearest to the mixture mean of their own class (class k ↔ mean k).
+ * Chance is about 1/K.
+ */
+export function componentAccuracy(codes: Float32Array, labels: Int32Array, means: readonly (readonly number[])[]): number {
+  const d = means[0].length;
+  let hits = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    let bestDist = Infinity;
+    means.forEach((m, k) => {
+      let dist = 0;
+      for (let j = 0; j < d; j++) dist += (codes[i * d + j] - m[j]) ** 2;
+      if (dist < bestDist) [best, bestDist] = [k, dist];
+    });
+    if (best === labels[i]) hits++;
+  }
+  return hits / labels.length;
+}

@@ -6,6 +6,8 @@ import type { Config } from '../../core/config/schema.js';
 import { take } from '../../core/data/dataset.js';
 import { evaluateObjective } from '../../core/metrics/evaluate.js';
 import { importanceWeightedBound } from '../../core/metrics/iw.js';
+import { componentAccuracy, encodeData } from '../../core/metrics/latent-match.js';
+import { GaussianMixture } from '../../core/priors/mixture.js';
 import { DEFAULT_PARZEN_SIGMAS, parzenEstimate } from '../../core/metrics/parzen.js';
 import { checkLabels } from '../../core/models/conditioning.js';
 import { modelFamily } from '../../core/models/registry.js';
@@ -36,6 +38,10 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   checkLabels(run.config, test);
   const elbo = await evaluateObjective((x, s, labels) => modelFamily(run.config).evaluate(model, x, s, labels), test, { seed: evaluationSeed(run.config.seed) });
   const result: Record<string, unknown> = { run: dir, model: run.config.model, epoch: run.checkpoint?.epoch, images: test.size, terms: elbo };
+  if (run.config.labels.use === 'prior' && model.prior instanceof GaussianMixture && test.labels) {
+    // Label-guided: how many test codes sit nearest their own class's component.
+    result.componentAccuracy = componentAccuracy(encodeData(model, test), test.labels, model.prior.means);
+  }
   if (flags.iw) {
     if (!hasGaussianEncoder(run.config)) {
       throw new UserError(`--iw: the importance-weighted bound needs q(z|x) to have a density; this ${run.config.model} has a deterministic encoder (train it with "adversarial": {"encoder": "gaussian"})`);
@@ -72,6 +78,9 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
     `${pc.bold(dir)} — ${run.config.model}, epoch ${run.checkpoint?.epoch}, ${test.size} test images, nats per image`,
     ...Object.entries(elbo).map(([k, v]) => `  ${(described[k] ?? k).padEnd(36)} ${v.toFixed(2)}`),
   ];
+  if (typeof result.componentAccuracy === 'number') {
+    lines.push(`  ${'codes nearest their class\'s component'.padEnd(36)} ${(100 * result.componentAccuracy).toFixed(1)} % (label-guided; chance ≈ ${(100 / run.config.labels.classes).toFixed(0)} %)`);
+  }
   const iw = result.importanceWeighted as { k: number; nll: number } | undefined;
   if (iw) lines.push(`  −L_K, K=${iw.k} (importance-weighted) ${iw.nll.toFixed(2)}`);
   const parzen = result.parzen as { logLikelihood: number; standardError: number; sigma: number; samples: number } | undefined;
