@@ -129,15 +129,27 @@ describe('request bodies are bounded', () => {
   });
 
   test('a chunked body that grows over the limit gets 413', async () => {
-    const r = await request('/api/runs', { method: 'POST', body: Buffer.alloc(MAX_BODY * 2, 32), headers: { 'Transfer-Encoding': 'chunked' } });
+    const r = await request('/api/runs', { method: 'POST', body: Buffer.alloc(MAX_BODY * 2, 32), headers: { 'Transfer-Encoding': 'chunked', 'Content-Type': 'application/json' } });
     assert.equal(r.status, 413);
   });
 
   test('a small body that is not a run is refused with 400 and writes nothing', async () => {
-    const r = await request('/api/runs', { method: 'POST', body: Buffer.from(JSON.stringify({ name: 'x', files: { '../evil.json': '' } })) });
+    const r = await request('/api/runs', { method: 'POST', body: Buffer.from(JSON.stringify({ name: 'x', files: { '../evil.json': '' } })), headers: { 'Content-Type': 'application/json' } });
     assert.equal(r.status, 400);
     assert.match(r.body.toString(), /not part of a run folder/);
     assert.equal((await request('/api/runs/x')).status, 404);
+  });
+
+  test('a run upload from another site (no JSON content type, or a foreign Origin) is refused and writes nothing', async () => {
+    const body = Buffer.from(JSON.stringify({ name: 'csrf', files: {} }));
+    const plain = await request('/api/runs', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
+    assert.equal(plain.status, 415);
+    const foreign = await request('/api/runs', { method: 'POST', body, headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' } });
+    assert.equal(foreign.status, 403);
+    assert.match(foreign.body.toString(), /another origin/);
+    const own = await request('/api/runs', { method: 'POST', body, headers: { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${server.port}` } });
+    assert.equal(own.status, 400, 'the page\'s own origin gets as far as checking the files');
+    assert.equal((await request('/api/runs/csrf')).status, 404);
   });
 });
 

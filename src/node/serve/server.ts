@@ -64,6 +64,19 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/**
+ * The run upload writes files, so it must come from the page itself, not from
+ * another site open in the same browser: a JSON content type (which a
+ * cross-site form or no-preflight fetch cannot send) and, when the browser
+ * names an origin, this server's own.
+ */
+function refuseCrossSite(req: http.IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, 'saving a run takes a JSON body (Content-Type: application/json)');
+  const { origin, host } = req.headers;
+  if (origin !== undefined && origin !== `http://${host}`) throw new HttpError(403, `saving a run is refused from another origin (${origin})`);
+}
+
 function handler(options: ServeOptions) {
   const { runsDir, webDir, maxBody = 64 * 1024 * 1024 } = options;
   const data = new DataCache();
@@ -72,6 +85,7 @@ function handler(options: ServeOptions) {
     const rawPath = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
     if (method === 'POST' && rawPath === '/api/runs') {
+      refuseCrossSite(req);
       const name = saveRun(runsDir, await readBody(req, maxBody));
       sendJson(res, { name }, 201);
       return;
