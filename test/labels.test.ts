@@ -9,7 +9,7 @@ import { ConfigError, resolveConfig } from '../src/core/config/resolve.js';
 import { makeDataset } from '../src/core/data/dataset.js';
 import { DataError } from '../src/core/data/errors.js';
 import type { AdversarialAutoencoder } from '../src/core/models/aae.js';
-import { checkLabels, hideLabels } from '../src/core/models/conditioning.js';
+import { checkLabels, guidanceColumns, hideLabels } from '../src/core/models/conditioning.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
 import { discriminatorLoss } from '../src/core/objectives/adversarial.js';
 import { negativeElbo } from '../src/core/objectives/elbo.js';
@@ -135,10 +135,28 @@ describe('conditional nets', () => {
     [2, 0, 1].forEach((k, i) => {
       assert.ok(Math.hypot(real[2 * i] - prior.means[k][0], real[2 * i + 1] - prior.means[k][1]) < 0.1, `row ${i} drawn from component ${k}`);
     });
-    const unlabelled = realTerm([-1, -1, -1]);
-    for (let i = 0; i < 3; i++) {
-      assert.ok(prior.means.some((m) => Math.hypot(unlabelled[2 * i] - m[0], unlabelled[2 * i + 1] - m[1]) < 0.1), 'unlabelled rows come from some component');
+    // Unlabelled rows: drawn from every component alike (300 rows, 3 components: about 100 each).
+    const x300 = tf.randomUniform([300, 6], 0, 1, 'float32', 2);
+    const seen: number[][] = [];
+    const original = model.discriminate;
+    (model as { discriminate: typeof model.discriminate }).discriminate = (z, options) => {
+      seen.push(values(tf.concat([z, guidanceColumns(options!.labels!, 3)], 1)));
+      return original(z, options);
+    };
+    try {
+      discriminatorLoss(model, x300, { seed: 6, labels: labels(Array(300).fill(-1)) });
+    } finally {
+      (model as { discriminate: typeof model.discriminate }).discriminate = original;
     }
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 300; i++) {
+      const row = seen[0].slice(6 * i, 6 * i + 6);
+      const k = prior.means.findIndex((m) => Math.hypot(row[0] - m[0], row[1] - m[1]) < 0.1);
+      assert.ok(k >= 0, `unlabelled row ${i} comes from no component`);
+      counts[k]++;
+      assert.deepEqual(row.slice(2), [0, 0, 0, 1], 'an unlabelled row: no class, the unlabelled flag set');
+    }
+    for (const c of counts) assert.ok(c > 65 && c < 135, `components drawn ${counts} times for unlabelled rows`);
     assert.throws(() => model.discriminate(tf.zeros([1, 2])), /discriminator is conditioned on the class label/);
   });
 });

@@ -140,6 +140,30 @@ describe('request bodies are bounded', () => {
     assert.equal((await request('/api/runs/x')).status, 404);
   });
 
+  test('an uploaded run may not name files for the server to read (data folder, prior samples)', async () => {
+    const upload = (config: object) => request('/api/runs', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ name: 'sneaky', files: {
+        'config.json': Buffer.from(JSON.stringify(config)).toString('base64'),
+        'manifest.json': Buffer.from('{}').toString('base64'),
+        'checkpoints/latest.json': Buffer.from('{}').toString('base64'),
+      } })),
+    });
+    const data = await upload(resolveConfig({ data: { source: '/etc' } }));
+    assert.equal(data.status, 400);
+    assert.match(data.body.toString(), /must use the embedded data/);
+    const prior = await upload(resolveConfig({ model: 'aae', prior: { kind: 'samples', file: '/dev/zero' } }));
+    assert.equal(prior.status, 400);
+    assert.match(prior.body.toString(), /prior given by a file/);
+    assert.equal((await request('/api/runs/sneaky')).status, 404);
+  });
+
+  test('bound to loopback, a request addressed to another host name (DNS rebinding) is refused', async () => {
+    const r = await request('/api/runs', { headers: { Host: `evil.example:${server.port}` } });
+    assert.equal(r.status, 403);
+    assert.equal((await request('/api/runs', { headers: { Host: `localhost:${server.port}` } })).status, 200);
+  });
+
   test('a run upload from another site (no JSON content type, or a foreign Origin) is refused and writes nothing', async () => {
     const body = Buffer.from(JSON.stringify({ name: 'csrf', files: {} }));
     const plain = await request('/api/runs', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });

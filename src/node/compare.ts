@@ -89,11 +89,12 @@ async function timeSteps(configs: readonly { config: Config }[], train: Dataset)
     const family = modelFamily(config);
     const batch = config.train.batchSize;
     const sample = take(train, 6 * batch);
-    const phases = family.phases(model, { stepsPerEpoch: 6 });
+    const steps = Math.ceil(sample.size / batch);
+    const phases = family.phases(model, { stepsPerEpoch: steps });
     await trainEpoch({ phases, data: take(sample, 2 * batch), batchSize: batch, epoch: 1, seed: 1, startStep: 0 }); // warm-up
     const start = nowMs();
     await trainEpoch({ phases, data: sample, batchSize: batch, epoch: 2, seed: 1, startStep: 2 });
-    perStep.set(config.model, (nowMs() - start) / 1000 / 6);
+    perStep.set(config.model, (nowMs() - start) / 1000 / steps);
     for (const p of phases) p.optimizer.dispose();
     model.dispose();
   }
@@ -119,6 +120,14 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   log(`${pc.bold('compare')}: VAE and AAE × Gaussian and 10-Gaussian-mixture priors, 2-D latent, ${o.epochs} epochs each on ${train.size} images`);
   log(`expected time: about ${pc.bold(formatMinutes(estimates.reduce((a, b) => a + b, 0)))} (timed steps: VAE ${(1000 * perStep.get('vae')!).toFixed(0)} ms, AAE ${(1000 * perStep.get('aae')!).toFixed(0)} ms)`);
   const rows: CompareRow[] = [];
+  // The comparison folder appears whole or not at all: an error or Ctrl-C part-way removes it.
+  // (Registered before each run's own handler, so it runs first and exits.)
+  const onSignal = () => {
+    rmSync(o.dir, { recursive: true, force: true });
+    process.stderr.write(`\ninterrupted; ${o.dir} removed (nothing kept)\n`);
+    process.exit(130);
+  };
+  process.prependListener('SIGINT', onSignal);
   try {
     for (const [i, { name, priorLabel, config }] of configs.entries()) {
       const left = configs.slice(i).reduce((sum, c) => sum + estimate(c.config.model), 0);
@@ -135,8 +144,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       result.model.dispose();
     }
   } catch (e) {
-    if (rows.length === 0) rmSync(o.dir, { recursive: true, force: true });
+    rmSync(o.dir, { recursive: true, force: true });
     throw e;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
   }
   const settings = {
     epochs: o.epochs, hidden: o.hidden, latentDim: 2, seed: o.seed, data: o.data, trainImages: train.size, testImages: test.size,

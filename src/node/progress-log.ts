@@ -38,7 +38,15 @@ export interface ProgressLogOptions {
 function truncateProgress(file: string, epoch: number): void {
   if (!existsSync(file)) return;
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const kept = lines.filter((l) => (JSON.parse(l) as ProgressRecord).epoch <= epoch);
+  // A line cut short by a killed process is dropped, not a crash on --resume.
+  const epochOf = (l: string) => {
+    try {
+      return (JSON.parse(l) as ProgressRecord).epoch;
+    } catch {
+      return Infinity;
+    }
+  };
+  const kept = lines.filter((l) => epochOf(l) <= epoch);
   if (kept.length !== lines.length) writeFileAtomic(file, kept.map((l) => `${l}\n`).join(''));
 }
 

@@ -85,7 +85,15 @@ export function streamRunEvents(req: IncomingMessage, res: ServerResponse, dir: 
   };
   pump();
   res.write('event: caught-up\ndata: {}\n\n');
-  const timer = setInterval(pump, pollMs);
+  // The run folder can vanish while a page follows it: end that stream, never the server.
+  const timer = setInterval(() => {
+    try {
+      pump();
+    } catch {
+      stop();
+      res.end();
+    }
+  }, pollMs);
   const stop = () => clearInterval(timer);
   req.on('close', stop);
   res.on('close', stop);

@@ -47,11 +47,16 @@ export function saveRun(runsDir: string, body: Buffer): string {
   const { name } = parsed;
   if (typeof name !== 'string' || !isRunName(name)) throw new HttpError(400, 'name: letters, digits, ".", "_" and "-" only');
   const files = decodeFiles(parsed.files);
+  let config;
   try {
-    resolveConfig(JSON.parse(new TextDecoder().decode(files['config.json'] as Uint8Array)), 'config.json');
+    config = resolveConfig(JSON.parse(new TextDecoder().decode(files['config.json'] as Uint8Array)), 'config.json');
   } catch (e) {
     throw new HttpError(400, `config.json: ${(e as Error).message}`);
   }
+  // The server later reads the files a run's config names (its data, a prior's samples): an uploaded run
+  // may only name the embedded MNIST, never a path, so it cannot make the server read files elsewhere.
+  if (config.data.source !== 'mnist') throw new HttpError(400, `config.json: an uploaded run must use the embedded data ("mnist"), not ${JSON.stringify(config.data.source)}`);
+  if (config.prior.kind === 'samples') throw new HttpError(400, 'config.json: an uploaded run cannot use a prior given by a file');
   const dir = path.join(runsDir, name);
   if (existsSync(dir)) throw new HttpError(409, `a run named ${name} already exists`);
   writeDirAtomic(dir, files);

@@ -77,10 +77,21 @@ function refuseCrossSite(req: http.IncomingMessage): void {
   if (origin !== undefined && origin !== `http://${host}`) throw new HttpError(403, `saving a run is refused from another origin (${origin})`);
 }
 
+/** The host name of a Host header ("127.0.0.1:8080" → "127.0.0.1", "[::1]:80" → "::1"). */
+function hostName(header: string | undefined): string {
+  const h = (header ?? '').trim();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']'));
+  return h.replace(/:\d+$/, '');
+}
+
 function handler(options: ServeOptions) {
   const { runsDir, webDir, maxBody = 64 * 1024 * 1024 } = options;
+  const loopbackOnly = isLoopback(options.host ?? '127.0.0.1');
   const data = new DataCache();
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    // Bound to loopback, every request must also name a loopback host: a page of another site whose
+    // name was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name and is refused.
+    if (loopbackOnly && !isLoopback(hostName(req.headers.host))) throw new HttpError(403, `requests must be addressed to this machine's loopback address, not ${JSON.stringify(req.headers.host ?? '')}`);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const rawPath = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
