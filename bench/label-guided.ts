@@ -3,23 +3,13 @@
 // training with a given labelled fraction for a given number of epochs.
 //   node --import tsx bench/label-guided.ts [fraction:epochs …]   (default 1:30 0.25:100 0.25:300)
 import * as tf from '@tensorflow/tfjs-core';
-import { buildModel, componentAccuracy, fit, GaussianMixture, makeDataset, modelFamily, resolveConfig } from '../src/core/index.js';
+import { buildModel, componentAccuracy, fit, GaussianMixture, modelFamily, resolveConfig } from '../src/core/index.js';
+import { syntheticClasses } from '../test/helpers/synthetic-classes.js';
 import { initBackend } from '../src/node/index.js';
 
 await initBackend('wasm');
-const n = 2000;
-const d = 16;
-const x = new Float32Array(n * d);
-const y = new Int32Array(n);
-let s = 3;
-const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
-for (let i = 0; i < n; i++) {
-  const k = i % 4;
-  const u = rand();
-  y[i] = k;
-  for (let j = 0; j < d; j++) x[i * d + j] = 1 / (1 + Math.exp(-3 * (Math.cos(j * (k + 1) * 0.7) + Math.sin(j + 3 * u))));
-}
-const data = makeDataset('classes', [d], x, y);
+const data = syntheticClasses();
+const { x, labels: y, size: n, dim: d } = data;
 const runs = (process.argv.length > 2 ? process.argv.slice(2) : ['1:30', '0.25:100', '0.25:300']).map((a) => a.split(':').map(Number));
 for (const [fraction, epochs] of runs) {
   const config = resolveConfig({

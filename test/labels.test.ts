@@ -15,6 +15,7 @@ import { discriminatorLoss } from '../src/core/objectives/adversarial.js';
 import { negativeElbo } from '../src/core/objectives/elbo.js';
 import { GaussianMixture, SwissRoll } from '../src/core/priors/index.js';
 import { fit } from '../src/core/training/fit.js';
+import { syntheticClasses } from './helpers/synthetic-classes.js';
 import { setupBackend, values } from './helpers/tf.js';
 
 before(setupBackend);
@@ -164,19 +165,8 @@ describe('conditional nets', () => {
 describe('known answer: label-guided AAE', () => {
   it('codes of class k land in mixture component k', async () => {
     // Four classes of 16-value synthetic data: a class pattern plus a 1-D style factor u ~ U(0, 1).
-    const n = 2000;
-    const d = 16;
-    const x = new Float32Array(n * d);
-    const y = new Int32Array(n);
-    let s = 3;
-    const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
-    for (let i = 0; i < n; i++) {
-      const k = i % 4;
-      const u = rand();
-      y[i] = k;
-      for (let j = 0; j < d; j++) x[i * d + j] = 1 / (1 + Math.exp(-3 * (Math.cos(j * (k + 1) * 0.7) + Math.sin(j + 3 * u))));
-    }
-    const data = makeDataset('classes', [d], x, y);
+    const data = syntheticClasses();
+    const { x, labels: y, size: n, dim: d } = data;
     const c = resolveConfig({
       model: 'aae', latentDim: 2, seed: 3, encoder: { hidden: [64] }, decoder: { hidden: [64] },
       adversarial: { discriminator: { hidden: [64, 64] } }, train: { batchSize: 100, epochs: 100 },
