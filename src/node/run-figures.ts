@@ -10,6 +10,7 @@ import type { Dataset } from '../core/data/dataset.js';
 import { take } from '../core/data/dataset.js';
 import { manifoldLatents } from '../core/figures/manifold.js';
 import { encodeData } from '../core/metrics/latent-match.js';
+import { isConditional } from '../core/models/conditioning.js';
 import { pcaProject } from '../core/metrics/pca.js';
 import type { Autoencoder } from '../core/models/types.js';
 import { priorDensityGrid, type DensityGrid } from '../core/priors/density.js';
@@ -25,15 +26,10 @@ export function imageLayout(shape: readonly number[]): { height: number; width: 
   return null;
 }
 
-/** True when the decoder takes the class label beside z (supervised AAE, conditional VAE). */
-export function isConditional(model: Autoencoder): boolean {
-  return model.config.labels.use === 'conditional';
-}
-
 /** Means of p(x|z[, y]) for the given codes, [n, dataDim], clamped to [0, 1]. */
 export function decodeMeans(model: Autoencoder, z: tf.Tensor2D, labels?: Int32Array): Float32Array {
   return tf.tidy(() => {
-    const y = labels && isConditional(model) ? tf.tensor1d(labels, 'int32') : undefined;
+    const y = labels && isConditional(model.config) ? tf.tensor1d(labels, 'int32') : undefined;
     return tf.clipByValue(model.decode(z, { labels: y }).mean(), 0, 1).dataSync() as Float32Array;
   });
 }
@@ -54,7 +50,7 @@ export function cyclingLabels(n: number, classes: number): Int32Array {
  * the images are samples of p(x) = Σ_y p(y) p(x|y) with p(y) uniform.
  */
 export function sampleImages(model: Autoencoder, n: number, seed: number): Float32Array {
-  const labels = isConditional(model) ? cyclingLabels(n, model.config.labels.classes) : undefined;
+  const labels = isConditional(model.config) ? cyclingLabels(n, model.config.labels.classes) : undefined;
   return tf.tidy(() => decodeMeans(model, model.prior.sample({ seed, n }) as tf.Tensor2D, labels));
 }
 
@@ -96,7 +92,7 @@ export function writeRunFigures(dir: string, model: Autoencoder, test: Dataset, 
     put('samples.png', imageGridPng(sampleImages(model, 64, deriveSeed(seed, 202)), {
       count: 64, ...layout, cols: 8, title: 'Samples: x ~ p(x|z), z ~ p(z) (means)',
     }));
-    if (isConditional(model)) {
+    if (isConditional(model.config)) {
       const classes = model.config.labels.classes;
       const styles = 8;
       put('styles.png', imageGridPng(styleImages(model, styles, deriveSeed(seed, 204)), {

@@ -9,7 +9,8 @@ import { drawScatter, type ScatterLayout } from '../core/figures/index.js';
 import type { Autoencoder } from '../core/models/types.js';
 import type { ImageSet } from './api.js';
 import { chartCanvas, drawImage, h, imageCanvas } from './dom.js';
-import { decodeMeans, isConditional, priorDensity, project } from './latent.js';
+import { isConditional } from '../core/models/conditioning.js';
+import { decodeMeans, priorDensity, project } from './latent.js';
 
 export interface ExplorerData {
   readonly title: string;
@@ -141,7 +142,7 @@ export class Explorer {
   /** For a decoder given the label: which class to render z as (z then holds only the style). */
   private classPicker(): HTMLElement | null {
     const { model } = this.data;
-    if (!isConditional(model)) return null;
+    if (!isConditional(model.config)) return null;
     const s = h('select', { 'aria-label': 'decode as class' });
     for (let k = 0; k < model.config.labels.classes; k++) s.append(h('option', { value: String(k) }, String(k)));
     s.addEventListener('change', () => {

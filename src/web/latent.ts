@@ -4,13 +4,9 @@
  * come back as plain Float32Arrays; every tensor is disposed.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { isConditional } from '../core/models/conditioning.js';
 import type { Autoencoder } from '../core/models/types.js';
 import { priorDensityGrid } from '../core/priors/density.js';
-
-/** True when the decoder takes the class label beside z (supervised AAE, conditional VAE). */
-export function isConditional(model: Autoencoder): boolean {
-  return model.config.labels.use === 'conditional';
-}
 
 /** Means of q(z|x) for `count` rows of `x` ([count, dim]), in batches; `labels` for a conditional VAE's encoder. */
 export async function encodeMeans(model: Autoencoder, x: Float32Array, count: number, labels: Int32Array | null = null, batch = 500): Promise<Float32Array> {
@@ -34,7 +30,7 @@ export async function encodeMeans(model: Autoencoder, x: Float32Array, count: nu
 export function decodeMeans(model: Autoencoder, z: Float32Array, label = 0): Float32Array {
   const n = z.length / model.latentDim;
   const images = tf.tidy(() => {
-    const labels = isConditional(model) ? tf.fill([n], label, 'int32') as tf.Tensor1D : undefined;
+    const labels = isConditional(model.config) ? tf.fill([n], label, 'int32') as tf.Tensor1D : undefined;
     return model.decode(tf.tensor2d(z, [n, model.latentDim]), { labels }).mean();
   });
   const data = images.dataSync() as Float32Array;

@@ -23,10 +23,15 @@ export interface CodecOptions {
   readonly labels?: tf.Tensor1D;
 }
 
+/** True when the decoder takes the class label beside z (supervised AAE, conditional VAE). */
+export function isConditional(config: Config): boolean {
+  return config.labels.use === 'conditional';
+}
+
 /** Extra input units each net gets for the labels, by how the config uses them. */
 export function labelInputs(config: Config): { encoder: number; decoder: number; discriminator: number } {
   const { use, classes } = config.labels;
-  const conditional = use === 'conditional';
+  const conditional = isConditional(config);
   return {
     encoder: conditional && config.model === 'vae' ? classes : 0,
     decoder: conditional ? classes : 0,
