@@ -116,9 +116,9 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const steps = stepsPerEpoch * o.epochs;
   // Evaluation, figures and metrics add about a fifth (measured on MNIST at the default settings).
   const estimate = (model: string) => 1.2 * steps * perStep.get(model)!;
-  const estimates = configs.map(({ config }) => estimate(config.model));
+  const remaining = (from: number) => configs.slice(from).reduce((sum, c) => sum + estimate(c.config.model), 0);
   log(`${pc.bold('compare')}: VAE and AAE × Gaussian and 10-Gaussian-mixture priors, 2-D latent, ${o.epochs} epochs each on ${train.size} images`);
-  log(`expected time: about ${pc.bold(formatMinutes(estimates.reduce((a, b) => a + b, 0)))} (timed steps: VAE ${(1000 * perStep.get('vae')!).toFixed(0)} ms, AAE ${(1000 * perStep.get('aae')!).toFixed(0)} ms)`);
+  log(`expected time: about ${pc.bold(formatMinutes(remaining(0)))} (timed steps: VAE ${(1000 * perStep.get('vae')!).toFixed(0)} ms, AAE ${(1000 * perStep.get('aae')!).toFixed(0)} ms)`);
   const rows: CompareRow[] = [];
   // The comparison folder appears whole or not at all: an error or Ctrl-C part-way removes it.
   // (Registered before each run's own handler, so it runs first and exits.)
@@ -130,8 +130,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   process.prependListener('SIGINT', onSignal);
   try {
     for (const [i, { name, priorLabel, config }] of configs.entries()) {
-      const left = configs.slice(i).reduce((sum, c) => sum + estimate(c.config.model), 0);
-      log(`\n${pc.bold(`[${i + 1}/${configs.length}] ${config.model.toUpperCase()}, prior: ${priorLabel}`)} ${pc.dim(`(about ${formatMinutes(left)} left)`)}`);
+      log(`\n${pc.bold(`[${i + 1}/${configs.length}] ${config.model.toUpperCase()}, prior: ${priorLabel}`)} ${pc.dim(`(about ${formatMinutes(remaining(i))} left)`)}`);
       const result = await trainRun({ config, dir: path.join(o.dir, name), backend: o.backend, quiet: o.quiet });
       const latent = await latentMatch(result.model, take(test, o.metricImages), o.seed);
       const last = result.records.at(-1)!;
