@@ -48,8 +48,8 @@ describe('checkpoints', () => {
     const files = await optimizerStateToFiles(state);
     const back = optimizerStateFromFiles(files['optimizer.json'] as string, files['optimizer.bin'] as Uint8Array);
     assert.equal(back.step, 1);
-    assert.deepEqual(values(back.moments[0].m), values(state.moments[0].m));
-    assert.deepEqual(values(back.moments[0].v), values(state.moments[0].v));
+    assert.deepEqual(values(back.slots[0].m), values(state.slots[0].m));
+    assert.deepEqual(values(back.slots[0].v), values(state.slots[0].v));
   });
 
   it('a run folder checkpoint restores model and optimizer, and keeps only the latest', async () => {
@@ -71,6 +71,6 @@ describe('checkpoints', () => {
     assert.deepEqual(values(restored.decode(tf.ones([2, 3])).mean()), values(model.decode(tf.ones([2, 3])).mean()));
     const state = loadOptimizerState(dir, run.checkpoint!, 'elbo');
     assert.equal(state.step, 1);
-    assert.equal(state.moments.length, model.variables().length);
+    assert.equal(state.slots.length, model.variables().length);
   });
 });

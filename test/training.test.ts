@@ -9,6 +9,7 @@ import { buildModel, modelFamily } from '../src/core/models/registry.js';
 import { negativeElbo } from '../src/core/objectives/elbo.js';
 import { Adam } from '../src/core/training/adam.js';
 import { fit } from '../src/core/training/fit.js';
+import { createOptimizer } from '../src/core/training/optimizers.js';
 import { trainEpoch, type Phase } from '../src/core/training/trainer.js';
 import { loadDataSplits } from '../src/node/datasets.js';
 import { setupBackend, values } from './helpers/tf.js';
@@ -51,7 +52,7 @@ describe('trainer', () => {
     const decoderVars = model.nets.decoder.trainableWeights.map((w) => w.read() as tf.Variable);
     const decoderOnly: Phase = {
       name: 'decoder-only',
-      optimizer: new Adam(decoderVars, { learningRate: 1e-2, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }),
+      optimizer: createOptimizer({ kind: 'adam', learningRate: 1e-2, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, schedule: [] }, decoderVars),
       loss: (x, { seed }) => negativeElbo(model, x, { seed, training: true }),
     };
     const enc0 = snapshot(encoderVars);

@@ -28,6 +28,7 @@ import type { Phase } from '../core/training/trainer.js';
 import { UserError } from './errors.js';
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './fs-atomic.js';
 import { VERSION } from './version.js';
+import { disposeOptimizerState } from '../core/training/optimizer-state.js';
 
 export interface Manifest {
   readonly latentlab: string;
@@ -151,7 +152,7 @@ export async function saveCheckpoint(dir: string, model: Autoencoder, phases: re
   for (const phase of uniquePhases(phases)) {
     const state = phase.optimizer.getState();
     for (const [f, data] of Object.entries(await optimizerStateToFiles(state))) files[`${phase.name}.${f}`] = data;
-    tf.dispose(state.moments.flatMap(({ m, v }) => [m, v]));
+    disposeOptimizerState(state);
   }
   const checkpoints = path.join(dir, 'checkpoints');
   rmSync(path.join(checkpoints, name), { recursive: true, force: true });

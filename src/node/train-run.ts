@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Config } from '../core/config/schema.js';
+import type { Dataset } from '../core/data/dataset.js';
 import { checkLabels } from '../core/models/conditioning.js';
 import { modelFamily } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
@@ -18,6 +19,7 @@ import { UserError } from './errors.js';
 import { createReporter, formatTerms, type Reporter } from './progress.js';
 import { progressLog } from './progress-log.js';
 import { writeRunFigures, type FigureFiles } from './run-figures.js';
+import { disposeOptimizerState } from '../core/training/optimizer-state.js';
 import {
   appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, saveCheckpoint, truncateMetrics, uniquePhases, type OpenedRun,
 } from './run-folder.js';
@@ -45,20 +47,21 @@ function describeEpoch(r: EpochRecord, total: number): string {
 }
 
 /** Builds the model (fresh or from the checkpoint) and its phases, restoring optimizer state. */
-async function prepareModel(config: Config, dataDim: number, resume: OpenedRun | undefined, stepsPerEpoch: number): Promise<{ model: Autoencoder; phases: Phase[] }> {
+async function prepareModel(config: Config, train: Dataset, resume: OpenedRun | undefined, stepsPerEpoch: number): Promise<{ model: Autoencoder; phases: Phase[] }> {
+  const dataDim = train.dim;
   const family = modelFamily(config);
   const resources = loadPriorResources(config);
   if (!resume?.checkpoint) {
     const model = family.create(config, dataDim, family.buildNets(config, dataDim), resources);
-    return { model, phases: family.phases(model, { stepsPerEpoch }) };
+    return { model, phases: family.phases(model, { stepsPerEpoch, train }) };
   }
   const nets = await loadCheckpointNets(resume.dir, resume.checkpoint, family.netNames);
   const model = family.create(config, dataDim, nets, resources);
-  const phases = family.phases(model, { stepsPerEpoch });
+  const phases = family.phases(model, { stepsPerEpoch, train });
   for (const phase of uniquePhases(phases)) {
     const state = loadOptimizerState(resume.dir, resume.checkpoint, phase.name);
     phase.optimizer.setState(state);
-    tf.dispose(state.moments.flatMap(({ m, v }) => [m, v]));
+    disposeOptimizerState(state);
   }
   return { model, phases };
 }
@@ -74,7 +77,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   checkLabels(config, train);
   checkLabels(config, test);
   const stepsPerEpoch = Math.ceil(train.size / config.train.batchSize);
-  const { model, phases } = await prepareModel(config, train.dim, resume, stepsPerEpoch);
+  const { model, phases } = await prepareModel(config, train, resume, stepsPerEpoch);
   const completed = resume?.checkpoint?.epoch ?? 0;
   let records: EpochRecord[] = resume ? truncateMetrics(dir, completed) : [];
   let checkpointed = completed > 0;

@@ -10,6 +10,7 @@ import { layersModelToFiles, optimizerStateToFiles } from '../core/io/layers-io.
 import type { Autoencoder } from '../core/models/types.js';
 import type { EpochRecord } from '../core/training/fit.js';
 import type { Phase } from '../core/training/trainer.js';
+import { disposeOptimizerState } from '../core/training/optimizer-state.js';
 
 declare const LATENTLAB_VERSION: string;
 
@@ -39,7 +40,7 @@ export async function runFolderFiles({ model, phases, records, backend, data }: 
   for (const phase of new Map(phases.map((p) => [p.name, p])).values()) {
     const state = phase.optimizer.getState();
     for (const [f, v] of Object.entries(await optimizerStateToFiles(state))) put(`checkpoints/${checkpoint}/${phase.name}.${f}`, v);
-    tf.dispose(state.moments.flatMap(({ m, v }) => [m, v]));
+    disposeOptimizerState(state);
   }
   const nets = Object.fromEntries(Object.entries(model.nets).map(([n, net]) => [n, { weights: net.weights.map((w) => ({ name: w.originalName, shape: w.shape })) }]));
   put('config.json', `${JSON.stringify(model.config, null, 2)}\n`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { migrateConfig } from './migrate.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** A configuration that failed validation; `issues` are "path: message" lines. */
@@ -27,11 +28,12 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * Validates a config (as parsed from JSON and flags), fills the defaults and
- * returns it frozen. Throws ConfigError naming `source` and each bad field.
+ * Validates a config (as parsed from JSON and flags; an earlier version's
+ * layout is migrated first, see migrate.ts), fills the defaults and returns
+ * it frozen. Throws ConfigError naming `source` and each bad field.
  */
 export function resolveConfig(input: unknown, source = 'config'): Config {
-  const result = ConfigSchema.safeParse(input ?? {});
+  const result = ConfigSchema.safeParse(migrateConfig(input ?? {}));
   if (!result.success) throw new ConfigError(source, result.error.issues.map(formatIssue));
   return deepFreeze(result.data) as Config;
 }

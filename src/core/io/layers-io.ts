@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { OptimizerState } from '../training/adam.js';
+import type { OptimizerState } from '../training/optimizer-state.js';
 
 /** File name → contents (string for JSON, bytes for binary). */
 export type FileMap = Record<string, string | Uint8Array>;
@@ -54,7 +54,7 @@ export async function layersModelFromFiles(modelJson: string, weights: Uint8Arra
 
 /** Optimizer state as `optimizer.json` (step, tensor specs) + `optimizer.bin`. */
 export async function optimizerStateToFiles(state: OptimizerState): Promise<FileMap> {
-  const named = state.moments.flatMap(({ m, v }, i) => [{ name: `${i}/m`, tensor: m }, { name: `${i}/v`, tensor: v }]);
+  const named = state.slots.flatMap((slots, i) => Object.entries(slots).map(([slot, tensor]) => ({ name: `${i}/${slot}`, tensor })));
   const { data, specs } = await tf.io.encodeWeights(named);
   return { 'optimizer.json': JSON.stringify({ step: state.step, weights: specs }), 'optimizer.bin': toBytes(data) };
 }
@@ -64,7 +64,15 @@ export function optimizerStateFromFiles(json: string, bytes: Uint8Array): Optimi
   const { step, weights } = JSON.parse(json) as { step: number; weights: tf.io.WeightsManifestEntry[] };
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const map = tf.io.decodeWeights(buffer, weights);
-  const count = weights.length / 2;
-  const moments = Array.from({ length: count }, (_, i) => ({ m: map[`${i}/m`], v: map[`${i}/v`] }));
-  return { step, moments };
+  // Names are `<variable index>/<slot>` (Adam: m, v; SGD: velocity).
+  const slots: Record<string, tf.Tensor>[] = [];
+  for (const [name, tensor] of Object.entries(map)) {
+    const match = /^(\d+)\/([A-Za-z]+)$/.exec(name);
+    if (!match) throw new Error(`optimizer state: unexpected tensor name "${name}"`);
+    (slots[Number(match[1])] ??= {})[match[2]] = tensor;
+  }
+  if (Array.from(slots).some((s) => s === undefined) || slots.length !== new Set(weights.map((w) => w.name.split('/')[0])).size) {
+    throw new Error('optimizer state: the variables are not numbered 0..n−1');
+  }
+  return { step, slots };
 }

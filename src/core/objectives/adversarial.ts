@@ -11,13 +11,37 @@
  * drawn from the prior's component k (an unlabelled one from the whole
  * prior), so codes of class k are pushed to component k.
  *
+ * While training, the encoder's input may carry Gaussian noise
+ * (config.adversarial.inputNoise), as in the paper's appendix.
+ *
+ * Each random draw has its own stream derived from the step's seed (the
+ * prior's samples, the encoder's noise, the input noise), so no two can
+ * coincide.
+ *
  * Which variables each may change is the trainer's business (phases).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AdversarialAutoencoder } from '../models/aae.js';
+import type { Autoencoder } from '../models/types.js';
 import { requireLabels } from '../models/conditioning.js';
 import type { ComponentPrior } from '../priors/index.js';
 import type { ObjectiveValue } from './types.js';
+import { deriveSeed } from '../util/random.js';
+
+/** Random streams of one step, by purpose. */
+const STREAM = { encoder: 1, inputNoise: 2, prior: 3, priorComponent: 4, labelled: 5 } as const;
+export const stream = (seed: number, purpose: keyof typeof STREAM) => deriveSeed(seed, STREAM[purpose]);
+
+/** The encoder's input: x, plus N(0, σ²) noise while training when config.adversarial.inputNoise = σ > 0. */
+export function encoderInput(model: Autoencoder, x: tf.Tensor, seed: number, training: boolean): tf.Tensor {
+  const sigma = model.config.adversarial.inputNoise;
+  return training && sigma > 0 ? tf.add(x, tf.randomNormal(x.shape, 0, sigma, 'float32', stream(seed, 'inputNoise'))) : x;
+}
+
+/** q(z|x) while training (input noise added when configured) or at evaluation. */
+function encodeForPhase(model: AdversarialAutoencoder, x: tf.Tensor, seed: number, training: boolean, labels?: tf.Tensor1D) {
+  return model.encode(encoderInput(model, x, seed, training), { training, labels });
+}
 
 export interface AdversarialOptions {
   readonly seed: number;
@@ -27,23 +51,23 @@ export interface AdversarialOptions {
 }
 
 export function reconstructionLoss(model: AdversarialAutoencoder, x: tf.Tensor, { seed, training = false, labels }: AdversarialOptions): ObjectiveValue {
-  const z = model.encode(x, { training }).sample({ seed });
+  const z = encodeForPhase(model, x, seed, training, labels).sample({ seed: stream(seed, 'encoder') });
   const reconstruction = tf.neg(tf.mean(model.decode(z, { training, labels }).logProb(x))) as tf.Scalar;
   return { total: reconstruction, terms: { reconstruction } };
 }
 
 /** Prior samples to pair with a batch of n examples: per label's component when label-guided. */
 function priorSamples(model: AdversarialAutoencoder, n: number, seed: number, labels: tf.Tensor1D | undefined): tf.Tensor {
-  if (model.config.labels.use !== 'prior') return model.prior.sample({ seed, n });
+  if (model.config.labels.use !== 'prior') return model.prior.sample({ seed: stream(seed, 'prior'), n });
   const prior = model.prior as ComponentPrior;
   const given = tf.cast(requireLabels(labels, 'discriminator'), 'int32');
-  const anyComponent = tf.cast(tf.minimum(tf.floor(tf.randomUniform([n], 0, prior.components, 'float32', seed + 3)), prior.components - 1), 'int32');
-  return prior.sampleComponents(tf.where(tf.less(given, 0), anyComponent, given) as tf.Tensor1D, seed);
+  const anyComponent = tf.cast(tf.minimum(tf.floor(tf.randomUniform([n], 0, prior.components, 'float32', stream(seed, 'priorComponent'))), prior.components - 1), 'int32');
+  return prior.sampleComponents(tf.where(tf.less(given, 0), anyComponent, given) as tf.Tensor1D, stream(seed, 'prior'));
 }
 
 export function discriminatorLoss(model: AdversarialAutoencoder, x: tf.Tensor, { seed, training = false, labels }: AdversarialOptions): ObjectiveValue {
   const real = priorSamples(model, x.shape[0], seed, labels);
-  const fake = model.encode(x, { training }).sample({ seed: seed + 1 });
+  const fake = encodeForPhase(model, x, seed, training, labels).sample({ seed: stream(seed, 'encoder') });
   const discriminator = tf.add(
     tf.mean(tf.softplus(tf.neg(model.discriminate(real, { training, labels })))),
     tf.mean(tf.softplus(model.discriminate(fake, { training, labels }))),
@@ -52,7 +76,7 @@ export function discriminatorLoss(model: AdversarialAutoencoder, x: tf.Tensor, {
 }
 
 export function generatorLoss(model: AdversarialAutoencoder, x: tf.Tensor, { seed, training = false, labels }: AdversarialOptions): ObjectiveValue {
-  const z = model.encode(x, { training }).sample({ seed });
+  const z = encodeForPhase(model, x, seed, training, labels).sample({ seed: stream(seed, 'encoder') });
   const generator = tf.mean(tf.softplus(tf.neg(model.discriminate(z, { training, labels })))) as tf.Scalar;
   return { total: generator, terms: { generator } };
 }
@@ -60,7 +84,7 @@ export function generatorLoss(model: AdversarialAutoencoder, x: tf.Tensor, { see
 /** Held-out evaluation: the three terms together. */
 export function adversarialTerms(model: AdversarialAutoencoder, x: tf.Tensor, seed: number, labels?: tf.Tensor1D): ObjectiveValue {
   const rec = reconstructionLoss(model, x, { seed, labels });
-  const disc = discriminatorLoss(model, x, { seed: seed + 2, labels });
-  const gen = generatorLoss(model, x, { seed: seed + 4, labels });
+  const disc = discriminatorLoss(model, x, { seed: deriveSeed(seed, 10), labels });
+  const gen = generatorLoss(model, x, { seed: deriveSeed(seed, 11), labels });
   return { total: rec.total, terms: { ...rec.terms, ...disc.terms, ...gen.terms } };
 }

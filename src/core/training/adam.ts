@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_KERNEL, hasWasmKernel } from '../engine/wasm-kernels.js';
+import { checkState } from './optimizer-state.js';
 
 export interface AdamSpec {
   readonly learningRate: number;
@@ -23,14 +24,12 @@ export interface AdamSpec {
   readonly epsilon: number;
 }
 
-export interface OptimizerState {
-  /** Steps taken so far. */
-  readonly step: number;
-  /** First and second moments, one pair per variable, in variable order. */
-  readonly moments: readonly { readonly m: tf.Tensor; readonly v: tf.Tensor }[];
-}
+export type { OptimizerState } from './optimizer-state.js';
+import type { OptimizerState } from './optimizer-state.js';
 
 export class Adam {
+  /** The names of the per-variable state tensors (first and second moments). */
+  static readonly slots = ['m', 'v'] as const;
   private step = 0;
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
@@ -40,9 +39,12 @@ export class Adam {
     this.v = variables.map((w) => tf.variable(tf.zerosLike(w), false));
   }
 
-  /** Applies one update from gradients given in the order of `variables`. */
-  apply(grads: readonly tf.Tensor[]): void {
-    const { learningRate, beta1, beta2, epsilon } = this.spec;
+  /**
+   * Applies one update from gradients given in the order of `variables`;
+   * `learningRate` overrides the spec's for this step (a schedule).
+   */
+  apply(grads: readonly (tf.Tensor | undefined)[], learningRate = this.spec.learningRate): void {
+    const { beta1, beta2, epsilon } = this.spec;
     this.step++;
     const c2 = Math.sqrt(1 - beta2 ** this.step);
     const alpha = (learningRate * c2) / (1 - beta1 ** this.step);
@@ -50,6 +52,7 @@ export class Adam {
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i];
+        if (!g) return; // the loss does not reach this variable
         const m = this.m[i];
         const v = this.v[i];
         if (fused) {
@@ -70,15 +73,13 @@ export class Adam {
 
   /** A copy of the state (caller disposes the tensors). */
   getState(): OptimizerState {
-    return { step: this.step, moments: this.m.map((m, i) => ({ m: m.clone(), v: this.v[i].clone() })) };
+    return { step: this.step, slots: this.m.map((m, i) => ({ m: m.clone(), v: this.v[i].clone() })) };
   }
 
   /** Restores a state saved by getState (shapes must match the variables). */
   setState(state: OptimizerState): void {
-    if (state.moments.length !== this.variables.length) {
-      throw new Error(`optimizer state has ${state.moments.length} variables, the model has ${this.variables.length}`);
-    }
-    state.moments.forEach(({ m, v }, i) => {
+    checkState(state, this.variables, Adam.slots, 'Adam');
+    state.slots.forEach(({ m, v }, i) => {
       this.m[i].assign(m);
       this.v[i].assign(v);
     });

@@ -1,16 +1,57 @@
+/**
+ * Optimizers from their specs (a typed table by `kind`), each over an
+ * explicit list of variables, with the spec's learning-rate schedule applied
+ * by epoch.
+ */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Config } from '../config/schema.js';
+import type { OptimizerSpec } from '../config/schema.js';
 import { Adam } from './adam.js';
-
-type OptimizerSpec = Config['train']['optimizer'];
+import type { OptimizerState } from './optimizer-state.js';
+import { Sgd } from './sgd.js';
 
 /** What the trainer needs of an optimizer: one update over its own variables. */
-export type Optimizer = Adam;
+export interface Optimizer {
+  readonly variables: readonly tf.Variable[];
+  readonly spec: OptimizerSpec;
+  /**
+   * One update from gradients in the order of `variables`, during `epoch`
+   * (1-based; picks the scheduled rate). A variable whose gradient is
+   * undefined (the loss does not depend on it) and its state are left as they are.
+   */
+  apply(grads: readonly (tf.Tensor | undefined)[], epoch?: number): void;
+  getState(): OptimizerState;
+  setState(state: OptimizerState): void;
+  dispose(): void;
+}
+
+/** The learning rate a spec gives in `epoch` (1-based): the last schedule entry that has started, else the spec's own. */
+export function scheduledLearningRate(spec: OptimizerSpec, epoch: number): number {
+  let rate = spec.learningRate;
+  let from = 0;
+  for (const step of spec.schedule) {
+    if (step.fromEpoch <= epoch && step.fromEpoch >= from) [rate, from] = [step.learningRate, step.fromEpoch];
+  }
+  return rate;
+}
+
+type Engine = Adam | Sgd;
+type SpecOf<K extends OptimizerSpec['kind']> = Extract<OptimizerSpec, { kind: K }>;
+
+const engines = {
+  adam: (spec: SpecOf<'adam'>, variables: readonly tf.Variable[]) => new Adam(variables, spec),
+  sgd: (spec: SpecOf<'sgd'>, variables: readonly tf.Variable[]) => new Sgd(variables, spec),
+} satisfies { [K in OptimizerSpec['kind']]: (spec: SpecOf<K>, variables: readonly tf.Variable[]) => Engine };
 
 /** Builds the optimizer a spec describes, over exactly `variables`. */
 export function createOptimizer(spec: OptimizerSpec, variables: readonly tf.Variable[]): Optimizer {
-  const factories = {
-    adam: (s: OptimizerSpec) => new Adam(variables, s),
-  } satisfies Record<OptimizerSpec['kind'], (s: OptimizerSpec) => Optimizer>;
-  return factories[spec.kind](spec);
+  // The table is keyed by kind, so the spec given to each factory is of that kind.
+  const engine = (engines[spec.kind] as (s: OptimizerSpec, v: readonly tf.Variable[]) => Engine)(spec, variables);
+  return {
+    variables,
+    spec,
+    apply: (grads, epoch = 1) => engine.apply(grads, scheduledLearningRate(spec, epoch)),
+    getState: () => engine.getState(),
+    setState: (state) => engine.setState(state),
+    dispose: () => engine.dispose(),
+  };
 }

@@ -77,9 +77,10 @@ function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext): { names: 
     values = tf.keep(tf.stack(Object.values(out.terms)) as tf.Tensor1D);
     return out.total;
   }, phase.optimizer.variables as tf.Variable[]);
-  const ordered = phase.optimizer.variables.map((v) => grads[v.name]);
-  phase.optimizer.apply(ordered);
-  tf.dispose([value, ...ordered]);
+  // A variable the loss does not reach (e.g. the style head in a classification phase) has no gradient: it is left as it is.
+  const ordered = phase.optimizer.variables.map((v) => grads[v.name] as tf.Tensor | undefined);
+  phase.optimizer.apply(ordered, context.epoch);
+  tf.dispose([value, ...ordered.filter((g) => g !== undefined)]);
   return { names, values: values! };
 }
 
