@@ -12,6 +12,7 @@ import { manifoldLatents } from '../core/figures/manifold.js';
 import { encodeData } from '../core/metrics/latent-match.js';
 import { isConditional } from '../core/models/conditioning.js';
 import { pcaProject } from '../core/metrics/pca.js';
+import { headlineTerm } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
 import { priorDensityGrid, type DensityGrid } from '../core/priors/density.js';
 import type { EpochRecord } from '../core/training/fit.js';
@@ -157,9 +158,6 @@ export function latentDensity(model: Autoencoder, codes: Float32Array): DensityG
 }
 
 /** The term a run is judged by: the −ELBO for a VAE, the reconstruction error otherwise. */
-export function headlineTerm(terms: Readonly<Record<string, number>>): { key: string; label: string } {
-  return 'loss' in terms ? { key: 'loss', label: '−ELBO' } : { key: 'reconstruction', label: 'reconstruction' };
-}
 
 function lossFigure(records: readonly EpochRecord[]): Uint8Array {
   const x = records.map((r) => r.epoch);

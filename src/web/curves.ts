@@ -5,6 +5,7 @@
  */
 import { drawLineChart, type LineSeries } from '../core/figures/index.js';
 import type { EpochRecord } from '../core/training/fit.js';
+import { headlineTerm, termInfo } from '../core/models/registry.js';
 import { chartCanvas, h } from './dom.js';
 
 export interface ProgressPoint {
@@ -23,11 +24,14 @@ export class Curves {
   readonly epochs: EpochRecord[] = [];
   private readonly live = chartCanvas(WIDTH, HEIGHT, 'chart live');
   private readonly perEpoch = chartCanvas(WIDTH, HEIGHT, 'chart epochs');
+  /** Adversarial losses (binary cross-entropies), shown only when a run reports them. */
+  private readonly adversarial = chartCanvas(WIDTH, HEIGHT, 'chart adversarial');
   private readonly status = h('p', { class: 'status muted' }, 'waiting for data…');
   private pending = false;
 
   constructor() {
-    this.element = h('div', { class: 'curves' }, this.status, h('div', { class: 'row' }, this.live.canvas, this.perEpoch.canvas));
+    this.adversarial.canvas.hidden = true;
+    this.element = h('div', { class: 'curves' }, this.status, h('div', { class: 'row' }, this.live.canvas, this.perEpoch.canvas, this.adversarial.canvas));
     this.draw();
   }
 
@@ -64,17 +68,28 @@ export class Curves {
   }
 
   private draw(): void {
+    // Terms in nats share one axis; cross-entropies of a discriminator and generator (≈ 0.7) get their own.
     const names = [...new Set(this.progress.flatMap((p) => Object.keys(p.terms)))];
     const x = this.progress.map((p) => p.epoch - 1 + p.batch / p.batches);
-    const live: LineSeries[] = names.map((n) => ({ name: n, x, y: this.progress.map((p) => p.terms[n] ?? NaN) }));
-    drawLineChart(this.live.ctx, live, {
+    const series = (unit: string): LineSeries[] => names.filter((n) => termInfo(n).unit === unit)
+      .map((n) => ({ name: termInfo(n).label, x, y: this.progress.map((p) => p.terms[n] ?? NaN) }));
+    drawLineChart(this.live.ctx, series('nats'), {
       width: WIDTH, height: HEIGHT, title: 'Training terms, live', note: 'running means within each epoch (nats per image)',
       xLabel: 'epoch', yLabel: 'nats',
     });
+    const adversarial = series('cross-entropy');
+    this.adversarial.canvas.hidden = adversarial.length === 0;
+    if (adversarial.length) {
+      drawLineChart(this.adversarial.ctx, adversarial, {
+        width: WIDTH, height: HEIGHT, title: 'Adversarial losses, live', note: 'binary cross-entropies; log 2 ≈ 0.69 when D cannot tell codes from prior samples',
+        xLabel: 'epoch', yLabel: 'cross-entropy',
+      });
+    }
     const ex = this.epochs.map((r) => r.epoch);
+    const { key, label } = this.epochs.length ? headlineTerm(this.epochs[0].test) : { key: 'loss', label: 'loss' };
     drawLineChart(this.perEpoch.ctx, [
-      { name: 'train loss', x: ex, y: this.epochs.map((r) => r.train.loss ?? NaN) },
-      { name: 'test loss', x: ex, y: this.epochs.map((r) => r.test.loss ?? NaN), dashed: true },
-    ], { width: WIDTH, height: HEIGHT, title: 'Loss per epoch', note: 'train: mean over the epoch; test: after it', xLabel: 'epoch', yLabel: 'nats' });
+      { name: `train ${label}`, x: ex, y: this.epochs.map((r) => r.train[key] ?? NaN) },
+      { name: `test ${label}`, x: ex, y: this.epochs.map((r) => r.test[key] ?? NaN), dashed: true },
+    ], { width: WIDTH, height: HEIGHT, title: `${label} per epoch`, note: 'train: mean over the epoch; test: after it (nats per image)', xLabel: 'epoch', yLabel: 'nats' });
   }
 }

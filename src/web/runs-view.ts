@@ -6,6 +6,7 @@
 import { getRun, listRuns, type RunSummary } from './api.js';
 import { errorBox, h } from './dom.js';
 import { link } from './nav.js';
+import { headlineTerm } from '../core/models/registry.js';
 
 function fmt(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2);
@@ -13,12 +14,13 @@ function fmt(v: number | undefined): string {
 
 function row(r: RunSummary): HTMLElement {
   if (r.error) return h('tr', {}, h('td', {}, r.name), h('td', { colspan: '7', class: 'muted' }, r.error));
-  const loss = r.last?.test.loss;
+  const headline = r.last ? headlineTerm(r.last.test) : undefined;
+  const loss = headline && r.last ? r.last.test[headline.key] : undefined;
   return h('tr', {},
     h('td', {}, link({ view: 'runs', run: r.name }, r.name)),
     h('td', {}, r.model ?? ''), h('td', {}, String(r.latentDim ?? '')), h('td', {}, r.prior ?? ''),
     h('td', {}, r.data ? `${r.data.source} (${r.data.train} / ${r.data.test})` : ''),
-    h('td', {}, String(r.epochs ?? 0)), h('td', {}, fmt(loss)),
+    h('td', {}, String(r.epochs ?? 0)), h('td', { title: headline?.label ?? '' }, headline ? `${fmt(loss)} (${headline.label})` : '–'),
     h('td', {}, link({ view: 'explore', run: r.name }, 'explore'), ' ', link({ view: 'interpolate', run: r.name }, 'interpolate'), ' ',
       link({ view: 'dashboard', run: r.name }, 'curves')));
 }
@@ -33,7 +35,7 @@ async function details(name: string): Promise<HTMLElement> {
     : h('p', { class: 'muted' }, 'no finished epoch yet');
   return h('section', { class: 'run-details' },
     h('h2', {}, name),
-    h('p', {}, `${run.manifest.created} · trained on ${run.manifest.backend} · ${run.metrics.length} epochs, final terms in nats per image:`),
+    h('p', {}, `${run.manifest.created} · trained on ${run.manifest.backend} · ${run.metrics.length} epochs, final terms (nats per image; discriminator and generator: binary cross-entropies):`),
     metrics,
     h('div', { class: 'figures' }, ...run.figures.map((src) => h('img', { src, alt: src.split('/').pop() ?? '', loading: 'lazy' }))),
     h('details', {}, h('summary', {}, 'config.json'), h('pre', {}, JSON.stringify(run.config, null, 2))));

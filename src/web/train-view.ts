@@ -6,7 +6,7 @@
  */
 import { resolveConfig } from '../core/config/resolve.js';
 import type { Config } from '../core/config/schema.js';
-import { buildModel, modelFamily } from '../core/models/registry.js';
+import { buildModel, headlineTerm, modelFamily } from '../core/models/registry.js';
 import { fit, type EpochRecord, type FitOptions } from '../core/training/fit.js';
 import type { Autoencoder } from '../core/models/types.js';
 import { loadImages, type RunDetail } from './api.js';
@@ -90,7 +90,7 @@ async function train(config: Config, backend: string, out: HTMLElement, stopped:
   const test = makeDataset('mnist/test', testSet.shape, testSet.x, testSet.labels ?? undefined);
   const model = buildModel(config, train.dim);
   const family = modelFamily(config);
-  const phases = family.phases(model, { stepsPerEpoch: Math.ceil(train.size / config.train.batchSize) });
+  const phases = family.phases(model, { stepsPerEpoch: Math.ceil(train.size / config.train.batchSize), train });
   const records: EpochRecord[] = [];
   await runFit({
     model, family, phases, train, test, epochs: config.train.epochs,
@@ -105,7 +105,8 @@ async function train(config: Config, backend: string, out: HTMLElement, stopped:
     },
   }, model);
   const last = records.at(-1)!;
-  curves.setStatus(`done: ${records.length} epoch${records.length === 1 ? '' : 's'}, test loss ${last.test.loss.toFixed(2)} nats per image`);
+  const { key, label } = headlineTerm(last.test);
+  curves.setStatus(`done: ${records.length} epoch${records.length === 1 ? '' : 's'}, test ${label} ${last.test[key].toFixed(2)} nats per image`);
   const name = `web-${config.model}-z${config.latentDim}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
   const data = { source: 'mnist', shape: train.shape as number[], train: train.size, test: test.size, numClasses: train.numClasses };
   const files = await runFolderFiles({ model, phases, records, backend, data });

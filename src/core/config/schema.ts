@@ -56,13 +56,36 @@ export const DataSchema = z.strictObject({
   testLimit: positiveInt.optional(),
 });
 
-export const OptimizerSchema = z.strictObject({
+const learningRate = z.number().positive().max(10);
+
+/**
+ * A piecewise-constant learning-rate schedule: from epoch `fromEpoch` on
+ * (1-based), the rate is `learningRate`. Empty: the optimizer's own rate
+ * throughout. E.g. the AAE paper's drop after 50 epochs:
+ * [{"fromEpoch": 51, "learningRate": 0.001}].
+ */
+export const ScheduleSchema = z.array(z.strictObject({ fromEpoch: positiveInt, learningRate })).max(100).default([]);
+
+export const AdamSchema = z.strictObject({
   kind: z.literal('adam').default('adam'),
-  learningRate: z.number().positive().max(10).default(1e-3),
+  learningRate: learningRate.default(1e-3),
   beta1: z.number().min(0).lt(1).default(0.9),
   beta2: z.number().min(0).lt(1).default(0.999),
   epsilon: z.number().positive().default(1e-8),
+  schedule: ScheduleSchema,
 });
+
+/** SGD with (heavy-ball or Nesterov) momentum, as torch.optim.SGD. */
+export const SgdSchema = z.strictObject({
+  kind: z.literal('sgd'),
+  learningRate: learningRate.default(0.01),
+  momentum: z.number().min(0).lt(1).default(0.9),
+  nesterov: z.boolean().default(false),
+  schedule: ScheduleSchema,
+});
+
+/** An optimizer, by `kind` ('adam' when not given). */
+export const OptimizerSchema = z.discriminatedUnion('kind', [AdamSchema, SgdSchema]);
 
 export const TrainSchema = z.strictObject({
   epochs: positiveInt.max(100000).default(10),
@@ -74,27 +97,56 @@ export const TrainSchema = z.strictObject({
   klWarmupEpochs: z.number().min(0).default(0),
 });
 
-/** The adversarial autoencoder's extra parts (Makhzani et al. 2015); ignored by a VAE. */
+/**
+ * The adversarial autoencoder's extra parts (Makhzani et al. 2015); ignored
+ * by a VAE. The reconstruction phase uses `train.optimizer`; the two
+ * regularisation phases have optimizers of their own.
+ *
+ * The defaults come from bench/aae-recipe.ts (784-512-256-2 nets, MNIST,
+ * Gaussian and 10-Gaussian priors, several seeds): the regularisation
+ * phases an order of magnitude slower than reconstruction (Adam 1e-4,
+ * β₁ 0.5 against 1e-3) and two discriminator steps per batch. With every
+ * phase at 1e-3 the encoder is pushed as hard by the discriminator as by the
+ * reconstruction (Adam's steps have the same size whatever the loss's
+ * scale): the codes churn, and the test reconstruction rose as training went
+ * on. Earlier configs (`discriminatorLearningRate`, `generatorLearningRate`,
+ * `beta1`) are read by migrate.ts.
+ */
 export const AdversarialSchema = z.strictObject({
   /** 'deterministic': z = E(x); 'gaussian': z ~ N(μ(x), σ²(x)) through the reparameterisation. */
   encoder: z.enum(['deterministic', 'gaussian']).default('deterministic'),
   /** The discriminator D(z): an MLP on the latent code with one logit out. */
   discriminator: MlpSchema.default({ hidden: [256, 256], activation: 'relu' }),
   /** Discriminator updates per batch, before the generator (encoder) update. */
-  discriminatorSteps: positiveInt.max(20).default(1),
+  discriminatorSteps: positiveInt.max(20).default(2),
+  /** The discriminator's optimizer. */
+  discriminatorOptimizer: OptimizerSchema.default({ kind: 'adam', learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, schedule: [] }),
+  /** The optimizer of the generator phase (the encoder learning to fool D). */
+  generatorOptimizer: OptimizerSchema.default({ kind: 'adam', learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, schedule: [] }),
   /**
-   * Adam learning rates of the regularisation phases (reconstruction uses
-   * train.optimizer). Chosen with bench/aae-settings.ts (10-Gaussian prior,
-   * 2-D, MNIST) and the known-answer tests: a discriminator slower than the
-   * encoder (2e-4 against 1e-3) lagged behind and lost the codes
-   * (MMD² 1.7 and 3.2 in two runs, against 0.1); a generator slower than the discriminator (5e-4)
-   * did well on MNIST but failed the small synthetic problems; equal rates
-   * did well on both.
+   * Standard deviation of Gaussian noise added to the encoder's input while
+   * training (every phase; never at evaluation), as in the paper's appendix.
+   * 0 = none.
    */
-  discriminatorLearningRate: z.number().positive().max(10).default(1e-3),
-  generatorLearningRate: z.number().positive().max(10).default(1e-3),
-  /** Adam's β₁ for the regularisation phases (0.5 is usual for adversarial training). */
-  beta1: z.number().min(0).lt(1).default(0.5),
+  inputNoise: z.number().min(0).max(10).default(0),
+});
+
+/**
+ * The class-and-style code of the semi-supervised and clustering AAEs
+ * (Makhzani et al. 2015, §5–6): the encoder gives q(y|x), a softmax over
+ * `classes` (clusters), beside a style code z of `latentDim` dimensions; the
+ * decoder sees [y, z]; one discriminator matches y to one-hot samples of a
+ * uniform categorical, another matches z to the prior.
+ */
+export const CategoricalSchema = z.strictObject({
+  /** K: the classes of a semi-supervised model, the clusters of a clustering one. */
+  classes: z.int().min(2).max(1000).default(10),
+  /** Semi-supervised: labelled training examples, a fixed, seeded, class-balanced subset (the rest train unlabelled). */
+  labelled: positiveInt.default(100),
+  /** Semi-supervised: examples per step of the classification phase (cross-entropy on labelled examples). */
+  labelledBatchSize: positiveInt.max(65536).default(100),
+  /** The classification phase's optimizer (it updates the encoder). */
+  classifierOptimizer: OptimizerSchema.default({ kind: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, schedule: [] }),
 });
 
 /**
@@ -117,7 +169,11 @@ export const LabelsSchema = z.strictObject({
 });
 
 export const ConfigSchema = z.strictObject({
-  model: z.enum(['vae', 'aae']).default('vae'),
+  /**
+   * 'vae'; 'aae' (adversarial autoencoder); 'semi-supervised-aae' and
+   * 'clustering-aae' (a categorical code beside the style, see `categorical`).
+   */
+  model: z.enum(['vae', 'aae', 'semi-supervised-aae', 'clustering-aae']).default('vae'),
   seed: z.int().min(0).max(2 ** 31 - 1).default(1),
   latentDim: positiveInt.max(4096).default(2),
   encoder: MlpSchema.default(MlpSchema.parse({})),
@@ -128,7 +184,11 @@ export const ConfigSchema = z.strictObject({
   train: TrainSchema.default(TrainSchema.parse({})),
   adversarial: AdversarialSchema.default(AdversarialSchema.parse({})),
   labels: LabelsSchema.default(LabelsSchema.parse({})),
+  categorical: CategoricalSchema.default(CategoricalSchema.parse({})),
 }).superRefine((c, ctx) => {
+  if (c.labels.use !== 'none' && (c.model === 'semi-supervised-aae' || c.model === 'clustering-aae')) {
+    ctx.addIssue({ code: 'custom', path: ['labels', 'use'], message: `a ${c.model} has its own categorical code (categorical.classes); labels.use must be "none"` });
+  }
   if (c.labels.use === 'prior' && c.model !== 'aae') {
     ctx.addIssue({ code: 'custom', path: ['labels', 'use'], message: `"prior" (label-guided regularisation) needs model "aae"; a ${c.model} can use "conditional"` });
   }
@@ -147,3 +207,4 @@ export type LikelihoodSpec = Config['likelihood'];
 export type PriorSpec = Config['prior'];
 export type MlpConfig = Config['encoder'];
 export type LabelsConfig = Config['labels'];
+export type OptimizerSpec = Config['train']['optimizer'];

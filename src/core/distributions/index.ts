@@ -3,3 +3,4 @@ export { DiagNormal, StandardNormal, LOG_2PI } from './normal.js';
 export { Bernoulli } from './bernoulli.js';
 export { PointMass } from './point-mass.js';
 export { klDivergence, monteCarloKl, registerKl, hasAnalyticKl, type KlFn, type KlOptions } from './kl.js';
+export { Categorical } from './categorical.js';

@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../fs-atomic.js';
 import { openRunFolder, runFiles } from '../run-folder.js';
 import { presetNames, readConfigFile, readPreset } from '../presets.js';
 import { trainRun, type TrainRunResult } from '../train-run.js';
-import { headlineTerm } from '../run-figures.js';
+import { headlineTerm, modelFamily } from '../../core/models/registry.js';
 import { floatArg, intArg, listArg } from './options.js';
 
 export interface TrainFlags {
@@ -17,7 +17,7 @@ export interface TrainFlags {
   activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number;
   binarize?: string; data?: string; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
-  discriminatorHidden?: number[]; discriminatorSteps?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number;
+  discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number;
 }
 
 /** Which config field each flag sets (for error messages). */
@@ -27,6 +27,7 @@ const flagOf: Record<string, string> = {
   'train.epochs': '--epochs', 'train.batchSize': '--batch-size', 'train.optimizer.learningRate': '--lr', 'train.beta': '--beta',
   'train.klWarmupEpochs': '--kl-warmup', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
   'labels.use': '--labels', 'labels.fraction': '--labelled-fraction', 'labels.classes': '--classes',
+  'categorical.classes': '--classes/--clusters', 'categorical.labelled': '--labelled',
 };
 
 function likelihoodFromFlags(kind?: string, variance?: string): unknown {
@@ -48,6 +49,10 @@ export function configFromFlags(flags: TrainFlags): Config {
   const base = flags.config ? readConfigFile(flags.config) : flags.preset ? readPreset(flags.preset) : {};
   if (base === null || typeof base !== 'object' || Array.isArray(base)) throw new UserError(`${flags.config ?? `preset ${flags.preset}`}: expected a JSON object of settings (see presets/ for the format)`);
   const act = flags.activation;
+  if (flags.clusters !== undefined && flags.model !== 'clustering-aae') throw new UserError('--clusters applies to --model clustering-aae');
+  if (flags.labelled !== undefined && flags.model !== 'semi-supervised-aae') throw new UserError('--labelled applies to --model semi-supervised-aae');
+  // The semi-supervised and clustering AAEs have a categorical code of their own: --classes sets its size.
+  const categoricalCode = flags.model === 'semi-supervised-aae' || flags.model === 'clustering-aae';
   const override = {
     model: flags.model,
     seed: flags.seed,
@@ -60,8 +65,12 @@ export function configFromFlags(flags: TrainFlags): Config {
       : flags.prior || flags.priorComponents || flags.priorRadius || flags.priorStd
         ? { kind: flags.prior ?? 'gaussian-mixture', components: flags.priorComponents, radius: flags.priorRadius, std: flags.priorStd }
         : undefined,
-    labels: { use: flags.labels, fraction: flags.labelledFraction, classes: flags.classes },
-    adversarial: { discriminator: { hidden: flags.discriminatorHidden }, discriminatorSteps: flags.discriminatorSteps },
+    labels: { use: flags.labels, fraction: flags.labelledFraction, classes: categoricalCode ? undefined : flags.classes },
+    categorical: { classes: flags.clusters ?? (categoricalCode ? flags.classes : undefined), labelled: flags.labelled },
+    adversarial: {
+      discriminator: { hidden: flags.discriminatorHidden }, discriminatorSteps: flags.discriminatorSteps, inputNoise: flags.inputNoise,
+      discriminatorOptimizer: { learningRate: flags.discriminatorLr }, generatorOptimizer: { learningRate: flags.generatorLr },
+    },
     data: { source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit },
     train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, optimizer: { learningRate: flags.lr } },
   };
@@ -97,7 +106,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'labels', 'labelledFraction', 'classes'] as const)
+    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -121,8 +130,12 @@ export function printRunSummary(result: TrainRunResult): void {
   }
   lines.push(`${pc.bold('run folder')} ${result.dir}`);
   for (const f of Object.values(result.figures)) lines.push(`  ${f}`);
+  // The importance-weighted bound needs a density q(z|x): not for a deterministic encoder.
+  const hasPosteriorDensity = modelFamily(result.model.config).hasPosteriorDensity(result.model.config);
   lines.push('', pc.bold('next:'),
-    `  npx latentlab eval ${result.dir} --iw 100 --limit 1000   # importance-weighted bound`,
+    hasPosteriorDensity
+      ? `  npx latentlab eval ${result.dir} --iw 100 --limit 1000   # importance-weighted bound`
+      : `  npx latentlab eval ${result.dir} --parzen              # Parzen-window log-likelihood of samples`,
     `  npx latentlab sample ${result.dir} -n 64                   # new samples from the prior`,
     `  npx latentlab export ${result.dir} --format safetensors    # weights for other frameworks`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -131,7 +144,8 @@ export function printRunSummary(result: TrainRunResult): void {
 export function trainCommand(): Command {
   return new Command('train')
     .description('train a model on MNIST or your IDX data and write a run folder')
-    .addOption(new Option('--model <kind>', 'vae (default) or aae (adversarial autoencoder)').choices(['vae', 'aae']))
+    .addOption(new Option('--model <kind>', 'vae (default); aae (adversarial autoencoder); semi-supervised-aae or clustering-aae (a categorical code beside a style code, paper §5–6)')
+      .choices(['vae', 'aae', 'semi-supervised-aae', 'clustering-aae']))
     .option('--config <file>', 'JSON config file (see presets/ for the format)')
     .addOption(new Option('--preset <name>', `shipped config: ${presetNames().join(', ')}`))
     .option('--latent-dim <n>', 'latent dimensions (default 2)', intArg(1))
@@ -148,14 +162,19 @@ export function trainCommand(): Command {
     .option('--prior-radius <r>', 'gaussian-mixture: radius of the circle (default 4)', floatArg(0, { exclusive: true }))
     .option('--prior-std <σ>', 'gaussian-mixture: standard deviation of each component (default 0.5)', floatArg(0, { exclusive: true }))
     .option('--discriminator-hidden <sizes>', 'aae: discriminator hidden widths (default 256,256)', listArg)
-    .option('--discriminator-steps <n>', 'aae: discriminator updates per batch (default 1)', intArg(1))
+    .option('--discriminator-steps <n>', 'aae: discriminator updates per batch (default 2)', intArg(1))
+    .option('--discriminator-lr <rate>', "aae: the discriminator optimizer's learning rate (default Adam 2e-4, β₁ 0.5)", floatArg(0, { exclusive: true }))
+    .option('--generator-lr <rate>', "aae: learning rate of the encoder's generator (fool-the-discriminator) phase (default Adam 2e-4, β₁ 0.5)", floatArg(0, { exclusive: true }))
+    .option('--input-noise <σ>', "aae: std of Gaussian noise on the encoder's input while training (default 0)", floatArg(0))
     .addOption(new Option('--labels <use>', "how the labels are used: none (default); prior — label-guided aae, each class pushed to its own prior component; conditional — the decoder (and a vae's encoder) sees the label: supervised aae, conditional vae")
       .choices(['none', 'prior', 'conditional']))
     .option('--labelled-fraction <f>', '--labels prior: fraction of training images whose label is shown, 0–1 (default 1)', floatArg(0))
-    .option('--classes <n>', 'number of classes for --labels (default 10)', intArg(1))
+    .option('--classes <n>', 'number of classes for --labels, or of the semi-supervised model (default 10)', intArg(1))
+    .option('--labelled <n>', 'semi-supervised-aae: labelled training images, a fixed class-balanced subset (default 100)', intArg(1))
+    .option('--clusters <K>', 'clustering-aae: number of clusters (default 10)', intArg(2))
     .option('--epochs <n>', 'epochs to train (default 10); with --resume, the new total', intArg(1))
     .option('--batch-size <n>', 'examples per step (default 128)', intArg(1))
-    .option('--lr <rate>', 'Adam learning rate (default 0.001)', floatArg(0, { exclusive: true }))
+    .option('--lr <rate>', "learning rate of the model's optimizer (vae) or of the reconstruction phase (aae); default Adam 0.001", floatArg(0, { exclusive: true }))
     .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
     .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
     .addOption(new Option('--binarize <mode>', "'dynamic': resample binary pixels every batch").choices(['none', 'dynamic']))
@@ -175,11 +194,18 @@ Examples:
   latentlab train --latent-dim 10 --beta 4 --kl-warmup 2
   latentlab train --data ./my-idx-folder --likelihood gaussian
   latentlab train --model aae --prior gaussian-mixture   # 10 Gaussians on a circle, 2-D latent
+  latentlab train --preset aae-paper               # the AAE paper's appendix recipe (SGD + momentum, 1000-1000 nets)
   latentlab train --model aae --prior gaussian-mixture --labels prior --labelled-fraction 0.1
   latentlab train --model aae --labels conditional --latent-dim 8   # supervised: z holds the style (styles.png)
   latentlab train --labels conditional                              # conditional VAE
+  latentlab train --model semi-supervised-aae --labelled 100 --latent-dim 10   # classifier from 100 labels
+  latentlab train --model clustering-aae --clusters 16 --latent-dim 5          # unsupervised clusters
   latentlab train --resume runs/vae-z2-20261125-101500 --epochs 20
 
-Config precedence: flags > --config/--preset > defaults. Unknown keys in a config file are errors.`)
+Config precedence: flags > --config/--preset > defaults. Unknown keys in a config file are errors.
+Optimizers per phase (config file): train.optimizer (vae; aae reconstruction),
+adversarial.discriminatorOptimizer, adversarial.generatorOptimizer; each
+{"kind": "adam", …} or {"kind": "sgd", "learningRate", "momentum", "nesterov"},
+with an optional "schedule": [{"fromEpoch": 51, "learningRate": 0.001}, …].`)
     .action(async (flags: TrainFlags) => printRunSummary(await runTrain(flags)));
 }

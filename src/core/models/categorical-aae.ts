@@ -1,0 +1,105 @@
+/**
+ * The adversarial autoencoders with a categorical code (Makhzani et al.
+ * 2015): semi-supervised (§5) and unsupervised clustering (§6).
+ *
+ *   encoder    x → q(y|x) = softmax(logits), K classes/clusters, and a style z (deterministic)
+ *   decoder    p(x | y, z) on the code [softmax(logits), z]
+ *   discriminators  D_y on y (one-hot samples of Cat(1/K) are "real"),
+ *                   D_z on z (samples of the style prior are "real")
+ *
+ * The code the rest of LatentLab sees is the concatenation [y, z] of
+ * K + latentDim values, and the prior is CategoricalStylePrior over it, so
+ * figures, sampling, export and the page work on it as on any code.
+ *
+ * Phases per batch: reconstruction (encoder + decoder), the discriminators
+ * (both, each on its own variables), the generator (the encoder fools both),
+ * and for the semi-supervised model a classification phase: the
+ * cross-entropy of q(y|x) on a batch of the labelled examples.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Config } from '../config/schema.js';
+import { Categorical } from '../distributions/categorical.js';
+import { PointMass } from '../distributions/point-mass.js';
+import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
+import { createPrior, type PriorResources } from '../priors/index.js';
+import { CategoricalStylePrior } from '../priors/categorical-style.js';
+import { deriveSeed } from '../util/random.js';
+import { likelihoodFromOutputs, likelihoodHeads } from './likelihood.js';
+import type { Autoencoder } from './types.js';
+
+export const CATEGORICAL_NETS = ['encoder', 'decoder', 'discriminator', 'categoryDiscriminator'] as const;
+
+export interface CategoricalAutoencoder extends Autoencoder {
+  readonly prior: CategoricalStylePrior;
+  /** K, the number of classes (clusters). */
+  readonly classes: number;
+  /** q(y|x) for x [batch, dataDim]. */
+  classify(x: tf.Tensor, options?: { training?: boolean }): Categorical;
+  /** D_z(z): logits [batch] that the style z came from the style prior. */
+  discriminate(z: tf.Tensor, options?: { training?: boolean }): tf.Tensor;
+  /** D_y(y): logits [batch] that y is a one-hot sample of the categorical prior. */
+  discriminateCategory(y: tf.Tensor, options?: { training?: boolean }): tf.Tensor;
+  /** The variables each phase may change. */
+  readonly groups: Readonly<Record<(typeof CATEGORICAL_NETS)[number], tf.Variable[]>>;
+}
+
+/** Fresh nets for `config`, each seeded from the run's seed. */
+export function buildCategoricalNets(config: Config, dataDim: number): Record<string, tfl.LayersModel> {
+  const { latentDim, encoder, decoder, adversarial, seed, categorical } = config;
+  const k = categorical.classes;
+  const discriminator = (name: string, inputSize: number, stream: number) => buildMlp({
+    name, inputSize, hidden: adversarial.discriminator.hidden, heads: [{ name: 'logit', size: 1 }],
+    activation: adversarial.discriminator.activation, seed: deriveSeed(seed, stream),
+  });
+  return {
+    encoder: buildMlp({
+      name: 'encoder', inputSize: dataDim, hidden: encoder.hidden, heads: [{ name: 'logits', size: k }, { name: 'code', size: latentDim }],
+      activation: encoder.activation, seed: deriveSeed(seed, 1),
+    }),
+    decoder: buildMlp({
+      name: 'decoder', inputSize: k + latentDim, hidden: decoder.hidden, heads: likelihoodHeads(config.likelihood, dataDim),
+      activation: decoder.activation, seed: deriveSeed(seed, 2),
+    }),
+    discriminator: discriminator('discriminator', latentDim, 3),
+    categoryDiscriminator: discriminator('categoryDiscriminator', k, 4),
+  };
+}
+
+export function createCategoricalAae(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): CategoricalAutoencoder {
+  const { encoder, decoder, discriminator, categoryDiscriminator } = nets;
+  const k = config.categorical.classes;
+  const prior = new CategoricalStylePrior(k, createPrior(config.prior, config.latentDim, resources));
+  const groups = {
+    encoder: trainableVariables(encoder), decoder: trainableVariables(decoder),
+    discriminator: trainableVariables(discriminator), categoryDiscriminator: trainableVariables(categoryDiscriminator),
+  };
+  const logit = (net: tfl.LayersModel, input: tf.Tensor, training: boolean) => {
+    const [out] = applyMlp(net, input, training);
+    return tf.reshape(out, out.shape.slice(0, -1));
+  };
+  return {
+    kind: config.model,
+    config,
+    dataDim,
+    latentDim: k + config.latentDim,
+    classes: k,
+    prior,
+    nets: { encoder, decoder, discriminator, categoryDiscriminator },
+    groups,
+    encode(x, { training = false } = {}) {
+      const [logits, z] = applyMlp(encoder, x, training);
+      return new PointMass(tf.concat([tf.softmax(logits), z], -1));
+    },
+    classify(x, { training = false } = {}) {
+      return new Categorical(applyMlp(encoder, x, training)[0]);
+    },
+    decode: (code, { training = false } = {}) => likelihoodFromOutputs(config.likelihood, applyMlp(decoder, code, training)),
+    discriminate: (z, { training = false } = {}) => logit(discriminator, z, training),
+    discriminateCategory: (y, { training = false } = {}) => logit(categoryDiscriminator, y, training),
+    variables: () => CATEGORICAL_NETS.flatMap((n) => groups[n]),
+    dispose() {
+      for (const net of Object.values(nets)) net.dispose();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * What the named terms of an objective mean: a label for people and a unit.
+ * Reconstruction, KL and −ELBO are in nats per example; a discriminator's
+ * and a generator's losses are binary cross-entropies (about log 2 ≈ 0.69
+ * at equilibrium), which belong on an axis of their own.
+ */
+export type TermUnit = 'nats' | 'cross-entropy' | 'fraction';
+
+export interface TermInfo {
+  readonly label: string;
+  readonly unit: TermUnit;
+}
+
+/** A family's terms: the one to headline (what "loss" means for it) and every term it reports. */
+export interface FamilyTerms {
+  readonly headline: string;
+  readonly info: Readonly<Record<string, TermInfo>>;
+}
