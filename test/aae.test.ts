@@ -24,8 +24,8 @@ const same = (a: Float32Array[], b: Float32Array[]) => a.every((x, i) => x.every
 describe('adversarial autoencoder phases', () => {
   const data = () => makeDataset('toy', [12], Float32Array.from({ length: 12 * 64 }, (_, i) => (Math.sin(i * 1.7) + 1) / 2));
 
-  it('has reconstruction, discriminator (× steps) and generator phases over the right variables', () => {
-    const c = config({ adversarial: { discriminator: { hidden: [16] }, discriminatorSteps: 3 } });
+  it('separate: reconstruction, discriminator (× steps) and generator phases over the right variables', () => {
+    const c = config({ adversarial: { discriminator: { hidden: [16] }, discriminatorSteps: 3, generator: 'separate' } });
     const model = buildModel(c, 12) as AdversarialAutoencoder;
     const phases = modelFamily(c).phases(model, { stepsPerEpoch: 2 });
     assert.deepEqual(phases.map((p) => p.name), ['reconstruction', 'discriminator', 'discriminator', 'discriminator', 'generator']);
@@ -35,9 +35,20 @@ describe('adversarial autoencoder phases', () => {
     assert.deepEqual(phases[4].optimizer.variables, model.groups.encoder);
   });
 
+  it('joint (the default): the generator loss rides in the reconstruction phase, weighted', async () => {
+    const c = config();
+    const model = buildModel(c, 12) as AdversarialAutoencoder;
+    const phases = modelFamily(c).phases(model, { stepsPerEpoch: 2 });
+    assert.deepEqual(phases.map((p) => p.name), ['reconstruction', 'discriminator', 'discriminator']);
+    const x = tf.tensor2d(data().x.subarray(0, 12 * 8), [8, 12]);
+    const out = phases[0].loss(x, { step: 0, epoch: 1, seed: 3 });
+    const [total, rec, gen] = await Promise.all([out.total.data(), out.terms.reconstruction.data(), out.terms.generator.data()]);
+    assert.ok(Math.abs(total[0] - (rec[0] + c.adversarial.generatorWeight * gen[0])) < 1e-3, `${total[0]} = ${rec[0]} + λ·${gen[0]}`);
+  });
+
   for (const [name, changes] of [['discriminator', ['discriminator']], ['reconstruction', ['encoder', 'decoder']], ['generator', ['encoder']]] as const) {
     it(`a ${name} step changes only ${changes.join(' and ')}`, async () => {
-      const c = config();
+      const c = config({ adversarial: { discriminator: { hidden: [16] }, generator: 'separate' } });
       const model = buildModel(c, 12) as AdversarialAutoencoder;
       const phase = modelFamily(c).phases(model, { stepsPerEpoch: 2 }).find((p) => p.name === name)!;
       const before = { encoder: snapshot(model.groups.encoder), decoder: snapshot(model.groups.decoder), discriminator: snapshot(model.groups.discriminator) };

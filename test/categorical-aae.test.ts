@@ -59,10 +59,12 @@ describe('semi-supervised AAE phases', () => {
     const c = small('semi-supervised-aae');
     const model = buildModel(c, data.dim) as CategoricalAutoencoder;
     const phases = modelFamily(c).phases(model, { stepsPerEpoch: 2, train: data });
-    assert.deepEqual(phases.map((p) => p.name), ['reconstruction', 'discriminator', 'discriminator', 'generator', 'classification']);
+    assert.deepEqual(phases.map((p) => p.name), ['reconstruction', 'discriminator', 'discriminator', 'classification']);
+    const separate = modelFamily(c).phases(buildModel(small('semi-supervised-aae', { adversarial: { discriminator: { hidden: [32] }, generator: 'separate' } }), data.dim), { stepsPerEpoch: 2, train: data });
+    assert.deepEqual(separate.map((p) => p.name), ['reconstruction', 'discriminator', 'discriminator', 'generator', 'classification']);
     const groups = model.groups;
     const expect: Record<string, (keyof typeof groups)[]> = {
-      reconstruction: ['encoder', 'decoder'], discriminator: ['discriminator', 'categoryDiscriminator'], generator: ['encoder'], classification: ['encoder'],
+      reconstruction: ['encoder', 'decoder'], discriminator: ['discriminator', 'categoryDiscriminator'], classification: ['encoder'],
     };
     for (const name of Object.keys(expect)) {
       const phase = phases.find((p) => p.name === name)!;

@@ -28,17 +28,52 @@ function table(rows: readonly CompareRow[]): { head: string[]; body: string[][] 
   };
 }
 
-/** One sentence per prior: which model's codes match it better, by how much. */
-function findings(rows: readonly CompareRow[]): string[] {
+/** Test reconstruction per epoch of a run, from its metrics.jsonl (empty when unreadable). */
+function reconstructionCurve(dir: string, run: string): number[] {
+  try {
+    return readFileSync(path.join(dir, run, 'metrics.jsonl'), 'utf8').trim().split('\n')
+      .map((line) => (JSON.parse(line) as { test: Record<string, number> }).test.reconstruction)
+      .filter((v) => Number.isFinite(v));
+  } catch {
+    return [];
+  }
+}
+
+const ratio = (a: number, b: number) => (a > b ? `${(a / b).toFixed(1)}× ` : '');
+
+/**
+ * Per prior, what a reader should see, in words, from the numbers (never
+ * claiming what the numbers do not show): which model's codes match the
+ * prior and by how much, how the reconstructions compare, whether the AAE
+ * got worse as it trained, and what to look for in the figures.
+ */
+function findings(rows: readonly CompareRow[], dir: string): string[] {
   const out: string[] = [];
   for (const label of [...new Set(rows.map((r) => r.priorLabel))]) {
     const vae = rows.find((r) => r.priorLabel === label && r.model === 'vae');
     const aae = rows.find((r) => r.priorLabel === label && r.model === 'aae');
     if (!vae || !aae) continue;
-    const closer = aae.latent.mmd < vae.latent.mmd ? 'AAE' : 'VAE';
-    out.push(`With the prior ${label}, the ${closer}'s codes match it more closely: MMD² ${fmt(aae.latent.mmd, 3)} (AAE) against ${fmt(vae.latent.mmd, 3)} (VAE); `
-      + `the two-sample classifier tells codes from prior samples ${pct(aae.latent.twoSample)} (AAE) and ${pct(vae.latent.twoSample)} (VAE) of the time. `
-      + `Test reconstruction: ${fmt(aae.test.reconstruction)} (AAE) and ${fmt(vae.test.reconstruction)} (VAE) nats per image.`);
+    const aaeCloser = aae.latent.mmd < vae.latent.mmd;
+    const [closer, other] = aaeCloser ? [aae, vae] : [vae, aae];
+    const match = `With the prior ${label}, the ${closer.model.toUpperCase()}'s codes match it more closely: MMD² ${fmt(closer.latent.mmd, 3)} against ${fmt(other.latent.mmd, 3)} `
+      + `(${ratio(other.latent.mmd, Math.max(closer.latent.mmd, 1e-4))}lower), and the two-sample classifier tells its codes from prior samples ${pct(closer.latent.twoSample)} of the time against ${pct(other.latent.twoSample)}.`;
+    const recDiff = (aae.test.reconstruction - vae.test.reconstruction) / vae.test.reconstruction;
+    const rec = Math.abs(recDiff) < 0.02
+      ? `Both reconstruct about equally well (${fmt(aae.test.reconstruction)} AAE, ${fmt(vae.test.reconstruction)} VAE nats per image).`
+      : `The ${recDiff < 0 ? 'AAE' : 'VAE'} reconstructs better: ${fmt(aae.test.reconstruction)} (AAE) against ${fmt(vae.test.reconstruction)} (VAE's reconstruction term) nats per image.`;
+    const curve = reconstructionCurve(dir, aae.run);
+    const best = Math.min(...curve);
+    const trend = curve.length < 2 ? ''
+      : curve.at(-1)! <= 1.02 * best
+        ? ` The AAE's test reconstruction fell as it trained (${curve.map((v) => v.toFixed(1)).join(' → ')}).`
+        : ` Warning: the AAE's test reconstruction rose from its best epoch (${best.toFixed(1)}) to ${curve.at(-1)!.toFixed(1)}; it got worse as it trained.`;
+    const mixture = aae.prior === 'gaussian-mixture';
+    const look = aaeCloser
+      ? (mixture
+        ? ' In the latent figures, the AAE\'s codes should sit on the ten components of the ring, each holding a digit or two, while the VAE\'s stay in one blob near the centre and leave components empty: the VAE\'s KL term pulls each q(z|x) toward the prior but cannot place the codes on its modes.'
+        : ' In the latent figures, look for the holes: places where the prior\'s shading is dark but the VAE leaves gaps between digit clusters, which the AAE fills more evenly; samples decoded from such holes are blurs.')
+      : ' The AAE did not match this prior better than the VAE in this run; train longer or see bench/aae-recipe.ts for the settings measured over several seeds.';
+    out.push(`${match} ${rec}${trend}${look}`);
   }
   return out;
 }
@@ -64,7 +99,7 @@ function markdown(rows: readonly CompareRow[], settings: Readonly<Record<string,
     describeSettings(settings), '',
     `| ${t.head.join(' | ')} |`, `| ${t.head.map(() => '---').join(' | ')} |`,
     ...t.body.map((r) => `| ${r.join(' | ')} |`), '',
-    ...findings(rows).flatMap((f) => [f, '']),
+    ...findings(rows, dir).flatMap((f) => [f, '']),
   ];
   for (const label of [...new Set(rows.map((r) => r.priorLabel))]) {
     const pair = rows.filter((r) => r.priorLabel === label);
@@ -107,7 +142,7 @@ table.figures td { vertical-align: top; padding: .5rem; } table.figures img { ma
 <p class="settings">${escapeHtml(describeSettings(settings))}</p>
 <table class="metrics"><tr>${t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>
 ${t.body.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}</table>
-${findings(rows).map((f) => `<p>${escapeHtml(f)}</p>`).join('\n')}
+${findings(rows, dir).map((f) => `<p>${escapeHtml(f)}</p>`).join('\n')}
 ${sections.join('\n')}
 <h2>How to read this</h2>
 <ul>${NOTES.map((n) => `<li>${code(n)}</li>`).join('')}</ul>

@@ -14,6 +14,8 @@ import { isConditional } from '../core/models/conditioning.js';
 import { pcaProject } from '../core/metrics/pca.js';
 import { headlineTerm } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
+import { classStyleCodes, isCategoricalModel, type CategoricalAutoencoder } from '../core/models/categorical-aae.js';
+import { assignClusters } from '../core/metrics/clusters.js';
 import { priorDensityGrid, type DensityGrid } from '../core/priors/density.js';
 import type { EpochRecord } from '../core/training/fit.js';
 import { deriveSeed } from '../core/util/random.js';
@@ -93,7 +95,15 @@ export function writeRunFigures(dir: string, model: Autoencoder, test: Dataset, 
     put('samples.png', imageGridPng(sampleImages(model, 64, deriveSeed(seed, 202)), {
       count: 64, ...layout, cols: 8, title: 'Samples: x ~ p(x|z), z ~ p(z) (means)',
     }));
-    if (isConditional(model.config)) {
+    if (isCategoricalModel(model)) {
+      const styles = 8;
+      const images = tf.tidy(() => decodeMeans(model, classStyleCodes(model, styles, deriveSeed(seed, 204))));
+      const what = model.kind === 'clustering-aae' ? 'cluster' : 'class';
+      put('styles.png', imageGridPng(images, {
+        count: styles * model.classes, ...layout, cols: model.classes, title: `One style per row (z ~ p(z)), decoded with each ${what} y: x ~ p(x|y, z)`,
+      }));
+      put('clusters.png', clustersFigure(model, take(test, 10000), layout));
+    } else if (isConditional(model.config)) {
       const classes = model.config.labels.classes;
       const styles = 8;
       put('styles.png', imageGridPng(styleImages(model, styles, deriveSeed(seed, 204)), {
@@ -111,7 +121,35 @@ export function writeRunFigures(dir: string, model: Autoencoder, test: Dataset, 
   return written;
 }
 
+/** Per class (cluster) k, one row of test images whose most probable y is k (the paper's figure 7). */
+function clustersFigure(model: CategoricalAutoencoder, data: Dataset, layout: { height: number; width: number; channels: 1 | 3 }): Uint8Array {
+  const perRow = 16;
+  const assigned = assignClusters(model, data);
+  const images = new Float32Array(model.classes * perRow * data.dim);
+  const filled = new Int32Array(model.classes);
+  assigned.forEach((k, i) => {
+    if (filled[k] >= perRow) return;
+    images.set(data.x.subarray(i * data.dim, (i + 1) * data.dim), (k * perRow + filled[k]) * data.dim);
+    filled[k]++;
+  });
+  const what = model.kind === 'clustering-aae' ? 'cluster' : 'class';
+  return imageGridPng(images, {
+    count: model.classes * perRow, ...layout, cols: perRow,
+    title: `Test images by the ${what} the encoder gives them (argmax q(y|x)); one ${what} per row, ${model.classes} rows`,
+  });
+}
+
 function latentFigure(model: Autoencoder, data: Dataset): Uint8Array {
+  if (isCategoricalModel(model) && model.prior.style.eventSize === 2) {
+    // The style plane: the class part of the code is shown by the clusters figure.
+    const k = model.classes;
+    const codes = encodeMeans(model, data);
+    const style = Float32Array.from({ length: data.size * 2 }, (_, i) => codes[Math.floor(i / 2) * (k + 2) + k + (i % 2)]);
+    return scatterPng(style, data.labels ?? null, {
+      title: `Test style codes z (the encoder's style part), ${data.size} images`, xLabel: 'z₁', yLabel: 'z₂',
+      note: `prior of the style: ${model.prior.style.kind}; colour: the image's label`,
+    });
+  }
   const codes = encodeMeans(model, data);
   const d = model.latentDim;
   const title = `Test codes (means of q(z|x)), ${data.size} images`;

@@ -10,6 +10,14 @@ import type { Autoencoder } from '../core/models/types.js';
 import type { ImageSet } from './api.js';
 import { chartCanvas, drawImage, h, imageCanvas } from './dom.js';
 import { isConditional } from '../core/models/conditioning.js';
+import { isCategoricalModel } from '../core/models/categorical-aae.js';
+
+/** A one-hot row of length `k` with a 1 at `index`. */
+function oneHotRow(k: number, index: number): Float32Array {
+  const row = new Float32Array(k);
+  row[index] = 1;
+  return row;
+}
 import { decodeMeans, priorDensity, project } from './latent.js';
 
 export interface ExplorerData {
@@ -75,7 +83,9 @@ export class Explorer {
     const { model, images } = data;
     const d = model.latentDim;
     this.z = new Float32Array(d);
-    this.dims = [0, Math.min(1, d - 1)];
+    // A class-and-style code [y, z]: show the style plane; the class comes from the picker.
+    const k = isCategoricalModel(model) ? model.classes : 0;
+    this.dims = [Math.min(k, d - 1), Math.min(k + 1, d - 1)];
     this.decoded = imageCanvas(images.shape, SCALE, 'digit decoded');
     this.pair = h('div', { class: 'pair' }, 'Click a test point to see it beside its reconstruction.');
     const stack = h('div', { class: 'stack' }, this.plot.canvas, this.overlay.canvas);
@@ -84,7 +94,9 @@ export class Explorer {
     this.overlay.canvas.addEventListener('pointermove', (e) => this.pointer(e, false));
     this.overlay.canvas.addEventListener('pointerdown', (e) => this.pointer(e, true));
     this.drawScatter();
-    this.setLatent(centroid(data.codes, d));
+    const start = centroid(data.codes, d);
+    if (k) start.set(oneHotRow(k, 0));
+    this.setLatent(start);
   }
 
   /** Sets the latent point (all dimensions), decodes it and redraws the marker. */
@@ -142,6 +154,7 @@ export class Explorer {
   /** For a decoder given the label: which class to render z as (z then holds only the style). */
   private classPicker(): HTMLElement | null {
     const { model } = this.data;
+    if (isCategoricalModel(model)) return this.categoryPicker(model.classes, model.kind === 'clustering-aae' ? 'cluster' : 'class');
     if (!isConditional(model.config)) return null;
     const s = h('select', { 'aria-label': 'decode as class' });
     for (let k = 0; k < model.config.labels.classes; k++) s.append(h('option', { value: String(k) }, String(k)));
@@ -150,6 +163,18 @@ export class Explorer {
       this.render();
     });
     return h('div', {}, 'decode z as class ', s, h('span', { class: 'muted' }, ' (this decoder is given the label; z holds the style)'));
+  }
+
+  /** A class-and-style code: the picker sets the class part y to a one-hot vector; the plane and sliders move the style. */
+  private categoryPicker(classes: number, what: string): HTMLElement {
+    const s = h('select', { 'aria-label': `decode as ${what}` });
+    for (let k = 0; k < classes; k++) s.append(h('option', { value: String(k) }, `${what} ${k}`));
+    s.addEventListener('change', () => {
+      this.z.set(oneHotRow(classes, Number(s.value)));
+      this.sliders.forEach((slider, j) => (slider.value = String(this.z[j])));
+      this.render();
+    });
+    return h('div', {}, `decode as ${what} `, s, h('span', { class: 'muted' }, ` (the code is [y, z]: y one-hot over ${classes} ${what === 'class' ? 'classes' : 'clusters'}, z the style)`));
   }
 
   private controls(): HTMLElement {

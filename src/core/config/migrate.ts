@@ -7,7 +7,8 @@
  *   `beta1` (one Adam for each regularisation phase, with train.optimizer's
  *   β₂ and ε) → `adversarial.discriminatorOptimizer` / `generatorOptimizer`.
  *   A config that names none of them keeps today's defaults; one that names
- *   some gets the old defaults for the rest (1e-3, 1e-3, 0.5), as it did.
+ *   some gets the old defaults for the rest (1e-3, 1e-3, 0.5; one
+ *   discriminator step; a separate generator phase), as it did.
  */
 type Json = Record<string, unknown>;
 
@@ -28,8 +29,9 @@ function migrateAdversarial(adversarial: Json, train: unknown): Json {
     ...rest,
     discriminatorOptimizer: rest.discriminatorOptimizer ?? adam(discriminatorLearningRate),
     generatorOptimizer: rest.generatorOptimizer ?? adam(generatorLearningRate),
-    // The old default: one discriminator step per batch.
+    // The old defaults: one discriminator step per batch, a generator phase of its own.
     discriminatorSteps: rest.discriminatorSteps ?? 1,
+    generator: rest.generator ?? 'separate',
   };
 }
 

@@ -1,10 +1,13 @@
 /**
- * The adversarial autoencoder family (models/aae.ts): per batch a
- * reconstruction phase (encoder + decoder, train.optimizer), then
- * `discriminatorSteps` discriminator phases and a generator phase (the
- * encoder learns to fool D), each with its own optimizer.
+ * The adversarial autoencoder family (models/aae.ts). Per batch:
+ *  - generator 'joint' (default): a reconstruction phase whose objective
+ *    also holds λ × the generator's loss (encoder + decoder,
+ *    train.optimizer), then `discriminatorSteps` discriminator phases;
+ *  - generator 'separate': reconstruction, the discriminator phases, then a
+ *    generator phase (the encoder alone, generatorOptimizer).
+ * Each phase has its own optimizer over the variables it may change.
  */
-import { adversarialTerms, discriminatorLoss, generatorLoss, reconstructionLoss } from '../objectives/adversarial.js';
+import { adversarialTerms, discriminatorLoss, generatorLoss, jointLoss, reconstructionLoss } from '../objectives/adversarial.js';
 import { createOptimizer } from '../training/optimizers.js';
 import type { Phase } from '../training/trainer.js';
 import { buildAaeNets, createAae, type AdversarialAutoencoder } from '../models/aae.js';
@@ -17,10 +20,13 @@ export const aaeFamily: ModelFamily = {
   phases(model) {
     const m = model as AdversarialAutoencoder;
     const { train, adversarial } = m.config;
+    const joint = adversarial.generator === 'joint';
     const reconstruction: Phase = {
       name: 'reconstruction',
       optimizer: createOptimizer(train.optimizer, [...m.groups.encoder, ...m.groups.decoder]),
-      loss: (x, { seed, labels }) => reconstructionLoss(m, x, { seed, training: true, labels }),
+      loss: joint
+        ? (x, { seed, labels }) => jointLoss(m, x, { seed, training: true, labels }, adversarial.generatorWeight)
+        : (x, { seed, labels }) => reconstructionLoss(m, x, { seed, training: true, labels }),
     };
     // Every discriminator step shares one optimizer (and one name: its terms are averaged).
     const discriminator: Phase = {
@@ -28,12 +34,14 @@ export const aaeFamily: ModelFamily = {
       optimizer: createOptimizer(adversarial.discriminatorOptimizer, m.groups.discriminator),
       loss: (x, { seed, labels }) => discriminatorLoss(m, x, { seed, training: true, labels }),
     };
+    const discriminatorSteps = Array<Phase>(adversarial.discriminatorSteps).fill(discriminator);
+    if (joint) return [reconstruction, ...discriminatorSteps];
     const generator: Phase = {
       name: 'generator',
       optimizer: createOptimizer(adversarial.generatorOptimizer, m.groups.encoder),
       loss: (x, { seed, labels }) => generatorLoss(m, x, { seed, training: true, labels }),
     };
-    return [reconstruction, ...Array<Phase>(adversarial.discriminatorSteps).fill(discriminator), generator];
+    return [reconstruction, ...discriminatorSteps, generator];
   },
   evaluate: (model, x, seed, labels) => adversarialTerms(model as AdversarialAutoencoder, x, seed, labels),
   terms: {

@@ -13,7 +13,7 @@ import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import {
-  categoricalDiscriminators, categoricalGenerator, categoricalReconstruction, categoricalTerms, classificationLoss,
+  categoricalDiscriminators, categoricalGenerator, categoricalJoint, categoricalReconstruction, categoricalTerms, classificationLoss,
 } from '../objectives/categorical-adversarial.js';
 import { createOptimizer } from '../training/optimizers.js';
 import type { Phase } from '../training/trainer.js';
@@ -85,23 +85,26 @@ function categoricalFamily(semiSupervised: boolean): ModelFamily {
     phases(model, { train }) {
       const m = model as CategoricalAutoencoder;
       const { train: trainConfig, adversarial } = m.config;
+      const joint = adversarial.generator === 'joint';
       const reconstruction: Phase = {
         name: 'reconstruction',
         optimizer: createOptimizer(trainConfig.optimizer, [...m.groups.encoder, ...m.groups.decoder]),
-        loss: (x, { seed }) => categoricalReconstruction(m, x, { seed, training: true }),
+        loss: joint
+          ? (x, { seed }) => categoricalJoint(m, x, { seed, training: true }, { style: m.config.categorical.styleWeight, category: m.config.categorical.categoryWeight })
+          : (x, { seed }) => categoricalReconstruction(m, x, { seed, training: true }),
       };
       const discriminators: Phase = {
         name: 'discriminator',
         optimizer: createOptimizer(adversarial.discriminatorOptimizer, [...m.groups.discriminator, ...m.groups.categoryDiscriminator]),
         loss: (x, { seed }) => categoricalDiscriminators(m, x, { seed, training: true }),
       };
-      const generator: Phase = {
+      const generator: Phase[] = joint ? [] : [{
         name: 'generator',
         optimizer: createOptimizer(adversarial.generatorOptimizer, m.groups.encoder),
         loss: (x, { seed }) => categoricalGenerator(m, x, { seed, training: true }),
-      };
+      }];
       return [
-        reconstruction, ...Array<Phase>(adversarial.discriminatorSteps).fill(discriminators), generator,
+        reconstruction, ...Array<Phase>(adversarial.discriminatorSteps).fill(discriminators), ...generator,
         ...(semiSupervised ? [classificationPhase(m, train)] : []),
       ];
     },

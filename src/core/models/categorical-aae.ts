@@ -103,3 +103,19 @@ export function createCategoricalAae(config: Config, dataDim: number, nets: Reco
     },
   };
 }
+
+/** True for the semi-supervised and clustering AAEs (a categorical code beside the style). */
+export function isCategoricalModel(model: Autoencoder): model is CategoricalAutoencoder {
+  return typeof (model as Partial<CategoricalAutoencoder>).classify === 'function' && model.prior instanceof CategoricalStylePrior;
+}
+
+/** Codes [styles · K, K + d]: row r·K + k is style r (drawn from the style prior) with class k. */
+export function classStyleCodes(model: CategoricalAutoencoder, styles: number, seed: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const k = model.classes;
+    const z = model.prior.style.sample({ seed, n: styles });
+    const zRepeated = tf.reshape(tf.tile(z, [1, k]), [styles * k, model.prior.style.eventSize]);
+    const y = tf.tile(tf.eye(k), [styles, 1]);
+    return tf.concat([y, zRepeated], 1) as tf.Tensor2D;
+  });
+}

@@ -81,6 +81,18 @@ export function generatorLoss(model: AdversarialAutoencoder, x: tf.Tensor, { see
   return { total: generator, terms: { generator } };
 }
 
+/**
+ * Reconstruction and generator in one objective (config.adversarial.generator
+ * 'joint'), on one code per example:
+ *   total = E[−log p(x|z)] + λ · E[softplus(−D(z))],   z = E(x)
+ */
+export function jointLoss(model: AdversarialAutoencoder, x: tf.Tensor, { seed, training = false, labels }: AdversarialOptions, weight: number): ObjectiveValue {
+  const z = encodeForPhase(model, x, seed, training, labels).sample({ seed: stream(seed, 'encoder') });
+  const reconstruction = tf.neg(tf.mean(model.decode(z, { training, labels }).logProb(x))) as tf.Scalar;
+  const generator = tf.mean(tf.softplus(tf.neg(model.discriminate(z, { training, labels })))) as tf.Scalar;
+  return { total: tf.add(reconstruction, tf.mul(generator, weight)) as tf.Scalar, terms: { reconstruction, generator } };
+}
+
 /** Held-out evaluation: the three terms together. */
 export function adversarialTerms(model: AdversarialAutoencoder, x: tf.Tensor, seed: number, labels?: tf.Tensor1D): ObjectiveValue {
   const rec = reconstructionLoss(model, x, { seed, labels });

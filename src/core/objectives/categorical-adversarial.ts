@@ -47,6 +47,22 @@ export function categoricalGenerator(model: CategoricalAutoencoder, x: tf.Tensor
   return { total: tf.add(generator, categoryGenerator) as tf.Scalar, terms: { generator, categoryGenerator } };
 }
 
+/**
+ * Reconstruction and both generators in one objective (config.adversarial.generator 'joint'):
+ * rec + λ_z·generator + λ_y·categoryGenerator.
+ */
+export function categoricalJoint(
+  model: CategoricalAutoencoder, x: tf.Tensor, { seed, training = false }: CategoricalOptions, weights: { style: number; category: number },
+): ObjectiveValue {
+  const c = code(model, x, seed, training);
+  const reconstruction = tf.neg(tf.mean(model.decode(c, { training }).logProb(x))) as tf.Scalar;
+  const { y, z } = model.prior.split(c);
+  const generator = tf.mean(tf.softplus(tf.neg(model.discriminate(z, { training })))) as tf.Scalar;
+  const categoryGenerator = tf.mean(tf.softplus(tf.neg(model.discriminateCategory(y, { training })))) as tf.Scalar;
+  const total = tf.addN([reconstruction, tf.mul(generator, weights.style), tf.mul(categoryGenerator, weights.category)]) as tf.Scalar;
+  return { total, terms: { reconstruction, generator, categoryGenerator } };
+}
+
 /** Cross-entropy of q(y|x) against `labels` [batch] (int32). */
 export function classificationLoss(model: CategoricalAutoencoder, x: tf.Tensor, labels: tf.Tensor1D, { seed, training = false }: CategoricalOptions): ObjectiveValue {
   const q = model.classify(encoderInput(model, x, seed, training), { training });

@@ -2,7 +2,6 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
-import type { Config } from '../../core/config/schema.js';
 import { take } from '../../core/data/dataset.js';
 import { evaluateObjective } from '../../core/metrics/evaluate.js';
 import { importanceWeightedBound } from '../../core/metrics/iw.js';
@@ -11,6 +10,8 @@ import { GaussianMixture } from '../../core/priors/mixture.js';
 import { DEFAULT_PARZEN_SIGMAS, parzenEstimate } from '../../core/metrics/parzen.js';
 import { checkLabels } from '../../core/models/conditioning.js';
 import { modelFamily } from '../../core/models/registry.js';
+import type { CategoricalAutoencoder } from '../../core/models/categorical-aae.js';
+import { assignClusters, clusterError } from '../../core/metrics/clusters.js';
 import { evaluationSeed } from '../../core/training/fit.js';
 import { deriveSeed } from '../../core/util/random.js';
 import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
@@ -21,11 +22,6 @@ import { loadRunModel } from '../load-run.js';
 import { createReporter } from '../progress.js';
 import { sampleImages } from '../run-figures.js';
 import { intArg } from './options.js';
-
-/** True when q(z|x) is a Gaussian (the VAE's always is; an AAE's when so configured). */
-function hasGaussianEncoder(config: Config): boolean {
-  return config.model === 'vae' || config.adversarial.encoder === 'gaussian';
-}
 
 interface EvalFlags { iw?: number; limit?: number; seed: number; backend: BackendChoice; json?: boolean; quiet?: boolean; parzen?: boolean; parzenSamples: number; parzenValidation: number }
 
@@ -42,8 +38,15 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
     // Label-guided: how many test codes sit nearest their own class's component.
     result.componentAccuracy = componentAccuracy(encodeData(model, test), test.labels, model.prior.means);
   }
+  if (run.config.model === 'clustering-aae' && test.labels && fullTrain.labels) {
+    // Each cluster takes its training images' most frequent label (Makhzani et al. 2015, §6).
+    const m = model as CategoricalAutoencoder;
+    const trainPart = take(fullTrain, run.config.data.trainLimit ?? fullTrain.size);
+    const clusters = clusterError(m.classes, { assigned: assignClusters(m, trainPart), labels: trainPart.labels! }, { assigned: assignClusters(m, test), labels: test.labels });
+    result.clustering = { error: clusters.error, clusterLabels: [...clusters.clusterLabels], trainImagesPerCluster: [...clusters.sizes] };
+  }
   if (flags.iw) {
-    if (!hasGaussianEncoder(run.config)) {
+    if (!modelFamily(run.config).hasPosteriorDensity(run.config)) {
       throw new UserError(`--iw: the importance-weighted bound needs q(z|x) to have a density; this ${run.config.model} has a deterministic encoder (train it with "adversarial": {"encoder": "gaussian"})`);
     }
     reporter.start(`IW bound, K=${flags.iw}`, test.size);
@@ -73,14 +76,23 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
     kl: 'KL(q(z|x) ‖ p(z))',
     discriminator: 'discriminator loss (BCE, real + fake)',
     generator: 'generator loss (BCE)',
+    categoryDiscriminator: 'category discriminator loss (BCE)',
+    categoryGenerator: 'category generator loss (BCE)',
+    error: 'test classification error (fraction)',
   };
   const lines = [
     `${pc.bold(dir)} — ${run.config.model}, epoch ${run.checkpoint?.epoch}, ${test.size} test images, nats per image`,
-    ...Object.entries(elbo).map(([k, v]) => `  ${(described[k] ?? k).padEnd(36)} ${v.toFixed(2)}`),
+    ...Object.entries(elbo).filter(([k]) => k !== 'error').map(([k, v]) => `  ${(described[k] ?? k).padEnd(36)} ${v.toFixed(2)}`),
   ];
   if (typeof result.componentAccuracy === 'number') {
     lines.push(`  ${'codes nearest their class\'s component'.padEnd(36)} ${(100 * result.componentAccuracy).toFixed(1)} % (label-guided; chance ≈ ${(100 / run.config.labels.classes).toFixed(0)} %)`);
   }
+  const clustering = result.clustering as { error: number; trainImagesPerCluster: number[] } | undefined;
+  if (clustering) {
+    const used = clustering.trainImagesPerCluster.filter((n) => n > 0).length;
+    lines.push(`  ${'clustering error (cluster → majority label)'.padEnd(36)} ${(100 * clustering.error).toFixed(2)} % (${used} of ${clustering.trainImagesPerCluster.length} clusters in use)`);
+  }
+  if (typeof elbo.error === 'number') lines.push(`  ${'test classification error'.padEnd(36)} ${(100 * elbo.error).toFixed(2)} %`);
   const iw = result.importanceWeighted as { k: number; nll: number } | undefined;
   if (iw) lines.push(`  −L_K, K=${iw.k} (importance-weighted) ${iw.nll.toFixed(2)}`);
   const parzen = result.parzen as { logLikelihood: number; standardError: number; sigma: number; samples: number } | undefined;
@@ -93,7 +105,7 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
 
 export function evalCommand(): Command {
   return new Command('eval')
-    .description('test-set terms in nats per image (VAE: −ELBO, reconstruction, KL; AAE: reconstruction and adversarial losses) and the importance-weighted bound')
+    .description('test-set terms in nats per image (VAE: −ELBO, reconstruction, KL; AAE: reconstruction and adversarial losses; semi-supervised AAE: classification error; clustering AAE: clustering error), the importance-weighted bound and the Parzen estimate')
     .argument('<run_dir>', 'a run folder written by latentlab train')
     .option('--iw <K>', 'also compute the importance-weighted bound with K samples per image (Burda et al. 2015); K=5000 is the usual yardstick', intArg(1))
     .option('--limit <n>', 'evaluate the first N test images only (the IW bound costs K decoder passes per image)', intArg(1))

@@ -17,7 +17,7 @@ export interface TrainFlags {
   activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number;
   binarize?: string; data?: string; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
-  discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number;
+  discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number;
 }
 
 /** Which config field each flag sets (for error messages). */
@@ -69,6 +69,7 @@ export function configFromFlags(flags: TrainFlags): Config {
     categorical: { classes: flags.clusters ?? (categoricalCode ? flags.classes : undefined), labelled: flags.labelled },
     adversarial: {
       discriminator: { hidden: flags.discriminatorHidden }, discriminatorSteps: flags.discriminatorSteps, inputNoise: flags.inputNoise,
+      generator: flags.generator ?? (flags.generatorLr !== undefined ? 'separate' : undefined), generatorWeight: flags.generatorWeight,
       discriminatorOptimizer: { learningRate: flags.discriminatorLr }, generatorOptimizer: { learningRate: flags.generatorLr },
     },
     data: { source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit },
@@ -106,7 +107,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters'] as const)
+    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -164,7 +165,9 @@ export function trainCommand(): Command {
     .option('--discriminator-hidden <sizes>', 'aae: discriminator hidden widths (default 256,256)', listArg)
     .option('--discriminator-steps <n>', 'aae: discriminator updates per batch (default 2)', intArg(1))
     .option('--discriminator-lr <rate>', "aae: the discriminator optimizer's learning rate (default Adam 2e-4, β₁ 0.5)", floatArg(0, { exclusive: true }))
-    .option('--generator-lr <rate>', "aae: learning rate of the encoder's generator (fool-the-discriminator) phase (default Adam 2e-4, β₁ 0.5)", floatArg(0, { exclusive: true }))
+    .addOption(new Option('--generator <how>', "aae: how the encoder learns to fool D — joint (default): its loss joins the reconstruction phase, weighted; separate: a phase of its own").choices(['joint', 'separate']))
+    .option('--generator-weight <λ>', "aae, joint: weight of the generator's loss beside the reconstruction (default 10)", floatArg(0))
+    .option('--generator-lr <rate>', "aae, separate: learning rate of the generator phase (default Adam 2e-4, β₁ 0.5); implies --generator separate", floatArg(0, { exclusive: true }))
     .option('--input-noise <σ>', "aae: std of Gaussian noise on the encoder's input while training (default 0)", floatArg(0))
     .addOption(new Option('--labels <use>', "how the labels are used: none (default); prior — label-guided aae, each class pushed to its own prior component; conditional — the decoder (and a vae's encoder) sees the label: supervised aae, conditional vae")
       .choices(['none', 'prior', 'conditional']))
