@@ -8,13 +8,16 @@
 //                 AAE reconstruction ≤ 1.05 × the VAE's reconstruction term
 //   every AAE run: test reconstruction at its last epoch ≤ 1.02 × its best epoch's
 //
-//   node --import tsx bench/aae-recipe.ts [--seeds 1,2,3] [--epochs 10] [--data mnist|DIR]
+//   node --import tsx bench/aae-recipe.ts [--seeds 1,2,3] [--epochs 10] [--data mnist|shapes|DIR]
 //        [--out bench-runs] [--from DIR …]   (--from: aggregate comparison folders already made)
+// --data shapes: the synthetic shape images of bench/shapes-data.ts (20,000 training and
+// 4,000 test images, made on first use in <out>/shapes-data), a second image data set.
 // Seeds run one after another; to use both cores, run one seed per process with
 // --seeds N and then aggregate with --from.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runCompare, initBackend } from '../src/node/index.js';
+import { writeShapesFolder } from './shapes-data.js';
 
 interface Row { name: string; model: string; prior: string; run: string; test: Record<string, number>; latent: { mmd: number; twoSample: number; knn: number | null } }
 
@@ -24,14 +27,17 @@ const flag = (name: string, fallback: string) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const from = args.flatMap((a, i) => (args[i - 1] === '--from' ? [a] : []));
-const data = flag('data', 'mnist');
+const out = flag('out', 'bench-runs');
+const dataFlag = flag('data', 'mnist');
+const data = dataFlag === 'shapes'
+  ? (existsSync(path.join(out, 'shapes-data')) ? path.resolve(out, 'shapes-data') : path.resolve(writeShapesFolder(path.join(out, 'shapes-data'))))
+  : dataFlag;
 const folders: string[] = [...from];
 if (!from.length) {
   const backend = await initBackend('wasm');
-  const out = flag('out', 'bench-runs');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   for (const seed of flag('seeds', '1,2,3').split(',').map(Number)) {
-    const dir = path.join(out, `aae-recipe-${path.basename(data)}-s${seed}-${stamp}`);
+    const dir = path.join(out, `aae-recipe-${path.basename(dataFlag)}-s${seed}-${stamp}`);
     await runCompare({ dir, backend, epochs: Number(flag('epochs', '10')), hidden: [512, 256], seed, data, metricImages: 2000, quiet: true });
     console.log(`seed ${seed}: ${dir}`);
     folders.push(dir);
@@ -44,7 +50,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const spread = (xs: number[]) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)) : 0);
 const show = (xs: number[], digits: number, scale = 1) => `${(scale * mean(xs)).toFixed(digits)} ± ${(scale * spread(xs)).toFixed(digits)}`;
 
-console.log(`\n${comparisons.length} seed(s), mean ± standard deviation; data ${data}\n`);
+console.log(`\n${comparisons.length} seed(s), mean ± standard deviation; data ${dataFlag}\n`);
 console.log('| model | prior | test reconstruction | MMD² to prior | two-sample | k-NN |');
 console.log('|---|---|---|---|---|---|');
 for (const name of ['vae-gaussian', 'aae-gaussian', 'vae-mixture', 'aae-mixture']) {

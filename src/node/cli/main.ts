@@ -14,6 +14,7 @@ import { compareCommand } from './compare.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { quickstartCommand } from './quickstart.js';
+import { reproduceCommand } from './reproduce.js';
 import { sampleCommand } from './sample.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
@@ -30,7 +31,7 @@ Start here:
   latentlab compare --help       the full VAE-vs-AAE comparison
   latentlab serve                the web page: explore, compare and watch runs in ./runs
 Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints, figures).`);
-  for (const command of [quickstartCommand(), trainCommand(), compareCommand(), evalCommand(), sampleCommand(), exportCommand(), serveCommand()]) {
+  for (const command of [quickstartCommand(), trainCommand(), compareCommand(), reproduceCommand(), evalCommand(), sampleCommand(), exportCommand(), serveCommand()]) {
     command.showHelpAfterError('(run with --help for usage)');
     program.addCommand(command);
   }
@@ -43,7 +44,11 @@ function isUserError(e: unknown): e is Error {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram().exitOverride();
-  for (const c of program.commands) c.exitOverride();
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
