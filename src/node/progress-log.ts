@@ -11,8 +11,9 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EpochProgress } from '../core/training/trainer.js';
 import { writeFileAtomic } from './fs-atomic.js';
+import { RUN_FILES } from '../core/io/run-layout.js';
 
-export const PROGRESS_FILE = 'progress.jsonl';
+export const PROGRESS_FILE = RUN_FILES.progress;
 
 /** One line of progress.jsonl. */
 export interface ProgressRecord {

@@ -1,5 +1,7 @@
 /**
- * Run folders: everything a run is, described by itself.
+ * Run folders on disk: everything a run is, described by itself. The layout
+ * (file names, checkpoint contents, manifest) is core/io/run-layout.ts's;
+ * this module writes and reads it with Node's file system.
  *
  *   runs/<name>/
  *     config.json          the resolved configuration
@@ -16,58 +18,29 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { resolveConfig, ConfigError } from '../core/config/resolve.js';
 import type { Config } from '../core/config/schema.js';
-import { layersModelFromFiles, layersModelToFiles, optimizerStateFromFiles, optimizerStateToFiles, type FileMap } from '../core/io/layers-io.js';
+import { layersModelFromFiles, optimizerStateFromFiles, type FileMap } from '../core/io/layers-io.js';
+import {
+  buildManifest as buildLayoutManifest, checkpointFiles, checkpointName, netFile, optimizerFile, REQUIRED_RUN_FILES, RUN_FILES, type Checkpoint, type Manifest,
+} from '../core/io/run-layout.js';
 import type { Autoencoder } from '../core/models/types.js';
-import type { OptimizerState } from '../core/training/adam.js';
+import type { OptimizerState } from '../core/training/optimizer-state.js';
 import type { EpochRecord } from '../core/training/fit.js';
 import type { Phase } from '../core/training/trainer.js';
 import { UserError } from './errors.js';
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './fs-atomic.js';
 import { VERSION } from './version.js';
-import { disposeOptimizerState } from '../core/training/optimizer-state.js';
 
-export interface Manifest {
-  readonly latentlab: string;
-  readonly tfjs: string;
-  readonly backend: string;
-  readonly created: string;
-  readonly seed: number;
-  readonly model: string;
-  readonly data: { readonly source: string; readonly shape: readonly number[]; readonly train: number; readonly test: number; readonly numClasses?: number };
-  readonly dataDim: number;
-  readonly latentDim: number;
-  readonly nets: Record<string, { readonly weights: { readonly name: string; readonly shape: readonly number[] }[] }>;
-}
+export type { Checkpoint, Manifest } from '../core/io/run-layout.js';
+export { describeNets, uniquePhases } from '../core/io/run-layout.js';
 
-export interface Checkpoint {
-  readonly epoch: number;
-  readonly step: number;
-  readonly path: string;
-}
-
-export const runFiles = {
-  config: 'config.json',
-  manifest: 'manifest.json',
-  metrics: 'metrics.jsonl',
-  latest: 'checkpoints/latest.json',
-} as const;
-
-/** Describes the nets' weights for the manifest. */
-export function describeNets(model: Autoencoder): Manifest['nets'] {
-  return Object.fromEntries(
-    Object.entries(model.nets).map(([name, net]) => [name, { weights: net.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] })) }]),
-  );
-}
+/** The layout's file names (core/io/run-layout.ts owns them). */
+export const runFiles = RUN_FILES;
 
 export function buildManifest(model: Autoencoder, backend: string, data: Manifest['data']): Manifest {
-  return {
-    latentlab: VERSION, tfjs: tf.version_core, backend, created: new Date().toISOString(), seed: model.config.seed,
-    model: model.kind, data, dataDim: model.dataDim, latentDim: model.latentDim, nets: describeNets(model),
-  };
+  return buildLayoutManifest(model, VERSION, backend, data);
 }
 
 /** Creates an empty run folder; refuses to reuse an existing one. */
@@ -100,7 +73,7 @@ export interface OpenedRun {
 /** Opens a run folder, checking that it is one. */
 export function openRunFolder(dir: string): OpenedRun {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: no such run folder`);
-  const missing = [runFiles.config, runFiles.manifest].filter((f) => !existsSync(path.join(dir, f)));
+  const missing = REQUIRED_RUN_FILES.filter((f) => !existsSync(path.join(dir, f)));
   if (missing.length) throw new UserError(`${dir} is not a LatentLab run folder (missing ${missing.join(', ')})`);
   let config: Config;
   try {
@@ -137,24 +110,14 @@ export function truncateMetrics(dir: string, lastEpoch: number): EpochRecord[] {
   return kept;
 }
 
-/** One phase per name (a phase repeated within a step shares its optimizer). */
-export function uniquePhases(phases: readonly Phase[]): Phase[] {
-  return [...new Map(phases.map((p) => [p.name, p])).values()];
-}
-
 /** Saves nets and optimizer states as checkpoint `epoch`, then points latest.json at it. */
 export async function saveCheckpoint(dir: string, model: Autoencoder, phases: readonly Phase[], epoch: number, step: number): Promise<Checkpoint> {
-  const name = `epoch-${String(epoch).padStart(4, '0')}`;
-  const files: FileMap = {};
-  for (const [netName, net] of Object.entries(model.nets)) {
-    for (const [f, data] of Object.entries(await layersModelToFiles(net, `LatentLab ${VERSION}`))) files[`${netName}/${f}`] = data;
-  }
-  for (const phase of uniquePhases(phases)) {
-    const state = phase.optimizer.getState();
-    for (const [f, data] of Object.entries(await optimizerStateToFiles(state))) files[`${phase.name}.${f}`] = data;
-    disposeOptimizerState(state);
-  }
-  const checkpoints = path.join(dir, 'checkpoints');
+  const name = checkpointName(epoch);
+  // Paths relative to the checkpoint's own folder (written there as one directory).
+  const prefix = `${RUN_FILES.checkpoints}/${name}/`;
+  const files: FileMap = Object.fromEntries(Object.entries(await checkpointFiles(model, phases, name, `LatentLab ${VERSION}`))
+    .map(([f, data]) => [f.slice(prefix.length), data]));
+  const checkpoints = path.join(dir, RUN_FILES.checkpoints);
   rmSync(path.join(checkpoints, name), { recursive: true, force: true });
   writeDirAtomic(path.join(checkpoints, name), files);
   const pointer: Checkpoint = { epoch, step, path: name };
@@ -172,10 +135,10 @@ function readCheckpointFile(file: string): Uint8Array {
 export async function loadCheckpointNets(dir: string, checkpoint: Checkpoint, netNames: readonly string[]): Promise<Record<string, tfl.LayersModel>> {
   const nets: Record<string, tfl.LayersModel> = {};
   for (const name of netNames) {
-    const base = path.join(dir, 'checkpoints', checkpoint.path, name);
-    const json = new TextDecoder().decode(readCheckpointFile(path.join(base, 'model.json')));
+    const base = path.dirname(path.join(dir, netFile(checkpoint.path, name, 'model.json')));
+    const json = new TextDecoder().decode(readCheckpointFile(path.join(dir, netFile(checkpoint.path, name, 'model.json'))));
     try {
-      nets[name] = await layersModelFromFiles(json, readCheckpointFile(path.join(base, 'weights.bin')));
+      nets[name] = await layersModelFromFiles(json, readCheckpointFile(path.join(dir, netFile(checkpoint.path, name, 'weights.bin'))));
     } catch (e) {
       throw new UserError(`${base}: cannot load the ${name} network (${(e as Error).message})`);
     }
@@ -185,7 +148,6 @@ export async function loadCheckpointNets(dir: string, checkpoint: Checkpoint, ne
 
 /** Loads a phase's optimizer state from a checkpoint. */
 export function loadOptimizerState(dir: string, checkpoint: Checkpoint, phase: string): OptimizerState {
-  const base = path.join(dir, 'checkpoints', checkpoint.path, phase);
-  const json = new TextDecoder().decode(readCheckpointFile(`${base}.optimizer.json`));
-  return optimizerStateFromFiles(json, readCheckpointFile(`${base}.optimizer.bin`));
+  const json = new TextDecoder().decode(readCheckpointFile(path.join(dir, optimizerFile(checkpoint.path, phase, 'json'))));
+  return optimizerStateFromFiles(json, readCheckpointFile(path.join(dir, optimizerFile(checkpoint.path, phase, 'bin'))));
 }

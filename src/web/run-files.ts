@@ -3,14 +3,12 @@
  * `latentlab train` writes (config.json, manifest.json, metrics.jsonl,
  * checkpoints/latest.json, checkpoints/epoch-NNNN/<net>/model.json +
  * weights.bin, <phase>.optimizer.json + .bin), so every CLI command and this
- * page can open it. Weights go through the core's TF.js layers-format writer.
+ * page can open it. The layout and its files come from core/io/run-layout.ts.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { layersModelToFiles, optimizerStateToFiles } from '../core/io/layers-io.js';
+import { buildManifest, runFolderFiles as layoutFiles } from '../core/io/run-layout.js';
 import type { Autoencoder } from '../core/models/types.js';
 import type { EpochRecord } from '../core/training/fit.js';
 import type { Phase } from '../core/training/trainer.js';
-import { disposeOptimizerState } from '../core/training/optimizer-state.js';
 
 declare const LATENTLAB_VERSION: string;
 
@@ -26,31 +24,12 @@ export interface RunData {
   readonly data: { source: string; shape: number[]; train: number; test: number; numClasses?: number };
 }
 
-/** Every file of the run folder, path → bytes. */
+/** Every file of the run folder, path → bytes (the layout is core/io/run-layout.ts's). */
 export async function runFolderFiles({ model, phases, records, backend, data }: RunData): Promise<Record<string, Uint8Array>> {
   const enc = new TextEncoder();
-  const last = records.at(-1);
-  if (!last) throw new Error('train at least one epoch first');
-  const checkpoint = `epoch-${String(last.epoch).padStart(4, '0')}`;
-  const files: Record<string, Uint8Array> = {};
-  const put = (name: string, v: string | Uint8Array) => (files[name] = typeof v === 'string' ? enc.encode(v) : v);
-  for (const [net, layers] of Object.entries(model.nets)) {
-    for (const [f, v] of Object.entries(await layersModelToFiles(layers, GENERATED_BY))) put(`checkpoints/${checkpoint}/${net}/${f}`, v);
-  }
-  for (const phase of new Map(phases.map((p) => [p.name, p])).values()) {
-    const state = phase.optimizer.getState();
-    for (const [f, v] of Object.entries(await optimizerStateToFiles(state))) put(`checkpoints/${checkpoint}/${phase.name}.${f}`, v);
-    disposeOptimizerState(state);
-  }
-  const nets = Object.fromEntries(Object.entries(model.nets).map(([n, net]) => [n, { weights: net.weights.map((w) => ({ name: w.originalName, shape: w.shape })) }]));
-  put('config.json', `${JSON.stringify(model.config, null, 2)}\n`);
-  put('manifest.json', `${JSON.stringify({
-    latentlab: VERSION, tfjs: tf.version_core, backend, created: new Date().toISOString(), seed: model.config.seed,
-    model: model.kind, data, dataDim: model.dataDim, latentDim: model.latentDim, nets,
-  }, null, 2)}\n`);
-  put('metrics.jsonl', records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  put('checkpoints/latest.json', `${JSON.stringify({ epoch: last.epoch, step: last.step, path: checkpoint }, null, 2)}\n`);
-  return files;
+  const manifest = buildManifest(model, VERSION, backend, data);
+  const files = await layoutFiles(model, phases, records, manifest, GENERATED_BY);
+  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? enc.encode(v) : v]));
 }
 
 function base64(bytes: Uint8Array): string {

@@ -2,35 +2,33 @@
  * Saves a run trained in the browser into the runs folder. The page posts
  * JSON {name, files: {relative path: base64}} holding the files of a run
  * folder (config.json, manifest.json, metrics.jsonl, checkpoints/…); only the
- * run-folder layout's file names are accepted, the config must validate, and
+ * run-folder layout's file names are accepted (core/io/run-layout.ts, with
+ * the nets of the registered families), the config must validate, and
  * the folder appears whole or not at all.
  */
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resolveConfig } from '../../core/config/resolve.js';
 import type { FileMap } from '../../core/io/layers-io.js';
+import { isRunFile, REQUIRED_RUN_FILES, RUN_FILES } from '../../core/io/run-layout.js';
+import { modelFamilies } from '../../core/models/registry.js';
 import { writeDirAtomic } from '../fs-atomic.js';
 import { openRunFolder } from '../run-folder.js';
 import { HttpError } from './http-util.js';
 import { isRunName } from './runs.js';
 
-const ALLOWED = [
-  /^(config|manifest)\.json$/,
-  /^(metrics|progress)\.jsonl$/,
-  /^checkpoints\/latest\.json$/,
-  /^checkpoints\/epoch-\d{4,}\/(encoder|decoder|discriminator)\/(model\.json|weights\.bin)$/,
-  /^checkpoints\/epoch-\d{4,}\/[a-z]+\.optimizer\.(json|bin)$/,
-];
+/** Every net name any model family saves: an upload may hold these and no others. */
+const NET_NAMES = [...new Set(Object.values(modelFamilies).flatMap((f) => f.netNames))];
 
 function decodeFiles(files: unknown): FileMap {
   if (typeof files !== 'object' || files === null) throw new HttpError(400, 'files: expected an object of path → base64 contents');
   const out: FileMap = {};
   for (const [name, b64] of Object.entries(files)) {
-    if (!ALLOWED.some((re) => re.test(name))) throw new HttpError(400, `files: ${name} is not part of a run folder`);
+    if (!isRunFile(name, NET_NAMES)) throw new HttpError(400, `files: ${name} is not part of a run folder`);
     if (typeof b64 !== 'string') throw new HttpError(400, `files: ${name} must be base64 text`);
     out[name] = new Uint8Array(Buffer.from(b64, 'base64'));
   }
-  for (const required of ['config.json', 'manifest.json', 'checkpoints/latest.json']) {
+  for (const required of [...REQUIRED_RUN_FILES, RUN_FILES.latest]) {
     if (!(required in out)) throw new HttpError(400, `files: ${required} is missing`);
   }
   return out;
