@@ -108,7 +108,7 @@ export const TrainSchema = z.strictObject({
  *    optimizer. Why: with Adam, a separate generator phase takes steps of
  *    the same size (its learning rate) however badly the encoder is losing
  *    to D, so nothing pulls the codes back once D pulls ahead; measured on
- *    MNIST (bench/aae-recipe.ts), D won (generator loss 2 → 9 over ten
+ *    MNIST (bench/aae-settings.ts, README "The AAE recipe"), D won (generator loss 2 → 9 over ten
  *    epochs) and the codes stopped matching the prior, or, with the phases
  *    at equal rates, the codes churned and the reconstruction rose. In one
  *    objective the generator's gradient grows as D pulls ahead. This is
@@ -125,7 +125,7 @@ export const AdversarialSchema = z.strictObject({
   encoder: z.enum(['deterministic', 'gaussian']).default('deterministic'),
   /** The discriminator D(z): an MLP on the latent code with one logit out. */
   discriminator: MlpSchema.default({ hidden: [256, 256], activation: 'relu' }),
-  /** Discriminator updates per batch, before the generator (encoder) update. */
+  /** Discriminator updates per batch, after the reconstruction phase (and before a separate generator phase). */
   discriminatorSteps: positiveInt.max(20).default(2),
   /** The discriminator's optimizer. */
   discriminatorOptimizer: OptimizerSchema.default({ kind: 'adam', learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, schedule: [] }),
@@ -210,10 +210,11 @@ export const ConfigSchema = z.strictObject({
   labels: LabelsSchema.default(LabelsSchema.parse({})),
   categorical: CategoricalSchema.default(CategoricalSchema.parse({})),
 }).superRefine((c, ctx) => {
-  if (c.labels.use !== 'none' && (c.model === 'semi-supervised-aae' || c.model === 'clustering-aae')) {
+  const categoricalCode = c.model === 'semi-supervised-aae' || c.model === 'clustering-aae';
+  if (c.labels.use !== 'none' && categoricalCode) {
     ctx.addIssue({ code: 'custom', path: ['labels', 'use'], message: `a ${c.model} has its own categorical code (categorical.classes); labels.use must be "none"` });
   }
-  if (c.labels.use === 'prior' && c.model !== 'aae') {
+  if (c.labels.use === 'prior' && c.model !== 'aae' && !categoricalCode) {
     ctx.addIssue({ code: 'custom', path: ['labels', 'use'], message: `"prior" (label-guided regularisation) needs model "aae"; a ${c.model} can use "conditional"` });
   }
   if (c.labels.fraction < 1 && c.labels.use !== 'prior') {

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CategoricalAutoencoder } from '../models/categorical-aae.js';
 import { encoderInput, stream } from './adversarial.js';
 import type { ObjectiveValue } from './types.js';
+import { deriveSeed } from '../util/random.js';
 
 export interface CategoricalOptions {
   readonly seed: number;
@@ -78,8 +79,8 @@ export function classificationError(model: CategoricalAutoencoder, x: tf.Tensor,
 /** Held-out terms: every adversarial term, and the classification error of a semi-supervised model on labelled data. */
 export function categoricalTerms(model: CategoricalAutoencoder, x: tf.Tensor, seed: number, labels?: tf.Tensor1D): ObjectiveValue {
   const rec = categoricalReconstruction(model, x, { seed });
-  const disc = categoricalDiscriminators(model, x, { seed: seed + 1 });
-  const gen = categoricalGenerator(model, x, { seed: seed + 2 });
+  const disc = categoricalDiscriminators(model, x, { seed: deriveSeed(seed, 10) });
+  const gen = categoricalGenerator(model, x, { seed: deriveSeed(seed, 11) });
   const error: Record<string, tf.Scalar> = model.kind === 'semi-supervised-aae' && labels ? { error: classificationError(model, x, labels) } : {};
   return { total: rec.total, terms: { ...rec.terms, ...disc.terms, ...gen.terms, ...error } };
 }
