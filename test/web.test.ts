@@ -251,7 +251,7 @@ describe('the web page', { skip: skip ?? false }, () => {
     await page.fill('input[name=latent]', '3');
     await page.click('form.train-form button[type=submit]');
     await page.waitForSelector('text=Save into the runs folder', { timeout: 120_000 });
-    assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test loss \d+\.\d\d/);
+    assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test −ELBO \d+\.\d\d nats per image/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download the run (.zip)')]);
     const zipFile = artifactPath('web-trained-run.zip');
     await download.saveAs(zipFile);
@@ -277,6 +277,21 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     const r = runCli(['sample', dir, '-n', '4', '--backend', 'cpu']);
     assert.equal(r.status, 0, describeRun(r));
     assert.ok(existsSync(path.join(dir, 'samples-n4-seed1.png')));
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('an AAE trained in the page: its reconstruction headlines, its adversarial losses get their own chart', async () => {
+    await open('#view=train');
+    await page.selectOption('select[name=model]', 'aae');
+    await page.fill('input[name=train]', '512');
+    await page.fill('input[name=epochs]', '1');
+    await page.fill('input[name=hidden]', '32');
+    await page.fill('input[name=latent]', '2');
+    await page.click('form.train-form button[type=submit]');
+    await page.waitForSelector('text=Save into the runs folder', { timeout: 120_000 });
+    assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test reconstruction \d+\.\d\d nats per image/);
+    assert.equal(await page.$eval('.curves', (e: any) => e.dataset.epochPoints), '1');
+    assert.equal(await page.$eval('canvas.chart.adversarial', (e: any) => e.hidden), false, 'the adversarial chart is shown');
     assert.deepEqual(consoleErrors, []);
   });
 
@@ -317,6 +332,29 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     const zero = await asClass(0);
     const one = await asClass(1);
     assert.ok(meanAbsDiff(zero, one) > 1, 'the same z decoded as 0 and as 1 gives the same image');
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('a semi-supervised AAE: the class picker sets y, the plane shows the style, the page lists its cluster figure', async () => {
+    const r = runCli(['train', '--model', 'semi-supervised-aae', '--labelled', '100', '--train-limit', '1000', '--test-limit', '300', '--hidden', '64',
+      '--discriminator-hidden', '32', '--epochs', '1', '--seed', '3', '--out', RUNS, '--name', 'semi', '-q']);
+    assert.equal(r.status, 0, describeRun(r));
+    await open('#view=explore&run=semi');
+    const picker = page.locator('select[aria-label="decode as class"]');
+    assert.equal(await picker.locator('option').count(), 10);
+    assert.match(await page.textContent('.readout') ?? '', /^z = \(1\.00, 0\.00, 0\.00/, 'starts at class 0');
+    const asClass = async (k: number) => {
+      const n = await page.$eval('.explorer', (e: any) => Number(e.dataset.decodes));
+      await picker.selectOption(String(k));
+      await page.waitForFunction((m) => Number(document.querySelector('.explorer').dataset.decodes) > m, n);
+      return pixels('canvas.decoded');
+    };
+    const zero = await asClass(0);
+    const seven = await asClass(7);
+    assert.ok(meanAbsDiff(zero, seven) > 1, 'the same style decoded as class 0 and 7 gives the same image');
+    assert.match(await page.textContent('.readout') ?? '', /^z = \(0\.00(, 0\.00){6}, 1\.00/, 'class 7 is the one-hot y');
+    await open('#view=runs&run=semi');
+    await page.waitForSelector('img[alt="clusters.png"]');
     assert.deepEqual(consoleErrors, []);
   });
 });
