@@ -9,7 +9,7 @@ import type { CompareRow } from './compare.js';
 import { writeFileAtomic } from './fs-atomic.js';
 
 const FIGURES = [
-  { file: 'latent.png', caption: 'test codes (means of q(z|x)) coloured by digit, over the prior density' },
+  { file: 'latent.png', caption: 'test codes (means of q(z|x)) coloured by label, over the prior density' },
   { file: 'samples.png', caption: 'samples: z ~ p(z) decoded' },
   { file: 'manifold.png', caption: 'the decoded latent plane' },
 ] as const;
@@ -20,7 +20,7 @@ const minutes = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFix
 
 function table(rows: readonly CompareRow[]): { head: string[]; body: string[][] } {
   return {
-    head: ['model', 'prior', 'test reconstruction (nats/image) ↓', 'test −ELBO ↓', 'prior match: MMD² ↓', 'two-sample accuracy (50 % = indistinguishable)', 'k-NN digit accuracy ↑', 'training time'],
+    head: ['model', 'prior', 'test reconstruction (nats/image) ↓', 'test −ELBO ↓', 'prior match: MMD² ↓', 'two-sample accuracy (50 % = indistinguishable)', 'k-NN label accuracy ↑', 'training time'],
     body: rows.map((r) => [
       r.model.toUpperCase(), r.priorLabel, fmt(r.test.reconstruction), 'loss' in r.test ? fmt(r.test.loss) : '–',
       fmt(r.latent.mmd, 3), pct(r.latent.twoSample), pct(r.latent.knn), minutes(r.trainSeconds),
@@ -63,15 +63,18 @@ function findings(rows: readonly CompareRow[], dir: string): string[] {
       : `The ${recDiff < 0 ? 'AAE' : 'VAE'} reconstructs better: ${fmt(aae.test.reconstruction)} (AAE) against ${fmt(vae.test.reconstruction)} (VAE's reconstruction term) nats per image.`;
     const curve = reconstructionCurve(dir, aae.run);
     const best = Math.min(...curve);
+    const shown = curve.map((v) => v.toFixed(1)).join(' → ');
     const trend = curve.length < 2 ? ''
-      : curve.at(-1)! <= 1.02 * best
-        ? ` The AAE's test reconstruction fell as it trained (${curve.map((v) => v.toFixed(1)).join(' → ')}).`
+      : curve.every((v, i) => i === 0 || v <= curve[i - 1])
+        ? ` The AAE's test reconstruction fell every epoch (${shown}).`
+        : curve.at(-1)! <= 1.02 * best
+          ? ` The AAE's test reconstruction ended within 2 % of its best epoch (${shown}).`
         : ` Warning: the AAE's test reconstruction rose from its best epoch (${best.toFixed(1)}) to ${curve.at(-1)!.toFixed(1)}; it got worse as it trained.`;
     const mixture = aae.prior === 'gaussian-mixture';
     const look = aaeCloser
       ? (mixture
-        ? ' In the latent figures, the AAE\'s codes should sit on the ten components of the ring, each holding a digit or two, while the VAE\'s stay in one blob near the centre and leave components empty: the VAE\'s KL term pulls each q(z|x) toward the prior but cannot place the codes on its modes.'
-        : ' In the latent figures, look for the holes: places where the prior\'s shading is dark but the VAE leaves gaps between digit clusters, which the AAE fills more evenly; samples decoded from such holes are blurs.')
+        ? ' In the latent figures, the AAE\'s codes should sit on the ten components of the ring, each holding a class or two, while the VAE\'s stay in one blob near the centre and leave components empty: the VAE\'s KL term pulls each q(z|x) toward the prior but cannot place the codes on its modes.'
+        : ' In the latent figures, look for the holes: places where the prior\'s shading is dark but the VAE leaves gaps between the clusters of classes, which the AAE fills more evenly; samples decoded from such holes are blurs.')
       : ' The AAE did not match this prior better than the VAE in this run; train longer or see bench/aae-recipe.ts for the settings measured over several seeds.';
     out.push(`${match} ${rec}${trend}${look}`);
   }
@@ -80,7 +83,7 @@ function findings(rows: readonly CompareRow[], dir: string): string[] {
 
 const NOTES = [
   'Prior match uses one code z ~ q(z|x) per held-out image (a sample of the aggregated posterior q(z)) against as many prior samples. MMD² uses the inverse multiquadratic kernel summed over seven scales; 0 means no detectable difference. The two-sample classifier is a small neural network (two hidden layers of 64 ReLU units), trained on half of each set and scored on the other half.',
-  'k-NN accuracy: the digit of the second half of the held-out images predicted by its 5 nearest codes (means of q(z|x)) among the first half. Chance is 10 %.',
+  'k-NN accuracy: the label (the digit, on MNIST) of the second half of the held-out images predicted by its 5 nearest codes (means of q(z|x)) among the first half. Chance is one over the number of classes (10 % on MNIST).',
   'A VAE pulls every q(z|x) toward the prior through its KL term; its aggregated posterior tends to leave holes where the prior has mass and to ignore the prior\'s modes. An AAE trains a discriminator on z, so its codes can be pushed to fill any prior it can sample.',
   'Every model is an ordinary run folder next to this report: `latentlab eval <folder>`, `latentlab sample <folder>`, and the web page load them as they are.',
 ];
