@@ -126,8 +126,9 @@ async function startLatentLab(o: Options): Promise<{ name: string; epoch: () => 
 /**
  * Adversarial-autoencoder training throughput: the same 784-400 encoder and
  * decoder with a 2-D latent, a 256-256 discriminator and a 10-Gaussian
- * mixture prior; one epoch of three phases per batch (reconstruction,
- * discriminator, generator). LatentLab only: there is no reference for it.
+ * mixture prior; one epoch at the default settings (reconstruction with the
+ * generator's loss, then two discriminator steps per batch). LatentLab only:
+ * there is no reference for it.
  */
 async function aaeThroughput(o: Options): Promise<{ seconds: number; imagesPerSecond: number; msPerStep: number }> {
   const limits = o.quick ? { trainLimit: QUICK.train, testLimit: QUICK.test } : {};
