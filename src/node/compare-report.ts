@@ -47,16 +47,21 @@ const ratio = (a: number, b: number) => (a > b ? `${(a / b).toFixed(1)}× ` : ''
  * prior and by how much, how the reconstructions compare, whether the AAE
  * got worse as it trained, and what to look for in the figures.
  */
-function findings(rows: readonly CompareRow[], dir: string): string[] {
+export function findings(rows: readonly CompareRow[], dir: string): string[] {
   const out: string[] = [];
   for (const label of [...new Set(rows.map((r) => r.priorLabel))]) {
     const vae = rows.find((r) => r.priorLabel === label && r.model === 'vae');
     const aae = rows.find((r) => r.priorLabel === label && r.model === 'aae');
     if (!vae || !aae) continue;
-    const aaeCloser = aae.latent.mmd < vae.latent.mmd;
-    const [closer, other] = aaeCloser ? [aae, vae] : [vae, aae];
-    const match = `With the prior ${label}, the ${closer.model.toUpperCase()}'s codes match it more closely: MMD² ${fmt(closer.latent.mmd, 3)} against ${fmt(other.latent.mmd, 3)} `
-      + `(${ratio(other.latent.mmd, Math.max(closer.latent.mmd, 1e-4))}lower), and the two-sample classifier tells its codes from prior samples ${pct(closer.latent.twoSample)} of the time against ${pct(other.latent.twoSample)}.`;
+    // Two measures of prior match: say which model each favours, and whether they agree.
+    const mmdFavoursAae = aae.latent.mmd < vae.latent.mmd;
+    const twoSampleFavoursAae = aae.latent.twoSample < vae.latent.twoSample;
+    const both = `MMD² ${fmt(aae.latent.mmd, 3)} (AAE) against ${fmt(vae.latent.mmd, 3)} (VAE); the two-sample classifier tells codes from prior samples ${pct(aae.latent.twoSample)} (AAE) and ${pct(vae.latent.twoSample)} (VAE) of the time`;
+    const aaeCloser = mmdFavoursAae && twoSampleFavoursAae;
+    const match = mmdFavoursAae === twoSampleFavoursAae
+      ? `With the prior ${label}, the ${aaeCloser ? 'AAE' : 'VAE'}'s codes match it more closely by both measures: ${both}`
+        + (aaeCloser ? ` (MMD² ${ratio(vae.latent.mmd, Math.max(aae.latent.mmd, 1e-4))}lower).` : '.')
+      : `With the prior ${label}, the two measures disagree, so neither model's codes match it clearly better: ${both}.`;
     const recDiff = (aae.test.reconstruction - vae.test.reconstruction) / vae.test.reconstruction;
     const rec = Math.abs(recDiff) < 0.02
       ? `Both reconstruct about equally well (${fmt(aae.test.reconstruction)} AAE, ${fmt(vae.test.reconstruction)} VAE nats per image).`
@@ -73,9 +78,11 @@ function findings(rows: readonly CompareRow[], dir: string): string[] {
     const mixture = aae.prior === 'gaussian-mixture';
     const look = aaeCloser
       ? (mixture
-        ? ' In the latent figures, the AAE\'s codes should sit on the ten components of the ring, each holding a class or two, while the VAE\'s stay in one blob near the centre and leave components empty: the VAE\'s KL term pulls each q(z|x) toward the prior but cannot place the codes on its modes.'
+        ? ' In the latent figures, the AAE\'s codes should sit on the ten components of the ring, each holding a class or two, while the VAE\'s crowd together and leave components nearly empty: the VAE\'s KL term pulls each q(z|x) toward the prior but cannot place the codes on its modes.'
         : ' In the latent figures, look for the holes: places where the prior\'s shading is dark but the VAE leaves gaps between the clusters of classes, which the AAE fills more evenly; samples decoded from such holes are blurs.')
-      : ' The AAE did not match this prior better than the VAE in this run; train longer or see bench/aae-recipe.ts for the settings measured over several seeds.';
+      : mmdFavoursAae !== twoSampleFavoursAae
+        ? ' In the latent figures, compare how evenly each model\'s codes fill the prior\'s shading.'
+        : ' The AAE did not match this prior better than the VAE in this run; train longer, or see bench/aae-recipe.ts for the defaults measured over several seeds.';
     out.push(`${match} ${rec}${trend}${look}`);
   }
   return out;
