@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveConfig } from '../src/core/config/resolve.js';
+import { configFromFlags } from '../src/node/cli/train.js';
 import { optimizerStateFromFiles, optimizerStateToFiles } from '../src/core/io/layers-io.js';
 import { createOptimizer, scheduledLearningRate } from '../src/core/training/optimizers.js';
 import { setupBackend, values } from './helpers/tf.js';
@@ -104,6 +105,16 @@ describe('AAE optimizer settings', () => {
   it('a resolved config round-trips unchanged (a new run folder reloads as written)', () => {
     const c = resolveConfig({ model: 'aae', adversarial: { generatorOptimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0.1 } } });
     assert.deepEqual(resolveConfig(JSON.parse(JSON.stringify(c))), c);
+  });
+
+  it('--discriminator-lr and --generator-lr change only the rate of the optimizer the defaults or the preset give', () => {
+    const c = configFromFlags({ model: 'aae', discriminatorLr: 3e-4, generatorLr: 1e-4, backend: 'auto', out: 'runs' });
+    assert.deepEqual(c.adversarial.discriminatorOptimizer, { kind: 'adam', learningRate: 3e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, schedule: [] });
+    assert.equal(c.adversarial.generator, 'separate', 'a generator rate asks for a generator phase');
+    const paper = configFromFlags({ preset: 'aae-paper', discriminatorLr: 0.05, backend: 'auto', out: 'runs' });
+    assert.equal(paper.adversarial.discriminatorOptimizer.kind, 'sgd');
+    assert.equal(paper.adversarial.discriminatorOptimizer.learningRate, 0.05);
+    assert.equal(paper.adversarial.discriminatorOptimizer.schedule.length, 2);
   });
 
   it('names the field of a bad per-phase optimizer', () => {

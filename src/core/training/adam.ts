@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_KERNEL, hasWasmKernel } from '../engine/wasm-kernels.js';
-import { checkState } from './optimizer-state.js';
+import { checkState, type OptimizerState } from './optimizer-state.js';
 
 export interface AdamSpec {
   readonly learningRate: number;
@@ -25,7 +25,6 @@ export interface AdamSpec {
 }
 
 export type { OptimizerState } from './optimizer-state.js';
-import type { OptimizerState } from './optimizer-state.js';
 
 export class Adam {
   /** The names of the per-variable state tensors (first and second moments). */

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { mergeConfig, resolveConfig } from '../../core/config/resolve.js';
-import type { Config } from '../../core/config/schema.js';
+import { AdversarialSchema, type Config } from '../../core/config/schema.js';
+
+const ADVERSARIAL_DEFAULTS = AdversarialSchema.parse({});
 import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
 import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
@@ -49,10 +51,15 @@ export function configFromFlags(flags: TrainFlags): Config {
   const base = flags.config ? readConfigFile(flags.config) : flags.preset ? readPreset(flags.preset) : {};
   if (base === null || typeof base !== 'object' || Array.isArray(base)) throw new UserError(`${flags.config ?? `preset ${flags.preset}`}: expected a JSON object of settings (see presets/ for the format)`);
   const act = flags.activation;
-  if (flags.clusters !== undefined && flags.model !== 'clustering-aae') throw new UserError('--clusters applies to --model clustering-aae');
-  if (flags.labelled !== undefined && flags.model !== 'semi-supervised-aae') throw new UserError('--labelled applies to --model semi-supervised-aae');
+  const baseObject = base as { model?: unknown; adversarial?: Record<string, unknown> };
+  const model = flags.model ?? baseObject.model;
+  if (flags.clusters !== undefined && model !== 'clustering-aae') throw new UserError('--clusters applies to --model clustering-aae');
+  if (flags.labelled !== undefined && model !== 'semi-supervised-aae') throw new UserError('--labelled applies to --model semi-supervised-aae');
   // The semi-supervised and clustering AAEs have a categorical code of their own: --classes sets its size.
-  const categoricalCode = flags.model === 'semi-supervised-aae' || flags.model === 'clustering-aae';
+  const categoricalCode = model === 'semi-supervised-aae' || model === 'clustering-aae';
+  // A learning-rate flag changes the rate of the phase's optimizer as the file or the defaults give it (kind, β₁ …).
+  const phaseRate = (key: 'discriminatorOptimizer' | 'generatorOptimizer', rate: number | undefined) => (rate === undefined ? undefined
+    : { ...(baseObject.adversarial?.[key] as object | undefined ?? ADVERSARIAL_DEFAULTS[key]), learningRate: rate });
   const override = {
     model: flags.model,
     seed: flags.seed,
@@ -70,7 +77,7 @@ export function configFromFlags(flags: TrainFlags): Config {
     adversarial: {
       discriminator: { hidden: flags.discriminatorHidden }, discriminatorSteps: flags.discriminatorSteps, inputNoise: flags.inputNoise,
       generator: flags.generator ?? (flags.generatorLr !== undefined ? 'separate' : undefined), generatorWeight: flags.generatorWeight,
-      discriminatorOptimizer: { learningRate: flags.discriminatorLr }, generatorOptimizer: { learningRate: flags.generatorLr },
+      discriminatorOptimizer: phaseRate('discriminatorOptimizer', flags.discriminatorLr), generatorOptimizer: phaseRate('generatorOptimizer', flags.generatorLr),
     },
     data: { source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit },
     train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, optimizer: { learningRate: flags.lr } },
