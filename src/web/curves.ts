@@ -81,7 +81,7 @@ export class Curves {
     this.adversarial.canvas.hidden = adversarial.length === 0;
     if (adversarial.length) {
       drawLineChart(this.adversarial.ctx, adversarial, {
-        width: WIDTH, height: HEIGHT, title: 'Adversarial losses, live', note: 'binary cross-entropies; log 2 ≈ 0.69 when D cannot tell codes from prior samples',
+        width: WIDTH, height: HEIGHT, title: 'Cross-entropy terms, live', note: 'discriminator and generator: log 2 ≈ 0.69 when D cannot tell codes from prior samples',
         xLabel: 'epoch', yLabel: 'cross-entropy',
       });
     }

@@ -165,6 +165,12 @@ export class Explorer {
     return h('div', {}, 'decode z as class ', s, h('span', { class: 'muted' }, ' (this decoder is given the label; z holds the style)'));
   }
 
+  /** Dimension j's name: z1, z2, …; for a class-and-style code [y, z], y1…yK then z1…zd. */
+  private dimName(j: number): string {
+    const k = isCategoricalModel(this.data.model) ? this.data.model.classes : 0;
+    return j < k ? `y${j + 1}` : `z${j - k + 1}`;
+  }
+
   /** A class-and-style code: the picker sets the class part y to a one-hot vector; the plane and sliders move the style. */
   private categoryPicker(classes: number, what: string): HTMLElement {
     const s = h('select', { 'aria-label': `decode as ${what}` });
@@ -183,7 +189,7 @@ export class Explorer {
     if (d <= 2) return h('div', { class: 'controls' }, ...(picker ? [picker] : []));
     const select = (axis: 0 | 1) => {
       const s = h('select', { 'aria-label': axis ? 'vertical dimension' : 'horizontal dimension' });
-      for (let j = 0; j < d; j++) s.append(h('option', { value: String(j) }, `z${j + 1}`));
+      for (let j = 0; j < d; j++) s.append(h('option', { value: String(j) }, this.dimName(j)));
       s.value = String(this.dims[axis]);
       s.addEventListener('change', () => {
         this.dims[axis] = Number(s.value);
@@ -194,13 +200,13 @@ export class Explorer {
     };
     const rows = Array.from({ length: d }, (_, j) => {
       const [lo, hi] = extent(this.data.codes, d, j);
-      const slider = h('input', { type: 'range', min: String(lo), max: String(hi), step: '0.01', value: '0', 'aria-label': `z${j + 1}` });
+      const slider = h('input', { type: 'range', min: String(lo), max: String(hi), step: '0.01', value: '0', 'aria-label': this.dimName(j) });
       slider.addEventListener('input', () => {
         this.z[j] = Number(slider.value);
         this.schedule();
       });
       this.sliders.push(slider);
-      return h('label', { class: 'slider' }, `z${j + 1}`, slider);
+      return h('label', { class: 'slider' }, this.dimName(j), slider);
     });
     return h('div', { class: 'controls' }, ...(picker ? [picker] : []), h('div', {}, 'slice: ', select(0), ' × ', select(1)), h('div', { class: 'sliders' }, ...rows));
   }
@@ -211,8 +217,8 @@ export class Explorer {
     const d = model.latentDim;
     this.layout = drawScatter(this.plot.ctx, project(codes, d, dx, dy), images.labels, {
       width: WIDTH, height: HEIGHT, title,
-      note: d > 2 ? `slice z${dx + 1} × z${dy + 1} of a ${d}-D latent (other dimensions from the sliders)` : model.prior.hasDensity ? 'blue shading: the prior\'s density p(z)' : 'blue shading: a smoothed histogram of prior samples',
-      xLabel: `z${dx + 1}`, yLabel: `z${dy + 1}`, background: project(prior, d, dx, dy),
+      note: d > 2 ? `slice ${this.dimName(dx)} × ${this.dimName(dy)} of a ${d}-D latent (other dimensions from the sliders)` : model.prior.hasDensity ? 'blue shading: the prior\'s density p(z)' : 'blue shading: a smoothed histogram of prior samples',
+      xLabel: this.dimName(dx), yLabel: this.dimName(dy), background: project(prior, d, dx, dy),
     });
     this.shadeDensity();
   }
