@@ -1,0 +1,35 @@
+// A run folder written before per-phase optimizers (its config names
+// adversarial.discriminatorLearningRate / generatorLearningRate / beta1)
+// still evaluates and resumes, training on as the phases it described.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { describeRun, makeTempDir, readJson, runCli } from './helpers/cli.js';
+
+const tmp = makeTempDir('latentlab-legacy-');
+after(() => tmp.remove());
+
+describe('an earlier version’s AAE run folder', () => {
+  it('evaluates and resumes with its per-phase learning rates read as optimizers', () => {
+    const dir = path.join(tmp.dir, 'old-aae');
+    const trained = runCli(['train', '--model', 'aae', '--generator', 'separate', '--discriminator-steps', '1', '--train-limit', '300', '--test-limit', '100',
+      '--hidden', '16', '--epochs', '1', '--out', tmp.dir, '--name', 'old-aae', '-q']);
+    assert.equal(trained.status, 0, describeRun(trained));
+    // Rewrite config.json as the earlier version wrote it.
+    const file = path.join(dir, 'config.json');
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    const { encoder, discriminator, discriminatorSteps } = config.adversarial;
+    config.adversarial = { encoder, discriminator, discriminatorSteps, discriminatorLearningRate: 0.001, generatorLearningRate: 0.0005, beta1: 0.5 };
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    const evaluated = runCli(['eval', dir, '-q']);
+    assert.equal(evaluated.status, 0, describeRun(evaluated));
+    const resumed = runCli(['train', '--resume', dir, '--epochs', '2', '-q']);
+    assert.equal(resumed.status, 0, describeRun(resumed));
+    const after = readJson(file);
+    assert.equal(after.adversarial.generator, 'separate');
+    assert.equal(after.adversarial.generatorOptimizer.learningRate, 0.0005);
+    assert.equal(after.adversarial.discriminatorOptimizer.beta1, 0.5);
+    assert.equal(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
+  });
+});
