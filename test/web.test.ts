@@ -243,14 +243,20 @@ describe('the web page', { skip: skip ?? false }, () => {
     assert.equal(indices[0], indices[1]);
   });
 
-  test('a model trained in the page is saved as a run folder the CLI can use', async () => {
+  /** Trains a small model in the page's Train view (512 images, 1 epoch, 32 hidden units) and waits until it is done. */
+  const trainInPage = async (model: 'vae' | 'aae', latent: number) => {
     await open('#view=train');
+    await page.selectOption('select[name=model]', model);
     await page.fill('input[name=train]', '512');
     await page.fill('input[name=epochs]', '1');
     await page.fill('input[name=hidden]', '32');
-    await page.fill('input[name=latent]', '3');
+    await page.fill('input[name=latent]', String(latent));
     await page.click('form.train-form button[type=submit]');
     await page.waitForSelector('text=Save into the runs folder', { timeout: 120_000 });
+  };
+
+  test('a model trained in the page is saved as a run folder the CLI can use', async () => {
+    await trainInPage('vae', 3);
     assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test −ELBO \d+\.\d\d nats per image/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download the run (.zip)')]);
     const zipFile = artifactPath('web-trained-run.zip');
@@ -281,14 +287,7 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
   });
 
   test('an AAE trained in the page: its reconstruction headlines, its adversarial losses get their own chart', async () => {
-    await open('#view=train');
-    await page.selectOption('select[name=model]', 'aae');
-    await page.fill('input[name=train]', '512');
-    await page.fill('input[name=epochs]', '1');
-    await page.fill('input[name=hidden]', '32');
-    await page.fill('input[name=latent]', '2');
-    await page.click('form.train-form button[type=submit]');
-    await page.waitForSelector('text=Save into the runs folder', { timeout: 120_000 });
+    await trainInPage('aae', 2);
     assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test reconstruction \d+\.\d\d nats per image/);
     assert.equal(await page.$eval('.curves', (e: any) => e.dataset.epochPoints), '1');
     assert.equal(await page.$eval('canvas.chart.adversarial', (e: any) => e.hidden), false, 'the adversarial chart is shown');
