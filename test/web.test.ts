@@ -315,6 +315,14 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     assert.deepEqual(consoleErrors, []);
   });
 
+  /** Picks class `k` in the explorer's class picker, waits for the new decode, and returns the decoded image's pixels. */
+  const decodeAsClass = async (picker: ReturnType<typeof page.locator>, k: number) => {
+    const n = await page.$eval('.explorer', (e: any) => Number(e.dataset.decodes));
+    await picker.selectOption(String(k));
+    await page.waitForFunction((m) => Number(document.querySelector('.explorer').dataset.decodes) > m, n);
+    return pixels('canvas.decoded');
+  };
+
   test('a decoder given the label (supervised AAE): the class picker renders the same z as another digit', async () => {
     const r = runCli(['train', '--model', 'aae', '--labels', 'conditional', '--train-limit', '1000', '--test-limit', '300', '--hidden', '64',
       '--epochs', '1', '--seed', '3', '--out', RUNS, '--name', 'supervised', '-q']);
@@ -322,12 +330,7 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     await open('#view=explore&run=supervised');
     const picker = page.locator('select[aria-label="decode as class"]');
     assert.equal(await picker.locator('option').count(), 10);
-    const asClass = async (k: number) => {
-      const n = await page.$eval('.explorer', (e: any) => Number(e.dataset.decodes));
-      await picker.selectOption(String(k));
-      await page.waitForFunction((m) => Number(document.querySelector('.explorer').dataset.decodes) > m, n);
-      return pixels('canvas.decoded');
-    };
+    const asClass = (k: number) => decodeAsClass(picker, k);
     const zero = await asClass(0);
     const one = await asClass(1);
     assert.ok(meanAbsDiff(zero, one) > 1, 'the same z decoded as 0 and as 1 gives the same image');
@@ -342,12 +345,7 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     const picker = page.locator('select[aria-label="decode as class"]');
     assert.equal(await picker.locator('option').count(), 10);
     assert.match(await page.textContent('.readout') ?? '', /^z = \(1\.00, 0\.00, 0\.00/, 'starts at class 0');
-    const asClass = async (k: number) => {
-      const n = await page.$eval('.explorer', (e: any) => Number(e.dataset.decodes));
-      await picker.selectOption(String(k));
-      await page.waitForFunction((m) => Number(document.querySelector('.explorer').dataset.decodes) > m, n);
-      return pixels('canvas.decoded');
-    };
+    const asClass = (k: number) => decodeAsClass(picker, k);
     const zero = await asClass(0);
     const seven = await asClass(7);
     assert.ok(meanAbsDiff(zero, seven) > 1, 'the same style decoded as class 0 and 7 gives the same image');

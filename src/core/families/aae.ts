@@ -53,5 +53,4 @@ export const aaeFamily: ModelFamily = {
     },
   },
   hasPosteriorDensity: (config) => config.adversarial.encoder === 'gaussian',
-  needsLabels: (config) => config.labels.use !== 'none',
 };

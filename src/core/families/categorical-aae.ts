@@ -9,7 +9,6 @@
  * `categorical.labelled` training examples).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Config } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import {
@@ -111,16 +110,9 @@ function categoricalFamily(semiSupervised: boolean): ModelFamily {
     evaluate: (model, x, seed, labels) => categoricalTerms(model as CategoricalAutoencoder, x, seed, labels),
     terms: terms(semiSupervised),
     hasPosteriorDensity: () => false,
-    needsLabels: () => semiSupervised,
   };
 }
 
 export const semiSupervisedAaeFamily = categoricalFamily(true);
 export const clusteringAaeFamily = categoricalFamily(false);
 
-/** A config's categorical model settings as one line (for logs and reports). */
-export function describeCategorical(config: Config): string {
-  return config.model === 'semi-supervised-aae'
-    ? `${config.categorical.classes} classes, ${config.categorical.labelled} labelled examples`
-    : `${config.categorical.classes} clusters`;
-}

@@ -37,6 +37,4 @@ export interface ModelFamily {
   readonly terms: FamilyTerms;
   /** True when q(z|x) has a density, so the importance-weighted bound applies. */
   hasPosteriorDensity(config: Config): boolean;
-  /** True when the family needs class labels on its training data. */
-  needsLabels(config: Config): boolean;
 }

@@ -28,5 +28,4 @@ export const vaeFamily: ModelFamily = {
     },
   },
   hasPosteriorDensity: () => true,
-  needsLabels: (config) => config.labels.use !== 'none',
 };
