@@ -47,7 +47,8 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   }
   if (flags.iw) {
     if (!modelFamily(run.config).hasPosteriorDensity(run.config)) {
-      throw new UserError(`--iw: the importance-weighted bound needs q(z|x) to have a density; this ${run.config.model} has a deterministic encoder (train it with "adversarial": {"encoder": "gaussian"})`);
+      const hint = run.config.model === 'aae' ? ' (train it with "adversarial": {"encoder": "gaussian"})' : '; use --parzen instead';
+      throw new UserError(`--iw: the importance-weighted bound needs q(z|x) to have a density; this ${run.config.model} has a deterministic encoder${hint}`);
     }
     reporter.start(`IW bound, K=${flags.iw}`, test.size);
     const iw = await importanceWeightedBound(model, test, {
