@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveConfig } from '../src/core/config/resolve.js';
+import { configOf } from '../src/core/config/schema.js';
 import { makeDataset } from '../src/core/data/dataset.js';
 import { mmd } from '../src/core/metrics/mmd.js';
 import type { AdversarialAutoencoder } from '../src/core/models/aae.js';
@@ -43,7 +44,7 @@ describe('adversarial autoencoder phases', () => {
     const x = tf.tensor2d(data().x.subarray(0, 12 * 8), [8, 12]);
     const out = phases[0].loss(x, { step: 0, epoch: 1, seed: 3 });
     const [total, rec, gen] = await Promise.all([out.total.data(), out.terms.reconstruction.data(), out.terms.generator.data()]);
-    assert.ok(Math.abs(total[0] - (rec[0] + c.adversarial.generatorWeight * gen[0])) < 1e-3, `${total[0]} = ${rec[0]} + λ·${gen[0]}`);
+    assert.ok(Math.abs(total[0] - (rec[0] + configOf(c, 'aae').adversarial.generatorWeight * gen[0])) < 1e-3, `${total[0]} = ${rec[0]} + λ·${gen[0]}`);
   });
 
   for (const [name, changes] of [['discriminator', ['discriminator']], ['reconstruction', ['encoder', 'decoder']], ['generator', ['encoder']]] as const) {
@@ -117,7 +118,7 @@ describe('known answer: an AAE matches its prior', () => {
       const model = buildModel(c, d);
       const all = modelFamily(c).phases(model, { stepsPerEpoch: 20 });
       const phases = adversarial ? all : all.slice(0, 1);
-      for (let epoch = 1; epoch <= 40; epoch++) await trainEpoch({ phases, data, batchSize: 100, epoch, seed: 5, startStep: (epoch - 1) * 20 });
+      for (let epoch = 1; epoch <= 80; epoch++) await trainEpoch({ phases, data, batchSize: 100, epoch, seed: 5, startStep: (epoch - 1) * 20 });
       const codes = tf.tidy(() => model.encode(tf.tensor2d(x.subarray(0, 1000 * d), [1000, d])).mean()) as tf.Tensor2D;
       return mmd(codes, model.prior.sample({ seed: 11, n: 1000 }) as tf.Tensor2D);
     };
@@ -127,7 +128,8 @@ describe('known answer: an AAE matches its prior', () => {
     // Thresholds: the plain autoencoder's codes sit wherever reconstruction put them (measured ≈ 1.1);
     // the adversarial phases must bring them at least 5× closer and under 0.05 — 25× the MMD between
     // two true prior samples of this size (≈ 0.002), so "matched" means close to sampling noise, not
-    // merely better. (Measured for the AAE: ≈ 0.02.)
+    // merely better. 80 epochs of 20 steps: measured for seeds 3, 4 and 5 (the slowest of 1–6 at 40
+    // epochs, when some were still at 0.15–0.46), the AAE reaches 0.024, 0.035 and 0.023.
     assert.ok(plain > 0.2, `a plain autoencoder's codes should not match N(0, I) by accident (MMD ${plain})`);
     assert.ok(aae < plain / 5 && aae < 0.05, `AAE MMD ${aae} vs plain ${plain} (two prior samples: ${nullMmd})`);
   });

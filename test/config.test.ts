@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, mergeConfig, resolveConfig } from '../src/core/config/resolve.js';
+import { ConfigError, mergeConfig, resolveConfig, resolveStoredConfig } from '../src/core/config/resolve.js';
+import { configOf } from '../src/core/config/schema.js';
 
 function issuesOf(input: unknown): string[] {
   try {
@@ -52,12 +53,42 @@ describe('config', () => {
   });
 });
 
+describe('config per model family', () => {
+  it('gives each model only its own slices, with its own defaults', () => {
+    const vae = resolveConfig({});
+    assert.equal(vae.model, 'vae');
+    assert.ok(!('adversarial' in vae) && !('categorical' in vae));
+    assert.ok('adversarial' in resolveConfig({ model: 'aae' }) && !('categorical' in resolveConfig({ model: 'aae' })));
+    const clustering = configOf(resolveConfig({ model: 'clustering-aae' }), 'clustering-aae');
+    assert.equal(clustering.categorical.classes, 16, 'the paper\'s 16 clusters');
+    assert.ok(!('labelled' in clustering.categorical));
+    assert.equal(configOf(resolveConfig({ model: 'semi-supervised-aae' }), 'semi-supervised-aae').categorical.labelled, 100);
+  });
+
+  it('a setting the model would ignore is an error that says which models have it', () => {
+    assert.throws(() => resolveConfig({ model: 'vae', adversarial: { inputNoise: 0.3 } }, 'my.json'),
+      (e: ConfigError) => /my\.json/.test(e.message) && /unknown key "adversarial".*a vae has no adversarial settings.*aae/.test(e.message));
+    assert.throws(() => resolveConfig({ model: 'aae', categorical: { classes: 4 } }), /"categorical" is for the models with a categorical code/);
+    assert.throws(() => resolveConfig({ model: 'clustering-aae', categorical: { labelled: 10 } }), /unknown key "labelled" in categorical.*semi-supervised-aae/);
+  });
+
+  it('a stored config from before per-model slices loads without the slices its model never used', () => {
+    const old = { ...JSON.parse(JSON.stringify(resolveConfig({ model: 'aae' }))), categorical: { classes: 10, labelled: 100, labelledBatchSize: 100 } };
+    const vaeOld = { ...old, model: 'vae' };
+    assert.deepEqual(resolveStoredConfig(vaeOld), resolveConfig({}));
+    assert.deepEqual(resolveStoredConfig(old), resolveConfig({ model: 'aae' }));
+    const clustering = configOf(resolveStoredConfig({ ...old, model: 'clustering-aae' }), 'clustering-aae');
+    assert.equal(clustering.categorical.classes, 10, 'the stored cluster count is kept');
+    assert.throws(() => resolveConfig(vaeOld), /unknown keys? "adversarial"/, 'only stored configs are trimmed');
+  });
+});
+
 describe('mergeConfig', () => {
   it('treats undefined as "not given" even where the base has no object to merge into', () => {
     assert.deepEqual(mergeConfig({}, { prior: { kind: 'swiss-roll', components: undefined } }), { prior: { kind: 'swiss-roll' } });
     assert.deepEqual(mergeConfig({ a: 1 }, undefined), { a: 1 });
     assert.deepEqual(mergeConfig({ a: [1, 2] }, { a: [3] }), { a: [3] });
     assert.deepEqual(mergeConfig({}, { adversarial: { discriminator: { hidden: undefined } } }), {});
-    assert.deepEqual(resolveConfig(mergeConfig({}, { adversarial: { discriminator: { hidden: undefined } } })).adversarial.discriminator.hidden, [256, 256]);
+    assert.deepEqual(configOf(resolveConfig(mergeConfig({ model: 'aae' }, { adversarial: { discriminator: { hidden: undefined } } })), 'aae').adversarial.discriminator.hidden, [256, 256]);
   });
 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveConfig } from '../src/core/config/resolve.js';
+import { configOf } from '../src/core/config/schema.js';
 import { configFromFlags } from '../src/node/cli/train.js';
 import { optimizerStateFromFiles, optimizerStateToFiles } from '../src/core/io/layers-io.js';
 import { createOptimizer, scheduledLearningRate } from '../src/core/training/optimizers.js';
@@ -93,10 +94,10 @@ describe('learning-rate schedules', () => {
 
 describe('AAE optimizer settings', () => {
   it('earlier configs (one learning rate per regularisation phase, one β₁) load as the Adams they meant', () => {
-    const c = resolveConfig({
+    const c = configOf(resolveConfig({
       model: 'aae', train: { optimizer: { kind: 'adam', beta2: 0.99, epsilon: 1e-7 } },
       adversarial: { discriminatorLearningRate: 3e-4, generatorLearningRate: 5e-4, beta1: 0.6 },
-    });
+    }), 'aae');
     assert.deepEqual(c.adversarial.discriminatorOptimizer, { kind: 'adam', learningRate: 3e-4, beta1: 0.6, beta2: 0.99, epsilon: 1e-7, schedule: [] });
     assert.equal(c.adversarial.generatorOptimizer.learningRate, 5e-4);
     assert.equal(c.adversarial.discriminatorSteps, 1, 'the old default step count');
@@ -108,16 +109,16 @@ describe('AAE optimizer settings', () => {
   });
 
   it('--discriminator-lr and --generator-lr change only the rate of the optimizer the defaults or the preset give', () => {
-    const c = configFromFlags({ model: 'aae', discriminatorLr: 3e-4, generatorLr: 1e-4, backend: 'auto', out: 'runs' });
+    const c = configOf(configFromFlags({ model: 'aae', discriminatorLr: 3e-4, generatorLr: 1e-4, backend: 'auto', out: 'runs' }), 'aae');
     assert.deepEqual(c.adversarial.discriminatorOptimizer, { kind: 'adam', learningRate: 3e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, schedule: [] });
     assert.equal(c.adversarial.generator, 'separate', 'a generator rate asks for a generator phase');
-    const paper = configFromFlags({ preset: 'aae-paper', discriminatorLr: 0.05, backend: 'auto', out: 'runs' });
+    const paper = configOf(configFromFlags({ preset: 'aae-paper', discriminatorLr: 0.05, backend: 'auto', out: 'runs' }), 'aae');
     assert.equal(paper.adversarial.discriminatorOptimizer.kind, 'sgd');
     assert.equal(paper.adversarial.discriminatorOptimizer.learningRate, 0.05);
     assert.equal(paper.adversarial.discriminatorOptimizer.schedule.length, 2);
   });
 
   it('names the field of a bad per-phase optimizer', () => {
-    assert.throws(() => resolveConfig({ adversarial: { discriminatorOptimizer: { kind: 'sgd', beta1: 0.5 } } }), /unknown key "beta1" in adversarial\.discriminatorOptimizer/);
+    assert.throws(() => resolveConfig({ model: 'aae', adversarial: { discriminatorOptimizer: { kind: 'sgd', beta1: 0.5 } } }), /unknown key "beta1" in adversarial\.discriminatorOptimizer/);
   });
 });

@@ -4,7 +4,7 @@
  * weights.bin as they are), and images with labels from the run's data set.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { resolveConfig } from '../core/config/resolve.js';
+import { resolveStoredConfig } from '../core/config/resolve.js';
 import type { Config } from '../core/config/schema.js';
 import { modelFamily } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
@@ -53,7 +53,7 @@ export const getRun = (name: string) => getJson<RunDetail>(`api/runs/${encodeURI
 /** Rebuilds a run's model from its latest checkpoint, in the browser. */
 export async function loadModel(run: RunDetail): Promise<Autoencoder> {
   if (!run.checkpoint) throw new Error(`${run.name} has no checkpoint yet (its first epoch has not finished)`);
-  const config = resolveConfig(run.config, `${run.name}/config.json`);
+  const config = resolveStoredConfig(run.config, `${run.name}/config.json`);
   const family = modelFamily(config);
   const nets: Record<string, tfl.LayersModel> = {};
   for (const name of family.netNames) nets[name] = await tfl.loadLayersModel(new URL(run.nets[name], location.href).href);

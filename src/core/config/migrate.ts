@@ -9,6 +9,11 @@
  *   A config that names none of them keeps today's defaults; one that names
  *   some gets the old defaults for the rest (1e-3, 1e-3, 0.5; one
  *   discriminator step; a separate generator phase), as it did.
+ * - Stored configs (a run folder's config.json, `{ stored: true }`) from
+ *   before each model owned its slices held every slice, filled with
+ *   defaults: the slices and fields the model does not have are dropped
+ *   (they never had an effect). A config a person writes keeps them, so
+ *   that validation reports a setting the model would ignore.
  */
 type Json = Record<string, unknown>;
 
@@ -35,9 +40,32 @@ function migrateAdversarial(adversarial: Json, train: unknown): Json {
   };
 }
 
+/** The slices each model owns beyond the common ones, and the fields of its `categorical` slice. */
+const OWN_SLICES: Record<string, { adversarial: boolean; categorical?: readonly string[] }> = {
+  vae: { adversarial: false },
+  aae: { adversarial: true },
+  'semi-supervised-aae': { adversarial: true, categorical: ['classes', 'labelled', 'labelledBatchSize', 'styleWeight', 'categoryWeight', 'balanceWeight', 'classifierOptimizer'] },
+  'clustering-aae': { adversarial: true, categorical: ['classes', 'styleWeight', 'categoryWeight', 'balanceWeight'] },
+};
+
+/** A stored config without the slices (and categorical fields) its model does not have. */
+function dropForeignSlices(input: Json): Json {
+  const own = OWN_SLICES[typeof input.model === 'string' ? input.model : 'vae'];
+  if (!own) return input;
+  const { adversarial, categorical, ...rest } = input;
+  return {
+    ...rest,
+    ...(own.adversarial && adversarial !== undefined ? { adversarial } : {}),
+    ...(own.categorical && categorical !== undefined
+      ? { categorical: isObject(categorical) ? Object.fromEntries(Object.entries(categorical).filter(([k]) => own.categorical!.includes(k))) : categorical }
+      : {}),
+  };
+}
+
 /** `input` in today's layout (a copy where anything changed; anything unrecognised is left for validation to report). */
-export function migrateConfig(input: unknown): unknown {
+export function migrateConfig(input: unknown, { stored = false }: { stored?: boolean } = {}): unknown {
   if (!isObject(input)) return input;
-  if (!isObject(input.adversarial)) return input;
-  return { ...input, adversarial: migrateAdversarial(input.adversarial, input.train) };
+  const current = stored ? dropForeignSlices(input) : input;
+  if (!isObject(current.adversarial)) return current;
+  return { ...current, adversarial: migrateAdversarial(current.adversarial, current.train) };
 }

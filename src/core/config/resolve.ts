@@ -10,11 +10,21 @@ export class ConfigError extends Error {
   }
 }
 
-function formatIssue(issue: z.core.$ZodIssue): string {
+/** Which models own a slice that only some have. */
+const SLICE_OWNERS: Record<string, string> = {
+  adversarial: 'the adversarial models (aae, semi-supervised-aae, clustering-aae)',
+  categorical: 'the models with a categorical code (semi-supervised-aae, clustering-aae)',
+};
+
+function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const path = issue.path.length ? issue.path.join('.') : '(top level)';
   if (issue.code === 'unrecognized_keys') {
     const where = issue.path.length ? ` in ${path}` : '';
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${where}`;
+    const model = (input as { model?: unknown })?.model ?? 'vae';
+    const owners = issue.path.length === 0 ? issue.keys.filter((k) => k in SLICE_OWNERS) : [];
+    const hint = owners.length ? ` (a ${String(model)} has no ${owners.join(' or ')} settings; ${owners.map((k) => `"${k}" is for ${SLICE_OWNERS[k]}`).join('; ')})` : '';
+    const fieldHint = issue.path[0] === 'categorical' && model === 'clustering-aae' ? ' (a clustering-aae has no labels: labelled examples are for semi-supervised-aae)' : '';
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${where}${hint}${fieldHint}`;
   }
   return `${path}: ${issue.message}`;
 }
@@ -33,8 +43,21 @@ function deepFreeze<T>(value: T): T {
  * it frozen. Throws ConfigError naming `source` and each bad field.
  */
 export function resolveConfig(input: unknown, source = 'config'): Config {
-  const result = ConfigSchema.safeParse(migrateConfig(input ?? {}));
-  if (!result.success) throw new ConfigError(source, result.error.issues.map(formatIssue));
+  return resolve(migrateConfig(input ?? {}), source);
+}
+
+/**
+ * resolveConfig for a config that LatentLab wrote into a run folder: one
+ * from before each model owned its slices also holds the other models'
+ * (ignored) slices, which are dropped first (migrate.ts).
+ */
+export function resolveStoredConfig(input: unknown, source = 'config.json'): Config {
+  return resolve(migrateConfig(input ?? {}, { stored: true }), source);
+}
+
+function resolve(input: unknown, source: string): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(source, result.error.issues.map((issue) => formatIssue(issue, input)));
   return deepFreeze(result.data) as Config;
 }
 

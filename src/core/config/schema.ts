@@ -148,15 +148,12 @@ export const AdversarialSchema = z.strictObject({
  * (Makhzani et al. 2015, §5–6): the encoder gives q(y|x), a softmax over
  * `classes` (clusters), beside a style code z of `latentDim` dimensions; the
  * decoder sees [y, z]; one discriminator matches y to one-hot samples of a
- * uniform categorical, another matches z to the prior.
+ * uniform categorical, another matches z to the prior. These fields are
+ * shared by both models; each adds its own below.
  */
-export const CategoricalSchema = z.strictObject({
+const categoricalCode = (defaults: { classes: number; balanceWeight: number }) => ({
   /** K: the classes of a semi-supervised model, the clusters of a clustering one. */
-  classes: z.int().min(2).max(1000).default(10),
-  /** Semi-supervised: labelled training examples, a fixed, seeded, class-balanced subset (the rest train unlabelled). */
-  labelled: positiveInt.default(100),
-  /** Semi-supervised: examples per step of the classification phase (cross-entropy on labelled examples). */
-  labelledBatchSize: positiveInt.max(65536).default(100),
+  classes: z.int().min(2).max(1000).default(defaults.classes),
   /**
    * Generator 'joint': the weights of the style's and the category's
    * generator losses beside the reconstruction (these models do not read
@@ -169,9 +166,32 @@ export const CategoricalSchema = z.strictObject({
    */
   styleWeight: z.number().min(0).max(1e4).default(1),
   categoryWeight: z.number().min(0).max(1e4).default(1),
+  /**
+   * Weight of KL(ȳ ‖ uniform) of each batch's mean category beside the
+   * generator's terms (objectives/categorical-adversarial.ts, balanceLoss):
+   * keeps every category in use. 0 is the paper's objective. The clustering
+   * AAE's default is 10: on MNIST (16 clusters, 512-512 nets, 20k images,
+   * 3 epochs, bench/clustering-balance.ts) the paper's objective put every
+   * image in 2 clusters (test error 80 %); weight 1 used 7 (66 %); 10 used
+   * all 16 (35 %); 30 also all 16 (37 %). The semi-supervised model's labels
+   * already spread its classes: 0 there.
+   */
+  balanceWeight: z.number().min(0).max(1e4).default(defaults.balanceWeight),
+});
+
+/** The semi-supervised AAE's code and its labelled examples (§5). */
+export const SemiSupervisedSchema = z.strictObject({
+  ...categoricalCode({ classes: 10, balanceWeight: 0 }),
+  /** Labelled training examples, a fixed, seeded, class-balanced subset (the rest train unlabelled). */
+  labelled: positiveInt.default(100),
+  /** Examples per step of the classification phase (cross-entropy on labelled examples). */
+  labelledBatchSize: positiveInt.max(65536).default(100),
   /** The classification phase's optimizer (it updates the encoder). */
   classifierOptimizer: OptimizerSchema.default({ kind: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, schedule: [] }),
 });
+
+/** The clustering AAE's code (§6): K clusters, no labels. */
+export const ClusteringSchema = z.strictObject(categoricalCode({ classes: 16, balanceWeight: 10 }));
 
 /**
  * How the model uses the class labels of the data (Makhzani et al. 2015, §2.3 and §5):
@@ -192,12 +212,8 @@ export const LabelsSchema = z.strictObject({
   fraction: z.number().min(0).max(1).default(1),
 });
 
-export const ConfigSchema = z.strictObject({
-  /**
-   * 'vae'; 'aae' (adversarial autoencoder); 'semi-supervised-aae' and
-   * 'clustering-aae' (a categorical code beside the style, see `categorical`).
-   */
-  model: z.enum(['vae', 'aae', 'semi-supervised-aae', 'clustering-aae']).default('vae'),
+/** What every model has. */
+const common = {
   seed: z.int().min(0).max(2 ** 31 - 1).default(1),
   latentDim: positiveInt.max(4096).default(2),
   encoder: MlpSchema.default(MlpSchema.parse({})),
@@ -206,10 +222,35 @@ export const ConfigSchema = z.strictObject({
   prior: PriorSchema.default({ kind: 'standard-normal' }),
   data: DataSchema.default(DataSchema.parse({})),
   train: TrainSchema.default(TrainSchema.parse({})),
-  adversarial: AdversarialSchema.default(AdversarialSchema.parse({})),
   labels: LabelsSchema.default(LabelsSchema.parse({})),
-  categorical: CategoricalSchema.default(CategoricalSchema.parse({})),
-}).superRefine((c, ctx) => {
+};
+const adversarial = AdversarialSchema.default(AdversarialSchema.parse({}));
+
+/**
+ * One config per model family, told apart by `model` ('vae' when not
+ * given). Each family owns its slice: only the adversarial models have
+ * `adversarial`, only the categorical ones `categorical` (with fields and
+ * defaults of their own), so a setting that a model would ignore is an
+ * error, not a silent no-op.
+ */
+export const ModelConfigSchema = z.discriminatedUnion('model', [
+  /** The variational autoencoder. */
+  z.strictObject({ model: z.literal('vae'), ...common }),
+  /** The adversarial autoencoder. */
+  z.strictObject({ model: z.literal('aae'), ...common, adversarial }),
+  /** The semi-supervised AAE (§5): a class code learned from a few labels beside the style. */
+  z.strictObject({ model: z.literal('semi-supervised-aae'), ...common, adversarial, categorical: SemiSupervisedSchema.default(SemiSupervisedSchema.parse({})) }),
+  /** The clustering AAE (§6): a cluster code beside the style, no labels. */
+  z.strictObject({ model: z.literal('clustering-aae'), ...common, adversarial, categorical: ClusteringSchema.default(ClusteringSchema.parse({})) }),
+]);
+
+export const MODEL_KINDS = ['vae', 'aae', 'semi-supervised-aae', 'clustering-aae'] as const;
+
+export const ConfigSchema = z.preprocess(
+  // `model` may be left out: a VAE.
+  (input) => (input && typeof input === 'object' && !Array.isArray(input) && !('model' in input) ? { model: 'vae', ...input } : input),
+  ModelConfigSchema,
+).superRefine((c, ctx) => {
   const categoricalCode = c.model === 'semi-supervised-aae' || c.model === 'clustering-aae';
   if (c.labels.use !== 'none' && categoricalCode) {
     ctx.addIssue({ code: 'custom', path: ['labels', 'use'], message: `a ${c.model} has its own categorical code (categorical.classes); labels.use must be "none"` });
@@ -233,3 +274,22 @@ export type PriorSpec = Config['prior'];
 export type MlpConfig = Config['encoder'];
 export type LabelsConfig = Config['labels'];
 export type OptimizerSpec = Config['train']['optimizer'];
+export type ModelKind = Config['model'];
+/** The config of one kind of model. */
+export type ConfigOf<K extends ModelKind> = Extract<Config, { readonly model: K }>;
+export type VaeConfig = ConfigOf<'vae'>;
+/** The config of any model with a discriminator (it has `adversarial`). */
+export type AdversarialConfig = ConfigOf<'aae' | 'semi-supervised-aae' | 'clustering-aae'>;
+/** The config of a model with a categorical code (it has `categorical`). */
+export type CategoricalConfig = ConfigOf<'semi-supervised-aae' | 'clustering-aae'>;
+export type AdversarialSpec = AdversarialConfig['adversarial'];
+/** `config` as the config of one of `kinds`; throws when it is another model's. */
+export function configOf<K extends ModelKind>(config: Config, ...kinds: K[]): ConfigOf<K> {
+  if (!(kinds as readonly string[]).includes(config.model)) throw new Error(`expected the config of a ${kinds.join(' or ')}, got a ${config.model}'s`);
+  return config as ConfigOf<K>;
+}
+/** True when `config` has an adversarial slice. */
+export const isAdversarialConfig = (config: Config): config is AdversarialConfig => config.model !== 'vae';
+/** True when `config` has a categorical slice. */
+export const isCategoricalConfig = (config: Config): config is CategoricalConfig =>
+  config.model === 'semi-supervised-aae' || config.model === 'clustering-aae';

@@ -11,9 +11,10 @@ import { adversarialTerms, discriminatorLoss, generatorLoss, jointLoss, reconstr
 import { createOptimizer } from '../training/optimizers.js';
 import type { Phase } from '../training/trainer.js';
 import { buildAaeNets, createAae, type AdversarialAutoencoder } from '../models/aae.js';
+import type { ConfigOf } from '../config/schema.js';
 import type { ModelFamily } from './types.js';
 
-export const aaeFamily: ModelFamily = {
+export const aaeFamily: ModelFamily<ConfigOf<'aae'>> = {
   netNames: ['encoder', 'decoder', 'discriminator'],
   buildNets: buildAaeNets,
   create: createAae,

@@ -24,17 +24,22 @@ export interface TrainingSchedule {
   readonly train?: Dataset;
 }
 
-export interface ModelFamily {
+/**
+ * `C` is the family's own config (its `model` and slices): the functions
+ * that take a config see only configs of their model (the registry hands
+ * each family its own; methods keep the table assignable to ModelFamily).
+ */
+export interface ModelFamily<C extends Config = Config> {
   /** Names of the networks, as saved in checkpoints. */
   readonly netNames: readonly string[];
-  buildNets(config: Config, dataDim: number): Record<string, tfl.LayersModel>;
+  buildNets(config: C, dataDim: number): Record<string, tfl.LayersModel>;
   /** Wraps nets into the model; `resources` carries what the prior needs beyond its spec (see PriorResources). */
-  create(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>, resources?: PriorResources): Autoencoder;
+  create(config: C, dataDim: number, nets: Record<string, tfl.LayersModel>, resources?: PriorResources): Autoencoder;
   phases(model: Autoencoder, schedule: TrainingSchedule): Phase[];
   /** The held-out objective, terms per example; `labels` [batch] for the label-aware variants. */
   evaluate(model: Autoencoder, x: tf.Tensor2D, seed: number, labels?: tf.Tensor1D): ObjectiveValue;
   /** Labels and units of the terms `evaluate` and the phases report, and which one to headline. */
   readonly terms: FamilyTerms;
   /** True when q(z|x) has a density, so the importance-weighted bound applies. */
-  hasPosteriorDensity(config: Config): boolean;
+  hasPosteriorDensity(config: C): boolean;
 }

@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Config } from '../config/schema.js';
+import type { ConfigOf } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
 import { PointMass } from '../distributions/point-mass.js';
 import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
@@ -30,6 +30,7 @@ import { buildDecoder, buildGaussianEncoder, withLabels } from './vae.js';
 import { appendColumns, guidanceColumns, labelInputs, requireLabels, type CodecOptions } from './conditioning.js';
 
 export interface AdversarialAutoencoder extends Autoencoder {
+  readonly config: ConfigOf<'aae'>;
   /**
    * D(z): logits [batch] that z came from the prior. In label-guided
    * training D also sees [onehot(y), unlabelled] (see conditioning.ts), so
@@ -41,7 +42,7 @@ export interface AdversarialAutoencoder extends Autoencoder {
 }
 
 /** Fresh encoder, decoder and discriminator nets for `config`. */
-export function buildAaeNets(config: Config, dataDim: number): Record<string, tfl.LayersModel> {
+export function buildAaeNets(config: ConfigOf<'aae'>, dataDim: number): Record<string, tfl.LayersModel> {
   const { latentDim, encoder, adversarial, seed } = config;
   const enc = adversarial.encoder === 'gaussian'
     ? buildGaussianEncoder(config, dataDim)
@@ -56,7 +57,7 @@ export function buildAaeNets(config: Config, dataDim: number): Record<string, tf
   return { encoder: enc, decoder: buildDecoder(config, dataDim), discriminator };
 }
 
-export function createAae(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): AdversarialAutoencoder {
+export function createAae(config: ConfigOf<'aae'>, dataDim: number, nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): AdversarialAutoencoder {
   const { encoder, decoder, discriminator } = nets;
   const prior = createPrior(config.prior, config.latentDim, resources);
   const gaussian = config.adversarial.encoder === 'gaussian';

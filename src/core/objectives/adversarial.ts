@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AdversarialAutoencoder } from '../models/aae.js';
+import type { AdversarialConfig } from '../config/schema.js';
 import type { Autoencoder } from '../models/types.js';
 import { requireLabels } from '../models/conditioning.js';
 import type { ComponentPrior } from '../priors/index.js';
@@ -33,7 +34,7 @@ const STREAM = { encoder: 1, inputNoise: 2, prior: 3, priorComponent: 4, labelle
 export const stream = (seed: number, purpose: keyof typeof STREAM) => deriveSeed(seed, STREAM[purpose]);
 
 /** The encoder's input: x, plus N(0, σ²) noise while training when config.adversarial.inputNoise = σ > 0. */
-export function encoderInput(model: Autoencoder, x: tf.Tensor, seed: number, training: boolean): tf.Tensor {
+export function encoderInput(model: Autoencoder & { readonly config: AdversarialConfig }, x: tf.Tensor, seed: number, training: boolean): tf.Tensor {
   const sigma = model.config.adversarial.inputNoise;
   return training && sigma > 0 ? tf.add(x, tf.randomNormal(x.shape, 0, sigma, 'float32', stream(seed, 'inputNoise'))) : x;
 }
