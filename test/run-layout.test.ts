@@ -8,9 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveConfig } from '../src/core/config/resolve.js';
-import { buildManifest, checkpointName, isRunFile, runFolderFiles } from '../src/core/io/run-layout.js';
+import {
+  buildManifest, checkpointName, fileMapStore, isRunFile, readCheckpointNets, readRun, runFolderFiles, RunFolderError,
+} from '../src/core/io/run-layout.js';
+import type { FileMap } from '../src/core/io/layers-io.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
-import { saveCheckpoint } from '../src/node/run-folder.js';
+import { openRunFolder, saveCheckpoint } from '../src/node/run-folder.js';
+import { saveRun } from '../src/node/serve/save-run.js';
+import { UserError } from '../src/node/errors.js';
+import { writeDirAtomic } from '../src/node/fs-atomic.js';
 import { setupBackend } from './helpers/tf.js';
 
 before(setupBackend);
@@ -47,5 +53,75 @@ describe('run-folder layout', () => {
       .map((e) => path.relative(dir, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(path.sep).join('/')).sort();
     assert.deepEqual(written, expected);
     assert.ok(Object.keys(files).every((f) => isRunFile(f, nets)), 'every file of a downloaded run passes the upload check');
+  });
+});
+
+describe('reading a run folder (readRun over any store)', () => {
+  /** A whole downloaded run of two epochs (what the page saves), as files. */
+  async function downloadedRun(): Promise<FileMap> {
+    const config = resolveConfig({ model: 'aae', encoder: { hidden: [8] }, decoder: { hidden: [8] }, adversarial: { discriminator: { hidden: [4] } } });
+    const model = buildModel(config, 12);
+    const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
+    const records = [1, 2].map((epoch) => ({ epoch, step: 3 * epoch, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: { reconstruction: 9 }, test: { reconstruction: 8 } }));
+    const files = await runFolderFiles(model, phases, records, buildManifest(model, 'test', 'cpu', { source: 'mnist', shape: [12], train: 1, test: 1 }), 'test');
+    model.dispose();
+    return files;
+  }
+  const fails = (files: FileMap, file: string, problem: RegExp) => assert.throws(() => readRun(fileMapStore('run', files)),
+    (e: unknown) => e instanceof RunFolderError && e.file === file && problem.test(e.message), `${file}: ${problem}`);
+  const text = (s: string) => new TextEncoder().encode(s);
+  const str = (v: FileMap[string]) => (typeof v === 'string' ? v : new TextDecoder().decode(v));
+
+  it('reads back what the writer wrote, and loads its nets', async () => {
+    const files = await downloadedRun();
+    const run = readRun(fileMapStore('run', files));
+    assert.equal(run.config.model, 'aae');
+    assert.deepEqual(run.checkpoint, { epoch: 2, step: 6, path: 'epoch-0002' });
+    assert.deepEqual(run.metrics.map((r) => r.epoch), [1, 2]);
+    assert.equal(run.tornMetrics, false);
+    const nets = await readCheckpointNets(fileMapStore('run', files), run.checkpoint!, modelFamily(run.config).netNames);
+    assert.deepEqual(Object.keys(nets).sort(), ['decoder', 'discriminator', 'encoder']);
+    for (const net of Object.values(nets)) net.dispose();
+  });
+
+  it('names the file and what is wrong with it', async () => {
+    const files = await downloadedRun();
+    for (const pointer of ['{"epoch": 2, "step": 6, "path": "../../etc"}', '{"epoch": 2, "step": 6}', '{}', '[1]']) {
+      fails({ ...files, 'checkpoints/latest.json': text(pointer) }, 'checkpoints/latest.json', /epoch|step|path|expected/);
+    }
+    fails({ ...files, 'checkpoints/latest.json': text('{"epoch": 2,') }, 'checkpoints/latest.json', /not valid JSON/);
+    fails({ ...files, 'manifest.json': text('{}') }, 'manifest.json', /dataDim/);
+    const manifest = JSON.parse(str(files['manifest.json']));
+    fails({ ...files, 'manifest.json': text(JSON.stringify({ ...manifest, model: 'vae' })) }, 'manifest.json', /written for a vae.*describes a aae/);
+    const metrics = str(files['metrics.jsonl']).split('\n');
+    fails({ ...files, 'metrics.jsonl': text(`${metrics[0]}\n{"epo\n${metrics[1]}\n`) }, 'metrics.jsonl', /line 2 is not an epoch record/);
+    const { 'checkpoints/epoch-0002/decoder/weights.bin': _, ...withoutWeights } = files;
+    await assert.rejects(readCheckpointNets(fileMapStore('run', withoutWeights), { epoch: 2, step: 6, path: 'epoch-0002' }, ['decoder']),
+      (e: unknown) => e instanceof RunFolderError && /decoder\/weights\.bin: missing/.test(e.message));
+  });
+
+  it('leaves out a torn last line of metrics.jsonl (a crash mid-write) and says so', async () => {
+    const files = await downloadedRun();
+    const torn = `${str(files['metrics.jsonl'])}{"epoch":3,"step":9,"sec`;
+    const run = readRun(fileMapStore('run', { ...files, 'metrics.jsonl': text(torn) }));
+    assert.deepEqual(run.metrics.map((r) => r.epoch), [1, 2]);
+    assert.equal(run.tornMetrics, true);
+  });
+
+  it('on disk: a bad folder is a one-line user error; the server refuses such an upload and writes nothing', async () => {
+    const files = await downloadedRun();
+    const dir = path.join(tmp, 'bad-pointer');
+    writeDirAtomic(dir, { ...files, 'checkpoints/latest.json': '{"epoch": 2, "step": 6, "path": "../../outside"}' });
+    assert.throws(() => openRunFolder(dir), (e: unknown) => e instanceof UserError && e.message.includes('checkpoints/latest.json') && !e.message.includes('\n'));
+    const runs = path.join(tmp, 'runs');
+    const post = (f: FileMap) => Buffer.from(JSON.stringify({
+      name: 'uploaded', files: Object.fromEntries(Object.entries(f).map(([k, v]) => [k, Buffer.from(typeof v === 'string' ? v : v).toString('base64')])),
+    }));
+    assert.throws(() => saveRun(runs, post({ ...files, 'checkpoints/latest.json': '{"epoch": 2, "step": 6, "path": "../../outside"}' })), /latest\.json.*path/);
+    const { 'checkpoints/epoch-0002/encoder/model.json': _, ...noEncoder } = files;
+    assert.throws(() => saveRun(runs, post(noEncoder)), /encoder\/model\.json is missing/);
+    assert.equal(readdirSync(tmp).includes('runs') && readdirSync(runs).includes('uploaded'), false, 'nothing written');
+    assert.equal(saveRun(runs, post(files)), 'uploaded');
+    assert.equal(openRunFolder(path.join(runs, 'uploaded')).checkpoint?.epoch, 2);
   });
 });

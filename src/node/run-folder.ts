@@ -19,11 +19,11 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { resolveConfig, ConfigError } from '../core/config/resolve.js';
 import type { Config } from '../core/config/schema.js';
-import { layersModelFromFiles, optimizerStateFromFiles, type FileMap } from '../core/io/layers-io.js';
+import type { FileMap } from '../core/io/layers-io.js';
 import {
-  buildManifest as buildLayoutManifest, checkpointFiles, checkpointName, netFile, optimizerFile, REQUIRED_RUN_FILES, RUN_FILES, type Checkpoint, type Manifest,
+  buildManifest as buildLayoutManifest, checkpointFiles, checkpointName, readCheckpointNets, readOptimizerState, readRun, readRunMetrics, REQUIRED_RUN_FILES,
+  RUN_FILES, RunFolderError, type Checkpoint, type Manifest, type RunContents, type RunStore,
 } from '../core/io/run-layout.js';
 import type { Autoencoder } from '../core/models/types.js';
 import type { OptimizerState } from '../core/training/optimizer-state.js';
@@ -54,45 +54,49 @@ export function createRunFolder(dir: string, config: Config, manifest: Manifest)
   });
 }
 
-function readJson(file: string, what: string): unknown {
+/** The run folder `dir` on disk as the layout's store (a file that is not there reads as undefined). */
+export function diskStore(dir: string): RunStore {
+  return {
+    name: dir,
+    read(file) {
+      const full = path.join(dir, ...file.split('/'));
+      try {
+        return readFileSync(full);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return undefined;
+        if (code === 'EISDIR') throw new RunFolderError(dir, file, 'is a folder, expected a file');
+        throw new RunFolderError(dir, file, `cannot be read (${(e as Error).message})`);
+      }
+    },
+  };
+}
+
+/** Runs `read`, turning a bad run folder into a one-line UserError. */
+function asUserError<T>(read: () => T): T {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return read();
   } catch (e) {
-    throw new UserError(`${file}: cannot read the ${what} (${(e as Error).message})`);
+    if (e instanceof RunFolderError) throw new UserError(e.message);
+    throw e;
   }
 }
 
-export interface OpenedRun {
+export interface OpenedRun extends RunContents {
   readonly dir: string;
-  readonly config: Config;
-  readonly manifest: Manifest;
-  readonly checkpoint: Checkpoint | null;
-  readonly metrics: EpochRecord[];
 }
 
-/** Opens a run folder, checking that it is one. */
+/** Opens a run folder, checking that it is one and that every part of it reads (core/io/run-layout.ts, readRun). */
 export function openRunFolder(dir: string): OpenedRun {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: no such run folder`);
   const missing = REQUIRED_RUN_FILES.filter((f) => !existsSync(path.join(dir, f)));
   if (missing.length) throw new UserError(`${dir} is not a LatentLab run folder (missing ${missing.join(', ')})`);
-  let config: Config;
-  try {
-    config = resolveConfig(readJson(path.join(dir, runFiles.config), 'configuration'), path.join(dir, runFiles.config));
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UserError(e.message);
-    throw e;
-  }
-  const manifest = readJson(path.join(dir, runFiles.manifest), 'manifest') as Manifest;
-  const latestFile = path.join(dir, runFiles.latest);
-  const checkpoint = existsSync(latestFile) ? (readJson(latestFile, 'checkpoint pointer') as Checkpoint) : null;
-  return { dir, config, manifest, checkpoint, metrics: readMetrics(dir) };
+  return { dir, ...asUserError(() => readRun(diskStore(dir))) };
 }
 
-/** The epoch records of a run, in order. */
+/** The epoch records of a run, in order (a torn last line, from a crash mid-write, is left out). */
 export function readMetrics(dir: string): EpochRecord[] {
-  const file = path.join(dir, runFiles.metrics);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochRecord);
+  return asUserError(() => readRunMetrics(diskStore(dir)).metrics);
 }
 
 /** Appends one epoch's record to metrics.jsonl. */
@@ -126,28 +130,17 @@ export async function saveCheckpoint(dir: string, model: Autoencoder, phases: re
   return pointer;
 }
 
-function readCheckpointFile(file: string): Uint8Array {
-  if (!existsSync(file)) throw new UserError(`${file}: missing from the checkpoint`);
-  return readFileSync(file);
-}
-
 /** Loads the nets of a checkpoint. */
 export async function loadCheckpointNets(dir: string, checkpoint: Checkpoint, netNames: readonly string[]): Promise<Record<string, tfl.LayersModel>> {
-  const nets: Record<string, tfl.LayersModel> = {};
-  for (const name of netNames) {
-    const base = path.dirname(path.join(dir, netFile(checkpoint.path, name, 'model.json')));
-    const json = new TextDecoder().decode(readCheckpointFile(path.join(dir, netFile(checkpoint.path, name, 'model.json'))));
-    try {
-      nets[name] = await layersModelFromFiles(json, readCheckpointFile(path.join(dir, netFile(checkpoint.path, name, 'weights.bin'))));
-    } catch (e) {
-      throw new UserError(`${base}: cannot load the ${name} network (${(e as Error).message})`);
-    }
+  try {
+    return await readCheckpointNets(diskStore(dir), checkpoint, netNames);
+  } catch (e) {
+    if (e instanceof RunFolderError) throw new UserError(e.message);
+    throw e;
   }
-  return nets;
 }
 
 /** Loads a phase's optimizer state from a checkpoint. */
 export function loadOptimizerState(dir: string, checkpoint: Checkpoint, phase: string): OptimizerState {
-  const json = new TextDecoder().decode(readCheckpointFile(path.join(dir, optimizerFile(checkpoint.path, phase, 'json'))));
-  return optimizerStateFromFiles(json, readCheckpointFile(path.join(dir, optimizerFile(checkpoint.path, phase, 'bin'))));
+  return asUserError(() => readOptimizerState(diskStore(dir), checkpoint, phase));
 }

@@ -14,14 +14,21 @@
  *
  * Writing goes through a map of relative path → bytes (`FileMap`), which the
  * caller hands to its file store (the Node writer writes the map atomically;
- * the page zips it or posts it).
+ * the page zips it or posts it). Reading goes through an injected `RunStore`
+ * (the Node reader's is the disk, the server's upload check's the posted
+ * files): `readRun` checks every file it reads and names the bad one.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ConfigError, resolveStoredConfig } from '../config/resolve.js';
+import type { Config } from '../config/schema.js';
+import type { OptimizerState } from '../training/optimizer-state.js';
+import { utf8Decode, utf8Encode } from '../util/text.js';
 import type { Autoencoder } from '../models/types.js';
 import type { EpochRecord } from '../training/fit.js';
 import { disposeOptimizerState } from '../training/optimizer-state.js';
 import type { Phase } from '../training/trainer.js';
-import { layersModelToFiles, optimizerStateToFiles, type FileMap } from './layers-io.js';
+import { layersModelFromFiles, layersModelToFiles, optimizerStateFromFiles, optimizerStateToFiles, type FileMap } from './layers-io.js';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -139,4 +146,156 @@ export async function runFolderFiles(
     [RUN_FILES.metrics]: records.map((r) => `${JSON.stringify(r)}\n`).join(''),
     [RUN_FILES.latest]: `${JSON.stringify(pointer, null, 2)}\n`,
   };
+}
+
+/** Read access to one run folder's files by the layout's relative paths ('/'-separated); undefined for a file that is not there. */
+export interface RunStore {
+  /** How to name the folder in messages (a path, a run name). */
+  readonly name: string;
+  read(file: string): Uint8Array | undefined;
+}
+
+/** A run folder's file that is missing or not what the layout says; `file` is relative to the folder. */
+export class RunFolderError extends Error {
+  constructor(readonly folder: string, readonly file: string, problem: string) {
+    super(`${folder}${file ? `/${file}` : ''}: ${problem}`);
+    this.name = 'RunFolderError';
+  }
+}
+
+/** A run folder as read: every part checked. */
+export interface RunContents {
+  readonly config: Config;
+  readonly manifest: Manifest;
+  /** The latest checkpoint, or null before the first epoch ended. */
+  readonly checkpoint: Checkpoint | null;
+  /** metrics.jsonl's records, in order. */
+  readonly metrics: EpochRecord[];
+  /** True when metrics.jsonl ended in a torn line (a crash mid-write), which was left out. */
+  readonly tornMetrics: boolean;
+}
+
+/** A store over a map of files (an upload, a zip). */
+export function fileMapStore(name: string, files: FileMap): RunStore {
+  return {
+    name,
+    read: (file) => {
+      const data = Object.prototype.hasOwnProperty.call(files, file) ? files[file] : undefined;
+      return typeof data === 'string' ? utf8Encode(data) : data;
+    },
+  };
+}
+
+const isInt = (v: unknown, min: number): v is number => Number.isInteger(v) && (v as number) >= min;
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+function readJson(store: RunStore, file: string, what: string): unknown {
+  const data = store.read(file);
+  if (!data) throw new RunFolderError(store.name, file, `missing (the ${what})`);
+  try {
+    return JSON.parse(utf8Decode(data));
+  } catch (e) {
+    throw new RunFolderError(store.name, file, `the ${what} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** checkpoints/latest.json's pointer, checked: whole numbers, and a checkpoint folder inside this run's checkpoints/. */
+export function parseCheckpoint(value: unknown, store: RunStore): Checkpoint {
+  const bad = (problem: string) => new RunFolderError(store.name, RUN_FILES.latest, problem);
+  if (!isObject(value)) throw bad('expected {"epoch", "step", "path"}');
+  if (!isInt(value.epoch, 1)) throw bad(`"epoch" must be a whole number ≥ 1, got ${JSON.stringify(value.epoch)}`);
+  if (!isInt(value.step, 0)) throw bad(`"step" must be a whole number ≥ 0, got ${JSON.stringify(value.step)}`);
+  if (typeof value.path !== 'string' || !new RegExp(`^${CHECKPOINT}$`).test(value.path)) {
+    throw bad(`"path" must name a checkpoint folder of this run (epoch-NNNN), got ${JSON.stringify(value.path)}`);
+  }
+  return { epoch: value.epoch, step: value.step, path: value.path };
+}
+
+function checkManifest(value: unknown, config: Config, store: RunStore): Manifest {
+  const bad = (problem: string) => new RunFolderError(store.name, RUN_FILES.manifest, problem);
+  if (!isObject(value)) throw bad('expected an object');
+  if (!isInt(value.dataDim, 1)) throw bad(`"dataDim" must be a whole number ≥ 1, got ${JSON.stringify(value.dataDim)}`);
+  if (!isInt(value.latentDim, 1)) throw bad(`"latentDim" must be a whole number ≥ 1, got ${JSON.stringify(value.latentDim)}`);
+  if (!isObject(value.nets)) throw bad('"nets" must list the networks and their weights');
+  if (value.model !== undefined && value.model !== config.model) throw bad(`written for a ${String(value.model)}, but config.json describes a ${config.model}`);
+  if (!isObject(value.data) || !Array.isArray(value.data.shape)) throw bad('"data" must describe the data set (source, shape)');
+  return value as unknown as Manifest;
+}
+
+/** metrics.jsonl's records; a torn last line (no newline after it) is left out, any other bad line is an error. */
+export function readRunMetrics(store: RunStore): { metrics: EpochRecord[]; torn: boolean } {
+  const data = store.read(RUN_FILES.metrics);
+  if (!data) return { metrics: [], torn: false };
+  const text = utf8Decode(data);
+  const lines = text.split('\n');
+  const metrics: EpochRecord[] = [];
+  let torn = false;
+  for (const [i, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      record = undefined;
+    }
+    const valid = isObject(record) && isInt(record.epoch, 1) && isObject(record.test) && isObject(record.train);
+    if (valid) {
+      metrics.push(record as unknown as EpochRecord);
+    } else if (i === lines.length - 1) {
+      torn = true; // the last line, not ended by a newline: a write cut short
+    } else {
+      throw new RunFolderError(store.name, RUN_FILES.metrics, `line ${i + 1} is not an epoch record`);
+    }
+  }
+  return { metrics, torn };
+}
+
+/** Reads and checks a run folder's config, manifest, checkpoint pointer and metrics. */
+export function readRun(store: RunStore): RunContents {
+  const rawConfig = readJson(store, RUN_FILES.config, 'configuration');
+  let config: Config;
+  try {
+    config = resolveStoredConfig(rawConfig, `${store.name}/${RUN_FILES.config}`);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new RunFolderError(store.name, '', e.message.slice(store.name.length + 1).trimStart() || e.message);
+    throw e;
+  }
+  const manifest = checkManifest(readJson(store, RUN_FILES.manifest, 'manifest'), config, store);
+  const checkpoint = store.read(RUN_FILES.latest) ? parseCheckpoint(readJson(store, RUN_FILES.latest, 'checkpoint pointer'), store) : null;
+  const { metrics, torn } = readRunMetrics(store);
+  return { config, manifest, checkpoint, metrics, tornMetrics: torn };
+}
+
+function requireFile(store: RunStore, file: string): Uint8Array {
+  const data = store.read(file);
+  if (!data) throw new RunFolderError(store.name, file, 'missing from the checkpoint');
+  return data;
+}
+
+/** The nets of a checkpoint, by name. */
+export async function readCheckpointNets(store: RunStore, checkpoint: Checkpoint, netNames: readonly string[]): Promise<Record<string, tfl.LayersModel>> {
+  const nets: Record<string, tfl.LayersModel> = {};
+  for (const name of netNames) {
+    const json = utf8Decode(requireFile(store, netFile(checkpoint.path, name, 'model.json')));
+    const weights = requireFile(store, netFile(checkpoint.path, name, 'weights.bin'));
+    try {
+      nets[name] = await layersModelFromFiles(json, weights);
+    } catch (e) {
+      for (const net of Object.values(nets)) net.dispose();
+      throw new RunFolderError(store.name, `${RUN_FILES.checkpoints}/${checkpoint.path}/${name}`, `cannot load the ${name} network (${(e as Error).message})`);
+    }
+  }
+  return nets;
+}
+
+/** A phase's optimizer state in a checkpoint. */
+export function readOptimizerState(store: RunStore, checkpoint: Checkpoint, phase: string): OptimizerState {
+  const jsonFile = optimizerFile(checkpoint.path, phase, 'json');
+  const json = utf8Decode(requireFile(store, jsonFile));
+  try {
+    return optimizerStateFromFiles(json, requireFile(store, optimizerFile(checkpoint.path, phase, 'bin')));
+  } catch (e) {
+    if (e instanceof RunFolderError) throw e;
+    throw new RunFolderError(store.name, jsonFile, `cannot read the ${phase} phase's optimizer state (${(e as Error).message})`);
+  }
 }

@@ -3,22 +3,24 @@
  * JSON {name, files: {relative path: base64}} holding the files of a run
  * folder (config.json, manifest.json, metrics.jsonl, checkpoints/…); only the
  * run-folder layout's file names are accepted (core/io/run-layout.ts, with
- * the nets of the registered families), the config must validate, and
- * the folder appears whole or not at all.
+ * the nets of the registered families), the posted files must read as a run
+ * (readRun: config, manifest, checkpoint pointer, metrics) with the nets
+ * its checkpoint needs, and the folder appears whole or not at all.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { resolveConfig } from '../../core/config/resolve.js';
 import type { FileMap } from '../../core/io/layers-io.js';
-import { isRunFile, REQUIRED_RUN_FILES, RUN_FILES } from '../../core/io/run-layout.js';
-import { modelFamilies } from '../../core/models/registry.js';
+import { resolveStoredConfig } from '../../core/config/resolve.js';
+import { fileMapStore, isRunFile, netFile, readRun, REQUIRED_RUN_FILES, RUN_FILES, RunFolderError } from '../../core/io/run-layout.js';
+import { modelFamilies, modelFamily } from '../../core/models/registry.js';
 import { writeDirAtomic } from '../fs-atomic.js';
-import { openRunFolder } from '../run-folder.js';
 import { HttpError } from './http-util.js';
 import { isRunName } from './runs.js';
 
 /** Every net name any model family saves: an upload may hold these and no others. */
 const NET_NAMES = [...new Set(Object.values(modelFamilies).flatMap((f) => f.netNames))];
+
+const utf8 = (data: FileMap[string]) => (typeof data === 'string' ? data : new TextDecoder().decode(data));
 
 function decodeFiles(files: unknown): FileMap {
   if (typeof files !== 'object' || files === null) throw new HttpError(400, 'files: expected an object of path → base64 contents');
@@ -47,7 +49,7 @@ export function saveRun(runsDir: string, body: Buffer): string {
   const files = decodeFiles(parsed.files);
   let config;
   try {
-    config = resolveConfig(JSON.parse(new TextDecoder().decode(files['config.json'] as Uint8Array)), 'config.json');
+    config = resolveStoredConfig(JSON.parse(utf8(files['config.json'])), 'config.json');
   } catch (e) {
     throw new HttpError(400, `config.json: ${(e as Error).message}`);
   }
@@ -55,14 +57,21 @@ export function saveRun(runsDir: string, body: Buffer): string {
   // may only name the embedded MNIST, never a path, so it cannot make the server read files elsewhere.
   if (config.data.source !== 'mnist') throw new HttpError(400, `config.json: an uploaded run must use the embedded data ("mnist"), not ${JSON.stringify(config.data.source)}`);
   if (config.prior.kind === 'samples') throw new HttpError(400, 'config.json: an uploaded run cannot use a prior given by a file');
+  // Then the same reader as every run folder on disk (core/io/run-layout.ts), over the posted files: nothing is written unless it reads.
+  let checkpoint;
+  try {
+    checkpoint = readRun(fileMapStore(name, files)).checkpoint;
+  } catch (e) {
+    if (e instanceof RunFolderError) throw new HttpError(400, e.message);
+    throw e;
+  }
+  for (const net of modelFamily(config).netNames) {
+    for (const file of ['model.json', 'weights.bin'] as const) {
+      if (!(netFile(checkpoint!.path, net, file) in files)) throw new HttpError(400, `files: ${netFile(checkpoint!.path, net, file)} is missing (the checkpoint that checkpoints/latest.json names)`);
+    }
+  }
   const dir = path.join(runsDir, name);
   if (existsSync(dir)) throw new HttpError(409, `a run named ${name} already exists`);
   writeDirAtomic(dir, files);
-  try {
-    openRunFolder(dir);
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new HttpError(400, `the saved folder is not a valid run: ${(e as Error).message}`);
-  }
   return name;
 }
