@@ -8,6 +8,7 @@ import { resolveConfig } from '../src/core/config/resolve.js';
 import { makeDataset } from '../src/core/data/dataset.js';
 import { Categorical } from '../src/core/distributions/categorical.js';
 import { labelledSubset } from '../src/core/families/categorical-aae.js';
+import { balanceLoss, categoricalJoint } from '../src/core/objectives/categorical-adversarial.js';
 import { assignClusters, clusterError } from '../src/core/metrics/clusters.js';
 import type { CategoricalAutoencoder } from '../src/core/models/categorical-aae.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
@@ -20,7 +21,8 @@ before(setupBackend);
 
 const small = (model: 'semi-supervised-aae' | 'clustering-aae', extra: object = {}) => resolveConfig({
   model, latentDim: 2, seed: 4, encoder: { hidden: [64] }, decoder: { hidden: [64] },
-  adversarial: { discriminator: { hidden: [32] } }, train: { batchSize: 100 }, categorical: { classes: 4, labelled: 8, labelledBatchSize: 8 }, ...extra,
+  adversarial: { discriminator: { hidden: [32] } }, train: { batchSize: 100 },
+  categorical: model === 'semi-supervised-aae' ? { classes: 4, labelled: 8, labelledBatchSize: 8 } : { classes: 4 }, ...extra,
 });
 
 describe('Categorical', () => {
@@ -79,6 +81,33 @@ describe('semi-supervised AAE phases', () => {
     const z = model.prior.sample({ seed: 1, n: 5 });
     assert.deepEqual(z.shape, [5, 6]);
     assert.deepEqual(values(tf.sum(tf.slice(z, [0, 0], [5, 4]), 1)), [1, 1, 1, 1, 1], 'the class part of a prior sample is one-hot');
+  });
+});
+
+describe('category balance', () => {
+  it('is 0 for a batch spread evenly over the categories and log K for one that all falls in one', () => {
+    const even = tf.tensor2d([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
+    assert.ok(Math.abs(values(balanceLoss(even))[0]) < 1e-6);
+    const soft = tf.fill([6, 4], 0.25);
+    assert.ok(Math.abs(values(balanceLoss(soft))[0]) < 1e-6, 'uniform soft codes are balanced too');
+    const one = tf.tensor2d([[0, 1, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0]]);
+    assert.ok(Math.abs(values(balanceLoss(one))[0] - Math.log(4)) < 1e-5);
+    const half = tf.tensor2d([[1, 0, 0, 0], [0, 1, 0, 0]]);
+    assert.ok(Math.abs(values(balanceLoss(half))[0] - Math.log(2)) < 1e-5, 'two of four categories: log 2');
+  });
+
+  it('joins the joint objective with its weight (the clustering default), and is left out at weight 0', () => {
+    const data = syntheticClasses(50);
+    const x = tf.tensor2d(data.x.subarray(0, 20 * data.dim), [20, data.dim]);
+    const clustering = small('clustering-aae', { categorical: { classes: 4 } });
+    assert.equal(clustering.model === 'clustering-aae' && clustering.categorical.balanceWeight, 10);
+    const model = buildModel(clustering, data.dim) as CategoricalAutoencoder;
+    const weights = { style: 2, category: 3, balance: 5 };
+    const out = categoricalJoint(model, x, { seed: 4 }, weights);
+    const [total, rec, gen, cat, bal] = [out.total, out.terms.reconstruction, out.terms.generator, out.terms.categoryGenerator, out.terms.balance].map((t) => values(t)[0]);
+    assert.ok(Math.abs(total - (rec + 2 * gen + 3 * cat + 5 * bal)) < 1e-3 * Math.abs(total), `${total} = ${rec} + 2·${gen} + 3·${cat} + 5·${bal}`);
+    assert.ok(!('balance' in categoricalJoint(model, x, { seed: 4 }, { ...weights, balance: 0 }).terms));
+    model.dispose();
   });
 });
 

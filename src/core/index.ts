@@ -2,8 +2,12 @@
  * LatentLab core: runs in Node and in the browser (no fs, no DOM).
  * Every public export is named here.
  */
-export { resolveConfig, mergeConfig, ConfigError } from './config/resolve.js';
-export { ConfigSchema, type Config, type ConfigInput, type LikelihoodSpec, type PriorSpec } from './config/schema.js';
+export { resolveConfig, resolveStoredConfig, mergeConfig, ConfigError } from './config/resolve.js';
+export { withLearningRateDrop } from './config/lr-drop.js';
+export {
+  ConfigSchema, configOf, isAdversarialConfig, isCategoricalConfig, MODEL_KINDS,
+  type AdversarialConfig, type CategoricalConfig, type Config, type ConfigInput, type ConfigOf, type LikelihoodSpec, type ModelKind, type PriorSpec,
+} from './config/schema.js';
 export { makeDataset, take, batches, batchCount, type Dataset, type DataSplits, type Batch, type BatchOptions } from './data/dataset.js';
 export { DataError } from './data/errors.js';
 export { parseIdx, encodeIdx, expectIdx, type IdxArray, type IdxDtype } from './data/idx.js';
@@ -18,12 +22,14 @@ export { pcaProject } from './metrics/pca.js';
 export { mmd } from './metrics/mmd.js';
 export { parzenEstimate, parzenLogLikelihoods, DEFAULT_PARZEN_SIGMAS, type ParzenResult } from './metrics/parzen.js';
 export { knnAccuracy, twoSampleAccuracy } from './metrics/separability.js';
+export { assignClusters, clusterError, type ClusterError } from './metrics/clusters.js';
 export { latentMatch, encodeData, componentAccuracy, type LatentMatch } from './metrics/latent-match.js';
 export { buildModel, modelFamily, modelFamilies, type ModelFamily } from './models/registry.js';
 export type { Autoencoder } from './models/types.js';
 export { checkLabels, hideLabels, labelInputs, oneHot, type CodecOptions } from './models/conditioning.js';
 export { createVae, buildVaeNets, buildDecoder, buildGaussianEncoder } from './models/vae.js';
 export { createAae, buildAaeNets, type AdversarialAutoencoder } from './models/aae.js';
+export { createCategoricalAae, buildCategoricalNets, isCategoricalModel, classStyleCodes, type CategoricalAutoencoder } from './models/categorical-aae.js';
 export { buildMlp, trainableVariables, type MlpSpec } from './nets/mlp.js';
 export { negativeElbo, type ElboOptions } from './objectives/elbo.js';
 export { reconstructionLoss, discriminatorLoss, generatorLoss, adversarialTerms, type AdversarialOptions } from './objectives/adversarial.js';

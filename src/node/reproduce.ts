@@ -16,6 +16,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import pc from 'picocolors';
+import { withLearningRateDrop } from '../core/config/lr-drop.js';
 import { mergeConfig, resolveConfig } from '../core/config/resolve.js';
 import type { Config, ConfigInput } from '../core/config/schema.js';
 import { take } from '../core/data/dataset.js';
@@ -35,8 +36,8 @@ export interface ReproduceOptions {
   readonly dir: string;
   readonly backend: string;
   readonly quick: boolean;
-  /** Epochs for the full runs (the paper trains for thousands; 2 cores allow tens). */
-  readonly epochs: number;
+  /** Epochs for every full run; by default each experiment's own budget (the paper trains for thousands; 2 cores allow tens). */
+  readonly epochs?: number;
   readonly seed: number;
   readonly quiet?: boolean;
 }
@@ -56,18 +57,28 @@ interface Experiment {
   readonly metric: string;
   readonly paper: string;
   readonly config: ConfigInput;
-  /** Flags of `latentlab train` that give the same config. */
+  /** The full run's epochs, and the epoch from which every learning rate is a tenth (withLearningRateDrop). */
+  readonly epochs: number;
+  readonly lrDrop?: number;
+  /** Measured seconds per full epoch on a 2-core machine (wasm backend), for the up-front time estimate. */
+  readonly secondsPerEpoch: number;
+  /** Flags of `latentlab train` that give the same config (without --epochs and --lr-drop). */
   readonly flags: string;
   measure(model: Autoencoder, record: Readonly<Record<string, number>>, config: Config): string;
 }
 
+/** Each full run's budget on 2 cores (measured: README, "The paper's other AAEs"). */
+const CLUSTERING_EPOCHS = 10;
+const CLUSTERING_LR_DROP = 8;
+const PARZEN_EPOCHS = 20;
+
 const percent = (v: number) => `${(100 * v).toFixed(2)} %`;
 
 /** The paper's semi-supervised and clustering nets (appendix): 1000-1000 ReLU, batch 100, input noise σ 0.3. */
-const categoricalBase = (epochs: number, seed: number): ConfigInput => ({
-  seed, encoder: { hidden: [1000, 1000] }, decoder: { hidden: [1000, 1000] }, train: { epochs, batchSize: 100 },
+const categoricalBase = (seed: number): ConfigInput => ({
+  seed, encoder: { hidden: [1000, 1000] }, decoder: { hidden: [1000, 1000] }, train: { batchSize: 100 },
   adversarial: { discriminator: { hidden: [1000, 1000] }, inputNoise: 0.3 },
-});
+} as ConfigInput);
 
 function parzen(model: Autoencoder, config: Config, quick: boolean): string {
   const { train, test } = loadDataSplits('mnist', {});
@@ -81,15 +92,15 @@ function parzen(model: Autoencoder, config: Config, quick: boolean): string {
 }
 
 function experiments(o: ReproduceOptions): Experiment[] {
-  const epochs = o.quick ? 1 : o.epochs;
   const quickData = o.quick ? { data: { trainLimit: 5000, testLimit: 1000 } } : {};
-  const quickNets = o.quick ? { encoder: { hidden: [256] }, decoder: { hidden: [256] }, adversarial: { discriminator: { hidden: [64] } } } : {};
+  const quickNets = o.quick ? { encoder: { hidden: [256] }, decoder: { hidden: [256] } } : {};
+  const quickAdversarial = o.quick ? { ...quickNets, adversarial: { discriminator: { hidden: [64] } } } : {};
   const semi = (labelled: number, paper: string): Experiment => ({
-    name: `semi-supervised AAE, ${labelled} labels`, metric: 'test error', paper,
-    config: mergeConfig(mergeConfig(categoricalBase(epochs, o.seed), quickNets), {
+    name: `semi-supervised AAE, ${labelled} labels`, metric: 'test error', paper, epochs: 18, lrDrop: 15, secondsPerEpoch: 250,
+    config: mergeConfig(mergeConfig(categoricalBase(o.seed), quickAdversarial), {
       model: 'semi-supervised-aae', latentDim: 10, categorical: { classes: 10, labelled }, ...quickData,
     }) as ConfigInput,
-    flags: `--model semi-supervised-aae --labelled ${labelled} --latent-dim 10 --hidden 1000,1000 --discriminator-hidden 1000,1000 --input-noise 0.3 --batch-size 100 --epochs ${epochs}`,
+    flags: `--model semi-supervised-aae --labelled ${labelled} --latent-dim 10 --hidden 1000,1000 --discriminator-hidden 1000,1000 --input-noise 0.3 --batch-size 100`,
     measure: (_m, record) => percent(record.error),
   });
   const preset = readPreset('aae-paper') as ConfigInput;
@@ -97,11 +108,11 @@ function experiments(o: ReproduceOptions): Experiment[] {
     semi(100, '1.90 %'),
     semi(1000, '1.60 %'),
     {
-      name: 'clustering AAE, 16 clusters', metric: 'test error', paper: '9.55 %',
-      config: mergeConfig(mergeConfig(categoricalBase(epochs, o.seed), quickNets), {
+      name: 'clustering AAE, 16 clusters', metric: 'test error', paper: '9.55 %', epochs: CLUSTERING_EPOCHS, lrDrop: CLUSTERING_LR_DROP, secondsPerEpoch: 220,
+      config: mergeConfig(mergeConfig(categoricalBase(o.seed), quickAdversarial), {
         model: 'clustering-aae', latentDim: 5, categorical: { classes: 16 }, ...quickData,
       }) as ConfigInput,
-      flags: `--model clustering-aae --clusters 16 --latent-dim 5 --hidden 1000,1000 --discriminator-hidden 1000,1000 --input-noise 0.3 --batch-size 100 --epochs ${epochs}`,
+      flags: '--model clustering-aae --clusters 16 --latent-dim 5 --hidden 1000,1000 --discriminator-hidden 1000,1000 --input-noise 0.3 --batch-size 100',
       measure: (model, _r, config) => {
         const { train, test } = loadDataSplits('mnist', config.data);
         const m = model as CategoricalAutoencoder;
@@ -109,20 +120,33 @@ function experiments(o: ReproduceOptions): Experiment[] {
       },
     },
     {
-      name: 'AAE (aae-paper preset), Parzen window', metric: 'log-likelihood, nats', paper: '340 ± 2',
-      config: mergeConfig(mergeConfig(preset, quickNets), { seed: o.seed, train: { epochs }, ...quickData }) as ConfigInput,
-      flags: `--preset aae-paper --epochs ${epochs}`,
+      name: 'AAE (aae-paper preset), Parzen window', metric: 'log-likelihood, nats', paper: '340 ± 2', epochs: PARZEN_EPOCHS, secondsPerEpoch: 150,
+      config: mergeConfig(mergeConfig(preset, quickAdversarial), { seed: o.seed, ...quickData }) as ConfigInput,
+      flags: '--preset aae-paper',
       measure: (model, _r, config) => parzen(model, config, o.quick),
     },
     {
-      name: 'VAE of the same size, Parzen window', metric: 'log-likelihood, nats', paper: '– (VAE: not in the paper\'s table)',
+      name: 'VAE of the same size, Parzen window', metric: 'log-likelihood, nats', paper: '– (VAE: not in the paper\'s table)', epochs: PARZEN_EPOCHS, secondsPerEpoch: 100,
       config: mergeConfig(mergeConfig({
-        model: 'vae', seed: o.seed, latentDim: 8, encoder: { hidden: [1000, 1000] }, decoder: { hidden: [1000, 1000] }, train: { epochs, batchSize: 100 },
+        model: 'vae', seed: o.seed, latentDim: 8, encoder: { hidden: [1000, 1000] }, decoder: { hidden: [1000, 1000] }, train: { batchSize: 100 },
       }, quickNets), quickData) as ConfigInput,
-      flags: `--latent-dim 8 --hidden 1000,1000 --batch-size 100 --epochs ${epochs}`,
+      flags: '--latent-dim 8 --hidden 1000,1000 --batch-size 100',
       measure: (model, _r, config) => parzen(model, config, o.quick),
     },
   ];
+}
+
+/** The config an experiment trains: its epochs (or --epochs, or 1 when quick) and its learning-rate drop when that falls inside them. */
+function experimentConfig(e: Experiment, o: ReproduceOptions): { config: Config; flags: string } {
+  const epochs = o.quick ? 1 : o.epochs ?? e.epochs;
+  const config = resolveConfig(mergeConfig(e.config, { train: { epochs } }), e.name);
+  if (e.lrDrop === undefined || e.lrDrop > epochs) return { config, flags: `${e.flags} --epochs ${epochs}` };
+  return { config: withLearningRateDrop(config, e.lrDrop), flags: `${e.flags} --epochs ${epochs} --lr-drop ${e.lrDrop}` };
+}
+
+/** Each experiment's name, the config it trains and the `latentlab train` flags that give that config. */
+export function reproducePlan(o: ReproduceOptions): { name: string; config: Config; flags: string }[] {
+  return experiments(o).map((e) => ({ name: e.name, ...experimentConfig(e, o) }));
 }
 
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: ReproduceRow[]; table: string }> {
@@ -130,18 +154,19 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: Reprodu
   const list = experiments(o);
   log(o.quick
     ? `${pc.bold('reproduce aae --quick')}: ${list.length} small runs (256-unit nets, 5,000 images, 1 epoch) to check the machinery — a few minutes; the figures are not the paper's.`
-    : `${pc.bold('reproduce aae')}: ${list.length} runs of ${o.epochs} epochs with the paper's 1000-1000 nets on all of MNIST — several hours on 2 cores (the paper trains for thousands of epochs).`);
+    : `${pc.bold('reproduce aae')}: ${list.length} runs with the paper's 1000-1000 nets on all of MNIST (${list.map((e) => o.epochs ?? e.epochs).join(', ')} epochs) — about ${
+      (list.reduce((t, e) => t + (o.epochs ?? e.epochs) * e.secondsPerEpoch, 0) / 3600).toFixed(1)} hours on 2 cores (the paper trains for thousands of epochs).`);
   const rows: ReproduceRow[] = [];
   for (const [i, e] of list.entries()) {
     log(`\n${pc.bold(`[${i + 1}/${list.length}] ${e.name}`)}`);
-    const config = resolveConfig(e.config, e.name);
+    const { config, flags } = experimentConfig(e, o);
     const dir = path.join(o.dir, e.name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '').toLowerCase());
     const start = nowMs();
     const result = await trainRun({ config, dir, backend: o.backend, quiet: o.quiet });
     const ours = e.measure(result.model, result.records.at(-1)!.test, config);
     result.model.dispose();
     const seconds = (nowMs() - start) / 1000;
-    rows.push({ name: e.name, metric: e.metric, ours, paper: e.paper, command: o.quick ? 'latentlab reproduce aae --quick' : `latentlab train ${e.flags}`, seconds, run: path.relative(o.dir, dir) });
+    rows.push({ name: e.name, metric: e.metric, ours, paper: e.paper, command: o.quick ? 'latentlab reproduce aae --quick' : `latentlab train ${flags}`, seconds, run: path.relative(o.dir, dir) });
     log(`${e.name}: ${e.metric} ${pc.bold(ours)} (paper: ${e.paper}), ${Math.round(seconds)} s`);
   }
   const table = [
@@ -151,6 +176,6 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: Reprodu
     'Paper: Makhzani, Shlens, Jaitly, Goodfellow & Frey (2015), tables 1–3 and section 6. Each row is a run folder beside this file.', '',
   ].join('\n');
   writeFileAtomic(path.join(o.dir, 'table.md'), new TextEncoder().encode(table));
-  writeJsonAtomic(path.join(o.dir, 'table.json'), { quick: o.quick, epochs: o.quick ? 1 : o.epochs, rows });
+  writeJsonAtomic(path.join(o.dir, 'table.json'), { quick: o.quick, epochs: o.quick ? 1 : o.epochs ?? 'per experiment', rows });
   return { rows, table };
 }

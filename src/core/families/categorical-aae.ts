@@ -19,6 +19,7 @@ import type { Phase } from '../training/trainer.js';
 import { deriveSeed, permutation, uniformGenerator } from '../util/random.js';
 import { buildCategoricalNets, CATEGORICAL_NETS, createCategoricalAae, type CategoricalAutoencoder } from '../models/categorical-aae.js';
 import type { FamilyTerms } from '../models/terms.js';
+import type { ConfigOf } from '../config/schema.js';
 import type { ModelFamily } from './types.js';
 
 /**
@@ -45,8 +46,8 @@ export function labelledSubset(data: Dataset, count: number, classes: number, se
 }
 
 /** The classification phase: each step a batch drawn (with replacement) from the labelled examples. */
-function classificationPhase(model: CategoricalAutoencoder, train: Dataset | undefined): Phase {
-  const { categorical, seed } = model.config;
+function classificationPhase(model: CategoricalAutoencoder, config: ConfigOf<'semi-supervised-aae'>, train: Dataset | undefined): Phase {
+  const { categorical, seed } = config;
   if (!train) throw new Error('the semi-supervised model needs the training data to draw its labelled batches (TrainingSchedule.train)');
   const subset = labelledSubset(train, categorical.labelled, categorical.classes, deriveSeed(seed, 17));
   const size = Math.min(categorical.labelledBatchSize, subset.length);
@@ -72,11 +73,13 @@ const terms = (semiSupervised: boolean): FamilyTerms => ({
     categoryDiscriminator: { label: 'category discriminator', unit: 'cross-entropy' },
     generator: { label: 'style generator', unit: 'cross-entropy' },
     categoryGenerator: { label: 'category generator', unit: 'cross-entropy' },
+    balance: { label: 'category balance KL', unit: 'nats' },
     ...(semiSupervised ? { classification: { label: 'classification', unit: 'cross-entropy' }, error: { label: 'test error', unit: 'fraction' } } : {}),
   },
 });
 
-function categoricalFamily(semiSupervised: boolean): ModelFamily {
+function categoricalFamily<K extends 'semi-supervised-aae' | 'clustering-aae'>(kind: K): ModelFamily<ConfigOf<K>> {
+  const semiSupervised = kind === 'semi-supervised-aae';
   return {
     netNames: CATEGORICAL_NETS,
     buildNets: buildCategoricalNets,
@@ -89,7 +92,9 @@ function categoricalFamily(semiSupervised: boolean): ModelFamily {
         name: 'reconstruction',
         optimizer: createOptimizer(trainConfig.optimizer, [...m.groups.encoder, ...m.groups.decoder]),
         loss: joint
-          ? (x, { seed }) => categoricalJoint(m, x, { seed, training: true }, { style: m.config.categorical.styleWeight, category: m.config.categorical.categoryWeight })
+          ? (x, { seed }) => categoricalJoint(m, x, { seed, training: true }, {
+            style: m.config.categorical.styleWeight, category: m.config.categorical.categoryWeight, balance: m.config.categorical.balanceWeight,
+          })
           : (x, { seed }) => categoricalReconstruction(m, x, { seed, training: true }),
       };
       const discriminators: Phase = {
@@ -100,11 +105,11 @@ function categoricalFamily(semiSupervised: boolean): ModelFamily {
       const generator: Phase[] = joint ? [] : [{
         name: 'generator',
         optimizer: createOptimizer(adversarial.generatorOptimizer, m.groups.encoder),
-        loss: (x, { seed }) => categoricalGenerator(m, x, { seed, training: true }),
+        loss: (x, { seed }) => categoricalGenerator(m, x, { seed, training: true }, m.config.categorical.balanceWeight),
       }];
       return [
         reconstruction, ...Array<Phase>(adversarial.discriminatorSteps).fill(discriminators), ...generator,
-        ...(semiSupervised ? [classificationPhase(m, train)] : []),
+        ...(m.config.model === 'semi-supervised-aae' ? [classificationPhase(m, m.config, train)] : []),
       ];
     },
     evaluate: (model, x, seed, labels) => categoricalTerms(model as CategoricalAutoencoder, x, seed, labels),
@@ -113,6 +118,6 @@ function categoricalFamily(semiSupervised: boolean): ModelFamily {
   };
 }
 
-export const semiSupervisedAaeFamily = categoricalFamily(true);
-export const clusteringAaeFamily = categoricalFamily(false);
+export const semiSupervisedAaeFamily = categoricalFamily('semi-supervised-aae');
+export const clusteringAaeFamily = categoricalFamily('clustering-aae');
 

@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Config } from '../config/schema.js';
+import type { CategoricalConfig } from '../config/schema.js';
 import { Categorical } from '../distributions/categorical.js';
 import { PointMass } from '../distributions/point-mass.js';
 import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
@@ -31,6 +31,7 @@ import type { Autoencoder } from './types.js';
 export const CATEGORICAL_NETS = ['encoder', 'decoder', 'discriminator', 'categoryDiscriminator'] as const;
 
 export interface CategoricalAutoencoder extends Autoencoder {
+  readonly config: CategoricalConfig;
   readonly prior: CategoricalStylePrior;
   /** K, the number of classes (clusters). */
   readonly classes: number;
@@ -45,7 +46,7 @@ export interface CategoricalAutoencoder extends Autoencoder {
 }
 
 /** Fresh nets for `config`, each seeded from the run's seed. */
-export function buildCategoricalNets(config: Config, dataDim: number): Record<string, tfl.LayersModel> {
+export function buildCategoricalNets(config: CategoricalConfig, dataDim: number): Record<string, tfl.LayersModel> {
   const { latentDim, encoder, decoder, adversarial, seed, categorical } = config;
   const k = categorical.classes;
   const discriminator = (name: string, inputSize: number, stream: number) => buildMlp({
@@ -66,7 +67,7 @@ export function buildCategoricalNets(config: Config, dataDim: number): Record<st
   };
 }
 
-export function createCategoricalAae(config: Config, dataDim: number, nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): CategoricalAutoencoder {
+export function createCategoricalAae(config: CategoricalConfig, dataDim: number, nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): CategoricalAutoencoder {
   const { encoder, decoder, discriminator, categoryDiscriminator } = nets;
   const k = config.categorical.classes;
   const prior = new CategoricalStylePrior(k, createPrior(config.prior, config.latentDim, resources));

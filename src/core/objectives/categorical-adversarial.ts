@@ -8,6 +8,7 @@
  *   categoryDiscriminator   E_Cat[softplus(−D_y(y))]  + E_x[softplus(D_y(y(x)))]
  *   generator               E_x[softplus(−D_z(z(x)))]
  *   categoryGenerator       E_x[softplus(−D_y(y(x)))]
+ *   balance                 KL(ȳ ‖ Cat(1/K)) of the batch's mean code ȳ = mean_x y(x)
  *   classification          E_labelled[−log q(y = label | x)]          (semi-supervised)
  *   error                   share of test examples whose most probable class is not their label
  */
@@ -41,27 +42,65 @@ export function categoricalDiscriminators(model: CategoricalAutoencoder, x: tf.T
   return { total: tf.add(discriminator, categoryDiscriminator) as tf.Scalar, terms: { discriminator, categoryDiscriminator } };
 }
 
-export function categoricalGenerator(model: CategoricalAutoencoder, x: tf.Tensor, { seed, training = false }: CategoricalOptions): ObjectiveValue {
-  const { y, z } = model.prior.split(code(model, x, seed, training));
-  const generator = tf.mean(tf.softplus(tf.neg(model.discriminate(z, { training })))) as tf.Scalar;
-  const categoryGenerator = tf.mean(tf.softplus(tf.neg(model.discriminateCategory(y, { training })))) as tf.Scalar;
-  return { total: tf.add(generator, categoryGenerator) as tf.Scalar, terms: { generator, categoryGenerator } };
+/**
+ * The generator phase (config.adversarial.generator 'separate'): the encoder fools both discriminators,
+ * generator + categoryGenerator (+ λ_b·balance when `balance` > 0).
+ */
+export function categoricalGenerator(
+  model: CategoricalAutoencoder, x: tf.Tensor, { seed, training = false }: CategoricalOptions, balance = 0,
+): ObjectiveValue {
+  return encoderRegularisers(model, code(model, x, seed, training), training, { style: 1, category: 1, balance });
 }
 
 /**
- * Reconstruction and both generators in one objective (config.adversarial.generator 'joint'):
- * rec + λ_z·generator + λ_y·categoryGenerator.
+ * KL(ȳ ‖ Cat(1/K)) = Σ_k ȳ_k log(K ȳ_k) of the batch's mean category ȳ
+ * ([batch, K] → scalar, in nats): 0 when the batch spreads evenly over the
+ * K categories, log K when it all falls in one. The categorical prior's
+ * marginal is uniform, so the aggregated q(y) must be too; D_y sees one code
+ * at a time and, once the softmax has saturated on a few categories, its
+ * gradient through the softmax vanishes, so it cannot pull codes into the
+ * unused ones. This term matches that marginal directly.
  */
-export function categoricalJoint(
-  model: CategoricalAutoencoder, x: tf.Tensor, { seed, training = false }: CategoricalOptions, weights: { style: number; category: number },
-): ObjectiveValue {
-  const c = code(model, x, seed, training);
-  const reconstruction = tf.neg(tf.mean(model.decode(c, { training }).logProb(x))) as tf.Scalar;
+export function balanceLoss(y: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const k = y.shape[y.shape.length - 1]!;
+    const mean = tf.mean(y, 0);
+    return tf.sum(tf.mul(mean, tf.log(tf.mul(tf.maximum(mean, 1e-12), k)))) as tf.Scalar;
+  });
+}
+
+/** The weights of the encoder's adversarial terms (categorical.styleWeight, categoryWeight, balanceWeight). */
+export interface GeneratorWeights {
+  readonly style: number;
+  readonly category: number;
+  readonly balance: number;
+}
+
+/** λ_z·generator + λ_y·categoryGenerator + λ_b·balance of the code c = [y, z], with the terms. */
+function encoderRegularisers(model: CategoricalAutoencoder, c: tf.Tensor, training: boolean, weights: GeneratorWeights) {
   const { y, z } = model.prior.split(c);
   const generator = tf.mean(tf.softplus(tf.neg(model.discriminate(z, { training })))) as tf.Scalar;
   const categoryGenerator = tf.mean(tf.softplus(tf.neg(model.discriminateCategory(y, { training })))) as tf.Scalar;
-  const total = tf.addN([reconstruction, tf.mul(generator, weights.style), tf.mul(categoryGenerator, weights.category)]) as tf.Scalar;
-  return { total, terms: { reconstruction, generator, categoryGenerator } };
+  const parts = [tf.mul(generator, weights.style), tf.mul(categoryGenerator, weights.category)];
+  const terms: Record<string, tf.Scalar> = { generator, categoryGenerator };
+  if (weights.balance > 0) {
+    terms.balance = balanceLoss(y);
+    parts.push(tf.mul(terms.balance, weights.balance));
+  }
+  return { total: tf.addN(parts) as tf.Scalar, terms };
+}
+
+/**
+ * Reconstruction and the encoder's regularisers in one objective (config.adversarial.generator 'joint'):
+ * rec + λ_z·generator + λ_y·categoryGenerator + λ_b·balance.
+ */
+export function categoricalJoint(
+  model: CategoricalAutoencoder, x: tf.Tensor, { seed, training = false }: CategoricalOptions, weights: GeneratorWeights,
+): ObjectiveValue {
+  const c = code(model, x, seed, training);
+  const reconstruction = tf.neg(tf.mean(model.decode(c, { training }).logProb(x))) as tf.Scalar;
+  const reg = encoderRegularisers(model, c, training, weights);
+  return { total: tf.add(reconstruction, reg.total) as tf.Scalar, terms: { reconstruction, ...reg.terms } };
 }
 
 /** Cross-entropy of q(y|x) against `labels` [batch] (int32). */
@@ -80,7 +119,7 @@ export function classificationError(model: CategoricalAutoencoder, x: tf.Tensor,
 export function categoricalTerms(model: CategoricalAutoencoder, x: tf.Tensor, seed: number, labels?: tf.Tensor1D): ObjectiveValue {
   const rec = categoricalReconstruction(model, x, { seed });
   const disc = categoricalDiscriminators(model, x, { seed: deriveSeed(seed, 10) });
-  const gen = categoricalGenerator(model, x, { seed: deriveSeed(seed, 11) });
+  const gen = categoricalGenerator(model, x, { seed: deriveSeed(seed, 11) }, 1);
   const error: Record<string, tf.Scalar> = model.kind === 'semi-supervised-aae' && labels ? { error: classificationError(model, x, labels) } : {};
   return { total: rec.total, terms: { ...rec.terms, ...disc.terms, ...gen.terms, ...error } };
 }
