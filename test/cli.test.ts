@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeIdx } from '../src/core/data/idx.js';
 import { decodeSafetensors } from '../src/core/io/safetensors.js';
@@ -524,6 +524,41 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     expectUserError(['train', '--data', idx('good'), ...QUICK, '--name', 'taken', '--out', out], [/already exists/, /--resume/]);
     assert.equal(readFileSync(metrics, 'utf8'), before);
     assert.ok(existsSync(path.join(out, 'taken', 'checkpoints', 'latest.json')), 'the existing run lost its checkpoint');
+  });
+});
+
+describe('divergence: a clear stop, and the last finite checkpoint kept', () => {
+  const QUICK = ['--train-limit', '200', '--test-limit', '50', '--hidden', '16', '-q'];
+  let n = 0;
+  const out = () => {
+    const dir = path.join(tmp.dir, 'diverge', String(n++));
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+
+  test('a fresh run at --lr 10 stops with a message, exit 1, and leaves no run folder', () => {
+    const dir = out();
+    expectUserError(['train', ...QUICK, '--epochs', '2', '--lr', '10', '--out', dir], [/diverged in epoch 1/, /not finite|grew to over 100× its size at the start/, /nothing was kept/, /--lr \(now 10\)/], dir);
+  });
+
+  test('an AAE diverging on resume keeps its good checkpoint as the latest, and it still evaluates', () => {
+    const dir = out();
+    ok(runCli(['train', ...QUICK, '--model', 'aae', '--epochs', '1', '--out', dir, '--name', 'good']), 'the good epoch');
+    const run = path.join(dir, 'good');
+    const latest = readFileSync(path.join(run, 'checkpoints', 'latest.json'), 'utf8');
+    const weights = readFileSync(path.join(run, 'checkpoints', 'epoch-0001', 'encoder', 'weights.bin'));
+    // The config edited to a rate that diverges (what --lr with --resume is refused for), then resumed.
+    const config = readJson<{ train: { optimizer: { learningRate: number } } }>(path.join(run, 'config.json'));
+    config.train.optimizer.learningRate = 10;
+    writeFileSync(path.join(run, 'config.json'), JSON.stringify(config));
+    expectUserError(['train', '--resume', run, '--epochs', '3', '-q'], [/diverged in epoch 2/, /latest checkpoint is still epoch 1/]);
+    assert.equal(readFileSync(path.join(run, 'checkpoints', 'latest.json'), 'utf8'), latest);
+    assert.deepEqual(readFileSync(path.join(run, 'checkpoints', 'epoch-0001', 'encoder', 'weights.bin')), weights, 'the good weights are untouched');
+    assert.deepEqual(readdirSync(path.join(run, 'checkpoints')).filter((f) => !f.startsWith('.')).sort(), ['epoch-0001', 'latest.json']);
+    assert.equal(readJsonl(path.join(run, 'metrics.jsonl')).length, 1, 'no record of the diverged epoch');
+    const evaluated = runCli(['eval', run, '--json', '-q']);
+    ok(evaluated, 'eval of the kept checkpoint');
+    assert.ok(Number.isFinite(JSON.parse(evaluated.stdout).terms.reconstruction), evaluated.stdout);
   });
 });
 

@@ -11,6 +11,7 @@ import { Adam } from '../src/core/training/adam.js';
 import { fit } from '../src/core/training/fit.js';
 import { createOptimizer } from '../src/core/training/optimizers.js';
 import { trainEpoch, type Phase } from '../src/core/training/trainer.js';
+import { allFinite, DivergenceError } from '../src/core/training/divergence.js';
 import { loadDataSplits } from '../src/node/datasets.js';
 import { setupBackend, values } from './helpers/tf.js';
 
@@ -88,6 +89,45 @@ describe('trainer', () => {
     const b = await run();
     assert.deepEqual(a.terms, b.terms);
     assert.ok(sameValues(a.weights, b.weights));
+  });
+});
+
+describe('divergence', () => {
+  /** One variable w, loss = f(w, step): a toy phase whose loss we choose per step. */
+  function toyPhase(lossAt: (step: number) => number): { phase: Phase; w: tf.Variable } {
+    const w = tf.variable(tf.scalar(1));
+    const phase: Phase = {
+      name: 'toy',
+      optimizer: createOptimizer({ kind: 'sgd', learningRate: 1e-6, momentum: 0, nesterov: false, schedule: [] }, [w]),
+      loss: (_x, { step }) => {
+        const loss = tf.mul(w, lossAt(step)) as tf.Scalar;
+        return { total: loss, terms: { loss } };
+      },
+    };
+    return { phase, w };
+  }
+  const data = makeDataset('toy', [2], new Float32Array(2 * 400));
+
+  it('a loss that turns NaN stops the epoch within reportEvery steps, naming the epoch and the term', async () => {
+    const { phase } = toyPhase((step) => (step >= 23 ? NaN : 5));
+    await assert.rejects(trainEpoch({ phases: [phase], data, batchSize: 10, epoch: 2, seed: 1, startStep: 0 }),
+      (e: unknown) => e instanceof DivergenceError && e.epoch === 2 && e.step === 30 && /the training loss is not finite \(loss NaN\)/.test(e.message));
+  });
+
+  it('a loss 100× its size on the first batch counts as diverged; 50× does not', async () => {
+    const exploding = toyPhase((step) => (step >= 10 ? 5 * 1000 : 5));
+    await assert.rejects(trainEpoch({ phases: [exploding.phase], data, batchSize: 10, epoch: 1, seed: 1, startStep: 0, start: {} }),
+      (e: unknown) => e instanceof DivergenceError && /grew to over 100× its size at the start \(5\.000\)/.test(e.message));
+    const worse = toyPhase((step) => (step >= 10 ? 5 * 50 : 5));
+    const result = await trainEpoch({ phases: [worse.phase], data, batchSize: 10, epoch: 1, seed: 1, startStep: 0 });
+    assert.ok(result.terms.loss > 100, 'a loss that grew 50× is still reported, not stopped');
+  });
+
+  it('allFinite finds one NaN among the weights', async () => {
+    const ok = [tf.variable(tf.ones([3, 3])), tf.variable(tf.zeros([4]))];
+    assert.equal(await allFinite(ok), true);
+    assert.equal(await allFinite([...ok, tf.variable(tf.tensor1d([1, Infinity]))]), false);
+    assert.equal(await allFinite([tf.variable(tf.tensor1d([0, NaN, 2]))]), false);
   });
 });
 

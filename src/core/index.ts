@@ -17,6 +17,8 @@ export { exportSafetensors, type ArchitectureDescription } from './io/export.js'
 export { layersModelToFiles, layersModelFromFiles, optimizerStateToFiles, optimizerStateFromFiles, type FileMap } from './io/layers-io.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsTensor } from './io/safetensors.js';
 export { evaluateObjective } from './metrics/evaluate.js';
+export { DivergenceError, allFinite, nonFiniteTerms } from './training/divergence.js';
+export { readRun, readRunMetrics, readCheckpointNets, readOptimizerState, fileMapStore, RunFolderError, type RunStore, type RunContents } from './io/run-layout.js';
 export { importanceWeightedBound, type IwResult } from './metrics/iw.js';
 export { pcaProject } from './metrics/pca.js';
 export { mmd } from './metrics/mmd.js';

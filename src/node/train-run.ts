@@ -6,12 +6,13 @@
 import { rmSync } from 'node:fs';
 import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Config } from '../core/config/schema.js';
+import { isAdversarialConfig, type Config } from '../core/config/schema.js';
 import type { Dataset } from '../core/data/dataset.js';
 import { checkLabels } from '../core/models/conditioning.js';
 import { modelFamily } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
 import { fit, type EpochRecord } from '../core/training/fit.js';
+import { DivergenceError } from '../core/training/divergence.js';
 import type { Phase } from '../core/training/trainer.js';
 import { loadDataSplits } from './datasets.js';
 import { loadPriorResources } from './prior-file.js';
@@ -40,6 +41,16 @@ export interface TrainRunResult {
   readonly records: readonly EpochRecord[];
   readonly figures: FigureFiles;
   readonly model: Autoencoder;
+}
+
+/** What happened, what was kept, and what to try. */
+function divergenceMessage(e: DivergenceError, config: Config, dir: string, lastGood: number): string {
+  const rates = [`--lr (now ${config.train.optimizer.learningRate})`];
+  if (isAdversarialConfig(config)) rates.push(`--discriminator-lr (now ${config.adversarial.discriminatorOptimizer.learningRate})`);
+  const kept = lastGood > 0
+    ? `nothing from epoch ${e.epoch} was saved: the run's latest checkpoint is still epoch ${lastGood} (${dir})`
+    : `no epoch had finished, so nothing was kept`;
+  return `${e.message}\n  ${kept}.\n  Try smaller learning rates: ${rates.join(', ')}${config.likelihood.kind === 'gaussian' ? ', or a fixed --variance' : ''}.`;
 }
 
 function describeEpoch(r: EpochRecord, total: number): string {
@@ -116,6 +127,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   } catch (e) {
     reporter.stop();
     if (!checkpointed && !resume) rmSync(dir, { recursive: true, force: true });
+    if (e instanceof DivergenceError) throw new UserError(divergenceMessage(e, config, dir, checkpointed ? records.at(-1)?.epoch ?? completed : 0));
     throw e;
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -1,7 +1,9 @@
 /**
- * The epoch loop shared by the CLI and (later) the browser: train every phase
- * for an epoch, evaluate on held-out data, hand a metrics record to the
- * caller (which saves checkpoints, draws curves, streams to a page).
+ * The epoch loop shared by the CLI and the browser: train every phase for an
+ * epoch, evaluate on held-out data, hand a metrics record to the caller
+ * (which saves checkpoints, draws curves, streams to a page). A loss or a
+ * weight that stops being finite throws a DivergenceError before the record
+ * is handed on, so nothing diverged is ever saved.
  */
 import type { Dataset } from '../data/dataset.js';
 import { evaluateObjective } from '../metrics/evaluate.js';
@@ -11,6 +13,7 @@ import { checkLabels, hideLabels } from '../models/conditioning.js';
 import { deriveSeed } from '../util/random.js';
 import { nowMs } from '../util/clock.js';
 import { trainEpoch, type EpochProgress, type Phase } from './trainer.js';
+import { allFinite, DivergenceError, nonFiniteTerms } from './divergence.js';
 
 /** One line of metrics.jsonl. */
 export interface EpochRecord {
@@ -59,16 +62,20 @@ export async function fit(options: FitOptions): Promise<EpochRecord[]> {
   const trainData = hideLabels(train, model.config.labels.fraction, deriveSeed(seed, 17));
   const records: EpochRecord[] = [];
   let step = options.startStep ?? 0;
+  const start: { size?: number } = {};
   for (let epoch = (options.completedEpochs ?? 0) + 1; epoch <= epochs; epoch++) {
     onEpochStart?.(epoch, Math.ceil(train.size / trainConfig.batchSize));
     const result = await trainEpoch({
       phases, data: trainData, batchSize: trainConfig.batchSize, epoch, seed, startStep: step,
-      binarize: model.config.data.binarize === 'dynamic',
+      binarize: model.config.data.binarize === 'dynamic', start,
       onProgress: onProgress && ((p) => onProgress(epoch, p)),
     });
     step += result.steps;
     const evalStart = nowMs();
     const testTerms = await evaluateObjective((x, s, labels) => family.evaluate(model, x, s, labels), test, { seed: evaluationSeed(seed) });
+    // A diverged model is never handed on to be saved (training terms are checked by the trainer as it reads them).
+    if (nonFiniteTerms(testTerms).length) throw new DivergenceError(epoch, step, 'the test loss', testTerms);
+    if (!(await allFinite(model.variables()))) throw new DivergenceError(epoch, step, 'the weights', {});
     const record: EpochRecord = {
       epoch, step, seconds: result.seconds, evalSeconds: (nowMs() - evalStart) / 1000,
       imagesPerSecond: result.examples / result.seconds, train: result.terms, test: testTerms,

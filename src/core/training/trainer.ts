@@ -8,6 +8,8 @@
  * Memory: the objective runs inside the gradient tape; its named terms are
  * stacked into one kept tensor and accumulated on the device, and values are
  * read back asynchronously every `reportEvery` steps — never inside the tape.
+ * Each read-back also checks them: a term that is no longer finite stops the
+ * epoch with a DivergenceError (divergence.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../engine/gradients.js';
@@ -17,6 +19,7 @@ import type { Optimizer } from './optimizers.js';
 import { deriveSeed } from '../util/random.js';
 import { nowMs } from '../util/clock.js';
 import { yieldToEventLoop } from '../util/yield.js';
+import { DivergenceError, EXPLOSION_FACTOR, magnitude, nonFiniteTerms } from './divergence.js';
 
 export interface StepContext {
   /** Global step (batches seen since the run began), starting at 0. */
@@ -49,6 +52,12 @@ export interface EpochOptions {
   readonly reportEvery?: number;
   /** Called every `reportEvery` steps and after the last step. */
   readonly onProgress?: (progress: EpochProgress) => void;
+  /**
+   * The size (Σ |term|) of the first phase's terms on the run's first batch; set by the
+   * first epoch that finds it unset and kept by the caller across epochs. A running mean
+   * EXPLOSION_FACTOR times larger stops training with a DivergenceError.
+   */
+  readonly start?: { size?: number };
 }
 
 export interface EpochProgress {
@@ -86,7 +95,7 @@ function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext): { names: 
 
 /** Trains every phase over one pass of the data. */
 export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
-  const { phases, data, batchSize, epoch, seed, startStep, reportEvery = 10, onProgress } = options;
+  const { phases, data, batchSize, epoch, seed, startStep, reportEvery = 10, onProgress, start: scale = {} } = options;
   const start = nowMs();
   const total = batchCount(data, { batchSize });
   // Per phase name: its terms summed over the examples it saw (a phase may run several times per batch).
@@ -101,6 +110,15 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
       const v = await sum.data();
       names.forEach((n, i) => (out[n] = v[i] / Math.max(seen, 1)));
     }
+    const first = sums.values().next().value;
+    const firstTerms = first ? Object.fromEntries(first.names.map((n) => [n, out[n]])) : {};
+    const limit = EXPLOSION_FACTOR * Math.max(scale.size ?? Infinity, 1);
+    if (nonFiniteTerms(out).length || magnitude(firstTerms) > limit) {
+      for (const { sum } of sums.values()) sum.dispose();
+      throw nonFiniteTerms(out).length
+        ? new DivergenceError(epoch, step, 'the training loss', out)
+        : new DivergenceError(epoch, step, 'the training loss', out, `grew to over ${EXPLOSION_FACTOR}× its size at the start (${scale.size!.toPrecision(4)})`);
+    }
     return out;
   };
 
@@ -114,6 +132,8 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
     const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
     phases.forEach((phase, p) => {
       const { names, values } = runPhase(phase, x, { step, epoch, seed: deriveSeed(seed, 13, step, p), labels });
+      // The first phase's terms on the first batch: the scale against which an explosion is judged (one read-back).
+      if (p === 0 && scale.size === undefined) scale.size = magnitude(Object.fromEntries(names.map((n, i) => [n, values.dataSync()[i]])));
       const prev = sums.get(phase.name);
       const sum = tf.tidy(() => (prev ? tf.add(prev.sum, tf.mul(values, batch.count)) : tf.mul(values, batch.count))) as tf.Tensor1D;
       prev?.sum.dispose();
@@ -125,7 +145,8 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
     step++;
     batchIndex++;
     if (batchIndex % reportEvery === 0 || batchIndex === total) {
-      if (onProgress) onProgress({ batch: batchIndex, batches: total, examples, terms: await readTerms() });
+      const terms = await readTerms();
+      if (onProgress) onProgress({ batch: batchIndex, batches: total, examples, terms });
       await yieldToEventLoop();
     }
   }

@@ -8,6 +8,8 @@ import pc from 'picocolors';
 import { ConfigError } from '../../core/config/resolve.js';
 import { DataError } from '../../core/data/errors.js';
 import { SafetensorsError } from '../../core/io/safetensors.js';
+import { RunFolderError } from '../../core/io/run-layout.js';
+import { DivergenceError } from '../../core/training/divergence.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { compareCommand } from './compare.js';
@@ -39,7 +41,7 @@ Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints
 }
 
 function isUserError(e: unknown): e is Error {
-  return e instanceof UserError || e instanceof ConfigError || e instanceof DataError || e instanceof SafetensorsError;
+  return e instanceof UserError || e instanceof ConfigError || e instanceof DataError || e instanceof SafetensorsError || e instanceof DivergenceError || e instanceof RunFolderError;
 }
 
 export async function main(argv: string[]): Promise<number> {
