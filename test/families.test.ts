@@ -93,8 +93,14 @@ for (const kind of Object.keys(modelFamilies) as ModelKind[]) {
       assert.equal(architecture.model, kind);
       const dir = path.join(tmp, kind);
       mkdirSync(dir, { recursive: true });
-      const figures = writeRunFigures(dir, model, data, []);
-      for (const f of ['reconstructions.png', 'samples.png', 'latent.png']) assert.ok(f in figures, `${f} written`);
+      const headline = family.terms.headline;
+      const records = [1, 2].map((epoch) => ({
+        epoch, step: epoch, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: { [headline]: 10 / epoch },
+        test: { [headline]: 9 / epoch, ...('error' in family.terms.info ? { error: 0.5 / epoch } : {}) },
+      }));
+      const figures = writeRunFigures(dir, model, data, records);
+      for (const f of ['reconstructions.png', 'samples.png', 'latent.png', 'loss.png']) assert.ok(f in figures, `${f} written`);
+      assert.equal('error.png' in figures, kind === 'semi-supervised-aae', 'the error curve for the model that reports a test error');
       model.dispose();
     });
   });

@@ -118,6 +118,7 @@ export function writeRunFigures(dir: string, model: Autoencoder, test: Dataset, 
   }
   put('latent.png', latentFigure(model, take(test, 10000)));
   if (records.length) put('loss.png', lossFigure(records));
+  if (records.some((r) => Number.isFinite(r.test.error))) put('error.png', errorFigure(records));
   return written;
 }
 
@@ -205,6 +206,15 @@ function lossFigure(records: readonly EpochRecord[]): Uint8Array {
     { name: `test ${label}`, x, y: records.map((r) => r.test[key]), dashed: true },
   ];
   return lineChartPng(series, { title: `${label === '−ELBO' ? 'Negative ELBO' : 'Reconstruction error'} per image`, xLabel: 'epoch', yLabel: 'nats per image' });
+}
+
+/** The semi-supervised model's test classification error per epoch, in percent. */
+function errorFigure(records: readonly EpochRecord[]): Uint8Array {
+  const x = records.map((r) => r.epoch);
+  const best = records.reduce((b, r) => (r.test.error < b.test.error ? r : b));
+  return lineChartPng([{ name: 'test error', x, y: records.map((r) => 100 * r.test.error) }], {
+    title: `Test classification error per epoch (best ${(100 * best.test.error).toFixed(2)} % at epoch ${best.epoch})`, xLabel: 'epoch', yLabel: 'error, %',
+  });
 }
 
 /**

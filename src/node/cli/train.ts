@@ -201,7 +201,7 @@ export function trainCommand(): Command {
     .option('--labelled-fraction <f>', '--labels prior: fraction of training images whose label is shown, 0–1 (default 1)', floatArg(0))
     .option('--classes <n>', 'number of classes for --labels, or of the semi-supervised model (default 10)', intArg(1))
     .option('--labelled <n>', 'semi-supervised-aae: labelled training images, a fixed class-balanced subset (default 100)', intArg(1))
-    .option('--clusters <K>', 'clustering-aae: number of clusters (default 10)', intArg(2))
+    .option('--clusters <K>', 'clustering-aae: number of clusters (default 16, as in the paper)', intArg(2))
     .option('--epochs <n>', 'epochs to train (default 10); with --resume, the new total', intArg(1))
     .option('--batch-size <n>', 'examples per step (default 128)', intArg(1))
     .option('--lr-drop <epoch>', 'from this epoch on, every optimizer at a tenth of its learning rate (a step decay)', intArg(2))
