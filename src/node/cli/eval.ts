@@ -79,6 +79,7 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
     generator: 'generator loss (BCE)',
     categoryDiscriminator: 'category discriminator loss (BCE)',
     categoryGenerator: 'category generator loss (BCE)',
+    balance: 'category balance  KL(ȳ ‖ uniform)',
     error: 'test classification error (fraction)',
   };
   const lines = [
