@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../engine/gradients.js';
-import { deriveSeed, permutation } from '../util/random.js';
+import { permutation } from '../util/random.js';
 
 /** k-NN accuracy of `queries` (with labels) against `reference` codes (with labels). */
 export function knnAccuracy(
@@ -81,7 +81,7 @@ export async function twoSampleAccuracy(codes: Float32Array, priorSamples: Float
     const bound = 1 / Math.sqrt(fanIn);
     return { w: tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound, 'float32', s)), b: tf.variable(tf.zeros([fanOut])) };
   };
-  const layers = [layer(dim, hidden, deriveSeed(seed, 1)), layer(hidden, hidden, deriveSeed(seed, 2)), layer(hidden, 1, deriveSeed(seed, 3))];
+  const layers = [layer(dim, hidden, seed + 1), layer(hidden, hidden, seed + 2), layer(hidden, 1, seed + 3)];
   const logitsOf = (x: tf.Tensor2D) => {
     let h: tf.Tensor = x;
     layers.forEach(({ w, b }, i) => {

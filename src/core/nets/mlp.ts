@@ -10,7 +10,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { hasWasmKernel, MATMUL_KERNEL } from '../engine/wasm-kernels.js';
-import { deriveSeed } from '../util/random.js';
 
 export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'linear';
 
@@ -36,8 +35,8 @@ function denseLayer(name: string, units: number, fanIn: number, activation: Acti
     name,
     units,
     activation,
-    kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: deriveSeed(seed, 0) }),
-    biasInitializer: tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: deriveSeed(seed, 1) }),
+    kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }),
+    biasInitializer: tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seed + 1 }),
   });
 }
 
@@ -47,11 +46,12 @@ export function buildMlp(spec: MlpSpec): tfl.LayersModel {
   let h: tfl.SymbolicTensor = input;
   let fanIn = spec.inputSize;
   spec.hidden.forEach((units, i) => {
-    h = denseLayer(`${spec.name}_dense${i}`, units, fanIn, spec.activation, deriveSeed(spec.seed, i)).apply(h) as tfl.SymbolicTensor;
+    h = denseLayer(`${spec.name}_dense${i}`, units, fanIn, spec.activation, spec.seed + 2 * i).apply(h) as tfl.SymbolicTensor;
     fanIn = units;
   });
+  const base = spec.seed + 2 * spec.hidden.length;
   const outputs = spec.heads.map(
-    (head, j) => denseLayer(`${spec.name}_${head.name}`, head.size, fanIn, 'linear', deriveSeed(spec.seed, spec.hidden.length + j)).apply(h) as tfl.SymbolicTensor,
+    (head, j) => denseLayer(`${spec.name}_${head.name}`, head.size, fanIn, 'linear', base + 2 * j).apply(h) as tfl.SymbolicTensor,
   );
   return tfl.model({ name: spec.name, inputs: input, outputs: outputs.length === 1 ? outputs[0] : outputs });
 }

@@ -13,7 +13,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { klDivergence } from '../distributions/kl.js';
 import type { Autoencoder } from '../models/types.js';
 import type { ObjectiveValue } from './types.js';
-import { deriveSeed } from '../util/random.js';
 
 export interface ElboOptions {
   /** Seed for ε (and for a Monte Carlo KL when the pair has no closed form). */
@@ -29,7 +28,7 @@ export function negativeElbo(model: Autoencoder, x: tf.Tensor, { seed, beta = 1,
   const q = model.encode(x, { training, labels });
   const z = q.sample({ seed });
   const reconstruction = tf.neg(tf.mean(model.decode(z, { training, labels }).logProb(x))) as tf.Scalar;
-  const kl = tf.mean(klDivergence(q, model.prior, { seed: deriveSeed(seed, 1) })) as tf.Scalar;
+  const kl = tf.mean(klDivergence(q, model.prior, { seed: seed + 1 })) as tf.Scalar;
   const loss = tf.add(reconstruction, kl) as tf.Scalar;
   const total = beta === 1 ? loss : (tf.add(reconstruction, tf.mul(kl, beta)) as tf.Scalar);
   return { total, terms: { loss, reconstruction, kl } };

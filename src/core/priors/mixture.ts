@@ -11,7 +11,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SampleOptions } from '../distributions/types.js';
 import { uniformGenerator } from '../util/random.js';
 import type { ComponentPrior } from './types.js';
-import { deriveSeed } from '../util/random.js';
 
 export class GaussianMixture implements ComponentPrior {
   readonly kind = 'gaussian-mixture';
@@ -60,7 +59,7 @@ export class GaussianMixture implements ComponentPrior {
     const n = components.shape[0];
     return tf.tidy(() => {
       const centres = tf.gather(tf.tensor2d(this.meansFlat, [this.components, this.eventSize]), components);
-      return tf.add(centres, tf.randomNormal([n, this.eventSize], 0, this.std, 'float32', deriveSeed(seed, 1))) as tf.Tensor2D;
+      return tf.add(centres, tf.randomNormal([n, this.eventSize], 0, this.std, 'float32', seed + 1)) as tf.Tensor2D;
     });
   }
 

@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SampleOptions } from '../distributions/types.js';
 import { uniformGenerator } from '../util/random.js';
 import type { ComponentPrior, Prior } from './types.js';
-import { deriveSeed } from '../util/random.js';
 
 /**
  * A 2-D swiss roll: t = 1.5π(1 + 2u), u ~ U(0, 1), z = (t cos t, t sin t)·(4 / 4.5π)
@@ -29,7 +28,7 @@ export class SwissRoll implements ComponentPrior {
   sampleComponents(components: tf.Tensor1D, seed: number): tf.Tensor2D {
     const n = components.shape[0];
     return tf.tidy(() => {
-      const u = tf.div(tf.add(tf.cast(components, 'float32'), tf.randomUniform([n], 0, 1, 'float32', deriveSeed(seed, 2))), this.components);
+      const u = tf.div(tf.add(tf.cast(components, 'float32'), tf.randomUniform([n], 0, 1, 'float32', seed + 2)), this.components);
       return this.place(u as tf.Tensor1D, seed);
     });
   }
@@ -39,7 +38,7 @@ export class SwissRoll implements ComponentPrior {
     const scale = 4 / (4.5 * Math.PI);
     const t = tf.mul(tf.add(tf.mul(u, 2), 1), 1.5 * Math.PI);
     const points = tf.stack([tf.mul(tf.mul(t, tf.cos(t)), scale), tf.mul(tf.mul(t, tf.sin(t)), scale)], 1);
-    return tf.add(points, tf.randomNormal([u.shape[0], 2], 0, this.noise, 'float32', deriveSeed(seed, 1))) as tf.Tensor2D;
+    return tf.add(points, tf.randomNormal([u.shape[0], 2], 0, this.noise, 'float32', seed + 1)) as tf.Tensor2D;
   }
 
   logProb(): tf.Tensor {
