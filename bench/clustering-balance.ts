@@ -15,6 +15,8 @@ const json = args.find((a, i) => a.startsWith('{') && !args[i - 1]?.startsWith('
 const variants: Record<string, object> = json ? JSON.parse(json) : {
   'the paper (balance 0)': { balanceWeight: 0 },
   'balance 1': { balanceWeight: 1 },
+  'balance 3': { balanceWeight: 3 },
+  'balance 5': { balanceWeight: 5 },
   'balance 10 (default)': {},
   'balance 30': { balanceWeight: 30 },
 };
