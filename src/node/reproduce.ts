@@ -60,7 +60,7 @@ interface Experiment {
   /** The full run's epochs, and the epoch from which every learning rate is a tenth (withLearningRateDrop). */
   readonly epochs: number;
   readonly lrDrop?: number;
-  /** Measured seconds per full epoch on a 2-core machine (wasm backend), for the up-front time estimate. */
+  /** Measured seconds per full epoch on a 2-core machine shared with other trainings (wasm backend), for the up-front time estimate. */
   readonly secondsPerEpoch: number;
   /** Flags of `latentlab train` that give the same config (without --epochs and --lr-drop). */
   readonly flags: string;
@@ -70,7 +70,7 @@ interface Experiment {
 /** Each full run's budget on 2 cores (measured: README, "The paper's other AAEs"). */
 const CLUSTERING_EPOCHS = 10;
 const CLUSTERING_LR_DROP = 8;
-const PARZEN_EPOCHS = 20;
+const PARZEN_EPOCHS = 5;
 
 const percent = (v: number) => `${(100 * v).toFixed(2)} %`;
 
@@ -96,7 +96,7 @@ function experiments(o: ReproduceOptions): Experiment[] {
   const quickNets = o.quick ? { encoder: { hidden: [256] }, decoder: { hidden: [256] } } : {};
   const quickAdversarial = o.quick ? { ...quickNets, adversarial: { discriminator: { hidden: [64] } } } : {};
   const semi = (labelled: number, paper: string): Experiment => ({
-    name: `semi-supervised AAE, ${labelled} labels`, metric: 'test error', paper, epochs: 18, lrDrop: 15, secondsPerEpoch: 250,
+    name: `semi-supervised AAE, ${labelled} labels`, metric: 'test error', paper, epochs: 18, lrDrop: 15, secondsPerEpoch: 300,
     config: mergeConfig(mergeConfig(categoricalBase(o.seed), quickAdversarial), {
       model: 'semi-supervised-aae', latentDim: 10, categorical: { classes: 10, labelled }, ...quickData,
     }) as ConfigInput,
@@ -108,7 +108,7 @@ function experiments(o: ReproduceOptions): Experiment[] {
     semi(100, '1.90 %'),
     semi(1000, '1.60 %'),
     {
-      name: 'clustering AAE, 16 clusters', metric: 'test error', paper: '9.55 %', epochs: CLUSTERING_EPOCHS, lrDrop: CLUSTERING_LR_DROP, secondsPerEpoch: 220,
+      name: 'clustering AAE, 16 clusters', metric: 'test error', paper: '9.55 %', epochs: CLUSTERING_EPOCHS, lrDrop: CLUSTERING_LR_DROP, secondsPerEpoch: 370,
       config: mergeConfig(mergeConfig(categoricalBase(o.seed), quickAdversarial), {
         model: 'clustering-aae', latentDim: 5, categorical: { classes: 16 }, ...quickData,
       }) as ConfigInput,
@@ -120,13 +120,13 @@ function experiments(o: ReproduceOptions): Experiment[] {
       },
     },
     {
-      name: 'AAE (aae-paper preset), Parzen window', metric: 'log-likelihood, nats', paper: '340 ± 2', epochs: PARZEN_EPOCHS, secondsPerEpoch: 150,
+      name: 'AAE (aae-paper preset), Parzen window', metric: 'log-likelihood, nats', paper: '340 ± 2', epochs: PARZEN_EPOCHS, secondsPerEpoch: 240,
       config: mergeConfig(mergeConfig(preset, quickAdversarial), { seed: o.seed, ...quickData }) as ConfigInput,
       flags: '--preset aae-paper',
       measure: (model, _r, config) => parzen(model, config, o.quick),
     },
     {
-      name: 'VAE of the same size, Parzen window', metric: 'log-likelihood, nats', paper: '– (VAE: not in the paper\'s table)', epochs: PARZEN_EPOCHS, secondsPerEpoch: 100,
+      name: 'VAE of the same size, Parzen window', metric: 'log-likelihood, nats', paper: '– (VAE: not in the paper\'s table)', epochs: PARZEN_EPOCHS, secondsPerEpoch: 65,
       config: mergeConfig(mergeConfig({
         model: 'vae', seed: o.seed, latentDim: 8, encoder: { hidden: [1000, 1000] }, decoder: { hidden: [1000, 1000] }, train: { batchSize: 100 },
       }, quickNets), quickData) as ConfigInput,
