@@ -67,7 +67,7 @@ interface Experiment {
   measure(model: Autoencoder, record: Readonly<Record<string, number>>, config: Config): string;
 }
 
-/** Each full run's budget on 2 cores (measured: README, "The paper's other AAEs"). */
+/** Each full run's budget on 2 cores (measured: README, "Semi-supervised and clustering AAEs"). */
 const CLUSTERING_EPOCHS = 10;
 const CLUSTERING_LR_DROP = 8;
 const PARZEN_EPOCHS = 5;

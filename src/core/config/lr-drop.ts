@@ -1,7 +1,7 @@
 /**
  * A step decay for every optimizer of a config: from epoch `fromEpoch` on,
  * each phase's learning rate is its rate × `factor` (0.1 by default). The
- * semi-supervised AAE's recipe uses it (README, "The paper's other AAEs"):
+ * semi-supervised AAE's recipe uses it (README, "Semi-supervised and clustering AAEs"):
  * after the error stalls at Adam 1e-3, a tenth of every rate lowers it.
  */
 import { mergeConfig, resolveConfig } from './resolve.js';

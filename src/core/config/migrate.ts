@@ -15,6 +15,8 @@
  *   (they never had an effect). A config a person writes keeps them, so
  *   that validation reports a setting the model would ignore.
  */
+import { ModelConfigSchema } from './schema.js';
+
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -40,26 +42,45 @@ function migrateAdversarial(adversarial: Json, train: unknown): Json {
   };
 }
 
-/** The slices each model owns beyond the common ones, and the fields of its `categorical` slice. */
-const OWN_SLICES: Record<string, { adversarial: boolean; categorical?: readonly string[] }> = {
-  vae: { adversarial: false },
-  aae: { adversarial: true },
-  'semi-supervised-aae': { adversarial: true, categorical: ['classes', 'labelled', 'labelledBatchSize', 'styleWeight', 'categoryWeight', 'balanceWeight', 'classifierOptimizer'] },
-  'clustering-aae': { adversarial: true, categorical: ['classes', 'styleWeight', 'categoryWeight', 'balanceWeight'] },
-};
+/** Top-level keys and, for object slices, their fields, as one model's schema has them. */
+type Layout = Map<string, Set<string> | null>;
 
-/** A stored config without the slices (and categorical fields) its model does not have. */
+/** Each model's layout, read off the schema (so a new family needs nothing here). */
+const LAYOUTS: ReadonlyMap<string, Layout> = new Map(ModelConfigSchema.options.map((option) => {
+  const shape = option.shape as Record<string, unknown>;
+  const layout: Layout = new Map(Object.entries(shape).map(([key, field]) => {
+    const inner = (field as { unwrap?: () => unknown }).unwrap?.() as { shape?: Record<string, unknown> } | undefined;
+    return [key, inner?.shape ? new Set(Object.keys(inner.shape)) : null];
+  }));
+  return [option.shape.model.value, layout];
+}));
+
+/** Every top-level key some model has. */
+const ALL_KEYS = new Set([...LAYOUTS.values()].flatMap((layout) => [...layout.keys()]));
+
+/**
+ * A stored config without what its model does not have: a slice only other
+ * models have (a VAE's old `adversarial`), or a field of a shared slice that
+ * only another model's version has (a clustering AAE's old `labelled`).
+ * Keys no model knows are left for validation to report.
+ */
 function dropForeignSlices(input: Json): Json {
-  const own = OWN_SLICES[typeof input.model === 'string' ? input.model : 'vae'];
-  if (!own) return input;
-  const { adversarial, categorical, ...rest } = input;
-  return {
-    ...rest,
-    ...(own.adversarial && adversarial !== undefined ? { adversarial } : {}),
-    ...(own.categorical && categorical !== undefined
-      ? { categorical: isObject(categorical) ? Object.fromEntries(Object.entries(categorical).filter(([k]) => own.categorical!.includes(k))) : categorical }
-      : {}),
-  };
+  const layout = LAYOUTS.get(typeof input.model === 'string' ? input.model : 'vae');
+  if (!layout) return input;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (ALL_KEYS.has(key) && !layout.has(key)) continue;
+    const fields = layout.get(key);
+    out[key] = fields && isObject(value)
+      ? Object.fromEntries(Object.entries(value).filter(([k]) => fields.has(k) || !isForeignField(key, k)))
+      : value;
+  }
+  return out;
+}
+
+/** True when some model's version of slice `key` has field `field`. */
+function isForeignField(key: string, field: string): boolean {
+  return [...LAYOUTS.values()].some((layout) => layout.get(key)?.has(field));
 }
 
 /** `input` in today's layout (a copy where anything changed; anything unrecognised is left for validation to report). */
