@@ -14,7 +14,7 @@ import type { Autoencoder } from './types.js';
 
 export type { ModelFamily, TrainingSchedule } from '../families/types.js';
 
-/** Every family, by `config.model`: adding a family is a file under families/ and a line here. */
+/** Every family, by `config.model`: adding a family is a file under families/, its entry in the config union, and a line here. */
 export const modelFamilies = {
   vae: vaeFamily,
   aae: aaeFamily,
