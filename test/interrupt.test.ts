@@ -1,6 +1,7 @@
 /**
- * Ctrl-C during training: before the first checkpoint nothing is left behind;
- * after it, the run folder stays resumable and says how to continue.
+ * Ctrl-C (and SIGTERM, SIGHUP) during training: before the first checkpoint
+ * nothing is left behind; after it, the run folder stays resumable and says
+ * how to continue.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,8 +13,8 @@ import { REPO_ROOT, makeTempDir } from './helpers/cli.js';
 const tmp = makeTempDir('latentlab-sigint-');
 after(() => tmp.remove());
 
-/** Starts training, waits until `ready()` holds, sends SIGINT; resolves with the exit code and stderr. */
-function interruptWhen(args: string[], ready: () => boolean): Promise<{ code: number | null; stderr: string }> {
+/** Starts training, waits until `ready()` holds, sends `signal`; resolves with the exit code and stderr. */
+function interruptWhen(args: string[], ready: () => boolean, signal: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/latentlab.js', 'train', ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } });
     let stderr = '';
@@ -23,7 +24,7 @@ function interruptWhen(args: string[], ready: () => boolean): Promise<{ code: nu
     const poll = setInterval(() => {
       if (ready()) {
         clearInterval(poll);
-        child.kill('SIGINT');
+        child.kill(signal);
       } else if (Date.now() > deadline) {
         clearInterval(poll);
         child.kill('SIGKILL');
@@ -60,4 +61,19 @@ describe('interrupting training', () => {
     assert.ok(pointer.epoch >= 1 && pointer.epoch < 50);
     assert.ok(existsSync(path.join(dir, 'checkpoints', pointer.path, 'encoder', 'model.json')));
   });
+
+  for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} as Ctrl-C: exit ${exitCode}, the checkpoint kept, and how to resume`, async () => {
+      const dir = path.join(tmp.dir, 'runs', signal);
+      const latest = path.join(dir, 'checkpoints', 'latest.json');
+      const { code, stderr } = await interruptWhen(
+        ['--out', path.join(tmp.dir, 'runs'), '--name', signal, '--epochs', '50', '--train-limit', '1000', '--test-limit', '100', '--hidden', '16', '-q'],
+        () => existsSync(latest), signal,
+      );
+      assert.equal(code, exitCode, stderr);
+      assert.match(stderr, new RegExp(`interrupted \\(${signal}\\); continue with: latentlab train --resume`));
+      const pointer = JSON.parse(readFileSync(latest, 'utf8')) as { path: string };
+      assert.ok(existsSync(path.join(dir, 'checkpoints', pointer.path, 'encoder', 'model.json')));
+    });
+  }
 });

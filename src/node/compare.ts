@@ -23,6 +23,7 @@ import { UserError } from './errors.js';
 import { writeJsonAtomic } from './fs-atomic.js';
 import { writeReport } from './compare-report.js';
 import { trainRun } from './train-run.js';
+import { onStopSignal } from './signals.js';
 
 export interface CompareOptions {
   /** The comparison's folder (created; must not exist). */
@@ -122,12 +123,11 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const rows: CompareRow[] = [];
   // The comparison folder appears whole or not at all: an error or Ctrl-C part-way removes it.
   // (Registered before each run's own handler, so it runs first and exits.)
-  const onSignal = () => {
+  const stopListening = onStopSignal((signal, exitCode) => {
     rmSync(o.dir, { recursive: true, force: true });
-    process.stderr.write(`\ninterrupted; ${o.dir} removed (nothing kept)\n`);
-    process.exit(130);
-  };
-  process.prependListener('SIGINT', onSignal);
+    process.stderr.write(`\ninterrupted (${signal}); ${o.dir} removed (nothing kept)\n`);
+    process.exit(exitCode);
+  }, { prepend: true });
   try {
     for (const [i, { name, priorLabel, config }] of configs.entries()) {
       log(`\n${pc.bold(`[${i + 1}/${configs.length}] ${config.model.toUpperCase()}, prior: ${priorLabel}`)} ${pc.dim(`(about ${formatMinutes(remaining(i))} left)`)}`);
@@ -146,7 +146,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     rmSync(o.dir, { recursive: true, force: true });
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    stopListening();
   }
   const settings = {
     epochs: o.epochs, hidden: o.hidden, latentDim: 2, seed: o.seed, data: o.data, trainImages: train.size, testImages: test.size,

@@ -19,6 +19,7 @@ import { loadPriorResources } from './prior-file.js';
 import { UserError } from './errors.js';
 import { createReporter, formatTerms, type Reporter } from './progress.js';
 import { progressLog } from './progress-log.js';
+import { onStopSignal } from './signals.js';
 import { writeRunFigures, type FigureFiles } from './run-figures.js';
 import { disposeOptimizerState } from '../core/training/optimizer-state.js';
 import {
@@ -97,13 +98,13 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       source: config.data.source, shape: train.shape, train: train.size, test: test.size, numClasses: train.numClasses,
     }));
   }
-  const onSignal = () => {
+  // Ctrl-C, SIGTERM and SIGHUP alike: the last checkpoint is complete (they are written atomically), so it stays.
+  const stopListening = onStopSignal((signal, exitCode) => {
     reporter.stop();
     if (!checkpointed && !resume) rmSync(dir, { recursive: true, force: true });
-    process.stderr.write(checkpointed ? `\ninterrupted; continue with: latentlab train --resume ${dir}\n` : '\ninterrupted before the first checkpoint; nothing kept\n');
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
+    process.stderr.write(checkpointed ? `\ninterrupted (${signal}); continue with: latentlab train --resume ${dir}\n` : `\ninterrupted (${signal}) before the first checkpoint; nothing kept\n`);
+    process.exit(exitCode);
+  });
   const logProgress = progressLog(dir, { keepThrough: completed });
   try {
     if (completed >= config.train.epochs) reporter.log(`${dir}: already trained for ${completed} epochs (raise --epochs to continue)`);
@@ -130,7 +131,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     if (e instanceof DivergenceError) throw new UserError(divergenceMessage(e, config, dir, checkpointed ? records.at(-1)?.epoch ?? completed : 0));
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    stopListening();
   }
   const figures = writeRunFigures(dir, model, test, records);
   return { dir, records, figures, model };

@@ -9,6 +9,7 @@ import pc from 'picocolors';
 import { UserError } from '../errors.js';
 import { isLoopback, startServer } from '../serve/server.js';
 import { intArg } from './options.js';
+import { onStopSignal } from '../signals.js';
 
 /** Where `npm run build:web` puts the page. */
 export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
@@ -35,13 +36,10 @@ Stop with Ctrl-C.`)
       const server = await startServer({ runsDir: path.resolve(runsDir), webDir: WEB_DIR, host: flags.host, port: flags.port, maxBody: flags.maxBody * 1024 * 1024 });
       process.stdout.write(`LatentLab serving ${path.resolve(runsDir)} at ${server.url}\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.removeListener('SIGINT', stop);
-          process.removeListener('SIGTERM', stop);
+        const stopListening = onStopSignal(() => {
+          stopListening();
           void server.close().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        });
       });
     });
 }
