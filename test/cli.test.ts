@@ -8,6 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeIdx } from '../src/core/data/idx.js';
@@ -524,6 +525,16 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     expectUserError(['train', '--data', idx('good'), ...QUICK, '--name', 'taken', '--out', out], [/already exists/, /--resume/]);
     assert.equal(readFileSync(metrics, 'utf8'), before);
     assert.ok(existsSync(path.join(out, 'taken', 'checkpoints', 'latest.json')), 'the existing run lost its checkpoint');
+  });
+});
+
+describe('output into a closed pipe', () => {
+  test('`latentlab train --help | head -1` ends quietly with exit 0', () => {
+    const err = JSON.stringify(path.join(tmp.dir, 'epipe.err'));
+    const r = spawnSync('bash', ['-c', `node ${JSON.stringify(path.join(REPO_ROOT, 'bin/latentlab.js'))} train --help 2>${err} | head -1; echo "status \${PIPESTATUS[0]}"; cat ${err}`], { encoding: 'utf8' });
+    assert.match(r.stdout, /^Usage: latentlab train/);
+    assert.match(r.stdout, /status 0/);
+    assert.doesNotMatch(r.stdout, /EPIPE|node:events/);
   });
 });
 
