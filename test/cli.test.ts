@@ -359,6 +359,15 @@ describe('latentlab train on an MNIST subset', () => {
     assert.equal(readFileSync(path.join(exportDir, 'architecture.json'), 'utf8'), beforeArch);
     assert.deepEqual(listDir(dir).filter((f) => f.includes('.new-')), [], 'staging folder left behind');
   });
+
+  test('export --out onto a regular file is refused, with or without --force, and the file is kept', () => {
+    const file = path.join(tmp.dir, 'notes.txt');
+    writeFileSync(file, 'keep me\n');
+    for (const force of [[], ['--force']]) {
+      expectUserError(['export', dir, '--format', 'safetensors', '--out', file, ...force], [/is a file; an export is a folder/]);
+      assert.equal(readFileSync(file, 'utf8'), 'keep me\n');
+    }
+  });
 });
 
 describe('latentlab train on the user\'s own IDX data', () => {

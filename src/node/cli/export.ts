@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { exportSafetensors } from '../../core/io/export.js';
@@ -14,6 +14,9 @@ export async function runExport(dir: string, flags: ExportFlags): Promise<string
   await initBackend(flags.backend);
   const { run, model } = await loadRunModel(dir);
   const out = flags.out ?? path.join(dir, 'export');
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new UserError(`--out ${out} is a file; an export is a folder (model.safetensors, architecture.json): name a folder${flags.force ? ' (--force replaces an earlier export folder, never a file)' : ''}`);
+  }
   if (existsSync(out) && !flags.force) throw new UserError(`${out} already exists (use --force to replace it, or --out DIR)`);
   const { bytes, architecture } = exportSafetensors(model, run.manifest.data.shape, {
     latentlab: VERSION, epoch: String(run.checkpoint?.epoch ?? 0),
