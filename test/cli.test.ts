@@ -526,6 +526,14 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     expectUserError(['train', '--preset', 'nope', ...QUICK, '--out', out], [/--preset/, /'nope'/, /canonical/], out);
   });
 
+  test('--out naming a file, or a place where no folder can be made (/proc), is a clear error, not a hang', () => {
+    const file = path.join(tmp.dir, 'out-is-a-file');
+    writeFileSync(file, 'x');
+    expectUserError(['train', '--data', idx('good'), ...QUICK, '--out', file], [/out-is-a-file: is a file, not a folder/]);
+    expectUserError(['train', '--data', idx('good'), ...QUICK, '--out', path.join(file, 'runs')], [/out-is-a-file: is a file, not a folder \(needed for/]);
+    if (existsSync('/proc/self')) expectUserError(['train', '--data', idx('good'), ...QUICK, '--out', '/proc/latentlab-runs'], [/\/proc\/latentlab-runs: cannot write/]);
+  });
+
   test('a run folder name that is taken is refused, and the existing run is untouched', () => {
     const out = freshOut();
     ok(runCli(['train', '--data', idx('good'), ...QUICK, '--name', 'taken', '--out', out]), 'first run');
