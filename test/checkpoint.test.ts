@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -65,12 +65,25 @@ describe('checkpoints', () => {
     assert.deepEqual(readdirSync(path.join(dir, 'checkpoints')).filter((f) => f.startsWith('epoch-')), ['epoch-0002']);
     const run = openRunFolder(dir);
     assert.deepEqual(run.checkpoint, { epoch: 2, step: 2, path: 'epoch-0002' });
-    const nets = await loadCheckpointNets(dir, run.checkpoint!, modelFamily(config).netNames);
+    const nets = await loadCheckpointNets(run, run.checkpoint!);
     const restored = modelFamily(config).create(run.config, 20, nets);
     assert.deepEqual(values(restored.encode(x).mean()), values(model.encode(x).mean()));
     assert.deepEqual(values(restored.decode(tf.ones([2, 3])).mean()), values(model.decode(tf.ones([2, 3])).mean()));
     const state = loadOptimizerState(dir, run.checkpoint!, 'elbo');
     assert.equal(state.step, 1);
     assert.equal(state.slots.length, model.variables().length);
+  });
+
+  it('refuses a checkpoint whose config.json was edited to describe other nets', async () => {
+    const model = buildModel(config, 20);
+    const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
+    const dir = path.join(tmp, 'edited');
+    createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
+    await saveCheckpoint(dir, model, phases, 1, 1);
+    for (const edit of [{ latentDim: config.latentDim + 1 }, { encoder: { hidden: [7] } }]) {
+      writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, ...edit }));
+      const run = openRunFolder(dir);
+      await assert.rejects(loadCheckpointNets(run, run.checkpoint!), /config\.json: does not describe the checkpoint's (encoder|decoder) network.*edited after training/);
+    }
   });
 });

@@ -545,6 +545,33 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
   });
 });
 
+describe('resuming cleans up after an interrupted write', () => {
+  test('temporary checkpoint folders and files are removed, the run goes on, config.json is rewritten only after the checkpoint loads', () => {
+    const out = path.join(tmp.dir, 'stale');
+    mkdirSync(out, { recursive: true });
+    ok(runCli(['train', '--train-limit', '200', '--test-limit', '50', '--hidden', '16', '--epochs', '1', '-q', '--out', out, '--name', 'r']), 'first epoch');
+    const run = path.join(out, 'r');
+    mkdirSync(path.join(run, 'checkpoints', '.epoch-0002.tmp-4242-1700000000000', 'encoder'), { recursive: true });
+    writeFileSync(path.join(run, 'checkpoints', '.epoch-0002.tmp-4242-1700000000000', 'encoder', 'weights.bin'), new Uint8Array(1000));
+    writeFileSync(path.join(run, 'checkpoints', '.latest.json.tmp-4242-1700000000001'), '{"epo');
+    writeFileSync(path.join(run, '.metrics.jsonl.tmp-4242-1700000000002'), '');
+    // A resume that fails (its checkpoint's weights no longer load) leaves config.json as it was.
+    const weights = path.join(run, 'checkpoints', 'epoch-0001', 'encoder', 'weights.bin');
+    const good = readFileSync(weights);
+    const config = readFileSync(path.join(run, 'config.json'), 'utf8');
+    writeFileSync(weights, good.subarray(0, 10));
+    expectUserError(['train', '--resume', run, '--epochs', '2', '-q'], [/encoder/]);
+    assert.equal(readFileSync(path.join(run, 'config.json'), 'utf8'), config, 'a failed resume rewrote config.json');
+    writeFileSync(weights, good);
+    const r = runCli(['train', '--resume', run, '--epochs', '2']);
+    ok(r, 'resume');
+    assert.match(r.stdout, /removed 3 temporary file\(s\)/);
+    assert.deepEqual(readdirSync(path.join(run, 'checkpoints')).filter((f) => f !== '.keep').sort(), ['epoch-0002', 'latest.json']);
+    assert.ok(!readdirSync(run).some((f) => f.includes('.tmp-')));
+    assert.equal(JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8')).train.epochs, 2);
+  });
+});
+
 describe('output into a closed pipe', () => {
   test('`latentlab train --help | head -1` ends quietly with exit 0', () => {
     const err = JSON.stringify(path.join(tmp.dir, 'epipe.err'));

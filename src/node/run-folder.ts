@@ -22,7 +22,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Config } from '../core/config/schema.js';
 import type { FileMap } from '../core/io/layers-io.js';
 import {
-  buildManifest as buildLayoutManifest, checkpointFiles, checkpointName, readCheckpointNets, readOptimizerState, readRun, readRunMetrics, REQUIRED_RUN_FILES,
+  buildManifest as buildLayoutManifest, checkNetsMatchConfig, checkpointFiles, checkpointName, readCheckpointNets, readOptimizerState, readRun, readRunMetrics, REQUIRED_RUN_FILES,
   RUN_FILES, RunFolderError, type Checkpoint, type Manifest, type RunContents, type RunStore,
 } from '../core/io/run-layout.js';
 import type { Autoencoder } from '../core/models/types.js';
@@ -32,6 +32,7 @@ import type { Phase } from '../core/training/trainer.js';
 import { UserError } from './errors.js';
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './fs-atomic.js';
 import { VERSION } from './version.js';
+import { modelFamily } from '../core/models/registry.js';
 
 export type { Checkpoint, Manifest } from '../core/io/run-layout.js';
 export { describeNets, uniquePhases } from '../core/io/run-layout.js';
@@ -99,6 +100,25 @@ export function readMetrics(dir: string): EpochRecord[] {
   return asUserError(() => readRunMetrics(diskStore(dir)).metrics);
 }
 
+/**
+ * Removes what an interrupted write left in a run folder: temporary files
+ * and checkpoint folders (`.<name>.tmp-<pid>-<time>`, fs-atomic.ts) in the
+ * folder and in checkpoints/. Called when a run is opened for writing
+ * (--resume); returns what was removed.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  const removed: string[] = [];
+  for (const folder of [dir, path.join(dir, RUN_FILES.checkpoints)]) {
+    if (!existsSync(folder)) continue;
+    for (const name of readdirSync(folder)) {
+      if (!/^\..+\.tmp-\d+-\d+$/.test(name)) continue;
+      rmSync(path.join(folder, name), { recursive: true, force: true });
+      removed.push(path.join(folder, name));
+    }
+  }
+  return removed;
+}
+
 /** Appends one epoch's record to metrics.jsonl. */
 export function appendMetrics(dir: string, record: EpochRecord): void {
   appendFileSync(path.join(dir, runFiles.metrics), `${JSON.stringify(record)}\n`);
@@ -130,13 +150,25 @@ export async function saveCheckpoint(dir: string, model: Autoencoder, phases: re
   return pointer;
 }
 
-/** Loads the nets of a checkpoint. */
-export async function loadCheckpointNets(dir: string, checkpoint: Checkpoint, netNames: readonly string[]): Promise<Record<string, tfl.LayersModel>> {
+/**
+ * Loads the nets of a run's latest checkpoint, checked against the nets its
+ * config.json describes (the same weights, the same shapes).
+ */
+export async function loadCheckpointNets(run: OpenedRun, checkpoint: Checkpoint): Promise<Record<string, tfl.LayersModel>> {
+  const family = modelFamily(run.config);
+  const store = diskStore(run.dir);
+  let nets: Record<string, tfl.LayersModel> | undefined;
+  const expected = family.buildNets(run.config, run.manifest.dataDim);
   try {
-    return await readCheckpointNets(diskStore(dir), checkpoint, netNames);
+    nets = await readCheckpointNets(store, checkpoint, family.netNames);
+    checkNetsMatchConfig(store, nets, expected);
+    return nets;
   } catch (e) {
+    for (const net of Object.values(nets ?? {})) net.dispose();
     if (e instanceof RunFolderError) throw new UserError(e.message);
     throw e;
+  } finally {
+    for (const net of Object.values(expected)) net.dispose();
   }
 }
 

@@ -4,6 +4,7 @@
  * or are interrupted before their first checkpoint leave no folder behind.
  */
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs-core';
 import { isAdversarialConfig, type Config } from '../core/config/schema.js';
@@ -22,8 +23,9 @@ import { progressLog } from './progress-log.js';
 import { onStopSignal } from './signals.js';
 import { writeRunFigures, type FigureFiles } from './run-figures.js';
 import { disposeOptimizerState } from '../core/training/optimizer-state.js';
+import { writeJsonAtomic } from './fs-atomic.js';
 import {
-  appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, saveCheckpoint, truncateMetrics, uniquePhases, type OpenedRun,
+  appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, removeStaleTemporaries, runFiles, saveCheckpoint, truncateMetrics, uniquePhases, type OpenedRun,
 } from './run-folder.js';
 
 export interface TrainRunOptions {
@@ -67,7 +69,7 @@ async function prepareModel(config: Config, train: Dataset, resume: OpenedRun | 
     const model = family.create(config, dataDim, family.buildNets(config, dataDim), resources);
     return { model, phases: family.phases(model, { stepsPerEpoch, train }) };
   }
-  const nets = await loadCheckpointNets(resume.dir, resume.checkpoint, family.netNames);
+  const nets = await loadCheckpointNets(resume, resume.checkpoint);
   const model = family.create(config, dataDim, nets, resources);
   const phases = family.phases(model, { stepsPerEpoch, train });
   for (const phase of uniquePhases(phases)) {
@@ -90,7 +92,13 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   checkLabels(config, test);
   const stepsPerEpoch = Math.ceil(train.size / config.train.batchSize);
   const { model, phases } = await prepareModel(config, train, resume, stepsPerEpoch);
+  // A resume with more epochs or a learning-rate drop records its config only once the checkpoint has loaded.
+  if (resume && JSON.stringify(config) !== JSON.stringify(resume.config)) writeJsonAtomic(path.join(dir, runFiles.config), config);
   const completed = resume?.checkpoint?.epoch ?? 0;
+  if (resume) {
+    const stale = removeStaleTemporaries(dir);
+    if (stale.length) reporter.log(`removed ${stale.length} temporary file(s) an interrupted write had left in ${dir}`);
+  }
   let records: EpochRecord[] = resume ? truncateMetrics(dir, completed) : [];
   let checkpointed = completed > 0;
   if (!resume) {

@@ -299,3 +299,26 @@ export function readOptimizerState(store: RunStore, checkpoint: Checkpoint, phas
     throw new RunFolderError(store.name, jsonFile, `cannot read the ${phase} phase's optimizer state (${(e as Error).message})`);
   }
 }
+
+/**
+ * Checks that `nets` (loaded from a checkpoint) are the nets `expected` (built
+ * from the run's config.json) describes: the same names and weight shapes, in
+ * order. A config.json edited after training (another latent size, other
+ * hidden widths) would otherwise be evaluated, exported or resumed as if it
+ * described the weights. Throws a RunFolderError naming the first mismatch.
+ */
+export function checkNetsMatchConfig(store: RunStore, nets: Record<string, tfl.LayersModel>, expected: Record<string, tfl.LayersModel>): void {
+  const shapes = (net: tfl.LayersModel) => net.weights.map((w) => `${w.originalName} [${w.shape.join(', ')}]`);
+  for (const [name, net] of Object.entries(expected)) {
+    const loaded = nets[name];
+    if (!loaded) continue;
+    const want = shapes(net);
+    const got = shapes(loaded);
+    const i = want.findIndex((w, k) => w !== got[k]);
+    if (i >= 0 || want.length !== got.length) {
+      const k = i >= 0 ? i : Math.min(want.length, got.length);
+      throw new RunFolderError(store.name, RUN_FILES.config,
+        `does not describe the checkpoint's ${name} network (weight ${k + 1}: config.json gives ${want[k] ?? 'none'}, the checkpoint has ${got[k] ?? 'none'}); was config.json edited after training?`);
+    }
+  }
+}

@@ -8,8 +8,7 @@ import { withLearningRateDrop } from '../../core/config/lr-drop.js';
 const ADVERSARIAL_DEFAULTS = AdversarialSchema.parse({});
 import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
 import { UserError } from '../errors.js';
-import { writeJsonAtomic } from '../fs-atomic.js';
-import { openRunFolder, runFiles } from '../run-folder.js';
+import { openRunFolder } from '../run-folder.js';
 import { presetNames, readConfigFile, readPreset } from '../presets.js';
 import { trainRun, type TrainRunResult } from '../train-run.js';
 import { headlineTerm, modelFamily } from '../../core/models/registry.js';
@@ -139,7 +138,6 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
     config = flags.epochs ? resolveConfig(mergeConfig(resume.config, { train: { epochs: flags.epochs } })) : resume.config;
     // A stalled run can go on at a tenth of its rates (the drop applies from the given epoch; earlier epochs are not rerun).
     if (flags.lrDrop !== undefined) config = lrDrop(config, flags.lrDrop);
-    if (config !== resume.config) writeJsonAtomic(path.join(resume.dir, runFiles.config), config);
   } else {
     config = configFromFlags(flags);
   }
