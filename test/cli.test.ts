@@ -511,6 +511,12 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     expectUserError(['eval', path.join(tmp.dir, 'not-a-run')], [/not-a-run is not a LatentLab run folder/, /config\.json/]);
   });
 
+  test('eval of a folder of run folders names the runs inside it', () => {
+    const parent = freshOut();
+    ok(runCli(['train', '--data', idx('good'), ...QUICK, '--name', 'inner', '--out', parent]), 'a run inside');
+    expectUserError(['eval', parent], [/is not a LatentLab run folder/, new RegExp(`it holds a run folder: ${path.join(parent, 'inner').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)]);
+  });
+
   test('eval of a folder that does not exist', () => {
     expectUserError(['eval', path.join(tmp.dir, 'nowhere')], [/nowhere: no such run folder/]);
   });

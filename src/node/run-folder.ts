@@ -91,7 +91,14 @@ export interface OpenedRun extends RunContents {
 export function openRunFolder(dir: string): OpenedRun {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: no such run folder`);
   const missing = REQUIRED_RUN_FILES.filter((f) => !existsSync(path.join(dir, f)));
-  if (missing.length) throw new UserError(`${dir} is not a LatentLab run folder (missing ${missing.join(', ')})`);
+  if (missing.length) {
+    // A parent of run folders (--out, a compare folder) is the usual mistake: name the runs inside it.
+    const inside = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && REQUIRED_RUN_FILES.every((f) => existsSync(path.join(dir, e.name, f))))
+      .map((e) => path.join(dir, e.name));
+    const hint = inside.length ? `; it holds ${inside.length === 1 ? 'a run folder' : 'run folders'}: ${inside.slice(0, 4).join(', ')}${inside.length > 4 ? ', …' : ''}` : '';
+    throw new UserError(`${dir} is not a LatentLab run folder (missing ${missing.join(', ')})${hint}`);
+  }
   return { dir, ...asUserError(() => readRun(diskStore(dir))) };
 }
 
