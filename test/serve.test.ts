@@ -201,6 +201,7 @@ describe('API', () => {
   test('bad data queries get 400', async () => {
     assert.equal((await request('/api/data?split=test&limit=0')).status, 400);
     assert.equal((await request('/api/data?split=validation&limit=5')).status, 400);
+    for (const split of ['__proto__', 'toString', 'constructor', 'hasOwnProperty']) assert.equal((await request(`/api/data?split=${split}&limit=5`)).status, 400, split);
     assert.equal((await request('/api/data?split=test&limit=99999')).status, 400);
   });
 

@@ -35,7 +35,7 @@ export class DataCache {
 
   /** The first `limit` images of a split, as the reply's body and headers. */
   get(source: string, split: Split, limit: number): { body: Uint8Array; headers: Record<string, string> } {
-    if (!(split in MAX_IMAGES)) throw new HttpError(400, `split must be train or test, got ${split}`);
+    if (!Object.prototype.hasOwnProperty.call(MAX_IMAGES, split)) throw new HttpError(400, `split must be train or test, got ${split}`);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_IMAGES[split]) throw new HttpError(400, `limit must be an integer in 1..${MAX_IMAGES[split]}`);
     let packed = this.cache.get(source);
     if (!packed) {
