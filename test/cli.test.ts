@@ -429,6 +429,9 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     wrongMagic[1] = 0x34;
     writeIdxFolder(idx('magic'), { ...good, trainImages: wrongMagic });
     writeIdxFolder(idx('counts'), { ...good, trainLabels: encodeIdx({ dtype: 'ubyte', shape: [49], data: new Uint8Array(49) }) });
+    const floatLabels = Float32Array.from({ length: 50 }, (_, i) => i % 10);
+    floatLabels[7] = 2.5;
+    writeIdxFolder(idx('float-labels'), { ...good, trainLabels: encodeIdx({ dtype: 'float32', shape: [50], data: floatLabels }) });
     mkdirSync(path.join(tmp.dir, 'not-a-run'), { recursive: true });
     writeFileSync(path.join(tmp.dir, 'not-a-run', 'notes.txt'), 'hello\n');
     writeFileSync(path.join(tmp.dir, 'unknown-key.json'), JSON.stringify({ latentDim: 2, train: { epochs: 1, learningRate: 0.01 } }));
@@ -505,6 +508,11 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
   test('IDX folder whose label count differs from the image count', () => {
     const out = freshOut();
     expectUserError(['train', '--data', idx('counts'), ...QUICK, '--out', out], [/train-labels-idx1-ubyte: 49 labels/, /50 images/], out);
+  });
+
+  test('IDX labels that are not whole numbers', () => {
+    const out = freshOut();
+    expectUserError(['train', '--data', idx('float-labels'), ...QUICK, '--out', out], [/train-labels-idx1-ubyte: label 7 is 2\.5: class labels must be whole numbers/], out);
   });
 
   test('eval of a folder that is not a run folder', () => {

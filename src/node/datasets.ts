@@ -44,7 +44,12 @@ function loadSplit(dir: string, prefix: 'train' | 't10k', name: string): Dataset
     if (l.shape[0] !== images.shape[0]) {
       throw new DataError(labelFile, `${l.shape[0]} labels but ${imageFile} has ${images.shape[0]} images`);
     }
-    labels = Int32Array.from(l.data as ArrayLike<number>, Number);
+    const values = l.data as ArrayLike<number>;
+    for (let i = 0; i < values.length; i++) {
+      const v = Number(values[i]);
+      if (!Number.isInteger(v) || v < 0) throw new DataError(labelFile, `label ${i} is ${v}: class labels must be whole numbers 0, 1, 2, …`);
+    }
+    labels = Int32Array.from(values, Number);
   }
   return makeDataset(name, shape, x, labels);
 }
