@@ -83,6 +83,18 @@ describe('config per model family', () => {
   });
 });
 
+describe('mixture prior given by its means', () => {
+  it('has one component per mean: the count is filled in, a contradiction or a mean of the wrong size is an error', () => {
+    const mixture = (prior: object) => resolveConfig({ model: 'aae', prior: { kind: 'gaussian-mixture', ...prior } });
+    const filled = mixture({ means: [[0, 0], [1, 1]] }).prior;
+    assert.equal(filled.kind === 'gaussian-mixture' && filled.components, 2);
+    assert.throws(() => mixture({ components: 3, means: [[0, 0], [1, 1]] }), /prior\.components: 3 components but 2 means/);
+    assert.throws(() => mixture({ means: [[0, 0, 0], [1, 1]] }), /prior\.means\.0: has 3 coordinates; the latent space has 2/);
+    const stored = resolveStoredConfig({ model: 'aae', prior: { kind: 'gaussian-mixture', components: 10, means: [[0, 0], [1, 1]] } }).prior;
+    assert.equal(stored.kind === 'gaussian-mixture' && stored.components, 2, 'a stored run keeps loading, with the count it used');
+  });
+});
+
 describe('mergeConfig', () => {
   it('treats undefined as "not given" even where the base has no object to merge into', () => {
     assert.deepEqual(mergeConfig({}, { prior: { kind: 'swiss-roll', components: undefined } }), { prior: { kind: 'swiss-roll' } });

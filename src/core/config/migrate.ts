@@ -83,10 +83,23 @@ function isForeignField(key: string, field: string): boolean {
   return [...LAYOUTS.values()].some((layout) => layout.get(key)?.has(field));
 }
 
+/**
+ * A mixture prior given by its means has as many components as means: the
+ * count is filled in when left out. A stored config gets the count its run
+ * used (earlier versions let `components` disagree with `means` and used the
+ * means); for anything else a disagreement is left for validation to report.
+ */
+function mixtureCount(input: Json, stored: boolean): Json {
+  const prior = input.prior;
+  if (!isObject(prior) || prior.kind !== 'gaussian-mixture' || !Array.isArray(prior.means)) return input;
+  if (prior.components !== undefined && !stored) return input;
+  return { ...input, prior: { ...prior, components: prior.means.length } };
+}
+
 /** `input` in today's layout (a copy where anything changed; anything unrecognised is left for validation to report). */
 export function migrateConfig(input: unknown, { stored = false }: { stored?: boolean } = {}): unknown {
   if (!isObject(input)) return input;
-  const current = stored ? dropForeignSlices(input) : input;
+  const current = mixtureCount(stored ? dropForeignSlices(input) : input, stored);
   if (!isObject(current.adversarial)) return current;
   return { ...current, adversarial: migrateAdversarial(current.adversarial, current.train) };
 }

@@ -261,6 +261,14 @@ export const ConfigSchema = z.preprocess(
   if (c.labels.use === 'prior' && c.model !== 'aae' && !categoricalCode) {
     ctx.addIssue({ code: 'custom', path: ['labels', 'use'], message: `"prior" (label-guided regularisation) needs model "aae"; a ${c.model} can use "conditional"` });
   }
+  if (c.prior.kind === 'gaussian-mixture' && c.prior.means) {
+    const { components, means } = c.prior;
+    if (means.length !== components) {
+      ctx.addIssue({ code: 'custom', path: ['prior', 'components'], message: `${components} components but ${means.length} means: give one mean per component (or leave components out)` });
+    }
+    const bad = means.findIndex((m) => m.length !== c.latentDim);
+    if (bad >= 0) ctx.addIssue({ code: 'custom', path: ['prior', 'means', bad], message: `has ${means[bad].length} coordinates; the latent space has ${c.latentDim} (latentDim)` });
+  }
   if (c.labels.fraction < 1 && c.labels.use !== 'prior') {
     ctx.addIssue({ code: 'custom', path: ['labels', 'fraction'], message: `a labelled fraction below 1 applies to label-guided training (labels.use "prior"), not "${c.labels.use}"` });
   }
