@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -72,6 +72,20 @@ describe('checkpoints', () => {
     const state = loadOptimizerState(dir, run.checkpoint!, 'elbo');
     assert.equal(state.step, 1);
     assert.equal(state.slots.length, model.variables().length);
+  });
+
+  it('refuses weights that are not finite numbers (a damaged weights.bin), naming the file', async () => {
+    const model = buildModel(config, 20);
+    const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
+    const dir = path.join(tmp, 'damaged');
+    createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
+    await saveCheckpoint(dir, model, phases, 1, 1);
+    const weights = path.join(dir, 'checkpoints', 'epoch-0001', 'decoder', 'weights.bin');
+    const bytes = new Float32Array(Uint8Array.from(readFileSync(weights)).buffer);
+    bytes[3] = NaN;
+    writeFileSync(weights, new Uint8Array(bytes.buffer));
+    const run = openRunFolder(dir);
+    await assert.rejects(loadCheckpointNets(run, run.checkpoint!), /epoch-0001\/decoder\/weights\.bin: holds values that are not finite numbers/);
   });
 
   it('refuses a checkpoint whose config.json was edited to describe other nets', async () => {

@@ -18,6 +18,7 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Config } from '../core/config/schema.js';
 import type { FileMap } from '../core/io/layers-io.js';
@@ -33,6 +34,7 @@ import { UserError } from './errors.js';
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './fs-atomic.js';
 import { VERSION } from './version.js';
 import { modelFamily } from '../core/models/registry.js';
+import { allFinite } from '../core/training/divergence.js';
 
 export type { Checkpoint, Manifest } from '../core/io/run-layout.js';
 export { describeNets, uniquePhases } from '../core/io/run-layout.js';
@@ -169,6 +171,12 @@ export async function loadCheckpointNets(run: OpenedRun, checkpoint: Checkpoint)
   try {
     nets = await readCheckpointNets(store, checkpoint, family.netNames);
     checkNetsMatchConfig(store, nets, expected);
+    // LatentLab never saves a weight that is not finite (training stops first): one here means a damaged file.
+    for (const [name, net] of Object.entries(nets)) {
+      if (!(await allFinite(net.weights.map((w) => w.read() as tf.Variable)))) {
+        throw new RunFolderError(run.dir, `${RUN_FILES.checkpoints}/${checkpoint.path}/${name}/weights.bin`, 'holds values that are not finite numbers (NaN or ∞): the file is damaged');
+      }
+    }
     return nets;
   } catch (e) {
     for (const net of Object.values(nets ?? {})) net.dispose();
