@@ -74,12 +74,18 @@ describe('checkpoints', () => {
     assert.equal(state.slots.length, model.variables().length);
   });
 
-  it('refuses weights that are not finite numbers (a damaged weights.bin), naming the file', async () => {
+  /** A run folder `name` holding one checkpoint (epoch 1) of a fresh model. */
+  async function runWithCheckpoint(name: string): Promise<string> {
     const model = buildModel(config, 20);
-    const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
-    const dir = path.join(tmp, 'damaged');
+    const dir = path.join(tmp, name);
     createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
-    await saveCheckpoint(dir, model, phases, 1, 1);
+    await saveCheckpoint(dir, model, modelFamily(config).phases(model, { stepsPerEpoch: 1 }), 1, 1);
+    model.dispose();
+    return dir;
+  }
+
+  it('refuses weights that are not finite numbers (a damaged weights.bin), naming the file', async () => {
+    const dir = await runWithCheckpoint('damaged');
     const weights = path.join(dir, 'checkpoints', 'epoch-0001', 'decoder', 'weights.bin');
     const bytes = new Float32Array(Uint8Array.from(readFileSync(weights)).buffer);
     bytes[3] = NaN;
@@ -89,11 +95,7 @@ describe('checkpoints', () => {
   });
 
   it('refuses a checkpoint whose config.json was edited to describe other nets', async () => {
-    const model = buildModel(config, 20);
-    const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
-    const dir = path.join(tmp, 'edited');
-    createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
-    await saveCheckpoint(dir, model, phases, 1, 1);
+    const dir = await runWithCheckpoint('edited');
     for (const edit of [{ latentDim: config.latentDim + 1 }, { encoder: { hidden: [7] } }]) {
       writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, ...edit }));
       const run = openRunFolder(dir);

@@ -5,7 +5,7 @@
 export { resolveConfig, resolveStoredConfig, mergeConfig, ConfigError } from './config/resolve.js';
 export { withLearningRateDrop } from './config/lr-drop.js';
 export {
-  ConfigSchema, configOf, isAdversarialConfig, isCategoricalConfig, MODEL_KINDS,
+  ConfigSchema, configOf, isAdversarialConfig,
   type AdversarialConfig, type CategoricalConfig, type Config, type ConfigInput, type ConfigOf, type LikelihoodSpec, type ModelKind, type PriorSpec,
 } from './config/schema.js';
 export { makeDataset, take, batches, batchCount, type Dataset, type DataSplits, type Batch, type BatchOptions } from './data/dataset.js';

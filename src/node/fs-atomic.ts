@@ -28,7 +28,7 @@ function refusal(target: string, e: unknown): unknown {
  * recursive mkdir can spin forever on a path under /proc); throws a
  * UserError naming the first level that cannot be made.
  */
-export function makeDirs(dir: string): void {
+function makeDirs(dir: string): void {
   const missing: string[] = [];
   let at = path.resolve(dir);
   for (;;) {

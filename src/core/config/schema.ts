@@ -247,8 +247,6 @@ export const ModelConfigSchema = z.discriminatedUnion('model', [
   z.strictObject({ model: z.literal('clustering-aae'), ...common, adversarial, categorical: ClusteringSchema.default(ClusteringSchema.parse({})) }),
 ]);
 
-export const MODEL_KINDS = ['vae', 'aae', 'semi-supervised-aae', 'clustering-aae'] as const;
-
 export const ConfigSchema = z.preprocess(
   // `model` may be left out: a VAE.
   (input) => (input && typeof input === 'object' && !Array.isArray(input) && !('model' in input) ? { model: 'vae', ...input } : input),
@@ -288,12 +286,10 @@ export type OptimizerSpec = Config['train']['optimizer'];
 export type ModelKind = Config['model'];
 /** The config of one kind of model. */
 export type ConfigOf<K extends ModelKind> = Extract<Config, { readonly model: K }>;
-export type VaeConfig = ConfigOf<'vae'>;
 /** The config of any model with a discriminator (it has `adversarial`). */
 export type AdversarialConfig = ConfigOf<'aae' | 'semi-supervised-aae' | 'clustering-aae'>;
 /** The config of a model with a categorical code (it has `categorical`). */
 export type CategoricalConfig = ConfigOf<'semi-supervised-aae' | 'clustering-aae'>;
-export type AdversarialSpec = AdversarialConfig['adversarial'];
 /** `config` as the config of one of `kinds`; throws when it is another model's. */
 export function configOf<K extends ModelKind>(config: Config, ...kinds: K[]): ConfigOf<K> {
   if (!(kinds as readonly string[]).includes(config.model)) throw new Error(`expected the config of a ${kinds.join(' or ')}, got a ${config.model}'s`);
@@ -301,6 +297,4 @@ export function configOf<K extends ModelKind>(config: Config, ...kinds: K[]): Co
 }
 /** True when `config` has an adversarial slice. */
 export const isAdversarialConfig = (config: Config): config is AdversarialConfig => config.model !== 'vae';
-/** True when `config` has a categorical slice. */
-export const isCategoricalConfig = (config: Config): config is CategoricalConfig =>
-  config.model === 'semi-supervised-aae' || config.model === 'clustering-aae';
+

@@ -200,7 +200,7 @@ function readJson(store: RunStore, file: string, what: string): unknown {
 }
 
 /** checkpoints/latest.json's pointer, checked: whole numbers, and a checkpoint folder inside this run's checkpoints/. */
-export function parseCheckpoint(value: unknown, store: RunStore): Checkpoint {
+function parseCheckpoint(value: unknown, store: RunStore): Checkpoint {
   const bad = (problem: string) => new RunFolderError(store.name, RUN_FILES.latest, problem);
   if (!isObject(value)) throw bad('expected {"epoch", "step", "path"}');
   if (!isInt(value.epoch, 1)) throw bad(`"epoch" must be a whole number ≥ 1, got ${JSON.stringify(value.epoch)}`);
@@ -255,9 +255,9 @@ export function readRun(store: RunStore): RunContents {
   const rawConfig = readJson(store, RUN_FILES.config, 'configuration');
   let config: Config;
   try {
-    config = resolveStoredConfig(rawConfig, `${store.name}/${RUN_FILES.config}`);
+    config = resolveStoredConfig(rawConfig, RUN_FILES.config);
   } catch (e) {
-    if (e instanceof ConfigError) throw new RunFolderError(store.name, '', e.message.slice(store.name.length + 1).trimStart() || e.message);
+    if (e instanceof ConfigError) throw new RunFolderError(store.name, '', e.message);
     throw e;
   }
   const manifest = checkManifest(readJson(store, RUN_FILES.manifest, 'manifest'), config, store);

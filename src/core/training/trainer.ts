@@ -133,7 +133,7 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
     phases.forEach((phase, p) => {
       const { names, values } = runPhase(phase, x, { step, epoch, seed: deriveSeed(seed, 13, step, p), labels });
       // The first phase's terms on the first batch: the scale against which an explosion is judged (one read-back).
-      if (p === 0 && scale.size === undefined) scale.size = magnitude(Object.fromEntries(names.map((n, i) => [n, values.dataSync()[i]])));
+      if (p === 0 && scale.size === undefined) scale.size = Array.from(values.dataSync(), Math.abs).reduce((a, v) => a + v, 0);
       const prev = sums.get(phase.name);
       const sum = tf.tidy(() => (prev ? tf.add(prev.sum, tf.mul(values, batch.count)) : tf.mul(values, batch.count))) as tf.Tensor1D;
       prev?.sum.dispose();

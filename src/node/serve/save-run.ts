@@ -13,6 +13,7 @@ import type { FileMap } from '../../core/io/layers-io.js';
 import { resolveStoredConfig } from '../../core/config/resolve.js';
 import { fileMapStore, isRunFile, netFile, readRun, REQUIRED_RUN_FILES, RUN_FILES, RunFolderError } from '../../core/io/run-layout.js';
 import { modelFamilies, modelFamily } from '../../core/models/registry.js';
+import { utf8Decode } from '../../core/util/text.js';
 import { writeDirAtomic } from '../fs-atomic.js';
 import { HttpError } from './http-util.js';
 import { isRunName } from './runs.js';
@@ -20,7 +21,7 @@ import { isRunName } from './runs.js';
 /** Every net name any model family saves: an upload may hold these and no others. */
 const NET_NAMES = [...new Set(Object.values(modelFamilies).flatMap((f) => f.netNames))];
 
-const utf8 = (data: FileMap[string]) => (typeof data === 'string' ? data : new TextDecoder().decode(data));
+const utf8 = (data: FileMap[string]) => (typeof data === 'string' ? data : utf8Decode(data));
 
 function decodeFiles(files: unknown): FileMap {
   if (typeof files !== 'object' || files === null) throw new HttpError(400, 'files: expected an object of path → base64 contents');
