@@ -47,7 +47,7 @@ async function writeBenchRun(runsDir: string): Promise<void> {
   const config = resolveConfig(readPreset('quick'));
   const model = buildModel(config, 784);
   const dir = path.join(runsDir, 'bench');
-  createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'mnist', shape: [28, 28], train: 0, test: 0, numClasses: 10 }));
+  createRunFolder(dir, config, await buildManifest(model, tf.getBackend(), { source: 'mnist', shape: [28, 28], train: 0, test: 0, numClasses: 10 }));
   await saveCheckpoint(dir, model, [], 0, 0);
   model.dispose();
 }

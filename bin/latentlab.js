@@ -11,5 +11,10 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 register();
-const { main } = await import('../src/node/cli/main.ts');
+const { main, reportFailure } = await import('../src/node/cli/main.ts');
+// A failure outside a command's own flow (a timer, a stream, a stray promise)
+// goes through the same error boundary as one inside it.
+const fail = (e) => process.exit(reportFailure(e));
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 process.exitCode = await main(process.argv.slice(2));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,7 +57,7 @@ describe('checkpoints', () => {
     const model = buildModel(config, 20);
     const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
     const dir = path.join(tmp, 'run');
-    createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
+    createRunFolder(dir, config, await buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
     const x = tf.randomUniform([4, 20], 0, 1, 'float32', 3) as tf.Tensor2D;
     const { grads } = tf.variableGrads(() => modelFamily(config).evaluate(model, x, 1).total, phases[0].optimizer.variables as tf.Variable[]);
     phases[0].optimizer.apply(phases[0].optimizer.variables.map((v) => grads[v.name]));
@@ -64,7 +65,10 @@ describe('checkpoints', () => {
     await saveCheckpoint(dir, model, phases, 2, 2);
     assert.deepEqual(readdirSync(path.join(dir, 'checkpoints')).filter((f) => f.startsWith('epoch-')), ['epoch-0002']);
     const run = openRunFolder(dir);
-    assert.deepEqual(run.checkpoint, { epoch: 2, step: 2, path: 'epoch-0002' });
+    const { checksums, ...pointer } = run.checkpoint!;
+    assert.deepEqual(pointer, { epoch: 2, step: 2, path: 'epoch-0002' });
+    assert.deepEqual(Object.keys(checksums!), ['decoder/model.json', 'decoder/weights.bin', 'elbo.optimizer.bin', 'elbo.optimizer.json', 'encoder/model.json', 'encoder/weights.bin']);
+    assert.equal(checksums!['decoder/weights.bin'], createHash('sha256').update(readFileSync(path.join(dir, 'checkpoints/epoch-0002/decoder/weights.bin'))).digest('hex'));
     const nets = await loadCheckpointNets(run, run.checkpoint!);
     const restored = modelFamily(config).create(run.config, 20, nets);
     assert.deepEqual(values(restored.encode(x).mean()), values(model.encode(x).mean()));
@@ -78,24 +82,64 @@ describe('checkpoints', () => {
   async function runWithCheckpoint(name: string): Promise<string> {
     const model = buildModel(config, 20);
     const dir = path.join(tmp, name);
-    createRunFolder(dir, config, buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
+    createRunFolder(dir, config, await buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
     await saveCheckpoint(dir, model, modelFamily(config).phases(model, { stepsPerEpoch: 1 }), 1, 1);
     model.dispose();
     return dir;
   }
 
-  it('refuses weights that are not finite numbers (a damaged weights.bin), naming the file', async () => {
-    const dir = await runWithCheckpoint('damaged');
+  /** Rewrites a run-folder JSON file through `edit`. */
+  function editJson(file: string, edit: (value: Record<string, unknown>) => Record<string, unknown>): void {
+    writeFileSync(file, JSON.stringify(edit(JSON.parse(readFileSync(file, 'utf8')))));
+  }
+
+  /** A NaN written into the decoder's weights.bin, keeping its length. */
+  function damageWeights(dir: string): void {
     const weights = path.join(dir, 'checkpoints', 'epoch-0001', 'decoder', 'weights.bin');
     const bytes = new Float32Array(Uint8Array.from(readFileSync(weights)).buffer);
     bytes[3] = NaN;
     writeFileSync(weights, new Uint8Array(bytes.buffer));
+  }
+
+  it('refuses a checkpoint file whose checksum differs from the one latest.json recorded, naming the file', async () => {
+    const dir = await runWithCheckpoint('damaged');
+    damageWeights(dir);
+    const run = openRunFolder(dir);
+    await assert.rejects(loadCheckpointNets(run, run.checkpoint!), /epoch-0001\/decoder\/weights\.bin: does not match the checksum in checkpoints\/latest\.json/);
+    // A pointer that leaves a net's file out of its checksums is refused too.
+    editJson(path.join(dir, 'checkpoints/latest.json'), (p) => ({ ...p, checksums: { 'encoder/model.json': (p.checksums as Record<string, string>)['encoder/model.json'] } }));
+    const pruned = openRunFolder(dir);
+    await assert.rejects(loadCheckpointNets(pruned, pruned.checkpoint!), /latest\.json: "checksums" does not list encoder\/weights\.bin/);
+  });
+
+  it('refuses weights that are not finite numbers in a checkpoint without checksums (an older run), naming the file', async () => {
+    const dir = await runWithCheckpoint('damaged-old');
+    damageWeights(dir);
+    editJson(path.join(dir, 'checkpoints/latest.json'), ({ checksums: _, ...pointer }) => pointer);
     const run = openRunFolder(dir);
     await assert.rejects(loadCheckpointNets(run, run.checkpoint!), /epoch-0001\/decoder\/weights\.bin: holds values that are not finite numbers/);
   });
 
-  it('refuses a checkpoint whose config.json was edited to describe other nets', async () => {
+  it('refuses a config.json edited after training (the manifest’s digest), but not the changes a resume makes', async () => {
+    const dir = await runWithCheckpoint('edited-digest');
+    const file = path.join(dir, 'config.json');
+    // Same shapes, another meaning: only the digest can tell.
+    for (const edit of [{ likelihood: { kind: 'gaussian', variance: 0.5 } }, { train: { ...config.train, beta: 2 } }, { seed: config.seed + 1 }]) {
+      writeFileSync(file, JSON.stringify({ ...config, ...edit }));
+      const run = openRunFolder(dir);
+      await assert.rejects(loadCheckpointNets(run, run.checkpoint!), /config\.json: is not the configuration these weights were trained with/);
+    }
+    // `train --resume --epochs N --lr-drop E` rewrites these; the digest leaves them out.
+    const optimizer = { ...config.train.optimizer, schedule: [{ fromEpoch: 3, learningRate: 1e-4 }] };
+    writeFileSync(file, JSON.stringify({ ...config, train: { ...config.train, epochs: config.train.epochs + 5, optimizer } }));
+    const run = openRunFolder(dir);
+    const nets = await loadCheckpointNets(run, run.checkpoint!);
+    Object.values(nets).forEach((n) => n.dispose());
+  });
+
+  it('refuses a checkpoint whose config.json was edited to describe other nets (also in an older run without a digest)', async () => {
     const dir = await runWithCheckpoint('edited');
+    editJson(path.join(dir, 'manifest.json'), ({ configDigest: _, ...manifest }) => manifest);
     for (const edit of [{ latentDim: config.latentDim + 1 }, { encoder: { hidden: [7] } }]) {
       writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, ...edit }));
       const run = openRunFolder(dir);

@@ -432,6 +432,15 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     const floatLabels = Float32Array.from({ length: 50 }, (_, i) => i % 10);
     floatLabels[7] = 2.5;
     writeIdxFolder(idx('float-labels'), { ...good, trainLabels: encodeIdx({ dtype: 'float32', shape: [50], data: floatLabels }) });
+    const none = syntheticIdxFiles({ train: 0, test: 0, rows: 8, cols: 8 });
+    writeIdxFolder(idx('no-train'), { ...good, trainImages: none.trainImages, trainLabels: none.trainLabels });
+    writeIdxFolder(idx('no-test'), { ...good, testImages: none.testImages, testLabels: none.testLabels });
+    const wide = syntheticIdxFiles({ train: 50, test: 20, rows: 8, cols: 9 });
+    writeIdxFolder(idx('shapes'), { ...good, testImages: wide.testImages });
+    const stray = Uint8Array.from({ length: 50 }, (_, i) => i % 4);
+    stray[11] = 200;
+    writeIdxFolder(idx('stray-label'), { ...good, trainLabels: encodeIdx({ dtype: 'ubyte', shape: [50], data: stray }) });
+    writeIdxFolder(idx('test-unlabelled'), { ...good, testLabels: undefined });
     mkdirSync(path.join(tmp.dir, 'not-a-run'), { recursive: true });
     writeFileSync(path.join(tmp.dir, 'not-a-run', 'notes.txt'), 'hello\n');
     writeFileSync(path.join(tmp.dir, 'unknown-key.json'), JSON.stringify({ latentDim: 2, train: { epochs: 1, learningRate: 0.01 } }));
@@ -502,7 +511,7 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
 
   test('IDX file with a wrong magic number', () => {
     const out = freshOut();
-    expectUserError(['train', '--data', idx('magic'), ...QUICK, '--out', out], [/train-images-idx3-ubyte: wrong magic number 0x12340803/], out);
+    expectUserError(['train', '--data', idx('magic'), ...QUICK, '--out', out], [/train-images-idx3-ubyte: not an IDX file: wrong magic number/], out);
   });
 
   test('IDX folder whose label count differs from the image count', () => {
@@ -513,6 +522,28 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
   test('IDX labels that are not whole numbers', () => {
     const out = freshOut();
     expectUserError(['train', '--data', idx('float-labels'), ...QUICK, '--out', out], [/train-labels-idx1-ubyte: label 7 is 2\.5: class labels must be whole numbers/], out);
+  });
+
+  test('a split with no images (train or test), also in compare', () => {
+    expectUserError(['train', '--data', idx('no-train'), ...QUICK, '--out', freshOut()], [/no-train\/train: holds no examples/]);
+    expectUserError(['train', '--data', idx('no-test'), ...QUICK, '--out', freshOut()], [/no-test\/test: holds no examples/]);
+    const out = freshOut();
+    expectUserError(['compare', '--data', idx('no-train'), '--train-limit', '50', '--test-limit', '20', '--epochs', '1', '-q', '--out', out], [/no-train\/train: holds no examples/], out);
+  });
+
+  test('train and test images of different sizes', () => {
+    const out = freshOut();
+    expectUserError(['train', '--data', idx('shapes'), ...QUICK, '--out', out], [/shapes\/test: examples of shape 8×9, but shapes\/train has 8×8/], out);
+  });
+
+  test('a stray label (200 among classes 0–3) is an error, not a 201-class data set', () => {
+    const out = freshOut();
+    expectUserError(['train', '--data', idx('stray-label'), ...QUICK, '--out', out], [/stray-label\/train: label 200 \(example 11\) implies 201 classes, but 196 of them \(first: 4\) have no example/], out);
+  });
+
+  test('labels for one split only', () => {
+    const out = freshOut();
+    expectUserError(['train', '--data', idx('test-unlabelled'), ...QUICK, '--out', out], [/test-unlabelled\/test: has no labels but test-unlabelled\/train has/], out);
   });
 
   test('eval of a folder that is not a run folder', () => {
@@ -705,6 +736,7 @@ describe('a prior given by samples in a file', () => {
       [['--model', 'aae', '--prior-file', 'wide.npy'], /wide\.npy: prior samples must have shape \[n, 2\]/],
       [['--prior-file', 'ring.npy'], /VAE needs a prior with a density/],
       [['--model', 'aae', '--prior-file', 'missing.npy'], /missing\.npy: file not found/],
+      [['--model', 'aae', '--prior-file', '.'], /prior samples file .*: not a file/],
     ] as const) {
       const r = runCli(['train', ...args, '--name', 'bad', ...small], { cwd: folder });
       assert.notEqual(r.status, 0, describeRun(r));

@@ -79,7 +79,7 @@ describe('IDX malformed input', () => {
   test('wrong magic number', () => {
     throwsDataError(
       () => parseIdx(Uint8Array.from([0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0])),
-      /wrong magic number 0x12345678 \(expected 0x0000 followed by a type code and dimension count\)/,
+      /not an IDX file: wrong magic number \(an IDX file starts with two zero bytes/,
     );
   });
   test('unknown type code', () => {

@@ -22,6 +22,11 @@ describe('an earlier version’s AAE run folder', () => {
     const { encoder, discriminator, discriminatorSteps } = config.adversarial;
     config.adversarial = { encoder, discriminator, discriminatorSteps, discriminatorLearningRate: 0.001, generatorLearningRate: 0.0005, beta1: 0.5 };
     writeFileSync(file, JSON.stringify(config, null, 2));
+    // …and its manifest, which recorded no config digest then.
+    const manifestFile = path.join(dir, 'manifest.json');
+    const { configDigest, ...manifest } = readJson(manifestFile);
+    assert.match(configDigest, /^[0-9a-f]{64}$/);
+    writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
     const evaluated = runCli(['eval', dir, '-q']);
     assert.equal(evaluated.status, 0, describeRun(evaluated));
     const resumed = runCli(['train', '--resume', dir, '--epochs', '2', '-q']);

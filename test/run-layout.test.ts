@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveConfig } from '../src/core/config/resolve.js';
 import {
-  buildManifest, checkpointName, fileMapStore, isRunFile, readCheckpointNets, readRun, runFolderFiles, RunFolderError,
+  buildManifest, checkpointName, fileMapStore, isRunFile, readCheckpointNets, readRun, runFolderFiles, RunFolderError, verifyRun,
 } from '../src/core/io/run-layout.js';
 import type { FileMap } from '../src/core/io/layers-io.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
@@ -45,7 +45,7 @@ describe('run-folder layout', () => {
     const model = buildModel(config, 12);
     const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
     const record = { epoch: 2, step: 6, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: {}, test: {} };
-    const files = await runFolderFiles(model, phases, [record], buildManifest(model, 'test', 'cpu', { source: 'mnist', shape: [12], train: 1, test: 1 }), 'test');
+    const files = await runFolderFiles(model, phases, [record], await buildManifest(model, 'test', 'cpu', { source: 'mnist', shape: [12], train: 1, test: 1 }), 'test');
     const expected = Object.keys(files).filter((f) => f.startsWith('checkpoints/epoch-0002/')).map((f) => f.slice('checkpoints/epoch-0002/'.length)).sort();
     await saveCheckpoint(tmp, model, phases, 2, 6);
     const dir = path.join(tmp, 'checkpoints', 'epoch-0002');
@@ -63,7 +63,7 @@ describe('reading a run folder (readRun over any store)', () => {
     const model = buildModel(config, 12);
     const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
     const records = [1, 2].map((epoch) => ({ epoch, step: 3 * epoch, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: { reconstruction: 9 }, test: { reconstruction: 8 } }));
-    const files = await runFolderFiles(model, phases, records, buildManifest(model, 'test', 'cpu', { source: 'mnist', shape: [12], train: 1, test: 1 }), 'test');
+    const files = await runFolderFiles(model, phases, records, await buildManifest(model, 'test', 'cpu', { source: 'mnist', shape: [12], train: 1, test: 1 }), 'test');
     model.dispose();
     return files;
   }
@@ -76,9 +76,12 @@ describe('reading a run folder (readRun over any store)', () => {
     const files = await downloadedRun();
     const run = readRun(fileMapStore('run', files));
     assert.equal(run.config.model, 'aae');
-    assert.deepEqual(run.checkpoint, { epoch: 2, step: 6, path: 'epoch-0002' });
+    const { checksums, ...pointer } = run.checkpoint!;
+    assert.deepEqual(pointer, { epoch: 2, step: 6, path: 'epoch-0002' });
+    assert.deepEqual(Object.keys(checksums!).sort(), Object.keys(files).filter((f) => f.startsWith('checkpoints/epoch-0002/')).map((f) => f.slice('checkpoints/epoch-0002/'.length)).sort());
     assert.deepEqual(run.metrics.map((r) => r.epoch), [1, 2]);
     assert.equal(run.tornMetrics, false);
+    await verifyRun(fileMapStore('run', files), run, modelFamily(run.config).netNames);
     const nets = await readCheckpointNets(fileMapStore('run', files), run.checkpoint!, modelFamily(run.config).netNames);
     assert.deepEqual(Object.keys(nets).sort(), ['decoder', 'discriminator', 'encoder']);
     for (const net of Object.values(nets)) net.dispose();
@@ -90,6 +93,11 @@ describe('reading a run folder (readRun over any store)', () => {
       fails({ ...files, 'checkpoints/latest.json': text(pointer) }, 'checkpoints/latest.json', /epoch|step|path|expected/);
     }
     fails({ ...files, 'checkpoints/latest.json': text('{"epoch": 2,') }, 'checkpoints/latest.json', /not valid JSON/);
+    const latest = JSON.parse(str(files['checkpoints/latest.json']));
+    for (const checksums of [[1], { '../config.json': 'a'.repeat(64) }, { 'decoder/weights.bin': 'not hex' }]) {
+      fails({ ...files, 'checkpoints/latest.json': text(JSON.stringify({ ...latest, checksums })) }, 'checkpoints/latest.json', /"checksums"/);
+    }
+    fails({ ...files, 'manifest.json': text(JSON.stringify({ ...JSON.parse(str(files['manifest.json'])), configDigest: 'x' })) }, 'manifest.json', /"configDigest" must be a SHA-256/);
     fails({ ...files, 'manifest.json': text('{}') }, 'manifest.json', /dataDim/);
     const manifest = JSON.parse(str(files['manifest.json']));
     fails({ ...files, 'manifest.json': text(JSON.stringify({ ...manifest, model: 'vae' })) }, 'manifest.json', /written for a vae.*describes a aae/);
@@ -117,11 +125,14 @@ describe('reading a run folder (readRun over any store)', () => {
     const post = (f: FileMap) => Buffer.from(JSON.stringify({
       name: 'uploaded', files: Object.fromEntries(Object.entries(f).map(([k, v]) => [k, Buffer.from(typeof v === 'string' ? v : v).toString('base64')])),
     }));
-    assert.throws(() => saveRun(runs, post({ ...files, 'checkpoints/latest.json': '{"epoch": 2, "step": 6, "path": "../../outside"}' })), /latest\.json.*path/);
+    await assert.rejects(saveRun(runs, post({ ...files, 'checkpoints/latest.json': '{"epoch": 2, "step": 6, "path": "../../outside"}' })), /latest\.json.*path/);
     const { 'checkpoints/epoch-0002/encoder/model.json': _, ...noEncoder } = files;
-    assert.throws(() => saveRun(runs, post(noEncoder)), /encoder\/model\.json is missing/);
+    await assert.rejects(saveRun(runs, post(noEncoder)), /encoder\/model\.json: missing/);
+    const weights = Uint8Array.from(files['checkpoints/epoch-0002/decoder/weights.bin'] as Uint8Array);
+    weights[0] ^= 1;
+    await assert.rejects(saveRun(runs, post({ ...files, 'checkpoints/epoch-0002/decoder/weights.bin': weights })), /decoder\/weights\.bin: does not match the checksum/);
     assert.equal(readdirSync(tmp).includes('runs') && readdirSync(runs).includes('uploaded'), false, 'nothing written');
-    assert.equal(saveRun(runs, post(files)), 'uploaded');
+    assert.equal(await saveRun(runs, post(files)), 'uploaded');
     assert.equal(openRunFolder(path.join(runs, 'uploaded')).checkpoint?.epoch, 2);
   });
 });

@@ -198,6 +198,20 @@ describe('API', () => {
     assert.deepEqual([...r.body.subarray(5 * 784)], [...labels.subarray(8, 13)]);
   });
 
+  test('a run whose prior file is not IDX gets a 422 naming the file, without quoting its bytes', async () => {
+    const file = path.join(OUTSIDE, 'prior.bin');
+    writeFileSync(file, `${SECRET} not an IDX file`);
+    writeRun('bad-prior');
+    const config = path.join(RUNS, 'bad-prior', 'config.json');
+    writeFileSync(config, JSON.stringify(resolveConfig({ model: 'aae', latentDim: 2, prior: { kind: 'samples', file } })));
+    const manifest = path.join(RUNS, 'bad-prior', 'manifest.json');
+    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), model: 'aae' }));
+    const r = await request('/api/runs/bad-prior/prior');
+    assert.equal(r.status, 422, r.body.toString());
+    assert.match(r.body.toString(), /prior\.bin: not an IDX file/);
+    assert.ok(!r.body.toString().includes('SECRET') && !/0x[0-9a-f]{8}/.test(r.body.toString()), r.body.toString());
+  });
+
   test('bad data queries get 400', async () => {
     assert.equal((await request('/api/data?split=test&limit=0')).status, 400);
     assert.equal((await request('/api/data?split=validation&limit=5')).status, 400);

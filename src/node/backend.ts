@@ -27,8 +27,36 @@ async function tryTfjsNode(): Promise<boolean> {
   }
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `init` and removes the process-wide `uncaughtException` and
+ * `unhandledRejection` listeners it added. The wasm backend's Emscripten
+ * module installs listeners that rethrow any uncaught error from inside its
+ * minified bundle, so that every error in the process (the caller's own
+ * included) printed the bundle's source (about 40 KB) and exited with code 7.
+ * Without them Node reports errors as it normally does.
+ */
+async function withoutAddedProcessListeners<T>(init: () => Promise<T>): Promise<T> {
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  try {
+    return await init();
+  } finally {
+    for (const event of PROCESS_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+}
+
 /** Initialises the requested backend and returns its name. */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<string> {
+  return withoutAddedProcessListeners(() => initBackendInner(choice));
+}
+
+async function initBackendInner(choice: BackendChoice): Promise<string> {
   if (!BACKENDS.includes(choice)) throw new UserError(`--backend: unknown backend "${choice}" (choose ${BACKENDS.join(', ')})`);
   let name: string = choice;
   if (choice === 'auto') name = (await tryTfjsNode()) ? 'tensorflow' : 'wasm';

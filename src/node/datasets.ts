@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { makeDataset, take, type DataSplits, type Dataset } from '../core/data/dataset.js';
+import { checkSplits, makeDataset, take, type DataSplits, type Dataset } from '../core/data/dataset.js';
 import { DataError } from '../core/data/errors.js';
 import { expectIdx } from '../core/data/idx.js';
 import { UserError } from './errors.js';
@@ -66,8 +66,11 @@ export function loadDataSplits(source: string, { trainLimit, testLimit }: LoadOp
     throw new UserError(`data source "${source}": not a directory (use "mnist" or a folder with train-images-idx3-ubyte, t10k-images-idx3-ubyte and optional label files)`);
   }
   const label = source === 'mnist' ? 'mnist' : path.basename(dir);
-  return {
-    train: take(loadSplit(dir, 'train', `${label}/train`), trainLimit),
-    test: take(loadSplit(dir, 't10k', `${label}/test`), testLimit),
-  };
+  const train = loadSplit(dir, 'train', `${label}/train`);
+  const test = loadSplit(dir, 't10k', `${label}/test`);
+  checkSplits(train, test);
+  const splits = { train: take(train, trainLimit), test: take(test, testLimit) };
+  // Both splits number the classes the same way, so figures and the classifier agree.
+  const numClasses = train.numClasses === undefined ? undefined : Math.max(train.numClasses, test.numClasses ?? 0);
+  return { train: { ...splits.train, numClasses }, test: { ...splits.test, numClasses } };
 }

@@ -3,7 +3,7 @@
  * C order), a .json array of rows, or an IDX file (any numeric type), of
  * shape [n, latentDim].
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../core/config/schema.js';
 import { DataError } from '../core/data/errors.js';
@@ -53,6 +53,7 @@ export function loadPriorResources(config: Config): PriorResources {
   if (prior.kind !== 'samples') return {};
   const file = prior.file;
   if (!existsSync(file)) throw new UserError(`prior samples file ${file}: file not found`);
+  if (!statSync(file).isFile()) throw new UserError(`prior samples file ${file}: not a file (give a .npy, .json or IDX file of shape [n, ${config.latentDim}])`);
   const bytes = readFileSync(file);
   const ext = path.extname(file).toLowerCase();
   const { shape, data } = ext === '.npy' ? parseNpy(bytes, file) : ext === '.json' ? parseJson(bytes, file) : (() => {

@@ -23,8 +23,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Config } from '../core/config/schema.js';
 import type { FileMap } from '../core/io/layers-io.js';
 import {
-  buildManifest as buildLayoutManifest, checkNetsMatchConfig, checkpointFiles, checkpointName, readCheckpointNets, readOptimizerState, readRun, readRunMetrics, REQUIRED_RUN_FILES,
-  RUN_FILES, RunFolderError, type Checkpoint, type Manifest, type RunContents, type RunStore,
+  buildManifest as buildLayoutManifest, checkNetsMatchConfig, checkpointFiles, checkpointName, checkpointPointer, readCheckpointNets, readOptimizerState, readRun, readRunMetrics, REQUIRED_RUN_FILES,
+  RUN_FILES, RunFolderError, verifyRun, type Checkpoint, type Manifest, type RunContents, type RunStore,
 } from '../core/io/run-layout.js';
 import type { Autoencoder } from '../core/models/types.js';
 import type { OptimizerState } from '../core/training/optimizer-state.js';
@@ -42,7 +42,7 @@ export { describeNets, uniquePhases } from '../core/io/run-layout.js';
 /** The layout's file names (core/io/run-layout.ts owns them). */
 export const runFiles = RUN_FILES;
 
-export function buildManifest(model: Autoencoder, backend: string, data: Manifest['data']): Manifest {
+export function buildManifest(model: Autoencoder, backend: string, data: Manifest['data']): Promise<Manifest> {
   return buildLayoutManifest(model, VERSION, backend, data);
 }
 
@@ -79,6 +79,15 @@ export function diskStore(dir: string): RunStore {
 function asUserError<T>(read: () => T): T {
   try {
     return read();
+  } catch (e) {
+    if (e instanceof RunFolderError) throw new UserError(e.message);
+    throw e;
+  }
+}
+
+async function asyncUserError<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
   } catch (e) {
     if (e instanceof RunFolderError) throw new UserError(e.message);
     throw e;
@@ -148,24 +157,28 @@ export async function saveCheckpoint(dir: string, model: Autoencoder, phases: re
   const name = checkpointName(epoch);
   // Paths relative to the checkpoint's own folder (written there as one directory).
   const prefix = `${RUN_FILES.checkpoints}/${name}/`;
-  const files: FileMap = Object.fromEntries(Object.entries(await checkpointFiles(model, phases, name, `LatentLab ${VERSION}`))
-    .map(([f, data]) => [f.slice(prefix.length), data]));
+  const all = await checkpointFiles(model, phases, name, `LatentLab ${VERSION}`);
+  const files: FileMap = Object.fromEntries(Object.entries(all).map(([f, data]) => [f.slice(prefix.length), data]));
   const checkpoints = path.join(dir, RUN_FILES.checkpoints);
   rmSync(path.join(checkpoints, name), { recursive: true, force: true });
   writeDirAtomic(path.join(checkpoints, name), files);
-  const pointer: Checkpoint = { epoch, step, path: name };
+  const pointer = await checkpointPointer(epoch, step, name, all);
   writeJsonAtomic(path.join(dir, runFiles.latest), pointer);
   for (const old of readdirSync(checkpoints)) if (old !== name && old.startsWith('epoch-')) rmSync(path.join(checkpoints, old), { recursive: true, force: true });
   return pointer;
 }
 
 /**
- * Loads the nets of a run's latest checkpoint, checked against the nets its
- * config.json describes (the same weights, the same shapes).
+ * Loads the nets of a run's latest checkpoint after checking the folder:
+ * config.json is the config that trained them (the manifest's digest),
+ * every checkpoint file has the checksum latest.json recorded, the nets
+ * are the ones config.json describes (the same weights, the same shapes),
+ * and every weight is finite.
  */
 export async function loadCheckpointNets(run: OpenedRun, checkpoint: Checkpoint): Promise<Record<string, tfl.LayersModel>> {
   const family = modelFamily(run.config);
   const store = diskStore(run.dir);
+  await asyncUserError(() => verifyRun(store, { ...run, checkpoint }, family.netNames));
   let nets: Record<string, tfl.LayersModel> | undefined;
   const expected = family.buildNets(run.config, run.manifest.dataDim);
   try {

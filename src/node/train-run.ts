@@ -102,7 +102,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   let records: EpochRecord[] = resume ? truncateMetrics(dir, completed) : [];
   let checkpointed = completed > 0;
   if (!resume) {
-    createRunFolder(dir, config, buildManifest(model, backend, {
+    createRunFolder(dir, config, await buildManifest(model, backend, {
       source: config.data.source, shape: train.shape, train: train.size, test: test.size, numClasses: train.numClasses,
     }));
   }

@@ -27,7 +27,7 @@ export interface RunData {
 /** Every file of the run folder, path → bytes (the layout is core/io/run-layout.ts's). */
 export async function runFolderFiles({ model, phases, records, backend, data }: RunData): Promise<Record<string, Uint8Array>> {
   const enc = new TextEncoder();
-  const manifest = buildManifest(model, VERSION, backend, data);
+  const manifest = await buildManifest(model, VERSION, backend, data);
   const files = await layoutFiles(model, phases, records, manifest, GENERATED_BY);
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? enc.encode(v) : v]));
 }

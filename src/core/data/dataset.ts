@@ -48,6 +48,38 @@ export function makeDataset(name: string, shape: readonly number[], x: Float32Ar
   return { name, size, shape: [...shape], dim, x, labels, numClasses };
 }
 
+/**
+ * Checks that a train and a test split can be used together: both hold at
+ * least one example of the same shape, and the labels number the classes
+ * 0..K−1 with every class present in one split or the other (a stray label
+ * of 200 among ten digits is an error, not a 201-class data set). The
+ * labels must be present in both splits or in neither.
+ *
+ * @throws DataError naming the split and what is wrong.
+ */
+export function checkSplits(train: Dataset, test: Dataset): void {
+  for (const split of [train, test]) {
+    if (split.size === 0) throw new DataError(split.name, 'holds no examples (at least one is needed)');
+  }
+  if (train.shape.join('×') !== test.shape.join('×')) {
+    throw new DataError(test.name, `examples of shape ${test.shape.join('×')}, but ${train.name} has ${train.shape.join('×')}; both splits must have the same shape`);
+  }
+  if (!train.labels !== !test.labels) {
+    const [has, lacks] = train.labels ? [train, test] : [test, train];
+    throw new DataError(lacks.name, `has no labels but ${has.name} has; give labels for both splits or for neither`);
+  }
+  if (!train.labels || !test.labels) return;
+  const classes = Math.max(train.numClasses ?? 0, test.numClasses ?? 0);
+  const seen = new Uint8Array(classes);
+  for (const split of [train, test]) for (const l of split.labels!) seen[l] = 1;
+  const missing = seen.indexOf(0);
+  if (missing >= 0) {
+    const [where, index] = [train, test].map((d) => [d, d.labels!.indexOf(classes - 1)] as const).find(([, i]) => i >= 0)!;
+    const absent = seen.reduce((n, v) => n + (v ? 0 : 1), 0);
+    throw new DataError(where.name, `label ${classes - 1} (example ${index}) implies ${classes} classes, but ${absent} of them (first: ${missing}) have no example; class labels must be 0, 1, …, K−1 with every class used`);
+  }
+}
+
 /** The first `n` examples (or all when n ≥ size). Shares memory with `ds`. */
 export function take(ds: Dataset, n: number | undefined): Dataset {
   if (n === undefined || n >= ds.size) return ds;

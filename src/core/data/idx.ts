@@ -93,7 +93,11 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    fail(`wrong magic number ${hex(magic, 8)} (expected 0x0000 followed by a type code and dimension count)`);
+    // The message names what the file looks like, never its bytes as text.
+    const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    fail(gzip
+      ? 'a gzip-compressed file, not IDX (decompress it first, e.g. gunzip)'
+      : 'not an IDX file: wrong magic number (an IDX file starts with two zero bytes, a type code and a dimension count)');
   }
   const dtype = DTYPE_BY_CODE.get(bytes[2]);
   if (dtype === undefined) {

@@ -4,10 +4,11 @@
  * check (node/serve/save-run.ts) all derive from this module:
  *
  *   config.json                       the resolved configuration
- *   manifest.json                     versions, backend, seed, data, every tensor's name and shape
+ *   manifest.json                     versions, backend, seed, data, every tensor's name and shape,
+ *                                     the digest of the config that trained the weights
  *   metrics.jsonl                     one EpochRecord per line
  *   progress.jsonl                    running means while training (the live curves)
- *   checkpoints/latest.json           {"epoch": N, "step": S, "path": "epoch-000N"}
+ *   checkpoints/latest.json           {"epoch": N, "step": S, "path": "epoch-000N", "checksums": {file: SHA-256}}
  *   checkpoints/epoch-000N/<net>/model.json + weights.bin    TF.js layers format
  *   checkpoints/epoch-000N/<phase>.optimizer.json + .bin     optimizer step and state
  *   *.png                             figures
@@ -16,7 +17,8 @@
  * caller hands to its file store (the Node writer writes the map atomically;
  * the page zips it or posts it). Reading goes through an injected `RunStore`
  * (the Node reader's is the disk, the server's upload check's the posted
- * files): `readRun` checks every file it reads and names the bad one.
+ * files): `readRun` checks every file it reads and names the bad one, and
+ * `verifyRun` checks that the parts belong together (run-digest.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -28,6 +30,7 @@ import type { Autoencoder } from '../models/types.js';
 import type { EpochRecord } from '../training/fit.js';
 import { disposeOptimizerState } from '../training/optimizer-state.js';
 import type { Phase } from '../training/trainer.js';
+import { configDigest, sha256Hex, SHA256_HEX } from './run-digest.js';
 import { layersModelFromFiles, layersModelToFiles, optimizerStateFromFiles, optimizerStateToFiles, type FileMap } from './layers-io.js';
 
 export const RUN_FILES = {
@@ -53,6 +56,8 @@ export interface Manifest {
   readonly dataDim: number;
   readonly latentDim: number;
   readonly nets: Record<string, { readonly weights: { readonly name: string; readonly shape: readonly number[] }[] }>;
+  /** SHA-256 of the config that trained the weights (run-digest.ts); absent in runs written before LatentLab 0.1 recorded it. */
+  readonly configDigest?: string;
 }
 
 /** What checkpoints/latest.json holds. */
@@ -60,6 +65,8 @@ export interface Checkpoint {
   readonly epoch: number;
   readonly step: number;
   readonly path: string;
+  /** SHA-256 of each file of the checkpoint, by its path inside the checkpoint folder; absent in older runs. */
+  readonly checksums?: Readonly<Record<string, string>>;
 }
 
 /** The folder name of epoch N's checkpoint: epoch-000N. */
@@ -79,6 +86,8 @@ export function optimizerFile(checkpoint: string, phase: string, ext: 'json' | '
 
 const NAME = '[A-Za-z][A-Za-z0-9_-]*';
 const CHECKPOINT = 'epoch-\\d{4,}';
+/** A file's path inside a checkpoint folder. */
+const CHECKPOINT_ENTRY = new RegExp(`^(${NAME}/(model\\.json|weights\\.bin)|${NAME}\\.optimizer\\.(json|bin))$`);
 const RUN_FILE_PATTERNS = [
   /^(config|manifest)\.json$/,
   /^(metrics|progress)\.jsonl$/,
@@ -105,10 +114,11 @@ export function describeNets(model: Autoencoder): Manifest['nets'] {
   );
 }
 
-export function buildManifest(model: Autoencoder, latentlab: string, backend: string, data: Manifest['data']): Manifest {
+export async function buildManifest(model: Autoencoder, latentlab: string, backend: string, data: Manifest['data']): Promise<Manifest> {
   return {
     latentlab, tfjs: tf.version_core, backend, created: new Date().toISOString(), seed: model.config.seed,
     model: model.kind, data, dataDim: model.dataDim, latentDim: model.latentDim, nets: describeNets(model),
+    configDigest: await configDigest(model.config),
   };
 }
 
@@ -131,6 +141,20 @@ export async function checkpointFiles(model: Autoencoder, phases: readonly Phase
   return files;
 }
 
+/**
+ * The pointer to checkpoint `name` whose files (paths relative to the run
+ * folder, as {@link checkpointFiles} gives them) are `files`: it records
+ * each file's SHA-256.
+ */
+export async function checkpointPointer(epoch: number, step: number, name: string, files: FileMap): Promise<Checkpoint> {
+  const prefix = `${RUN_FILES.checkpoints}/${name}/`;
+  const checksums: Record<string, string> = {};
+  for (const [file, data] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (file.startsWith(prefix)) checksums[file.slice(prefix.length)] = await sha256Hex(data);
+  }
+  return { epoch, step, path: name, checksums };
+}
+
 /** A whole run folder after its last record, as files (what the page downloads or uploads). */
 export async function runFolderFiles(
   model: Autoencoder, phases: readonly Phase[], records: readonly EpochRecord[], manifest: Manifest, generatedBy: string,
@@ -138,9 +162,10 @@ export async function runFolderFiles(
   const last = records.at(-1);
   if (!last) throw new Error('train at least one epoch first');
   const name = checkpointName(last.epoch);
-  const pointer: Checkpoint = { epoch: last.epoch, step: last.step, path: name };
+  const checkpoint = await checkpointFiles(model, phases, name, generatedBy);
+  const pointer = await checkpointPointer(last.epoch, last.step, name, checkpoint);
   return {
-    ...(await checkpointFiles(model, phases, name, generatedBy)),
+    ...checkpoint,
     [RUN_FILES.config]: `${JSON.stringify(model.config, null, 2)}\n`,
     [RUN_FILES.manifest]: `${JSON.stringify(manifest, null, 2)}\n`,
     [RUN_FILES.metrics]: records.map((r) => `${JSON.stringify(r)}\n`).join(''),
@@ -208,7 +233,13 @@ function parseCheckpoint(value: unknown, store: RunStore): Checkpoint {
   if (typeof value.path !== 'string' || !new RegExp(`^${CHECKPOINT}$`).test(value.path)) {
     throw bad(`"path" must name a checkpoint folder of this run (epoch-NNNN), got ${JSON.stringify(value.path)}`);
   }
-  return { epoch: value.epoch, step: value.step, path: value.path };
+  if (value.checksums === undefined) return { epoch: value.epoch, step: value.step, path: value.path };
+  if (!isObject(value.checksums)) throw bad('"checksums" must map each checkpoint file to its SHA-256');
+  for (const [file, sum] of Object.entries(value.checksums)) {
+    if (!CHECKPOINT_ENTRY.test(file)) throw bad(`"checksums" names ${JSON.stringify(file)}, which is not a file of a checkpoint`);
+    if (typeof sum !== 'string' || !SHA256_HEX.test(sum)) throw bad(`"checksums" gives ${JSON.stringify(file)} ${JSON.stringify(sum)}, not a SHA-256 in hex`);
+  }
+  return { epoch: value.epoch, step: value.step, path: value.path, checksums: value.checksums as Record<string, string> };
 }
 
 function checkManifest(value: unknown, config: Config, store: RunStore): Manifest {
@@ -219,6 +250,9 @@ function checkManifest(value: unknown, config: Config, store: RunStore): Manifes
   if (!isObject(value.nets)) throw bad('"nets" must list the networks and their weights');
   if (value.model !== undefined && value.model !== config.model) throw bad(`written for a ${String(value.model)}, but config.json describes a ${config.model}`);
   if (!isObject(value.data) || !Array.isArray(value.data.shape)) throw bad('"data" must describe the data set (source, shape)');
+  if (value.configDigest !== undefined && (typeof value.configDigest !== 'string' || !SHA256_HEX.test(value.configDigest))) {
+    throw bad(`"configDigest" must be a SHA-256 in hex, got ${JSON.stringify(value.configDigest)}`);
+  }
   return value as unknown as Manifest;
 }
 
@@ -264,6 +298,34 @@ export function readRun(store: RunStore): RunContents {
   const checkpoint = store.read(RUN_FILES.latest) ? parseCheckpoint(readJson(store, RUN_FILES.latest, 'checkpoint pointer'), store) : null;
   const { metrics, torn } = readRunMetrics(store);
   return { config, manifest, checkpoint, metrics, tornMetrics: torn };
+}
+
+/**
+ * Checks that a run folder's parts belong together, before anything uses
+ * them: config.json is the config the manifest's digest was taken of, and
+ * every file of the latest checkpoint has the SHA-256 latest.json recorded
+ * (which must list the files of every net in `netNames`).
+ * Runs written before these were recorded are checked by what they have.
+ *
+ * @throws RunFolderError naming the file that disagrees.
+ */
+export async function verifyRun(store: RunStore, run: Pick<RunContents, 'config' | 'manifest' | 'checkpoint'>, netNames: readonly string[] = []): Promise<void> {
+  if (run.manifest.configDigest !== undefined && run.manifest.configDigest !== (await configDigest(run.config))) {
+    throw new RunFolderError(store.name, RUN_FILES.config,
+      'is not the configuration these weights were trained with (it does not match the digest in manifest.json); was it edited after training? Restore it, or train a new run');
+  }
+  const checkpoint = run.checkpoint;
+  if (!checkpoint?.checksums) return;
+  const unlisted = netNames.flatMap((net) => [`${net}/model.json`, `${net}/weights.bin`]).find((entry) => !(entry in checkpoint.checksums!));
+  if (unlisted) throw new RunFolderError(store.name, RUN_FILES.latest, `"checksums" does not list ${unlisted}, a file of the checkpoint`);
+  for (const [entry, sum] of Object.entries(checkpoint.checksums)) {
+    const file = `${RUN_FILES.checkpoints}/${checkpoint.path}/${entry}`;
+    const data = store.read(file);
+    if (!data) throw new RunFolderError(store.name, file, 'missing from the checkpoint that checkpoints/latest.json names');
+    if ((await sha256Hex(data)) !== sum) {
+      throw new RunFolderError(store.name, file, 'does not match the checksum in checkpoints/latest.json: the file is damaged or was replaced');
+    }
+  }
 }
 
 function requireFile(store: RunStore, file: string): Uint8Array {

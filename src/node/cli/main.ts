@@ -1,16 +1,13 @@
 /**
  * The `latentlab` command line. Commands are thin: flags → config → library
- * call. Errors a user can fix become one message and exit code 1, here, in
- * one place; anything else is a bug and keeps its stack trace.
+ * call. Every failure goes through the error boundary
+ * (../error-boundary.ts), here, in one place: one message and exit code 1
+ * for what a user can fix, 2 for command-line syntax, a short stack and 70
+ * for a bug.
  */
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
-import { ConfigError } from '../../core/config/resolve.js';
-import { DataError } from '../../core/data/errors.js';
-import { SafetensorsError } from '../../core/io/safetensors.js';
-import { RunFolderError } from '../../core/io/run-layout.js';
-import { DivergenceError } from '../../core/training/divergence.js';
-import { UserError } from '../errors.js';
+import { describeFailure } from '../error-boundary.js';
 import { VERSION } from '../version.js';
 import { compareCommand } from './compare.js';
 import { evalCommand } from './eval.js';
@@ -40,8 +37,11 @@ Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints
   return program;
 }
 
-function isUserError(e: unknown): e is Error {
-  return e instanceof UserError || e instanceof ConfigError || e instanceof DataError || e instanceof SafetensorsError || e instanceof DivergenceError || e instanceof RunFolderError;
+/** Prints a failure as the error boundary describes it and returns its exit code. */
+export function reportFailure(e: unknown): number {
+  const { message, exitCode } = describeFailure(e);
+  process.stderr.write(`${pc.red('latentlab: error:')} ${message}\n`);
+  return exitCode;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -56,11 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (isUserError(e)) {
-      process.stderr.write(`${pc.red('latentlab: error:')} ${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return reportFailure(e);
   }
 }
 

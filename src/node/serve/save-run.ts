@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FileMap } from '../../core/io/layers-io.js';
 import { resolveStoredConfig } from '../../core/config/resolve.js';
-import { fileMapStore, isRunFile, netFile, readRun, REQUIRED_RUN_FILES, RUN_FILES, RunFolderError } from '../../core/io/run-layout.js';
+import { fileMapStore, isRunFile, netFile, readRun, REQUIRED_RUN_FILES, RUN_FILES, RunFolderError, verifyRun } from '../../core/io/run-layout.js';
 import { modelFamilies, modelFamily } from '../../core/models/registry.js';
 import { utf8Decode } from '../../core/util/text.js';
 import { writeDirAtomic } from '../fs-atomic.js';
@@ -38,7 +38,7 @@ function decodeFiles(files: unknown): FileMap {
 }
 
 /** Writes the posted run as `runsDir/<name>`; returns the name. */
-export function saveRun(runsDir: string, body: Buffer): string {
+export async function saveRun(runsDir: string, body: Buffer): Promise<string> {
   let parsed: { name?: unknown; files?: unknown };
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -61,7 +61,10 @@ export function saveRun(runsDir: string, body: Buffer): string {
   // Then the same reader as every run folder on disk (core/io/run-layout.ts), over the posted files: nothing is written unless it reads.
   let checkpoint;
   try {
-    checkpoint = readRun(fileMapStore(name, files)).checkpoint;
+    const store = fileMapStore(name, files);
+    const run = readRun(store);
+    checkpoint = run.checkpoint;
+    await verifyRun(store, run, modelFamily(config).netNames);
   } catch (e) {
     if (e instanceof RunFolderError) throw new HttpError(400, e.message);
     throw e;

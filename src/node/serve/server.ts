@@ -16,6 +16,7 @@ import { existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { describeFailure } from '../error-boundary.js';
 import { loadPriorResources } from '../prior-file.js';
 import { UserError } from '../errors.js';
 import { DataCache, type Split } from './data.js';
@@ -97,7 +98,7 @@ function handler(options: ServeOptions) {
     const method = req.method ?? 'GET';
     if (method === 'POST' && rawPath === '/api/runs') {
       refuseCrossSite(req);
-      const name = saveRun(runsDir, await readBody(req, maxBody));
+      const name = await saveRun(runsDir, await readBody(req, maxBody));
       sendJson(res, { name }, 201);
       return;
     }
@@ -135,12 +136,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const handle = handler(options);
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
-      const status = e instanceof HttpError ? e.status : 500;
-      if (status === 500) process.stderr.write(`latentlab serve: ${req.method} ${req.url}: ${(e as Error).stack ?? e}\n`);
+      // A run folder or file the user broke is their error (422, its message);
+      // anything else is a bug: a short stack in the log, a plain 500 reply.
+      const failure = e instanceof HttpError ? undefined : describeFailure(e);
+      const status = e instanceof HttpError ? e.status : failure!.internal ? 500 : 422;
+      const message = e instanceof HttpError ? e.message : failure!.internal ? 'internal error (see the server log)' : failure!.message;
+      if (failure?.internal) process.stderr.write(`latentlab serve: ${req.method} ${req.url}: ${failure.message}\n`);
       if (res.headersSent) res.destroy();
       else {
         if (status === 413) res.setHeader('Connection', 'close');
-        sendText(res, status, `${(e as Error).message}\n`);
+        sendText(res, status, `${message}\n`);
       }
     });
   });
