@@ -8,6 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -185,9 +186,15 @@ describe('latentlab train on an MNIST subset', () => {
   });
 
   test('checkpoints/latest.json points at a complete checkpoint', () => {
-    const latest = readJson<{ epoch: number; step: number; path: string }>(path.join(dir, 'checkpoints/latest.json'));
-    assert.deepEqual(latest, { epoch: 2, step: 2 * STEPS_PER_EPOCH, path: 'epoch-0002' });
+    const latest = readJson<{ epoch: number; step: number; path: string; checksums: Record<string, string> }>(path.join(dir, 'checkpoints/latest.json'));
+    const { checksums, ...pointer } = latest;
+    assert.deepEqual(pointer, { epoch: 2, step: 2 * STEPS_PER_EPOCH, path: 'epoch-0002' });
     const ckpt = path.join(dir, 'checkpoints', latest.path);
+    // Every file of the checkpoint, with its SHA-256.
+    const files = (sub: string): string[] => readdirSync(path.join(ckpt, sub), { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? files(path.join(sub, e.name)) : [path.join(sub, e.name).split(path.sep).join('/')]));
+    assert.deepEqual(Object.keys(checksums).sort(), files('').sort());
+    for (const [file, sum] of Object.entries(checksums)) assert.equal(createHash('sha256').update(readFileSync(path.join(ckpt, file))).digest('hex'), sum, file);
     assert.ok(statSync(ckpt).isDirectory());
     // Older checkpoints are pruned.
     assert.deepEqual(listDir(path.join(dir, 'checkpoints')).filter((f) => f.startsWith('epoch-')), ['epoch-0002']);
@@ -257,7 +264,7 @@ describe('latentlab train on an MNIST subset', () => {
     assert.equal(records[2].step, 3 * STEPS_PER_EPOCH);
     assertTerms(records[2].train, 'epoch 3 train');
     assertTerms(records[2].test, 'epoch 3 test');
-    const latest = readJson(path.join(dir, 'checkpoints/latest.json'));
+    const { checksums: _, ...latest } = readJson(path.join(dir, 'checkpoints/latest.json'));
     assert.deepEqual(latest, { epoch: 3, step: 3 * STEPS_PER_EPOCH, path: 'epoch-0003' });
     assert.deepEqual(listDir(path.join(dir, 'checkpoints')).filter((f) => f.startsWith('epoch-')), ['epoch-0003']);
   });
@@ -608,12 +615,19 @@ describe('resuming cleans up after an interrupted write', () => {
     expectUserError(['train', '--resume', run, '--epochs', '2', '-q'], [/encoder/]);
     assert.equal(readFileSync(path.join(run, 'config.json'), 'utf8'), config, 'a failed resume rewrote config.json');
     writeFileSync(weights, good);
-    const r = runCli(['train', '--resume', run, '--epochs', '2']);
+    const manifest = readFileSync(path.join(run, 'manifest.json'), 'utf8');
+    assert.match(JSON.parse(manifest).configDigest, /^[0-9a-f]{64}$/);
+    // --clip-grad-norm may join a resume (say, to get past a divergence); the config digest leaves it out.
+    const r = runCli(['train', '--resume', run, '--epochs', '2', '--clip-grad-norm', '50']);
     ok(r, 'resume');
     assert.match(r.stdout, /removed 3 temporary file\(s\)/);
     assert.deepEqual(readdirSync(path.join(run, 'checkpoints')).filter((f) => f !== '.keep').sort(), ['epoch-0002', 'latest.json']);
     assert.ok(!readdirSync(run).some((f) => f.includes('.tmp-')));
-    assert.equal(JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8')).train.epochs, 2);
+    const resumed = JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8'));
+    assert.equal(resumed.train.epochs, 2);
+    assert.equal(resumed.train.clipGradNorm, 50);
+    assert.equal(readFileSync(path.join(run, 'manifest.json'), 'utf8'), manifest, 'the manifest is written once');
+    ok(runCli(['eval', run, '-q']), 'eval after a resume with clipping');
   });
 });
 

@@ -10,7 +10,7 @@ import { negativeElbo } from '../src/core/objectives/elbo.js';
 import { Adam } from '../src/core/training/adam.js';
 import { fit } from '../src/core/training/fit.js';
 import { createOptimizer } from '../src/core/training/optimizers.js';
-import { trainEpoch, type Phase } from '../src/core/training/trainer.js';
+import { clipByGlobalNorm, trainEpoch, type Phase } from '../src/core/training/trainer.js';
 import { allFinite, DivergenceError } from '../src/core/training/divergence.js';
 import { loadDataSplits } from '../src/node/datasets.js';
 import { setupBackend, values } from './helpers/tf.js';
@@ -128,6 +128,38 @@ describe('divergence', () => {
     assert.equal(await allFinite(ok), true);
     assert.equal(await allFinite([...ok, tf.variable(tf.tensor1d([1, Infinity]))]), false);
     assert.equal(await allFinite([tf.variable(tf.tensor1d([0, NaN, 2]))]), false);
+  });
+});
+
+describe('gradient clipping', () => {
+  it('clipByGlobalNorm scales all gradients by one factor to the given norm, and leaves smaller ones and gaps alone', () => {
+    const [a, gap, b] = clipByGlobalNorm([tf.tensor1d([3, 0]), undefined, tf.tensor2d([[0, 4]])], 1);
+    assert.equal(gap, undefined);
+    assert.deepEqual(values(a!).map((v) => +v.toFixed(5)), [0.6, 0]);
+    assert.deepEqual(values(b!).map((v) => +v.toFixed(5)), [0, 0.8]);
+    const [small] = clipByGlobalNorm([tf.tensor1d([0.3, 0.4])], 1);
+    assert.deepEqual(values(small!).map((v) => +v.toFixed(5)), [0.3, 0.4]);
+  });
+
+  it('with train.clipGradNorm, one SGD step moves the weights by at most rate × norm', async () => {
+    const step = async (clipGradNorm?: number) => {
+      const w = tf.variable(tf.tensor1d([0, 0, 0]));
+      const phase: Phase = {
+        name: 'far',
+        optimizer: createOptimizer({ kind: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, schedule: [] }, [w]),
+        // Gradient 2(w − 100) = −200 per coordinate: a step of 20 per coordinate unclipped.
+        loss: () => {
+          const loss = tf.sum(tf.square(tf.sub(w, 100))) as tf.Scalar;
+          return { total: loss, terms: { loss } };
+        },
+      };
+      await trainEpoch({ phases: [phase], data: makeDataset('one', [2], new Float32Array(2)), batchSize: 1, epoch: 1, seed: 1, startStep: 0, clipGradNorm });
+      const moved = Math.hypot(...values(w));
+      w.dispose();
+      return moved;
+    };
+    assert.ok(Math.abs((await step()) - 20 * Math.sqrt(3)) < 1e-3);
+    assert.ok(Math.abs((await step(5)) - 0.5) < 1e-4, 'rate 0.1 × norm 5');
   });
 });
 

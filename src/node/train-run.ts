@@ -53,7 +53,8 @@ function divergenceMessage(e: DivergenceError, config: Config, dir: string, last
   const kept = lastGood > 0
     ? `nothing from epoch ${e.epoch} was saved: the run's latest checkpoint is still epoch ${lastGood} (${dir})`
     : `no epoch had finished, so nothing was kept`;
-  return `${e.message}\n  ${kept}.\n  Try smaller learning rates: ${rates.join(', ')}${config.likelihood.kind === 'gaussian' ? ', or a fixed --variance' : ''}.`;
+  const clip = config.train.clipGradNorm === undefined ? ', or clip the gradients (--clip-grad-norm 10)' : '';
+  return `${e.message}\n  ${kept}.\n  Try smaller learning rates: ${rates.join(', ')}${config.likelihood.kind === 'gaussian' ? ', or a fixed --variance' : ''}${clip}.`;
 }
 
 function describeEpoch(r: EpochRecord, total: number): string {

@@ -95,6 +95,12 @@ export const TrainSchema = z.strictObject({
   beta: z.number().min(0).default(1),
   /** Linear KL warm-up: β grows from 0 to `beta` over this many epochs (0 = off). */
   klWarmupEpochs: z.number().min(0).default(0),
+  /**
+   * Gradient clipping: each phase's gradients, taken together, are scaled
+   * down to this global L2 norm when they exceed it (off when absent). A
+   * guard against the rare huge step that starts a divergence.
+   */
+  clipGradNorm: z.number().positive().max(1e12).optional(),
 });
 
 /**

@@ -4,8 +4,8 @@
  *
  * - the **config digest** (manifest.json `configDigest`): SHA-256 of the
  *   configuration that trained the weights, in a canonical form (keys
- *   sorted), leaving out what `train --resume` may change (`train.epochs`
- *   and the learning-rate schedules of `--lr-drop`). A config.json edited
+ *   sorted), leaving out what `train --resume` may change (`train.epochs`,
+ *   `train.clipGradNorm` and the learning-rate schedules of `--lr-drop`). A config.json edited
  *   after training to another likelihood, prior or latent size no longer
  *   matches it.
  * - the **checkpoint checksums** (checkpoints/latest.json `checksums`):
@@ -39,13 +39,13 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The config without what a resume may change: `train.epochs` and every `schedule`. */
+/** The config without what a resume may change: `train.epochs`, `train.clipGradNorm` and every `schedule`. */
 function trainedPart(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => trainedPart(v));
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (k === 'schedule' || (key === 'train' && k === 'epochs')) continue;
+    if (k === 'schedule' || (key === 'train' && (k === 'epochs' || k === 'clipGradNorm'))) continue;
     out[k] = trainedPart(v, k);
   }
   return out;

@@ -67,7 +67,7 @@ export async function fit(options: FitOptions): Promise<EpochRecord[]> {
     onEpochStart?.(epoch, Math.ceil(train.size / trainConfig.batchSize));
     const result = await trainEpoch({
       phases, data: trainData, batchSize: trainConfig.batchSize, epoch, seed, startStep: step,
-      binarize: model.config.data.binarize === 'dynamic', start,
+      binarize: model.config.data.binarize === 'dynamic', clipGradNorm: trainConfig.clipGradNorm, start,
       onProgress: onProgress && ((p) => onProgress(epoch, p)),
     });
     step += result.steps;

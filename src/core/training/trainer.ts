@@ -49,6 +49,8 @@ export interface EpochOptions {
   /** Global step at the start of this epoch. */
   readonly startStep: number;
   readonly binarize?: boolean;
+  /** Scale each phase's gradients down to this global L2 norm when they exceed it (config `train.clipGradNorm`). */
+  readonly clipGradNorm?: number;
   readonly reportEvery?: number;
   /** Called every `reportEvery` steps and after the last step. */
   readonly onProgress?: (progress: EpochProgress) => void;
@@ -76,8 +78,25 @@ export interface EpochResult {
   readonly terms: Readonly<Record<string, number>>;
 }
 
+/**
+ * `grads` scaled by min(1, maxNorm / ‖grads‖₂), the norm taken over all of
+ * them together (as torch.nn.utils.clip_grad_norm_ does), on the device: no
+ * read-back. The inputs are disposed.
+ */
+export function clipByGlobalNorm(grads: (tf.Tensor | undefined)[], maxNorm: number): (tf.Tensor | undefined)[] {
+  const present = grads.filter((g): g is tf.Tensor => g !== undefined);
+  if (!present.length) return grads;
+  const clipped = tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(present.map((g) => tf.sum(tf.square(g)))));
+    const factor = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
+    return grads.map((g) => (g === undefined ? undefined : tf.mul(g, factor)));
+  });
+  tf.dispose(present);
+  return clipped;
+}
+
 /** Runs one phase on a batch: gradients of `total` w.r.t. its variables only. */
-function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext): { names: string[]; values: tf.Tensor1D } {
+function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext, clipGradNorm?: number): { names: string[]; values: tf.Tensor1D } {
   let names: string[] = [];
   let values: tf.Tensor1D | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -87,7 +106,8 @@ function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext): { names: 
     return out.total;
   }, phase.optimizer.variables as tf.Variable[]);
   // A variable the loss does not reach (e.g. the style head in a classification phase) has no gradient: it is left as it is.
-  const ordered = phase.optimizer.variables.map((v) => grads[v.name] as tf.Tensor | undefined);
+  let ordered = phase.optimizer.variables.map((v) => grads[v.name] as tf.Tensor | undefined);
+  if (clipGradNorm !== undefined) ordered = clipByGlobalNorm(ordered, clipGradNorm);
   phase.optimizer.apply(ordered, context.epoch);
   tf.dispose([value, ...ordered.filter((g) => g !== undefined)]);
   return { names, values: values! };
@@ -95,7 +115,7 @@ function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext): { names: 
 
 /** Trains every phase over one pass of the data. */
 export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
-  const { phases, data, batchSize, epoch, seed, startStep, reportEvery = 10, onProgress, start: scale = {} } = options;
+  const { phases, data, batchSize, epoch, seed, startStep, clipGradNorm, reportEvery = 10, onProgress, start: scale = {} } = options;
   const start = nowMs();
   const total = batchCount(data, { batchSize });
   // Per phase name: its terms summed over the examples it saw (a phase may run several times per batch).
@@ -131,7 +151,7 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
     const x = tf.tensor2d(batch.x, [batch.count, data.dim]);
     const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
     phases.forEach((phase, p) => {
-      const { names, values } = runPhase(phase, x, { step, epoch, seed: deriveSeed(seed, 13, step, p), labels });
+      const { names, values } = runPhase(phase, x, { step, epoch, seed: deriveSeed(seed, 13, step, p), labels }, clipGradNorm);
       // The first phase's terms on the first batch: the scale against which an explosion is judged (one read-back).
       if (p === 0 && scale.size === undefined) scale.size = Array.from(values.dataSync(), Math.abs).reduce((a, v) => a + v, 0);
       const prev = sums.get(phase.name);

@@ -16,7 +16,7 @@ import { floatArg, intArg, listArg } from './options.js';
 
 export interface TrainFlags {
   model?: string; config?: string; preset?: string; latentDim?: number; hidden?: number[]; encoderHidden?: number[]; decoderHidden?: number[];
-  activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number;
+  activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number; clipGradNorm?: number;
   binarize?: string; data?: string; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
   discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number;
@@ -27,7 +27,7 @@ const flagOf: Record<string, string> = {
   prior: '--prior', 'prior.components': '--prior-components', 'adversarial.discriminatorSteps': '--discriminator-steps',
   model: '--model', latentDim: '--latent-dim', 'encoder.hidden': '--hidden/--encoder-hidden', 'decoder.hidden': '--hidden/--decoder-hidden',
   'train.epochs': '--epochs', 'train.batchSize': '--batch-size', 'train.optimizer.learningRate': '--lr', 'train.beta': '--beta',
-  'train.klWarmupEpochs': '--kl-warmup', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
+  'train.klWarmupEpochs': '--kl-warmup', 'train.clipGradNorm': '--clip-grad-norm', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
   'labels.use': '--labels', 'labels.fraction': '--labelled-fraction', 'labels.classes': '--classes',
   'categorical.classes': '--classes/--clusters', 'categorical.labelled': '--labelled',
 };
@@ -96,7 +96,7 @@ export function configFromFlags(flags: TrainFlags): Config {
       discriminatorOptimizer: phaseRate('discriminatorOptimizer', flags.discriminatorLr), generatorOptimizer: phaseRate('generatorOptimizer', flags.generatorLr),
     },
     data: { source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit },
-    train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, optimizer: { learningRate: flags.lr } },
+    train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, clipGradNorm: flags.clipGradNorm, optimizer: { learningRate: flags.lr } },
   };
   const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
   try {
@@ -133,9 +133,10 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   if (flags.resume) {
     const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize'] as const)
       .filter((k) => flags[k] !== undefined);
-    if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs, --lr-drop (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
+    if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs, --lr-drop, --clip-grad-norm (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
-    config = flags.epochs ? resolveConfig(mergeConfig(resume.config, { train: { epochs: flags.epochs } })) : resume.config;
+    const changed = { ...(flags.epochs ? { epochs: flags.epochs } : {}), ...(flags.clipGradNorm ? { clipGradNorm: flags.clipGradNorm } : {}) };
+    config = Object.keys(changed).length ? resolveConfig(mergeConfig(resume.config, { train: changed })) : resume.config;
     // A stalled run can go on at a tenth of its rates (the drop applies from the given epoch; earlier epochs are not rerun).
     if (flags.lrDrop !== undefined) config = lrDrop(config, flags.lrDrop);
   } else {
@@ -202,6 +203,7 @@ export function trainCommand(): Command {
     .option('--clusters <K>', 'clustering-aae: number of clusters (default 16, as in the paper)', intArg(2))
     .option('--epochs <n>', 'epochs to train (default 10); with --resume, the new total', intArg(1))
     .option('--batch-size <n>', 'examples per step (default 128)', intArg(1))
+    .option('--clip-grad-norm <n>', "scale each phase's gradients down to this global L2 norm when they exceed it (off by default; with --resume, to get past a divergence)", floatArg(0, { exclusive: true }))
     .option('--lr-drop <epoch>', 'from this epoch on, every optimizer at a tenth of its learning rate (a step decay)', intArg(2))
     .option('--lr <rate>', "learning rate of the model's optimizer (vae) or of the reconstruction phase (aae); default Adam 0.001", floatArg(0, { exclusive: true }))
     .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
