@@ -309,6 +309,15 @@ describe('latentlab train on an MNIST subset', () => {
     assert.ok(readFileSync(defaultOut).equals(readFileSync(out)), 'same run, n and seed gave different images');
   });
 
+  test('sample --out into a missing folder or onto a folder is a clear error, and the folder is untouched', () => {
+    const missing = path.join(tmp.dir, 'no-such-folder', 's.png');
+    expectUserError(['sample', dir, '-n', '4', '--out', missing], [/no-such-folder\/s\.png: cannot write \(the folder .*no-such-folder does not exist\)/]);
+    const folder = path.join(tmp.dir, 'a-folder');
+    mkdirSync(folder, { recursive: true });
+    expectUserError(['sample', dir, '-n', '4', '--out', folder], [/a-folder: cannot write \(a folder is in the way/]);
+    assert.deepEqual(listDir(folder), []);
+  });
+
   test('export --format safetensors: every tensor of architecture.json, with [in, out] kernels equal to the checkpoint', () => {
     const r = runCli(['export', dir, '--format', 'safetensors']);
     ok(r, 'export');

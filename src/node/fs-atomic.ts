@@ -5,7 +5,7 @@
  * permission, a full disk, a file where a folder should be) is a UserError
  * naming the target, after the temporary files are removed.
  */
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FileMap } from '../core/io/layers-io.js';
 import { UserError } from './errors.js';
@@ -20,6 +20,9 @@ const REFUSALS: Record<string, string> = {
 /** `e` as a UserError about `target` when the file system refused the write; otherwise `e` itself. */
 function refusal(target: string, e: unknown): unknown {
   const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT' && !existsSync(path.dirname(target))) {
+    return new UserError(`${target}: cannot write (the folder ${path.dirname(target)} does not exist)`, { cause: e });
+  }
   return code && code in REFUSALS ? new UserError(`${target}: cannot write (${REFUSALS[code]}, ${code})`, { cause: e }) : e;
 }
 

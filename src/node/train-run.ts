@@ -128,7 +128,19 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       onEpochEnd: async (record) => {
         reporter.stop();
         appendMetrics(dir, record);
-        await saveCheckpoint(dir, model, phases, record.epoch, record.step);
+        try {
+          await saveCheckpoint(dir, model, phases, record.epoch, record.step);
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          // A refused write (a full disk, permissions): the previous checkpoint is intact; say so.
+          const lastGood = checkpointed ? records.at(-1)!.epoch : resume ? completed : 0;
+          try {
+            if (lastGood > 0) truncateMetrics(dir, lastGood); // best effort: a resume truncates it too
+          } catch {
+            // the disk may be too full even for that
+          }
+          throw new UserError(`${e.message}\n  epoch ${record.epoch} was not saved; ${lastGood > 0 ? `the run's latest checkpoint is still epoch ${lastGood} (${dir})` : 'no epoch had been saved, so nothing was kept'}.`, { cause: e });
+        }
         checkpointed = true;
         records = [...records, record];
         reporter.log(describeEpoch(record, config.train.epochs));
