@@ -46,9 +46,50 @@ export function buildManifest(model: Autoencoder, backend: string, data: Manifes
   return buildLayoutManifest(model, VERSION, backend, data);
 }
 
-/** Creates an empty run folder; refuses to reuse an existing one. */
+/** True when process `pid` is running (signal 0 tests for it without sending anything). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary folders `.<name>.tmp-<pid>-<time>` beside run folder
+ * `dir` that a process killed while creating it left (fs-atomic.ts writes
+ * the folder under that name, then renames it). A temporary of another
+ * process still running is left alone. Returns what was removed.
+ */
+function removeStaleCreations(dir: string): string[] {
+  const parent = path.dirname(dir);
+  const prefix = `.${path.basename(dir)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const owner = name.startsWith(prefix) ? /^(\d+)-\d+$/.exec(name.slice(prefix.length)) : null;
+    // This process has not written it yet, so one under its own id is an earlier process's (a reused id).
+    if (!owner || (Number(owner[1]) !== process.pid && isRunning(Number(owner[1])))) continue;
+    rmSync(path.join(parent, name), { recursive: true, force: true });
+    removed.push(path.join(parent, name));
+  }
+  return removed;
+}
+
+/**
+ * Creates an empty run folder; refuses to reuse an existing one. What an
+ * earlier creation of the same folder, killed before its rename, left
+ * beside it is removed first.
+ */
 export function createRunFolder(dir: string, config: Config, manifest: Manifest): void {
   if (existsSync(dir)) throw new UserError(`run folder ${dir} already exists: pick another --name, or continue it with --resume ${dir}`);
+  removeStaleCreations(dir);
   writeDirAtomic(dir, {
     [runFiles.config]: `${JSON.stringify(config, null, 2)}\n`,
     [runFiles.manifest]: `${JSON.stringify(manifest, null, 2)}\n`,
