@@ -781,7 +781,9 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
       // Too few kills in checkpoint writes by the end of the plan: aim more at them.
       if (s === plan.length - 1 && killsHere === plan[s] && checkpointWrites() < minWriteLandings && extraAllowed > 0) {
         extraAllowed--;
-        plan[s]++;
+        // A folder whose last checkpoint is written has none left to write: the extra kill goes to a fresh folder.
+        if (after.latestEpoch < epochs) plan[s]++;
+        else plan.push(1);
       }
     }
     // The final resume (or, when the kill came before the folder existed, a fresh run) to the full epoch count.

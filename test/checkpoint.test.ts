@@ -137,6 +137,15 @@ describe('checkpoints', () => {
     Object.values(nets).forEach((n) => n.dispose());
   });
 
+  it('refuses a manifest whose dataDim is far beyond the checkpoint before building anything that large', async () => {
+    const dir = await runWithCheckpoint('huge-data');
+    editJson(path.join(dir, 'manifest.json'), (m) => ({ ...m, dataDim: 2147483647, data: { ...(m.data as object), shape: [2147483647] } }));
+    const run = openRunFolder(dir);
+    await assert.rejects(loadCheckpointNets(run, run.checkpoint!), /manifest\.json: "dataDim" 2147483647 does not fit the checkpoint, whose largest weight dimension is \d+/);
+    editJson(path.join(dir, 'manifest.json'), (m) => ({ ...m, dataDim: 21 }));
+    assert.throws(() => openRunFolder(dir), /manifest\.json: "dataDim" \(21\) must be the product of "data\.shape"/);
+  });
+
   it('refuses a checkpoint whose config.json was edited to describe other nets (also in an older run without a digest)', async () => {
     const dir = await runWithCheckpoint('edited');
     editJson(path.join(dir, 'manifest.json'), ({ configDigest: _, ...manifest }) => manifest);

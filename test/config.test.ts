@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
 import { ConfigError, mergeConfig, resolveConfig, resolveStoredConfig } from '../src/core/config/resolve.js';
 import { configOf } from '../src/core/config/schema.js';
+import { configFromFlags, type TrainFlags } from '../src/node/cli/train.js';
+import { UserError } from '../src/node/errors.js';
+import { readConfigFile } from '../src/node/presets.js';
 
 function issuesOf(input: unknown): string[] {
   try {
@@ -102,5 +108,69 @@ describe('mergeConfig', () => {
     assert.deepEqual(mergeConfig({ a: [1, 2] }, { a: [3] }), { a: [3] });
     assert.deepEqual(mergeConfig({}, { adversarial: { discriminator: { hidden: undefined } } }), {});
     assert.deepEqual(configOf(resolveConfig(mergeConfig({ model: 'aae' }, { adversarial: { discriminator: { hidden: undefined } } })), 'aae').adversarial.discriminator.hidden, [256, 256]);
+  });
+});
+
+describe('settings the model would refuse are refused when the config is read', () => {
+  it('names the field, so that the file or flag it came from is named too', () => {
+    assert.deepEqual(issuesOf({ prior: { kind: 'swiss-roll' } }), ['prior.kind: a VAE needs a prior with a density that is positive everywhere (its KL term is E_q[log q − log p]); swiss-roll has no density: train it with an adversarial autoencoder instead']);
+    assert.match(issuesOf({ prior: { kind: 'uniform' } })[0], /^prior\.kind: .*uniform is zero outside its support/);
+    assert.match(issuesOf({ prior: { kind: 'samples', file: 'z.npy' } })[0], /^prior\.kind: .*samples has no density/);
+    assert.deepEqual(issuesOf({ model: 'aae', latentDim: 3, prior: { kind: 'swiss-roll' } }), ['prior.kind: swiss-roll is a 2-D prior; latentDim is 3']);
+    assert.match(issuesOf({ model: 'aae', latentDim: 1, prior: { kind: 'gaussian-mixture' } })[0], /^prior\.kind: gaussian-mixture: the circle layout needs a latent of at least 2 dimensions/);
+    assert.deepEqual(issuesOf({ model: 'aae', labels: { use: 'prior', classes: 4 }, prior: { kind: 'gaussian-mixture', components: 3 } }),
+      ['labels.use: label-guided training gives each of the 4 classes its own part of the prior: use a gaussian-mixture or swiss-roll prior with 4 components (the prior is gaussian-mixture with 3)']);
+    assert.throws(() => resolveStoredConfig({ model: 'aae', labels: { use: 'prior', classes: 4 }, prior: { kind: 'gaussian-mixture', components: 3 } }),
+      (e: unknown) => e instanceof ConfigError && /^config\.json: invalid configuration\n {2}- labels\.use: label-guided training/.test(e.message));
+  });
+
+  it('still accepts what the models build', () => {
+    resolveConfig({ model: 'aae', prior: { kind: 'swiss-roll' } });
+    resolveConfig({ model: 'aae', latentDim: 1, prior: { kind: 'gaussian-mixture', means: [[0], [2]] } });
+    resolveConfig({ model: 'aae', labels: { use: 'prior', classes: 4 }, prior: { kind: 'swiss-roll', components: 4 } });
+    resolveConfig({ prior: { kind: 'gaussian-mixture' } });
+  });
+});
+
+describe('config files and flags: messages that name the file or flag, on their lines', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'latentlab-config-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const flags = (more: Partial<TrainFlags>): TrainFlags => ({ backend: 'wasm', out: dir, ...more });
+  const userError = (fn: () => unknown, message: string | RegExp) => assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else assert.match(e.message, message);
+    return true;
+  });
+
+  it('a config file that is not JSON: the parser\'s quote of the text is escaped, control characters too', () => {
+    const file = path.join(dir, 'nul.json');
+    writeFileSync(file, '\u0000\n  "model": "aae"');
+    assert.throws(() => readConfigFile(file), (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.ok(e.message.startsWith(`${file}: not valid JSON (`), e.message);
+          assert.doesNotMatch(e.message, /[\u0000-\u001f]/, 'a control character or a line break in the message');
+      assert.ok(e.message.includes('\\u0000'), `the NUL is shown escaped: ${e.message}`);
+      return true;
+    });
+  });
+
+  it('an unknown key holding a line break or a control character is quoted as JSON', () => {
+    assert.deepEqual(issuesOf({ 'lr\n    at evil': 1 }), ['unknown key "lr\\n    at evil"']);
+    assert.deepEqual(issuesOf({ train: { '\u2028seed': 1 } }), ['unknown key "\\u2028seed" in train']);
+  });
+
+  it('every config field a flag sets names the flag, also for an element of a list', () => {
+    userError(() => configFromFlags(flags({ data: '' })), /^configuration: invalid configuration\n {2}- data\.source: .* \(--data\)$/);
+    userError(() => configFromFlags(flags({ hidden: [20000] })), /- encoder\.hidden\.0: .* \(--hidden\/--encoder-hidden\)/);
+    userError(() => configFromFlags(flags({ model: 'aae', discriminatorHidden: [20000] })), /- adversarial\.discriminator\.hidden\.0: .* \(--discriminator-hidden\)/);
+  });
+
+  it('prior flags that do not shape the chosen prior are refused, by name', () => {
+    userError(() => configFromFlags(flags({ prior: 'standard-normal', priorStd: 2 })), '--prior-std applies to --prior gaussian-mixture, not standard-normal');
+    userError(() => configFromFlags(flags({ model: 'aae', prior: 'swiss-roll', priorRadius: 2 })), '--prior-radius applies to --prior gaussian-mixture, not swiss-roll');
+    userError(() => configFromFlags(flags({ model: 'aae', priorFile: 'z.npy', priorComponents: 3, prior: 'uniform' })), '--prior-file gives the prior by its samples; --prior, --prior-components do not apply to it');
+    assert.equal(configFromFlags(flags({ model: 'aae', prior: 'swiss-roll', priorComponents: 4 })).prior.kind, 'swiss-roll');
+    assert.equal(configFromFlags(flags({ model: 'aae', priorStd: 0.2 })).prior.kind, 'gaussian-mixture');
   });
 });

@@ -1,8 +1,11 @@
-import { test, describe } from 'node:test';
+import { after, test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DataError } from '../src/core/data/errors.js';
 import { encodeIdx, expectIdx, parseIdx, MAX_IDX_DIMS, type IdxArray } from '../src/core/data/idx.js';
+import { loadDataSplits } from '../src/node/datasets.js';
+import { makeTempDir, syntheticIdxFiles, writeIdxFolder } from './helpers/cli.js';
 
 /** Builds IDX bytes by hand: magic, dims, then raw data bytes. */
 function rawIdx(code: number, dims: number[], data: number[] = []): Uint8Array {
@@ -136,6 +139,34 @@ describe('expectIdx', () => {
     const f32 = encodeIdx({ dtype: 'float32', shape: [2], data: new Float32Array(2) });
     throwsDataError(() => expectIdx(f32, 'x', { dtype: 'ubyte' }), /expected ubyte data, file holds float32/, 'x');
     throwsDataError(() => expectIdx(images, 'images', { shape: [null, 28, 28] }), /expected shape \[any, 28, 28\]/, 'images');
+  });
+});
+
+describe('IDX folders (loadDataSplits): labels that do not fit a 32-bit class index', () => {
+  const tmp = makeTempDir('latentlab-idx-');
+  after(() => tmp.remove());
+  const base = syntheticIdxFiles({ train: 12, test: 6, rows: 4, cols: 3, classes: 3 });
+  /** A folder whose first training label is `label` (in a float64 label file). */
+  const folderWith = (label: number) => writeIdxFolder(path.join(tmp.dir, `labels-${label}`), {
+    ...base, trainLabels: encodeIdx({ dtype: 'float64', shape: [12], data: Float64Array.from({ length: 12 }, (_, i) => (i === 0 ? label : i % 3)) }),
+  });
+
+  test('a label of 2^32 + 1 is an error naming the file, not class 1', () => {
+    const dir = folderWith(2 ** 32 + 1);
+    const file = path.join(dir, 'train-labels-idx1-ubyte');
+    throwsDataError(() => loadDataSplits(dir), /^.*: label 0 is 4294967297: class labels must be whole numbers 0, 1, 2, … up to 2147483647$/, file);
+  });
+
+  test('a label of 2^31 is reported as it is in the file, not as a negative one', () => {
+    const dir = folderWith(2 ** 31);
+    throwsDataError(() => loadDataSplits(dir), /label 0 is 2147483648: /, path.join(dir, 'train-labels-idx1-ubyte'));
+  });
+
+  test('a label of 2^31 − 1 among three classes is refused at once (no flag per implied class)', () => {
+    const started = performance.now();
+    const dir = folderWith(2 ** 31 - 1);
+    throwsDataError(() => loadDataSplits(dir), /label 2147483647 \(example 0\) implies 2147483648 classes, but 2147483644 of them \(first: 3\) have no example/, `${path.basename(dir)}/train`);
+    assert.ok(performance.now() - started < 1000, `took ${Math.round(performance.now() - started)} ms`);
   });
 });
 

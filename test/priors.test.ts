@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, resolveConfig } from '../src/core/config/resolve.js';
 import type { PriorSpec } from '../src/core/config/schema.js';
@@ -7,6 +10,8 @@ import { klDivergence, DiagNormal } from '../src/core/distributions/index.js';
 import { buildModel } from '../src/core/models/registry.js';
 import { negativeElbo } from '../src/core/objectives/elbo.js';
 import { createPrior, GaussianMixture } from '../src/core/priors/index.js';
+import { DataError } from '../src/core/data/errors.js';
+import { loadPriorResources } from '../src/node/prior-file.js';
 import { setupBackend, values } from './helpers/tf.js';
 
 before(setupBackend);
@@ -14,8 +19,8 @@ before(setupBackend);
 const specs = (): PriorSpec[] => [
   resolveConfig({}).prior,
   resolveConfig({ prior: { kind: 'gaussian-mixture' } }).prior,
-  resolveConfig({ prior: { kind: 'swiss-roll' } }).prior,
-  resolveConfig({ prior: { kind: 'uniform', halfWidth: 1.5 } }).prior,
+  resolveConfig({ model: 'aae', prior: { kind: 'swiss-roll' } }).prior,
+  resolveConfig({ model: 'aae', prior: { kind: 'uniform', halfWidth: 1.5 } }).prior,
 ];
 
 describe('every prior (contract)', () => {
@@ -85,5 +90,46 @@ describe('bad prior specs', () => {
     configError(() => resolveConfig({ prior: { kind: 'moon' } }), /prior/);
     configError(() => buildModel(resolveConfig({ prior: { kind: 'swiss-roll' } }), 4), /VAE needs a prior with a density/);
     configError(() => buildModel(resolveConfig({ prior: { kind: 'uniform' } }), 4), /zero outside its support/);
+  });
+});
+
+describe('prior sample files (loadPriorResources)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'latentlab-prior-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  /** Loads `bytes` written as `name`, expecting a DataError naming the file; returns its message. */
+  const refused = (name: string, bytes: Uint8Array | string): string => {
+    const file = path.join(dir, name);
+    writeFileSync(file, bytes);
+    try {
+      loadPriorResources(resolveConfig({ model: 'aae', prior: { kind: 'samples', file } }));
+    } catch (e) {
+      assert.ok(e instanceof DataError, `expected a DataError, got ${String(e)}`);
+      assert.equal(e.source, file);
+      assert.doesNotMatch(e.message, /\n/);
+      return e.detail;
+    }
+    assert.fail(`${name} was accepted`);
+  };
+  const npy = (major: number, header: string): Buffer => {
+    const prefix = Buffer.alloc(major === 1 ? 10 : 12);
+    prefix.write('\x93NUMPY', 0, 'latin1');
+    prefix[6] = major;
+    if (major === 1) prefix.writeUInt16LE(header.length, 8);
+    else prefix.writeUInt32LE(header.length, 8);
+    return Buffer.concat([prefix, Buffer.from(header, 'latin1')]);
+  };
+
+  it('a version 2 .npy too short for its header length is a DataError (not a RangeError)', () => {
+    assert.equal(refused('short.npy', npy(2, '').subarray(0, 11)), 'file has 11 bytes, too short for a version 2 .npy header (12 bytes before the header text)');
+  });
+
+  it('a dtype with a line break is quoted on one line, and a long one cut', () => {
+    assert.equal(refused('newline.npy', npy(1, "{'descr': '\n    at evil (x.js:1:1)', 'fortran_order': False, 'shape': (1, 2), }\n")),
+      'dtype "\\n    at evil (x.js:1:1)" is not supported (use float32 or float64)');
+    assert.match(refused('long.npy', npy(1, `{'descr': '${'x'.repeat(3000)}', 'fortran_order': False, 'shape': (1, 2), }\n`)), /^dtype "x{30,}…" is not supported/);
+  });
+
+  it('invalid JSON is named on one line, the parser\'s quote of the text escaped', () => {
+    assert.match(refused('rows.json', '[[1, 2],\n    at evil]'), /^not valid JSON \(.*\\n    at evil\]/);
   });
 });

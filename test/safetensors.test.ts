@@ -180,6 +180,20 @@ describe('safetensors corrupt files', () => {
   for (const [label, bytes, pattern] of cases) {
     test(label, () => throwsSt(() => decodeSafetensors(bytes), pattern));
   }
+  test('values from the header are quoted on one line and cut short', () => {
+    const long = 'x'.repeat(5000);
+    assert.throws(() => decodeSafetensors(file(`{"a":{"dtype":"${long}","shape":[1],"data_offsets":[0,4]}}`, new Uint8Array(4))), (e: unknown) => {
+      assert.ok(e instanceof SafetensorsError);
+      assert.match(e.message, /^safetensors data: tensor "a": unknown dtype "x{30,}…/);
+      assert.ok(e.message.length < 300, `${e.message.length} characters`);
+      return true;
+    });
+    // A name holding a line break that looks like a stack frame stays escaped on its line.
+    throwsSt(() => decodeSafetensors(file('{"a\\n    at evil (x.js:1:1)":{"dtype":"F32","shape":[1],"data_offsets":[0,3]}}', new Uint8Array(3))),
+      /^safetensors data: tensor "a\\n    at evil \(x\.js:1:1\)": data_offsets \[0, 3\] span 3 bytes/);
+    throwsSt(() => decodeSafetensors(file('{"a":[1,\n    at x]}')), /^safetensors data: header is not valid JSON \([^\n]*\[1,\\n    at x\]/);
+  });
+
   test('errors name the source', () => {
     throwsSt(() => decodeSafetensors(new Uint8Array(0), 'weights.safetensors'), /^weights\.safetensors: /);
   });

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -210,6 +210,7 @@ describe('API', () => {
     assert.equal(r.status, 422, r.body.toString());
     assert.match(r.body.toString(), /prior\.bin: not an IDX file/);
     assert.ok(!r.body.toString().includes('SECRET') && !/0x[0-9a-f]{8}/.test(r.body.toString()), r.body.toString());
+    rmSync(path.join(RUNS, 'bad-prior'), { recursive: true, force: true });
   });
 
   test('bad data queries get 400', async () => {

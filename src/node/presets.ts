@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printable } from '../core/util/text.js';
 import { UserError } from './errors.js';
 
 /** The folder of shipped presets (JSON configs). */
@@ -16,7 +17,8 @@ export function readConfigFile(file: string, label = file): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UserError(`${label}: not valid JSON (${(e as Error).message})`);
+    // The parser's message quotes the text around the error: escaped, so it stays one line.
+    throw new UserError(`${label}: not valid JSON (${printable((e as Error).message)})`);
   }
 }
 

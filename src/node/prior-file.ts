@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Config } from '../core/config/schema.js';
 import { DataError } from '../core/data/errors.js';
 import { parseIdx } from '../core/data/idx.js';
+import { printable, quoted } from '../core/util/text.js';
 import type { PriorResources } from '../core/priors/index.js';
 import { UserError } from './errors.js';
 
@@ -15,14 +16,15 @@ import { UserError } from './errors.js';
 function parseNpy(bytes: Buffer, file: string): { shape: number[]; data: Float32Array } {
   if (bytes.length < 10 || bytes.toString('latin1', 0, 6) !== '\x93NUMPY') throw new DataError(file, 'not a .npy file (bad magic)');
   const major = bytes[6];
-  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
+  if (bytes.length < start) throw new DataError(file, `file has ${bytes.length} bytes, too short for a version ${major} .npy header (${start} bytes before the header text)`);
+  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
   const header = bytes.toString('latin1', start, start + headerLength);
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
   const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   if (fortran) throw new DataError(file, 'Fortran-ordered arrays are not supported (save with np.ascontiguousarray)');
-  if (descr !== '<f4' && descr !== '<f8') throw new DataError(file, `dtype ${descr} is not supported (use float32 or float64)`);
+  if (descr !== '<f4' && descr !== '<f8') throw new DataError(file, `dtype ${descr === undefined ? '(none given)' : quoted(descr, 40)} is not supported (use float32 or float64)`);
   const body = bytes.subarray(start + headerLength);
   const count = shape.reduce((a, b) => a * b, 1);
   const width = descr === '<f4' ? 4 : 8;
@@ -37,7 +39,7 @@ function parseJson(bytes: Buffer, file: string): { shape: number[]; data: Float3
   try {
     rows = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    throw new DataError(file, `not valid JSON (${(e as Error).message})`);
+    throw new DataError(file, `not valid JSON (${printable((e as Error).message)})`);
   }
   if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.every((v) => typeof v === 'number'))) {
     throw new DataError(file, 'expected an array of rows of numbers, e.g. [[0.1, 2.3], [1.0, -0.5]]');

@@ -7,9 +7,10 @@
  * One line: {"time": unix ms, "epoch": e, "batch": b, "batches": B,
  *            "terms": {running means of the epoch's terms so far, nats/example}}
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { EpochProgress } from '../core/training/trainer.js';
+import { UserError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { RUN_FILES } from '../core/io/run-layout.js';
 
@@ -38,6 +39,9 @@ export interface ProgressLogOptions {
 /** Drops the lines of epochs after `epoch` (the file is replaced atomically). */
 function truncateProgress(file: string, epoch: number): void {
   if (!existsSync(file)) return;
+  // Reading a folder fails without naming it: refused here, by name.
+  const stat = statSync(file);
+  if (!stat.isFile()) throw new UserError(`${file}: ${stat.isDirectory() ? 'is a folder' : 'is not a regular file'}, expected the step-by-step progress log (remove it to resume)`);
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
   // A line cut short by a killed process is dropped, not a crash on --resume.
   const epochOf = (l: string) => {

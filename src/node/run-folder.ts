@@ -35,6 +35,7 @@ import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './fs-atomic.js
 import { VERSION } from './version.js';
 import { modelFamily } from '../core/models/registry.js';
 import { allFinite } from '../core/training/divergence.js';
+import { isAdversarialConfig } from '../core/config/schema.js';
 
 export type { Checkpoint, Manifest } from '../core/io/run-layout.js';
 export { describeNets, uniquePhases } from '../core/io/run-layout.js';
@@ -209,6 +210,30 @@ export async function saveCheckpoint(dir: string, model: Autoencoder, phases: re
   return pointer;
 }
 
+/** Widths a net may add to the data or a layer (a one-hot label, a categorical code): at most this many. */
+const MAX_EXTRA_WIDTH = 1024;
+
+/**
+ * Before the nets config.json describes are built to compare them with the
+ * checkpoint's, checks that no size they would have (manifest.json's
+ * `dataDim`, a hidden width) is far beyond every size the checkpoint's own
+ * weights have: a damaged or edited file would otherwise make the build
+ * allocate gigabytes (and can leave the wasm backend unusable).
+ */
+function checkSizesFitCheckpoint(store: RunStore, run: OpenedRun, nets: Record<string, tfl.LayersModel>): void {
+  const largest = Math.max(0, ...Object.values(nets).flatMap((net) => net.weights.flatMap((w) => w.shape as number[])));
+  const limit = largest + MAX_EXTRA_WIDTH;
+  if (run.manifest.dataDim > limit) {
+    throw new RunFolderError(store.name, RUN_FILES.manifest, `"dataDim" ${run.manifest.dataDim} does not fit the checkpoint, whose largest weight dimension is ${largest}`);
+  }
+  const { config } = run;
+  const widths = [...config.encoder.hidden, ...config.decoder.hidden, config.latentDim, ...(isAdversarialConfig(config) ? config.adversarial.discriminator.hidden : [])];
+  const wide = widths.find((w) => w > limit);
+  if (wide !== undefined) {
+    throw new RunFolderError(store.name, RUN_FILES.config, `describes a width of ${wide}, but the checkpoint's largest weight dimension is ${largest}; was config.json edited after training?`);
+  }
+}
+
 /**
  * Loads the nets of a run's latest checkpoint after checking the folder:
  * config.json is the config that trained them (the manifest's digest),
@@ -221,9 +246,11 @@ export async function loadCheckpointNets(run: OpenedRun, checkpoint: Checkpoint)
   const store = diskStore(run.dir);
   await asyncUserError(() => verifyRun(store, { ...run, checkpoint }, family.netNames));
   let nets: Record<string, tfl.LayersModel> | undefined;
-  const expected = family.buildNets(run.config, run.manifest.dataDim);
+  let expected: Record<string, tfl.LayersModel> = {};
   try {
     nets = await readCheckpointNets(store, checkpoint, family.netNames);
+    checkSizesFitCheckpoint(store, run, nets);
+    expected = family.buildNets(run.config, run.manifest.dataDim);
     checkNetsMatchConfig(store, nets, expected);
     // LatentLab never saves a weight that is not finite (training stops first): one here means a damaged file.
     for (const [name, net] of Object.entries(nets)) {

@@ -14,6 +14,8 @@ import { modelFamily } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
 import { fit, type EpochRecord } from '../core/training/fit.js';
 import { DivergenceError } from '../core/training/divergence.js';
+import { optimizerFile } from '../core/io/run-layout.js';
+import { printable } from '../core/util/text.js';
 import type { Phase } from '../core/training/trainer.js';
 import { loadDataSplits } from './datasets.js';
 import { loadPriorResources } from './prior-file.js';
@@ -75,8 +77,15 @@ async function prepareModel(config: Config, train: Dataset, resume: OpenedRun | 
   const phases = family.phases(model, { stepsPerEpoch, train });
   for (const phase of uniquePhases(phases)) {
     const state = loadOptimizerState(resume.dir, resume.checkpoint, phase.name);
-    phase.optimizer.setState(state);
-    disposeOptimizerState(state);
+    try {
+      phase.optimizer.setState(state);
+    } catch (e) {
+      // The state does not fit this phase's optimizer (another kind, other shapes): a damaged file or an edited config.json.
+      model.dispose();
+      throw new UserError(`${path.join(resume.dir, optimizerFile(resume.checkpoint.path, phase.name, 'json'))}: does not fit the ${phase.name} phase's optimizer (${printable((e as Error).message)})`);
+    } finally {
+      disposeOptimizerState(state);
+    }
   }
   return { model, phases };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { migrateConfig } from './migrate.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { quoted } from '../util/text.js';
 
 /** A configuration that failed validation; `issues` are "path: message" lines. */
 export class ConfigError extends Error {
@@ -24,7 +25,8 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
     const owners = issue.path.length === 0 ? issue.keys.filter((k) => k in SLICE_OWNERS) : [];
     const hint = owners.length ? ` (a ${String(model)} has no ${owners.join(' or ')} settings; ${owners.map((k) => `"${k}" is for ${SLICE_OWNERS[k]}`).join('; ')})` : '';
     const fieldHint = issue.path[0] === 'categorical' && model === 'clustering-aae' ? ' (a clustering-aae has no labels: labelled examples are for semi-supervised-aae)' : '';
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${where}${hint}${fieldHint}`;
+    // A key is quoted as JSON, so one holding a line break or a control character stays on its line.
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => quoted(k)).join(', ')}${where}${hint}${fieldHint}`;
   }
   return `${path}: ${issue.message}`;
 }

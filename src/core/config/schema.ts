@@ -276,6 +276,28 @@ export const ConfigSchema = z.preprocess(
   if (c.labels.fraction < 1 && c.labels.use !== 'prior') {
     ctx.addIssue({ code: 'custom', path: ['labels', 'fraction'], message: `a labelled fraction below 1 applies to label-guided training (labels.use "prior"), not "${c.labels.use}"` });
   }
+  // What building the model would refuse (priors/index.ts, models/vae.ts, models/aae.ts), refused here, where the
+  // message can name the file or flag the setting came from (a config file, a run folder's config.json).
+  const prior = c.prior;
+  if (prior.kind === 'swiss-roll' && c.latentDim !== 2) {
+    ctx.addIssue({ code: 'custom', path: ['prior', 'kind'], message: `swiss-roll is a 2-D prior; latentDim is ${c.latentDim}` });
+  }
+  if (prior.kind === 'gaussian-mixture' && !prior.means && c.latentDim < 2) {
+    ctx.addIssue({ code: 'custom', path: ['prior', 'kind'], message: `gaussian-mixture: the circle layout needs a latent of at least 2 dimensions (latentDim is ${c.latentDim}); give "means" for 1-D` });
+  }
+  if (c.model === 'vae' && prior.kind !== 'standard-normal' && prior.kind !== 'gaussian-mixture') {
+    const why = prior.kind === 'uniform' ? 'is zero outside its support' : 'has no density';
+    ctx.addIssue({ code: 'custom', path: ['prior', 'kind'], message: `a VAE needs a prior with a density that is positive everywhere (its KL term is E_q[log q − log p]); ${prior.kind} ${why}: train it with an adversarial autoencoder instead` });
+  }
+  if (c.model === 'aae' && c.labels.use === 'prior') {
+    const components = prior.kind === 'gaussian-mixture' || prior.kind === 'swiss-roll' ? prior.components : undefined;
+    if (components !== c.labels.classes) {
+      ctx.addIssue({
+        code: 'custom', path: ['labels', 'use'],
+        message: `label-guided training gives each of the ${c.labels.classes} classes its own part of the prior: use a gaussian-mixture or swiss-roll prior with ${c.labels.classes} components (the prior is ${prior.kind}${components === undefined ? '' : ` with ${components}`})`,
+      });
+    }
+  }
 });
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

@@ -70,12 +70,14 @@ export function checkSplits(train: Dataset, test: Dataset): void {
   }
   if (!train.labels || !test.labels) return;
   const classes = Math.max(train.numClasses ?? 0, test.numClasses ?? 0);
-  const seen = new Uint8Array(classes);
-  for (const split of [train, test]) for (const l of split.labels!) seen[l] = 1;
-  const missing = seen.indexOf(0);
-  if (missing >= 0) {
+  // The classes in use, as a set: a stray label of 2^31 − 1 must not allocate a flag per class.
+  const seen = new Set<number>();
+  for (const split of [train, test]) for (const l of split.labels!) seen.add(l);
+  if (seen.size < classes) {
+    let missing = 0;
+    while (seen.has(missing)) missing++;
     const [where, index] = [train, test].map((d) => [d, d.labels!.indexOf(classes - 1)] as const).find(([, i]) => i >= 0)!;
-    const absent = seen.reduce((n, v) => n + (v ? 0 : 1), 0);
+    const absent = classes - seen.size;
     throw new DataError(where.name, `label ${classes - 1} (example ${index}) implies ${classes} classes, but ${absent} of them (first: ${missing}) have no example; class labels must be 0, 1, …, K−1 with every class used`);
   }
 }

@@ -62,6 +62,8 @@ export async function optimizerStateToFiles(state: OptimizerState): Promise<File
 /** Reads optimizer state written by optimizerStateToFiles (caller disposes the tensors). */
 export function optimizerStateFromFiles(json: string, bytes: Uint8Array): OptimizerState {
   const { step, weights } = JSON.parse(json) as { step: number; weights: tf.io.WeightsManifestEntry[] };
+  if (!Number.isSafeInteger(step) || step < 0) throw new Error(`optimizer state: "step" must be a whole number ≥ 0, got ${JSON.stringify(step)}`);
+  if (!Array.isArray(weights)) throw new Error('optimizer state: "weights" must list the tensors');
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const map = tf.io.decodeWeights(buffer, weights);
   // Names are `<variable index>/<slot>` (Adam: m, v; SGD: velocity).

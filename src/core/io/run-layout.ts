@@ -25,7 +25,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { ConfigError, resolveStoredConfig } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
 import type { OptimizerState } from '../training/optimizer-state.js';
-import { utf8Decode, utf8Encode } from '../util/text.js';
+import { printable, quoted, utf8Decode, utf8Encode } from '../util/text.js';
 import type { Autoencoder } from '../models/types.js';
 import type { EpochRecord } from '../training/fit.js';
 import { disposeOptimizerState } from '../training/optimizer-state.js';
@@ -220,7 +220,7 @@ function readJson(store: RunStore, file: string, what: string): unknown {
   try {
     return JSON.parse(utf8Decode(data));
   } catch (e) {
-    throw new RunFolderError(store.name, file, `the ${what} is not valid JSON (${(e as Error).message})`);
+    throw new RunFolderError(store.name, file, `the ${what} is not valid JSON (${printable((e as Error).message)})`);
   }
 }
 
@@ -228,16 +228,16 @@ function readJson(store: RunStore, file: string, what: string): unknown {
 function parseCheckpoint(value: unknown, store: RunStore): Checkpoint {
   const bad = (problem: string) => new RunFolderError(store.name, RUN_FILES.latest, problem);
   if (!isObject(value)) throw bad('expected {"epoch", "step", "path"}');
-  if (!isInt(value.epoch, 1)) throw bad(`"epoch" must be a whole number ≥ 1, got ${JSON.stringify(value.epoch)}`);
-  if (!isInt(value.step, 0)) throw bad(`"step" must be a whole number ≥ 0, got ${JSON.stringify(value.step)}`);
+  if (!isInt(value.epoch, 1)) throw bad(`"epoch" must be a whole number ≥ 1, got ${quoted(value.epoch)}`);
+  if (!isInt(value.step, 0)) throw bad(`"step" must be a whole number ≥ 0, got ${quoted(value.step)}`);
   if (typeof value.path !== 'string' || !new RegExp(`^${CHECKPOINT}$`).test(value.path)) {
-    throw bad(`"path" must name a checkpoint folder of this run (epoch-NNNN), got ${JSON.stringify(value.path)}`);
+    throw bad(`"path" must name a checkpoint folder of this run (epoch-NNNN), got ${quoted(value.path)}`);
   }
   if (value.checksums === undefined) return { epoch: value.epoch, step: value.step, path: value.path };
   if (!isObject(value.checksums)) throw bad('"checksums" must map each checkpoint file to its SHA-256');
   for (const [file, sum] of Object.entries(value.checksums)) {
-    if (!CHECKPOINT_ENTRY.test(file)) throw bad(`"checksums" names ${JSON.stringify(file)}, which is not a file of a checkpoint`);
-    if (typeof sum !== 'string' || !SHA256_HEX.test(sum)) throw bad(`"checksums" gives ${JSON.stringify(file)} ${JSON.stringify(sum)}, not a SHA-256 in hex`);
+    if (!CHECKPOINT_ENTRY.test(file)) throw bad(`"checksums" names ${quoted(file)}, which is not a file of a checkpoint`);
+    if (typeof sum !== 'string' || !SHA256_HEX.test(sum)) throw bad(`"checksums" gives ${quoted(file)} ${quoted(sum)}, not a SHA-256 in hex`);
   }
   return { epoch: value.epoch, step: value.step, path: value.path, checksums: value.checksums as Record<string, string> };
 }
@@ -245,13 +245,17 @@ function parseCheckpoint(value: unknown, store: RunStore): Checkpoint {
 function checkManifest(value: unknown, config: Config, store: RunStore): Manifest {
   const bad = (problem: string) => new RunFolderError(store.name, RUN_FILES.manifest, problem);
   if (!isObject(value)) throw bad('expected an object');
-  if (!isInt(value.dataDim, 1)) throw bad(`"dataDim" must be a whole number ≥ 1, got ${JSON.stringify(value.dataDim)}`);
-  if (!isInt(value.latentDim, 1)) throw bad(`"latentDim" must be a whole number ≥ 1, got ${JSON.stringify(value.latentDim)}`);
+  if (!isInt(value.dataDim, 1)) throw bad(`"dataDim" must be a whole number ≥ 1, got ${quoted(value.dataDim)}`);
+  if (!isInt(value.latentDim, 1)) throw bad(`"latentDim" must be a whole number ≥ 1, got ${quoted(value.latentDim)}`);
   if (!isObject(value.nets)) throw bad('"nets" must list the networks and their weights');
-  if (value.model !== undefined && value.model !== config.model) throw bad(`written for a ${String(value.model)}, but config.json describes a ${config.model}`);
+  if (value.model !== undefined && value.model !== config.model) throw bad(`written for a ${printable(String(value.model), 40)}, but config.json describes a ${config.model}`);
   if (!isObject(value.data) || !Array.isArray(value.data.shape)) throw bad('"data" must describe the data set (source, shape)');
+  const shape = value.data.shape;
+  if (!shape.length || !shape.every((d) => isInt(d, 1)) || shape.reduce((a: number, d: number) => a * d, 1) !== value.dataDim) {
+    throw bad(`"dataDim" (${quoted(value.dataDim)}) must be the product of "data.shape" (${quoted(shape, 60)})`);
+  }
   if (value.configDigest !== undefined && (typeof value.configDigest !== 'string' || !SHA256_HEX.test(value.configDigest))) {
-    throw bad(`"configDigest" must be a SHA-256 in hex, got ${JSON.stringify(value.configDigest)}`);
+    throw bad(`"configDigest" must be a SHA-256 in hex, got ${quoted(value.configDigest)}`);
   }
   return value as unknown as Manifest;
 }
@@ -344,7 +348,7 @@ export async function readCheckpointNets(store: RunStore, checkpoint: Checkpoint
       nets[name] = await layersModelFromFiles(json, weights);
     } catch (e) {
       for (const net of Object.values(nets)) net.dispose();
-      throw new RunFolderError(store.name, `${RUN_FILES.checkpoints}/${checkpoint.path}/${name}`, `cannot load the ${name} network (${(e as Error).message})`);
+      throw new RunFolderError(store.name, `${RUN_FILES.checkpoints}/${checkpoint.path}/${name}`, `cannot load the ${name} network (${printable((e as Error).message)})`);
     }
   }
   return nets;
@@ -358,7 +362,7 @@ export function readOptimizerState(store: RunStore, checkpoint: Checkpoint, phas
     return optimizerStateFromFiles(json, requireFile(store, optimizerFile(checkpoint.path, phase, 'bin')));
   } catch (e) {
     if (e instanceof RunFolderError) throw e;
-    throw new RunFolderError(store.name, jsonFile, `cannot read the ${phase} phase's optimizer state (${(e as Error).message})`);
+    throw new RunFolderError(store.name, jsonFile, `cannot read the ${phase} phase's optimizer state (${printable((e as Error).message)})`);
   }
 }
 

@@ -25,6 +25,8 @@
  * `__metadata__` comes first in the header. Output is deterministic.
  */
 
+import { printable, quoted } from '../util/text.js';
+
 /** Minimal ambient types: `lib: ES2022` has no TextEncoder/TextDecoder, but every JS runtime we target does. */
 declare const TextEncoder: { new (): { encode(text: string): Uint8Array } };
 declare const TextDecoder: {
@@ -171,19 +173,19 @@ interface Entry { name: string; dtype: SafetensorsDtype; shape: number[]; begin:
 
 /** Reads and checks one header entry (everything that does not depend on its neighbours). */
 function readEntry(name: string, info: unknown, fail: (d: string) => never): Entry {
-  if (typeof info !== 'object' || info === null || Array.isArray(info)) fail(`tensor "${name}": header entry is not an object`);
+  if (typeof info !== 'object' || info === null || Array.isArray(info)) fail(`tensor ${quoted(name)}: header entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-  if (!isDtype(dtype)) fail(`tensor "${name}": unknown dtype ${JSON.stringify(dtype)} (known: ${SAFETENSORS_DTYPES.join(', ')})`);
+  if (!isDtype(dtype)) fail(`tensor ${quoted(name)}: unknown dtype ${quoted(dtype, 40)} (known: ${SAFETENSORS_DTYPES.join(', ')})`);
   const size = ARRAY_OF[dtype as SafetensorsDtype].BYTES_PER_ELEMENT;
   const n = elementCount(shape, size);
-  if (n === undefined) fail(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers of safe size`);
+  if (n === undefined) fail(`tensor ${quoted(name)}: shape ${quoted(shape)} is not a list of non-negative integers of safe size`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    fail(`tensor "${name}": data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+    fail(`tensor ${quoted(name)}: data_offsets ${quoted(offsets)} is not a pair of non-negative integers`);
   }
   const [begin, end] = offsets as number[];
-  if (end < begin) fail(`tensor "${name}": data_offsets [${begin}, ${end}] end before they begin`);
+  if (end < begin) fail(`tensor ${quoted(name)}: data_offsets [${begin}, ${end}] end before they begin`);
   if (end - begin !== n! * size) {
-    fail(`tensor "${name}": data_offsets [${begin}, ${end}] span ${end - begin} bytes, but ${dtype} shape [${(shape as number[]).join(', ')}] needs ${n! * size}`);
+    fail(`tensor ${quoted(name)}: data_offsets [${begin}, ${end}] span ${end - begin} bytes, but ${dtype} shape [${(shape as number[]).join(', ')}] needs ${n! * size}`);
   }
   return { name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end };
 }
@@ -196,12 +198,12 @@ function readHeader(headerBytes: Uint8Array, fail: (d: string) => never): { entr
   } catch {
     fail('header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) fail(`header does not start with "{" (starts with ${JSON.stringify(text.slice(0, 16))})`);
+  if (!text.startsWith('{')) fail(`header does not start with "{" (starts with ${quoted(text.slice(0, 16))})`);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    fail(`header is not valid JSON (${(e as Error).message})`);
+    fail(`header is not valid JSON (${printable((e as Error).message)})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('header JSON is not an object');
   const metadata: Record<string, string> = {};
@@ -213,7 +215,7 @@ function readHeader(headerBytes: Uint8Array, fail: (d: string) => never): { entr
     }
     if (typeof info !== 'object' || info === null || Array.isArray(info)) fail('"__metadata__" is not an object');
     for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
-      if (typeof v !== 'string') fail(`"__metadata__" value for "${k}" is not a string`);
+      if (typeof v !== 'string') fail(`"__metadata__" value for ${quoted(k)} is not a string`);
       define(metadata, k, v as string);
     }
   }
@@ -249,9 +251,9 @@ export function decodeSafetensors(bytes: Uint8Array, name = 'safetensors data'):
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const e of entries) {
-    if (e.end > dataLength) fail(`tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] go beyond the ${dataLength}-byte data section`);
-    if (e.begin < expected) fail(`tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] overlap the previous tensor, which ends at ${expected}`);
-    if (e.begin > expected) fail(`tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] leave a gap after byte ${expected}`);
+    if (e.end > dataLength) fail(`tensor ${quoted(e.name)}: data_offsets [${e.begin}, ${e.end}] go beyond the ${dataLength}-byte data section`);
+    if (e.begin < expected) fail(`tensor ${quoted(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap the previous tensor, which ends at ${expected}`);
+    if (e.begin > expected) fail(`tensor ${quoted(e.name)}: data_offsets [${e.begin}, ${e.end}] leave a gap after byte ${expected}`);
     expected = e.end;
   }
   if (expected !== dataLength) fail(`${dataLength - expected} bytes after the last tensor (data section is ${dataLength} bytes, tensors cover ${expected})`);

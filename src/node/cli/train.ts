@@ -24,13 +24,27 @@ export interface TrainFlags {
 
 /** Which config field each flag sets (for error messages). */
 const flagOf: Record<string, string> = {
-  prior: '--prior', 'prior.components': '--prior-components', 'adversarial.discriminatorSteps': '--discriminator-steps',
+  prior: '--prior', 'prior.components': '--prior-components', 'prior.radius': '--prior-radius', 'prior.std': '--prior-std', 'prior.file': '--prior-file',
+  'adversarial.discriminatorSteps': '--discriminator-steps', 'adversarial.discriminator.hidden': '--discriminator-hidden',
+  'adversarial.discriminatorOptimizer.learningRate': '--discriminator-lr', 'adversarial.generatorOptimizer.learningRate': '--generator-lr',
+  'adversarial.generator': '--generator', 'adversarial.generatorWeight': '--generator-weight', 'adversarial.inputNoise': '--input-noise',
+  'encoder.activation': '--activation', 'decoder.activation': '--activation', likelihood: '--likelihood/--variance',
+  'data.source': '--data', 'data.binarize': '--binarize',
   model: '--model', latentDim: '--latent-dim', 'encoder.hidden': '--hidden/--encoder-hidden', 'decoder.hidden': '--hidden/--decoder-hidden',
   'train.epochs': '--epochs', 'train.batchSize': '--batch-size', 'train.optimizer.learningRate': '--lr', 'train.beta': '--beta',
   'train.klWarmupEpochs': '--kl-warmup', 'train.clipGradNorm': '--clip-grad-norm', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
   'labels.use': '--labels', 'labels.fraction': '--labelled-fraction', 'labels.classes': '--classes',
   'categorical.classes': '--classes/--clusters', 'categorical.labelled': '--labelled',
 };
+
+/** The flag that sets config field `key` or the field it lies in ("encoder.hidden.0" → --hidden/--encoder-hidden). */
+function flagFor(key: string): string | undefined {
+  for (let parts = key.split('.'); parts.length; parts = parts.slice(0, -1)) {
+    const flag = flagOf[parts.join('.')];
+    if (flag) return flag;
+  }
+  return undefined;
+}
 
 function lrDrop(config: Config, epoch: number): Config {
   try {
@@ -54,6 +68,27 @@ function likelihoodFromFlags(kind?: string, variance?: string): unknown {
   return { kind, variance: v };
 }
 
+/** Which priors each prior flag shapes; given for another prior, it would be an unknown key or silently unused. */
+const PRIOR_FLAGS = [
+  ['--prior-components', 'priorComponents', ['gaussian-mixture', 'swiss-roll']],
+  ['--prior-radius', 'priorRadius', ['gaussian-mixture']],
+  ['--prior-std', 'priorStd', ['gaussian-mixture']],
+] as const;
+
+/** Refuses prior flags that do not apply to the prior the flags choose (--prior, gaussian-mixture when left out; --prior-file: samples). */
+function checkPriorFlags(flags: TrainFlags): void {
+  const given = PRIOR_FLAGS.filter(([, key]) => flags[key] !== undefined);
+  if (flags.priorFile !== undefined) {
+    const others = [...(flags.prior !== undefined ? ['--prior'] : []), ...given.map(([flag]) => flag)];
+    if (others.length) throw new UserError(`--prior-file gives the prior by its samples; ${others.join(', ')} do${others.length === 1 ? 'es' : ''} not apply to it`);
+    return;
+  }
+  const kind = flags.prior ?? 'gaussian-mixture';
+  for (const [flag, , kinds] of given) {
+    if (!(kinds as readonly string[]).includes(kind)) throw new UserError(`${flag} applies to --prior ${kinds.join(' or ')}, not ${kind}`);
+  }
+}
+
 /** The config as flags override it (flags win over --config, which wins over --preset). */
 export function configFromFlags(flags: TrainFlags): Config {
   if (flags.config && flags.preset) throw new UserError('use --config FILE or --preset NAME, not both');
@@ -71,6 +106,7 @@ export function configFromFlags(flags: TrainFlags): Config {
   if (adversarialFlags.length && (model ?? 'vae') === 'vae') {
     throw new UserError(`${adversarialFlags.join(', ')}: for the adversarial models (--model aae, semi-supervised-aae or clustering-aae); a vae has no discriminator`);
   }
+  checkPriorFlags(flags);
   // The semi-supervised and clustering AAEs have a categorical code of their own: --classes sets its size.
   const categoricalCode = model === 'semi-supervised-aae' || model === 'clustering-aae';
   // A learning-rate flag changes the rate of the phase's optimizer as the file or the defaults give it (kind, β₁ …).
@@ -112,8 +148,8 @@ export function configFromFlags(flags: TrainFlags): Config {
   } catch (e) {
     if (e instanceof Error && 'issues' in e) {
       const issues = (e as { issues: string[] }).issues.map((i) => {
-        const key = i.split(':')[0];
-        return flagOf[key] ? `${i} (${flagOf[key]})` : i;
+        const flag = flagFor(i.split(':')[0]);
+        return flag ? `${i} (${flag})` : i;
       });
       throw new UserError(`${source}: invalid configuration\n${issues.map((i) => `  - ${i}`).join('\n')}`);
     }
