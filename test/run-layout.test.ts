@@ -3,7 +3,7 @@
 // that a checkpoint written on disk holds exactly the files the page would put
 // in a downloaded run.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,8 @@ import type { FileMap } from '../src/core/io/layers-io.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
 import { openRunFolder, saveCheckpoint } from '../src/node/run-folder.js';
 import { saveRun } from '../src/node/serve/save-run.js';
+import { HttpError } from '../src/node/serve/http-util.js';
+import { describeRun, listRuns } from '../src/node/serve/runs.js';
 import { UserError } from '../src/node/errors.js';
 import { writeDirAtomic } from '../src/node/fs-atomic.js';
 import { setupBackend } from './helpers/tf.js';
@@ -134,5 +136,21 @@ describe('reading a run folder (readRun over any store)', () => {
     assert.equal(readdirSync(tmp).includes('runs') && readdirSync(runs).includes('uploaded'), false, 'nothing written');
     assert.equal(await saveRun(runs, post(files)), 'uploaded');
     assert.equal(openRunFolder(path.join(runs, 'uploaded')).checkpoint?.epoch, 2);
+  });
+
+  it('the page is pointed at a checkpoint only after its checksums are verified; a damaged file is a 422 naming it, in the list too', async () => {
+    const runs = path.join(tmp, 'page-runs');
+    writeDirAtomic(path.join(runs, 'fine'), await downloadedRun());
+    assert.equal((await describeRun(runs, 'fine')).checkpoint?.epoch, 2);
+    const weights = path.join(runs, 'fine', 'checkpoints', 'epoch-0002', 'encoder', 'weights.bin');
+    const bytes = readFileSync(weights);
+    bytes[5] ^= 0xff;
+    writeFileSync(weights, bytes);
+    await assert.rejects(describeRun(runs, 'fine'), (e: unknown) => e instanceof HttpError && e.status === 422 && /encoder\/weights\.bin: does not match the checksum/.test(e.message));
+    const [listed] = await listRuns(runs);
+    assert.match((listed as { error?: string }).error ?? '', /encoder\/weights\.bin: does not match the checksum/);
+    bytes[5] ^= 0xff;
+    writeFileSync(weights, bytes);
+    assert.equal((await describeRun(runs, 'fine')).checkpoint?.epoch, 2, 'verified again once the file changed back');
   });
 });

@@ -2,11 +2,15 @@
  * What the page learns about run folders: a summary per run for the list, the
  * full record of one run (config, manifest, metrics, figures and the URLs of
  * its checkpointed nets, which the page hands to tf.loadLayersModel as they are).
+ * A run's checkpoint is verified (config digest, checksums: run-layout.ts
+ * `verifyRun`) before the page is pointed at it; the result is kept until
+ * one of the files it read changes.
  */
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { modelFamily } from '../../core/models/registry.js';
-import { openRunFolder, type OpenedRun } from '../run-folder.js';
+import { RunFolderError, verifyRun } from '../../core/io/run-layout.js';
+import { diskStore, openRunFolder, type OpenedRun } from '../run-folder.js';
 import { PROGRESS_FILE } from '../progress-log.js';
 import { HttpError } from './http-util.js';
 import { isInside } from './safe-path.js';
@@ -53,9 +57,43 @@ function lastModified(dir: string): number {
   return Math.max(0, ...times);
 }
 
+/** Verification results by run folder, each with what it was computed from (the pointer's text, the files' sizes and times). */
+const verified = new Map<string, { signature: string; error?: string }>();
+
+function signatureOf(run: OpenedRun): string {
+  const files = ['config.json', 'manifest.json', ...Object.keys(run.checkpoint?.checksums ?? {}).map((f) => `checkpoints/${run.checkpoint!.path}/${f}`)];
+  const stamps = files.map((f) => {
+    try {
+      const stat = statSync(path.join(run.dir, f));
+      return `${f}:${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      return `${f}:missing`;
+    }
+  });
+  return `${JSON.stringify(run.checkpoint)}|${stamps.join('|')}`;
+}
+
+/** Checks a run's checkpoint against its digest and checksums (cached until a file changes); a 422 naming the file when it fails. */
+async function verifyForPage(run: OpenedRun): Promise<void> {
+  const signature = signatureOf(run);
+  let result = verified.get(run.dir);
+  if (result?.signature !== signature) {
+    result = { signature };
+    try {
+      await verifyRun(diskStore(run.dir), run, modelFamily(run.config).netNames);
+    } catch (e) {
+      if (!(e instanceof RunFolderError)) throw e;
+      result.error = e.message;
+    }
+    verified.set(run.dir, result);
+  }
+  if (result.error) throw new HttpError(422, result.error);
+}
+
 /** Everything the page shows about one run. */
-export function describeRun(runsDir: string, name: string) {
+export async function describeRun(runsDir: string, name: string) {
   const run = openRun(runsDir, name);
+  await verifyForPage(run);
   const base = `/runs/${encodeURIComponent(name)}`;
   const nets = run.checkpoint
     ? Object.fromEntries(modelFamily(run.config).netNames.map((net) => [net, `${base}/checkpoints/${run.checkpoint!.path}/${net}/model.json`]))
@@ -67,7 +105,7 @@ export function describeRun(runsDir: string, name: string) {
 }
 
 /** One summary per run folder directly inside `runsDir`, newest first; broken folders are listed with their error. */
-export function listRuns(runsDir: string) {
+export async function listRuns(runsDir: string) {
   const root = realpathSync(runsDir);
   const out = [];
   for (const entry of readdirSync(root)) {
@@ -78,7 +116,7 @@ export function listRuns(runsDir: string) {
       continue;
     }
     try {
-      const r = describeRun(runsDir, entry);
+      const r = await describeRun(runsDir, entry);
       out.push({
         name: entry, model: r.config.model, latentDim: r.config.latentDim, prior: r.config.prior.kind, data: r.manifest.data,
         epochs: r.metrics.length, last: r.metrics.at(-1) ?? null, checkpoint: r.checkpoint, figures: r.figures, modified: r.modified,

@@ -107,14 +107,14 @@ function handler(options: ServeOptions) {
     const api = /^\/api\/runs(?:\/([^/]+)(?:\/(events|prior))?)?\/?$/.exec(rawPath);
     if (api) {
       const name = api[1] === undefined ? undefined : decodeSegment(api[1]);
-      if (name === undefined) return sendJson(res, listRuns(runsDir));
+      if (name === undefined) return sendJson(res, await listRuns(runsDir));
       if (api[2] === 'events') return streamRunEvents(req, res, runPath(runsDir, name));
       if (api[2] === 'prior') {
         const samples = loadPriorResources(openRun(runsDir, name).config).samples;
         if (!samples) throw new HttpError(404, `${name}: its prior is not given by samples`);
         return sendBinary(res, new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), { 'X-Dtype': 'float32' });
       }
-      return sendJson(res, describeRun(runsDir, name));
+      return sendJson(res, await describeRun(runsDir, name));
     }
     if (rawPath === '/api/data') {
       const run = url.searchParams.get('run');
