@@ -8,12 +8,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeIdx } from '../src/core/data/idx.js';
 import { decodeSafetensors } from '../src/core/io/safetensors.js';
+import { loadDataSplits } from '../src/node/datasets.js';
 import { decodePng, pngSize } from '../src/node/figures.js';
 import {
   REPO_ROOT, describeRun, hasStackTrace, listDir, makeTempDir, readJson, readJsonl, runCli, syntheticIdxFiles, writeIdxFolder, type CliResult,
@@ -425,6 +427,15 @@ describe('latentlab train on the user\'s own IDX data', () => {
   });
 });
 
+/** The files of an IDX data folder by their names (labels when present). */
+function idxFileNames(files: ReturnType<typeof syntheticIdxFiles>): Record<string, Uint8Array> {
+  return {
+    'train-images-idx3-ubyte': files.trainImages, 't10k-images-idx3-ubyte': files.testImages,
+    ...(files.trainLabels ? { 'train-labels-idx1-ubyte': files.trainLabels } : {}),
+    ...(files.testLabels ? { 't10k-labels-idx1-ubyte': files.testLabels } : {}),
+  };
+}
+
 describe('bad input: one clear message, no stack trace, no run folder', () => {
   const QUICK = ['--train-limit', '50', '--test-limit', '20', '--epochs', '1', '--hidden', '8', '-q'];
   let n = 0;
@@ -457,6 +468,10 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     stray[11] = 200;
     writeIdxFolder(idx('stray-label'), { ...good, trainLabels: encodeIdx({ dtype: 'ubyte', shape: [50], data: stray }) });
     writeIdxFolder(idx('test-unlabelled'), { ...good, testLabels: undefined });
+    mkdirSync(idx('gzipped'), { recursive: true });
+    for (const [name, bytes] of Object.entries(idxFileNames(good))) writeFileSync(path.join(idx('gzipped'), `${name}.gz`), gzipSync(bytes));
+    mkdirSync(idx('bad-gzip'), { recursive: true });
+    for (const [name, bytes] of Object.entries(idxFileNames(good))) writeFileSync(path.join(idx('bad-gzip'), `${name}.gz`), gzipSync(bytes).subarray(0, 40));
     mkdirSync(path.join(tmp.dir, 'not-a-run'), { recursive: true });
     writeFileSync(path.join(tmp.dir, 'not-a-run', 'notes.txt'), 'hello\n');
     writeFileSync(path.join(tmp.dir, 'unknown-key.json'), JSON.stringify({ latentDim: 2, train: { epochs: 1, learningRate: 0.01 } }));
@@ -538,6 +553,15 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
   test('IDX labels that are not whole numbers', () => {
     const out = freshOut();
     expectUserError(['train', '--data', idx('float-labels'), ...QUICK, '--out', out], [/train-labels-idx1-ubyte: label 7 is 2\.5: class labels must be whole numbers/], out);
+  });
+
+  test('gzipped IDX files (name.gz) load as the same data; a damaged one is a clear error', () => {
+    const plain = loadDataSplits(idx('good'));
+    const gzipped = loadDataSplits(idx('gzipped'));
+    assert.deepEqual([gzipped.train.size, gzipped.test.size, gzipped.train.shape], [plain.train.size, plain.test.size, plain.train.shape]);
+    assert.deepEqual(gzipped.train.x, plain.train.x);
+    assert.deepEqual(gzipped.test.labels, plain.test.labels);
+    expectUserError(['train', '--data', idx('bad-gzip'), ...QUICK, '--out', freshOut()], [/train-images-idx3-ubyte\.gz: a damaged gzip file/]);
   });
 
   test('a split with no images (train or test), also in compare', () => {

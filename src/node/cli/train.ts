@@ -245,7 +245,7 @@ export function trainCommand(): Command {
     .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
     .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
     .addOption(new Option('--binarize <mode>', "'dynamic': resample binary pixels every batch").choices(['none', 'dynamic']))
-    .option('--data <source>', "'mnist' (embedded, default) or a folder of IDX files (train-images-idx3-ubyte, t10k-images-idx3-ubyte, optional label files); a relative folder is taken from the current folder")
+    .option('--data <source>', "'mnist' (embedded, default) or a folder of IDX files (train-images-idx3-ubyte, t10k-images-idx3-ubyte, optional label files; each may be gzipped, .gz); a relative folder is taken from the current folder")
     .option('--train-limit <n>', 'use only the first N training images', intArg(1))
     .option('--test-limit <n>', 'use only the first N test images', intArg(1))
     .option('--seed <n>', 'random seed: same seed, same backend → same run (default 1)', intArg(0))
