@@ -43,7 +43,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual, parseArgs as parseCommandLine } from 'node:util';
 import { readMetrics } from '../src/node/run-folder.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -828,36 +828,31 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
 // ---------------------------------------------------------------------------
 // Command line
 
+const USAGE = 'usage: node --import tsx bench/crash-harness.ts [--kills N] [--seed S] [--model vae|aae] [--epochs E] [--out DIR] [--keep] [--backend wasm|cpu]';
+
 function parseArgs(argv: string[]): CrashHarnessOptions {
-  const o: { -readonly [K in keyof CrashHarnessOptions]: CrashHarnessOptions[K] } = { kills: 20, seed: 1 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (): number => {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < 0) throw new Error(`${a} needs a whole number`);
-      return v;
-    };
-    if (a === '--kills') o.kills = int();
-    else if (a === '--seed') o.seed = int();
-    else if (a === '--epochs') o.epochs = int();
-    else if (a === '--model') {
-      const m = value();
-      if (m !== 'vae' && m !== 'aae') throw new Error('--model is vae or aae');
-      o.model = m;
-    } else if (a === '--out') o.out = path.resolve(value());
-    else if (a === '--keep') o.keep = true;
-    else if (a === '--backend') o.backend = value();
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node --import tsx bench/crash-harness.ts [--kills N] [--seed S] [--model vae|aae] [--epochs E] [--out DIR] [--keep] [--backend wasm|cpu]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
+  const { values: v } = parseCommandLine({
+    args: argv,
+    options: {
+      kills: { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, model: { type: 'string' },
+      out: { type: 'string' }, keep: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (v.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  return o;
+  const int = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} needs a whole number`);
+    return n;
+  };
+  if (v.model !== undefined && v.model !== 'vae' && v.model !== 'aae') throw new Error('--model is vae or aae');
+  return {
+    kills: int('kills', v.kills) ?? 20, seed: int('seed', v.seed) ?? 1, epochs: int('epochs', v.epochs), model: v.model as HarnessModel | undefined,
+    out: v.out === undefined ? undefined : path.resolve(v.out), keep: v.keep, backend: v.backend,
+  };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -995,6 +995,30 @@ function referencedPaths(dir: string): string[] {
   }
 }
 
+/**
+ * Opens a (damaged) run folder every way the library does — openRunFolder, with `nets` loadCheckpointNets,
+ * each phase's optimizer state, loadRunModel — each a success or a clear error; counts whether the model
+ * loaded, checks the backend still computes, and removes the case's folder.
+ */
+async function openAndLoad(dir: string, base: string, what: string, seen: { loaded: number; refused: number }, { nets }: { nets: boolean }): Promise<void> {
+  const run = outcome(() => openRunFolder(dir), [dir], `openRunFolder: ${what}`);
+  if (run?.checkpoint) {
+    if (nets) {
+      const loadedNets = await outcomeAsync(() => loadCheckpointNets(run, run.checkpoint!), [dir], `loadCheckpointNets: ${what}`);
+      for (const net of Object.values(loadedNets ?? {})) net.dispose();
+    }
+    for (const phase of phasesOf[base]) {
+      const state = outcome(() => loadOptimizerState(dir, run.checkpoint!, phase), [dir], `loadOptimizerState(${phase}): ${what}`);
+      if (state) disposeOptimizerState(state);
+    }
+  }
+  const loaded = await outcomeAsync(() => loadRunModel(dir), [dir, ...referencedPaths(dir)], `loadRunModel: ${what}`);
+  seen[loaded ? 'loaded' : 'refused']++;
+  loaded?.model.dispose();
+  assertBackendUsable(what);
+  rmSync(path.dirname(dir), { recursive: true, force: true });
+}
+
 describe('fuzz: run folders', { timeout: 120_000 }, () => {
   before(prepareBaseRuns);
 
@@ -1004,20 +1028,7 @@ describe('fuzz: run folders', { timeout: 120_000 }, () => {
       const { dir, file } = damagedRun(c);
       const what = describeCase(c, file);
       outcome(() => readRun(diskStore(dir)), [dir], `readRun: ${what}`);
-      const run = outcome(() => openRunFolder(dir), [dir], `openRunFolder: ${what}`);
-      if (run?.checkpoint) {
-        const nets = await outcomeAsync(() => loadCheckpointNets(run, run.checkpoint!), [dir], `loadCheckpointNets: ${what}`);
-        for (const net of Object.values(nets ?? {})) net.dispose();
-        for (const phase of phasesOf[c.base]) {
-          const state = outcome(() => loadOptimizerState(dir, run.checkpoint!, phase), [dir], `loadOptimizerState(${phase}): ${what}`);
-          if (state) disposeOptimizerState(state);
-        }
-      }
-      const loaded = await outcomeAsync(() => loadRunModel(dir), [dir, ...referencedPaths(dir)], `loadRunModel: ${what}`);
-      seen[loaded ? 'loaded' : 'refused']++;
-      loaded?.model.dispose();
-      assertBackendUsable(what);
-      rmSync(path.dirname(dir), { recursive: true, force: true });
+      await openAndLoad(dir, c.base, what, seen, { nets: true });
     }), params(401, 500));
     assert.ok(seen.loaded > 0 && seen.refused > 0, `the cases did not both load and fail: ${JSON.stringify(seen)}`);
   });
@@ -1125,16 +1136,7 @@ describe('fuzz: run folders', { timeout: 120_000 }, () => {
       parent[at.at(-1)!] = raw(value);
       writeFileSync(full, toJson(doc, 2));
       const what = `${legacy ? 'legacy ' : ''}${base} run, ${file}: ${at.join('.')} = ${value}`;
-      const run = outcome(() => openRunFolder(dir), [dir], `openRunFolder: ${what}`);
-      for (const phase of run?.checkpoint ? phasesOf[base] : []) {
-        const state = outcome(() => loadOptimizerState(dir, run!.checkpoint!, phase), [dir], `loadOptimizerState(${phase}): ${what}`);
-        if (state) disposeOptimizerState(state);
-      }
-      const loaded = await outcomeAsync(() => loadRunModel(dir), [dir, ...referencedPaths(dir)], `loadRunModel: ${what}`);
-      seen[loaded ? 'loaded' : 'refused']++;
-      loaded?.model.dispose();
-      assertBackendUsable(what);
-      rmSync(path.dirname(dir), { recursive: true, force: true });
+      await openAndLoad(dir, base, what, seen, { nets: false });
     }), params(404, 500));
     assert.ok(seen.loaded > 0 && seen.refused > 0, `the cases did not both load and fail: ${JSON.stringify(seen)}`);
   });

@@ -25,7 +25,7 @@ export const USER_ERROR_EXIT = 1;
 export const INTERNAL_ERROR_EXIT = 70;
 
 /** What Node's system error codes mean, for messages. */
-const SYSTEM_ERRORS: Record<string, string> = {
+export const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file or folder', EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'read-only file system',
   ENOSPC: 'no space left on the disk', EDQUOT: 'disk quota exceeded', EISDIR: 'is a folder, not a file',
   ENOTDIR: 'a part of the path is a file, not a folder', EEXIST: 'already exists', ENAMETOOLONG: 'the name is too long',

@@ -8,13 +8,12 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FileMap } from '../core/io/layers-io.js';
+import { SYSTEM_ERRORS } from './error-boundary.js';
 import { UserError } from './errors.js';
 
-/** What the file system's refusals mean, for messages. */
+/** What the file system's refusals of a write mean, for messages: the error boundary's wording, three said as a write's. */
 const REFUSALS: Record<string, string> = {
-  EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on the disk',
-  EDQUOT: 'disk quota exceeded', ENOTDIR: 'a part of the path is a file, not a folder', EISDIR: 'a folder is in the way',
-  ENOENT: 'cannot be created there', EEXIST: 'something is already there', ENAMETOOLONG: 'the name is too long',
+  ...SYSTEM_ERRORS, EISDIR: 'a folder is in the way', ENOENT: 'cannot be created there', EEXIST: 'something is already there',
 };
 
 /** `e` as a UserError about `target` when the file system refused the write; otherwise `e` itself. */
