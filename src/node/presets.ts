@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printable } from '../core/util/text.js';
 import { UserError } from './errors.js';
+import { notARegularFile } from './regular-file.js';
 
 /** The folder of shipped presets (JSON configs). */
 export const PRESET_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../presets');
@@ -14,6 +15,8 @@ export function presetNames(): string[] {
 /** Reads a JSON config file; `label` names it in errors. */
 export function readConfigFile(file: string, label = file): unknown {
   if (!existsSync(file)) throw new UserError(`${label}: file not found`);
+  const problem = notARegularFile(file);
+  if (problem) throw new UserError(`${label}: ${problem}`);
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {

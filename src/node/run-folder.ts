@@ -31,10 +31,12 @@ import type { OptimizerState } from '../core/training/optimizer-state.js';
 import type { EpochRecord } from '../core/training/fit.js';
 import type { Phase } from '../core/training/trainer.js';
 import { UserError } from './errors.js';
+import { notARegularFile } from './regular-file.js';
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './fs-atomic.js';
 import { VERSION } from './version.js';
 import { modelFamily } from '../core/models/registry.js';
 import { allFinite } from '../core/training/divergence.js';
+import { printable } from '../core/util/text.js';
 import { isAdversarialConfig } from '../core/config/schema.js';
 
 export type { Checkpoint, Manifest } from '../core/io/run-layout.js';
@@ -106,12 +108,15 @@ export function diskStore(dir: string): RunStore {
     read(file) {
       const full = path.join(dir, ...file.split('/'));
       try {
+        const problem = notARegularFile(full);
+        if (problem) throw new RunFolderError(dir, file, problem);
         return readFileSync(full);
       } catch (e) {
+        if (e instanceof RunFolderError) throw e;
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return undefined;
         if (code === 'EISDIR') throw new RunFolderError(dir, file, 'is a folder, expected a file');
-        throw new RunFolderError(dir, file, `cannot be read (${(e as Error).message})`);
+        throw new RunFolderError(dir, file, `cannot be read (${printable((e as Error).message)})`);
       }
     },
   };
