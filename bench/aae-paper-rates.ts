@@ -27,7 +27,7 @@ const held = take(test, 2000);
 console.log(`${train.size} training images, ${epochs} epochs, the aae-paper preset with:`);
 for (const [name, over] of Object.entries(variants)) {
   const config = resolveConfig(mergeConfig(mergeConfig(readPreset('aae-paper'), { train: { epochs } }), over), name);
-  const model = buildModel(config, train.dim);
+  const model = buildModel(config, train.shape);
   const family = modelFamily(config);
   const start = Date.now();
   const running: string[] = [];

@@ -29,7 +29,7 @@ for (const [name, adversarial] of Object.entries(variants)) {
     model: 'aae', latentDim: 2, prior, adversarial,
     encoder: { hidden: [512, 256] }, decoder: { hidden: [256, 512] }, train: { epochs },
   });
-  const model = buildModel(config, train.dim);
+  const model = buildModel(config, train.shape);
   const family = modelFamily(config);
   const start = Date.now();
   const records = await fit({ model, family, phases: family.phases(model, { stepsPerEpoch: Math.ceil(train.size / 128), train }), train, test: held, epochs });

@@ -54,7 +54,7 @@ const data = makeDataset('synthetic', [dim], x);
 const config = args.includes('--aae')
   ? resolveConfig({ model: 'aae', latentDim: 2, prior: { kind: 'gaussian-mixture' }, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: 128 } })
   : resolveConfig({ latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: 128 } });
-const model = buildModel(config, dim);
+const model = buildModel(config, [dim]);
 const phases = modelFamily(config).phases(model, { stepsPerEpoch: steps });
 const times: Record<'off' | 'on', number[]> = { off: [], on: [] };
 let step = 0;

@@ -31,7 +31,7 @@ for (const [name, categorical] of Object.entries(variants)) {
     model: 'clustering-aae', latentDim: 5, seed: Number(flag('seed', '1')), encoder: { hidden: [512, 512] }, decoder: { hidden: [512, 512] },
     adversarial: { discriminator: { hidden: [512, 512] }, inputNoise: 0.3 }, train: { epochs, batchSize: 100 }, categorical: { classes: clusters, ...categorical },
   });
-  const model = buildModel(config, train.dim) as CategoricalAutoencoder;
+  const model = buildModel(config, train.shape) as CategoricalAutoencoder;
   const family = modelFamily(config);
   const start = Date.now();
   const records = await fit({ model, family, phases: family.phases(model, { stepsPerEpoch: Math.ceil(train.size / 100), train }), train, test: held, epochs });

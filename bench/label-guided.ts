@@ -17,7 +17,7 @@ for (const [fraction, epochs] of runs) {
     adversarial: { discriminator: { hidden: [64, 64] } }, train: { batchSize: 100, epochs },
     prior: { kind: 'gaussian-mixture', components: 4, radius: 4, std: 0.5 }, labels: { use: 'prior', classes: 4, fraction },
   });
-  const model = buildModel(config, d);
+  const model = buildModel(config, [d]);
   const family = modelFamily(config);
   await fit({ model, family, phases: family.phases(model, { stepsPerEpoch: 20 }), train: data, test: data, epochs });
   const codes = tf.tidy(() => model.encode(tf.tensor2d(x, [n, d])).mean().dataSync() as Float32Array);

@@ -54,7 +54,7 @@ const x = new Float32Array(n * dim);
 for (let i = 0; i < x.length; i++) x[i] = ((i * 2654435761) % 1000) / 1000;
 const data: Dataset = makeDataset("synthetic", [dim], x);
 const config = resolveConfig({ latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: BATCH } });
-const model = buildModel(config, dim);
+const model = buildModel(config, [dim]);
 const phases = modelFamily(config).phases(model, { stepsPerEpoch: steps });
 await trainEpoch({ phases, data, batchSize: BATCH, epoch: 1, seed: 1, startStep: 0 });
 recording = true;

@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: LatentLab against PyTorch on the canonical MNIST VAE
  * (784-400-20, Bernoulli likelihood, Adam 1e-3, batch 128), trained in the
- * same run, back to back, on the same IDX files.
+ * same run, back to back, on the same IDX files. `--net conv`: the
+ * conv-mnist preset's convolutional VAE instead (conv 32-64, dense 256,
+ * 10-D latent) against the same nets in PyTorch.
  *
- *   node --import tsx bench/run.ts [--epochs N] [--quick] [--python PATH]
+ *   node --import tsx bench/run.ts [--epochs N] [--quick] [--net mlp|conv] [--python PATH]
  *        [--threads T] [--backend wasm|cpu] [--no-torch] [--no-web] [--json out.json]
  *
  * Per epoch: training seconds and images/s (training only: batching, forward,
@@ -22,7 +24,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendChoice } from '../src/node/backend.js';
 import { loadDataSplits, mnistDirectory } from '../src/node/datasets.js';
 import { take } from '../src/core/data/dataset.js';
-import { resolveConfig } from '../src/core/config/resolve.js';
+import { mergeConfig, resolveConfig } from '../src/core/config/resolve.js';
+import { readPreset } from '../src/node/presets.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
 import { trainEpoch } from '../src/core/training/trainer.js';
 import { evaluateObjective } from '../src/core/metrics/evaluate.js';
@@ -31,6 +34,8 @@ import { webDecodeBenchmark } from './web-decode.js';
 interface Options {
   epochs: number;
   quick: boolean;
+  /** 'mlp': the canonical VAE; 'conv': the conv-mnist preset's. */
+  net: 'mlp' | 'conv';
   python?: string;
   threads: number;
   backend: BackendChoice;
@@ -62,7 +67,7 @@ const QUICK = { train: 10_000, test: 2_000 };
 const INSTALL_HINT = 'apt-get install -y python3-torch python3-numpy libopenblas0-pthread';
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { epochs: 2, quick: false, threads: 1, backend: 'wasm', torch: true, aae: true, web: true, python: process.env.PYTHON };
+  const o: Options = { epochs: 2, quick: false, net: 'mlp', threads: 1, backend: 'wasm', torch: true, aae: true, web: true, python: process.env.PYTHON };
   let epochsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -73,6 +78,11 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === '--epochs') (o.epochs = Number(value())), (epochsGiven = true);
     else if (a === '--quick') o.quick = true;
+    else if (a === '--net') {
+      const net = value();
+      if (net !== 'mlp' && net !== 'conv') throw new Error(`--net: mlp or conv, got ${net}`);
+      o.net = net;
+    }
     else if (a === '--python') o.python = value();
     else if (a === '--threads') o.threads = Number(value());
     else if (a === '--backend') o.backend = value() as BackendChoice;
@@ -81,7 +91,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-web') o.web = false;
     else if (a === '--json') o.json = value();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node --import tsx bench/run.ts [--epochs N] [--quick] [--python PATH] [--threads T] [--backend wasm|cpu] [--no-torch] [--no-aae] [--no-web] [--json out.json]');
+      console.log('usage: node --import tsx bench/run.ts [--epochs N] [--quick] [--net mlp|conv] [--python PATH] [--threads T] [--backend wasm|cpu] [--no-torch] [--no-aae] [--no-web] [--json out.json]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -98,10 +108,11 @@ async function startLatentLab(o: Options): Promise<{ name: string; epoch: () => 
   const backend = await initBackend(o.backend);
   const limits = o.quick ? { trainLimit: QUICK.train, testLimit: QUICK.test } : {};
   const { train, test } = loadDataSplits('mnist', limits);
-  const config = resolveConfig({
-    latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { epochs: o.epochs, batchSize: BATCH },
-  });
-  const model = buildModel(config, train.dim);
+  const trainSettings = { train: { epochs: o.epochs, batchSize: BATCH } };
+  const config = o.net === 'conv'
+    ? resolveConfig(mergeConfig(readPreset('conv-mnist'), trainSettings))
+    : resolveConfig({ latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, ...trainSettings });
+  const model = buildModel(config, train.shape);
   const family = modelFamily(config);
   const phases = family.phases(model, { stepsPerEpoch: Math.ceil(train.size / BATCH) });
   const rows: EpochRow[] = [];
@@ -136,7 +147,7 @@ async function aaeThroughput(o: Options): Promise<{ seconds: number; imagesPerSe
   const config = resolveConfig({
     model: 'aae', latentDim: 2, prior: { kind: 'gaussian-mixture' }, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: BATCH },
   });
-  const model = buildModel(config, train.dim);
+  const model = buildModel(config, train.shape);
   const phases = modelFamily(config).phases(model, { stepsPerEpoch: Math.ceil(train.size / BATCH) });
   await trainEpoch({ phases, data: take(train, 2000), batchSize: BATCH, epoch: 1, seed: 1, startStep: 0 });
   const r = await trainEpoch({ phases, data: train, batchSize: BATCH, epoch: 2, seed: 1, startStep: 0 });
@@ -160,7 +171,7 @@ function findPython(o: Options): { python?: string; why?: string } {
 
 /** The PyTorch yardstick in lockstep: each `epoch()` lets it run one epoch and returns its row. */
 function startTorch(o: Options, python: string): { epoch: () => Promise<EpochRow>; finish: () => Promise<SideResult> } {
-  const args = [path.join(HERE, 'torch_vae.py'), mnistDirectory(), '--epochs', String(o.epochs), '--threads', String(o.threads), '--lockstep'];
+  const args = [path.join(HERE, 'torch_vae.py'), mnistDirectory(), '--epochs', String(o.epochs), '--threads', String(o.threads), '--lockstep', '--net', o.net];
   if (o.quick) args.push('--train-limit', String(QUICK.train), '--test-limit', String(QUICK.test));
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const rows: EpochRow[] = [];
@@ -248,7 +259,8 @@ function report(o: Options, sides: SideResult[]): { ratio?: number } {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  console.log(`canonical VAE 784-400-20 on MNIST (${o.quick ? `quick: ${QUICK.train} train / ${QUICK.test} test images` : '60000 train / 10000 test images'}), ${o.epochs} epoch(s), batch ${BATCH}`);
+  const what = o.net === 'conv' ? 'conv VAE (preset conv-mnist: conv 4×4/2 32-64, dense 256, 10-D latent)' : 'canonical VAE 784-400-20';
+  console.log(`${what} on MNIST (${o.quick ? `quick: ${QUICK.train} train / ${QUICK.test} test images` : '60000 train / 10000 test images'}), ${o.epochs} epoch(s), batch ${BATCH}`);
   const ll = await startLatentLab(o);
   let torchNote: string | undefined;
   let torch: ReturnType<typeof startTorch> | null = null;
@@ -266,8 +278,9 @@ async function main(): Promise<void> {
   if (torch) sides.push(await torch.finish());
   const { ratio } = report(o, sides);
   if (torchNote) console.log(`\n${torchNote}`);
-  const aae = o.aae ? await aaeThroughput(o) : undefined;
-  const web = o.web ? await webDecodeBenchmark() : undefined;
+  // The AAE and web-page measurements are of the MLP models.
+  const aae = o.aae && o.net === 'mlp' ? await aaeThroughput(o) : undefined;
+  const web = o.web && o.net === 'mlp' ? await webDecodeBenchmark() : undefined;
   if (o.json) {
     const out = { date: new Date().toISOString(), options: o, tfjs: tf.version_core, node: process.version, results: sides, ratio, aae, web, ratioBasis: 'median epoch time after warm-up (epochs 2..N; epoch 1 when N = 1)' };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');

@@ -2,6 +2,10 @@
 
 Model (Kingma & Welling 2014): encoder 784 -> 400 (ReLU) -> two linear heads
 mu, log sigma^2 (20 each); decoder 20 -> 400 (ReLU) -> 784 logits.
+With --net conv, LatentLab's conv-mnist preset instead: encoder conv 4x4
+stride 2 1->32 -> 32->64 (ReLU, padding 1 = TF's 'same' here), flatten, 256
+(ReLU), heads; decoder latent -> 256 -> 7*7*64 (ReLU) -> transposed conv 4x4
+stride 2 64->32 (ReLU) -> 32->1 logits (--latent 10 as in the preset).
 Loss per batch: BCE-with-logits summed over pixels + analytic KL
     KL = -1/2 sum(1 + log s^2 - mu^2 - s^2),
 summed over the batch; reported per image, in nats. Adam 1e-3, batch 128,
@@ -10,6 +14,7 @@ intensities in [0, 1] read from the same IDX files LatentLab reads.
 
 Usage: python3 torch_vae.py DATA_DIR [--epochs N] [--train-limit N]
                             [--test-limit N] [--threads T] [--seed S] [--lockstep]
+                            [--net mlp|conv] [--latent D]
 With --lockstep it reads one line from stdin before each epoch, so a caller
 can alternate epochs with another implementation (both see the same load).
 Prints one JSON object per epoch on stdout:
@@ -65,6 +70,27 @@ class Vae(nn.Module):
         return self.dec_logits(F.relu(self.dec_hidden(z))), mu, logvar
 
 
+class ConvVae(nn.Module):
+    """The conv-mnist preset's nets (LatentLab keeps the feature maps NHWC; the arithmetic is the same)."""
+    def __init__(self, side=28, latent=10, channels=(32, 64), hidden=256):
+        super().__init__()
+        c1, c2 = channels
+        self.side, self.small, self.c2 = side, side // 4, c2
+        self.enc = nn.Sequential(nn.Conv2d(1, c1, 4, 2, 1), nn.ReLU(), nn.Conv2d(c1, c2, 4, 2, 1), nn.ReLU(), nn.Flatten(),
+                                 nn.Linear(c2 * self.small ** 2, hidden), nn.ReLU())
+        self.enc_mu = nn.Linear(hidden, latent)
+        self.enc_logvar = nn.Linear(hidden, latent)
+        self.dec = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, c2 * self.small ** 2), nn.ReLU())
+        self.up = nn.Sequential(nn.ConvTranspose2d(c2, c1, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(c1, 1, 4, 2, 1))
+
+    def forward(self, x):
+        h = self.enc(x.view(-1, 1, self.side, self.side))
+        mu, logvar = self.enc_mu(h), self.enc_logvar(h)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        d = self.dec(z).view(-1, self.c2, self.small, self.small)
+        return self.up(d).flatten(1), mu, logvar
+
+
 def negative_elbo_sum(logits, x, mu, logvar):
     """-ELBO summed over the batch (nats)."""
     reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction='sum')
@@ -86,13 +112,18 @@ def main():
     p.add_argument('--threads', type=int, default=int(os.environ.get('THREADS', '1')))
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--lockstep', action='store_true', help='wait for a line on stdin before each epoch')
+    p.add_argument('--net', choices=['mlp', 'conv'], default='mlp')
+    p.add_argument('--latent', type=int, default=0, help='latent dimensions (default 20 for mlp, 10 for conv)')
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     x_train = load_images(os.path.join(args.data_dir, 'train-images-idx3-ubyte'), args.train_limit)
     x_test = load_images(os.path.join(args.data_dir, 't10k-images-idx3-ubyte'), args.test_limit)
-    model = Vae(data_dim=x_train.shape[1])
+    if args.net == 'conv':
+        model = ConvVae(side=int(round(x_train.shape[1] ** 0.5)), latent=args.latent or 10)
+    else:
+        model = Vae(data_dim=x_train.shape[1], latent=args.latent or 20)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     n, bs = x_train.shape[0], args.batch_size
 

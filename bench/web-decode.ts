@@ -45,7 +45,7 @@ function quantile(xs: number[], q: number): number {
 async function writeBenchRun(runsDir: string): Promise<void> {
   await initBackend('wasm');
   const config = resolveConfig(readPreset('quick'));
-  const model = buildModel(config, 784);
+  const model = buildModel(config, [784]);
   const dir = path.join(runsDir, 'bench');
   createRunFolder(dir, config, await buildManifest(model, tf.getBackend(), { source: 'mnist', shape: [28, 28], train: 0, test: 0, numClasses: 10 }));
   await saveCheckpoint(dir, model, [], 0, 0);

@@ -7,7 +7,7 @@ await initBackend('wasm');
 const config = resolveConfig({ latentDim: 2, encoder: { hidden: [256] }, decoder: { hidden: [256] }, train: { epochs: 2 } });
 const { train, test } = loadDataSplits('mnist', { trainLimit: 10000, testLimit: 1000 });
 
-const model = buildModel(config, train.dim);                  // encoder q(z|x), decoder p(x|z), prior p(z)
+const model = buildModel(config, train.shape);                // encoder q(z|x), decoder p(x|z), prior p(z)
 const family = modelFamily(config);
 await fit({
   model, family, phases: family.phases(model, { stepsPerEpoch: Math.ceil(train.size / 128) }), train, test,

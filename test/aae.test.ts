@@ -27,7 +27,7 @@ describe('adversarial autoencoder phases', () => {
 
   it('separate: reconstruction, discriminator (× steps) and generator phases over the right variables', () => {
     const c = config({ adversarial: { discriminator: { hidden: [16] }, discriminatorSteps: 3, generator: 'separate' } });
-    const model = buildModel(c, 12) as AdversarialAutoencoder;
+    const model = buildModel(c, [12]) as AdversarialAutoencoder;
     const phases = modelFamily(c).phases(model, { stepsPerEpoch: 2 });
     assert.deepEqual(phases.map((p) => p.name), ['reconstruction', 'discriminator', 'discriminator', 'discriminator', 'generator']);
     assert.deepEqual(phases[0].optimizer.variables, [...model.groups.encoder, ...model.groups.decoder]);
@@ -38,7 +38,7 @@ describe('adversarial autoencoder phases', () => {
 
   it('joint (the default): the generator loss rides in the reconstruction phase, weighted', async () => {
     const c = config();
-    const model = buildModel(c, 12) as AdversarialAutoencoder;
+    const model = buildModel(c, [12]) as AdversarialAutoencoder;
     const phases = modelFamily(c).phases(model, { stepsPerEpoch: 2 });
     assert.deepEqual(phases.map((p) => p.name), ['reconstruction', 'discriminator', 'discriminator']);
     const x = tf.tensor2d(data().x.subarray(0, 12 * 8), [8, 12]);
@@ -50,7 +50,7 @@ describe('adversarial autoencoder phases', () => {
   for (const [name, changes] of [['discriminator', ['discriminator']], ['reconstruction', ['encoder', 'decoder']], ['generator', ['encoder']]] as const) {
     it(`a ${name} step changes only ${changes.join(' and ')}`, async () => {
       const c = config({ adversarial: { discriminator: { hidden: [16] }, generator: 'separate' } });
-      const model = buildModel(c, 12) as AdversarialAutoencoder;
+      const model = buildModel(c, [12]) as AdversarialAutoencoder;
       const phase = modelFamily(c).phases(model, { stepsPerEpoch: 2 }).find((p) => p.name === name)!;
       const before = { encoder: snapshot(model.groups.encoder), decoder: snapshot(model.groups.decoder), discriminator: snapshot(model.groups.discriminator) };
       await trainEpoch({ phases: [phase], data: data(), batchSize: 32, epoch: 1, seed: 2, startStep: 0 });
@@ -63,7 +63,7 @@ describe('adversarial autoencoder phases', () => {
 
   it('keeps the tensor count flat across epochs', async () => {
     const c = config({ adversarial: { discriminator: { hidden: [16] }, discriminatorSteps: 2 } });
-    const model = buildModel(c, 12);
+    const model = buildModel(c, [12]);
     const phases = modelFamily(c).phases(model, { stepsPerEpoch: 2 });
     await trainEpoch({ phases, data: data(), batchSize: 32, epoch: 1, seed: 2, startStep: 0 });
     const before = tf.memory().numTensors;
@@ -73,7 +73,7 @@ describe('adversarial autoencoder phases', () => {
 
   it('reports each phase once per epoch, averaged over repeated discriminator steps', async () => {
     const c = config({ adversarial: { discriminator: { hidden: [16] }, discriminatorSteps: 2 } });
-    const model = buildModel(c, 12);
+    const model = buildModel(c, [12]);
     const r = await trainEpoch({ phases: modelFamily(c).phases(model, { stepsPerEpoch: 2 }), data: data(), batchSize: 32, epoch: 1, seed: 2, startStep: 0 });
     assert.deepEqual(Object.keys(r.terms).sort(), ['discriminator', 'generator', 'reconstruction']);
     // Binary cross-entropies of a fresh discriminator sit near log 2 each, not doubled by the two steps.
@@ -115,7 +115,7 @@ describe('known answer: an AAE matches its prior', () => {
         model: 'aae', latentDim: 2, seed: 5, encoder: { hidden: [64] }, decoder: { hidden: [64] },
         adversarial: { discriminator: { hidden: [64, 64] } }, train: { batchSize: 100 },
       });
-      const model = buildModel(c, d);
+      const model = buildModel(c, [d]);
       const all = modelFamily(c).phases(model, { stepsPerEpoch: 20 });
       const phases = adversarial ? all : all.slice(0, 1);
       for (let epoch = 1; epoch <= 80; epoch++) await trainEpoch({ phases, data, batchSize: 100, epoch, seed: 5, startStep: (epoch - 1) * 20 });

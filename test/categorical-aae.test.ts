@@ -59,10 +59,10 @@ describe('semi-supervised AAE phases', () => {
   const data = syntheticClasses(200);
   it('runs reconstruction, discriminators, generator and classification, each over its own variables', async () => {
     const c = small('semi-supervised-aae');
-    const model = buildModel(c, data.dim) as CategoricalAutoencoder;
+    const model = buildModel(c, data.shape) as CategoricalAutoencoder;
     const phases = modelFamily(c).phases(model, { stepsPerEpoch: 2, train: data });
     assert.deepEqual(phases.map((p) => p.name), ['reconstruction', 'discriminator', 'discriminator', 'classification']);
-    const separate = modelFamily(c).phases(buildModel(small('semi-supervised-aae', { adversarial: { discriminator: { hidden: [32] }, generator: 'separate' } }), data.dim), { stepsPerEpoch: 2, train: data });
+    const separate = modelFamily(c).phases(buildModel(small('semi-supervised-aae', { adversarial: { discriminator: { hidden: [32] }, generator: 'separate' } }), data.shape), { stepsPerEpoch: 2, train: data });
     assert.deepEqual(separate.map((p) => p.name), ['reconstruction', 'discriminator', 'discriminator', 'generator', 'classification']);
     const groups = model.groups;
     const expect: Record<string, (keyof typeof groups)[]> = {
@@ -101,7 +101,7 @@ describe('category balance', () => {
     const x = tf.tensor2d(data.x.subarray(0, 20 * data.dim), [20, data.dim]);
     const clustering = small('clustering-aae', { categorical: { classes: 4 } });
     assert.equal(clustering.model === 'clustering-aae' && clustering.categorical.balanceWeight, 10);
-    const model = buildModel(clustering, data.dim) as CategoricalAutoencoder;
+    const model = buildModel(clustering, data.shape) as CategoricalAutoencoder;
     const weights = { style: 2, category: 3, balance: 5 };
     const out = categoricalJoint(model, x, { seed: 4 }, weights);
     const [total, rec, gen, cat, bal] = [out.total, out.terms.reconstruction, out.terms.generator, out.terms.categoryGenerator, out.terms.balance].map((t) => values(t)[0]);
@@ -116,7 +116,7 @@ describe('known answers', () => {
     const train = syntheticClasses(2000);
     const test = syntheticClasses(1000, 16);
     const c = small('semi-supervised-aae', { train: { batchSize: 100, epochs: 15 } });
-    const model = buildModel(c, train.dim);
+    const model = buildModel(c, train.shape);
     const family = modelFamily(c);
     const records = await fit({ model, family, phases: family.phases(model, { stepsPerEpoch: 20, train }), train, test, epochs: 15 });
     const error = records.at(-1)!.test.error;
@@ -130,7 +130,7 @@ describe('known answers', () => {
     // still merging two blobs on seeds 2, 4 and 6; the paper's objective (balance 0) collapsed seeds 1, 3
     // and 5 into one or two clusters even at 40 epochs.
     const c = small('clustering-aae', { train: { batchSize: 100, epochs: 40 }, categorical: { classes: 4 } });
-    const model = buildModel(c, train.dim) as CategoricalAutoencoder;
+    const model = buildModel(c, train.shape) as CategoricalAutoencoder;
     const family = modelFamily(c);
     await fit({ model, family, phases: family.phases(model, { stepsPerEpoch: 20, train }), train, test: train, epochs: 40 });
     const assigned = assignClusters(model, train);

@@ -20,7 +20,7 @@ const config = resolveConfig({ latentDim: 3, encoder: { hidden: [16, 8] }, decod
 
 describe('checkpoints', () => {
   it('a net saved to files and loaded back gives identical outputs', async () => {
-    const model = buildModel(config, 20);
+    const model = buildModel(config, [20]);
     const x = tf.randomUniform([5, 20], 0, 1, 'float32', 1);
     for (const net of Object.values(model.nets)) {
       const files = await layersModelToFiles(net, 'test');
@@ -35,7 +35,7 @@ describe('checkpoints', () => {
   });
 
   it('rejects a weights file that does not match model.json', async () => {
-    const model = buildModel(config, 20);
+    const model = buildModel(config, [20]);
     const files = await layersModelToFiles(model.nets.encoder, 'test');
     const short = (files['weights.bin'] as Uint8Array).subarray(0, 100);
     await assert.rejects(layersModelFromFiles(files['model.json'] as string, short), /weights\.bin holds 100 bytes/);
@@ -54,7 +54,7 @@ describe('checkpoints', () => {
   });
 
   it('a run folder checkpoint restores model and optimizer, and keeps only the latest', async () => {
-    const model = buildModel(config, 20);
+    const model = buildModel(config, [20]);
     const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
     const dir = path.join(tmp, 'run');
     createRunFolder(dir, config, await buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
@@ -70,7 +70,7 @@ describe('checkpoints', () => {
     assert.deepEqual(Object.keys(checksums!), ['decoder/model.json', 'decoder/weights.bin', 'elbo.optimizer.bin', 'elbo.optimizer.json', 'encoder/model.json', 'encoder/weights.bin']);
     assert.equal(checksums!['decoder/weights.bin'], createHash('sha256').update(readFileSync(path.join(dir, 'checkpoints/epoch-0002/decoder/weights.bin'))).digest('hex'));
     const nets = await loadCheckpointNets(run, run.checkpoint!);
-    const restored = modelFamily(config).create(run.config, 20, nets);
+    const restored = modelFamily(config).create(run.config, [20], nets);
     assert.deepEqual(values(restored.encode(x).mean()), values(model.encode(x).mean()));
     assert.deepEqual(values(restored.decode(tf.ones([2, 3])).mean()), values(model.decode(tf.ones([2, 3])).mean()));
     const state = loadOptimizerState(dir, run.checkpoint!, 'elbo');
@@ -80,7 +80,7 @@ describe('checkpoints', () => {
 
   /** A run folder `name` holding one checkpoint (epoch 1) of a fresh model. */
   async function runWithCheckpoint(name: string): Promise<string> {
-    const model = buildModel(config, 20);
+    const model = buildModel(config, [20]);
     const dir = path.join(tmp, name);
     createRunFolder(dir, config, await buildManifest(model, tf.getBackend(), { source: 'test', shape: [20], train: 1, test: 1 }));
     await saveCheckpoint(dir, model, modelFamily(config).phases(model, { stepsPerEpoch: 1 }), 1, 1);

@@ -150,7 +150,7 @@ describe('latentlab train on an MNIST subset', () => {
     assert.ok(!Number.isNaN(Date.parse(m.created)), `created ${m.created}`);
     assert.equal(m.seed, 3);
     assert.equal(m.model, 'vae');
-    assert.deepEqual(m.data, { source: 'mnist', shape: [28, 28], train: 2000, test: 500, numClasses: 10 });
+    assert.deepEqual(m.data, { source: 'mnist', shape: [28, 28], train: 2000, test: 500, numClasses: 10, format: 'idx' });
     assert.equal(m.dataDim, 784);
     assert.equal(m.latentDim, 2);
     assert.deepEqual(Object.keys(m.nets).sort(), ['decoder', 'encoder']);
@@ -532,7 +532,7 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
   test('--data pointing at a missing folder', () => {
     const out = freshOut();
     const missing = path.join(tmp.dir, 'no-such-data');
-    expectUserError(['train', '--data', missing, ...QUICK, '--out', out], [new RegExp(missing), /not a directory/], out);
+    expectUserError(['train', '--data', missing, ...QUICK, '--out', out], [new RegExp(missing), /not found/], out);
   });
 
   test('IDX folder with a truncated train-images file', () => {
@@ -547,7 +547,7 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
 
   test('IDX folder whose label count differs from the image count', () => {
     const out = freshOut();
-    expectUserError(['train', '--data', idx('counts'), ...QUICK, '--out', out], [/train-labels-idx1-ubyte: 49 labels/, /50 images/], out);
+    expectUserError(['train', '--data', idx('counts'), ...QUICK, '--out', out], [/train-labels-idx1-ubyte: 49 labels/, /has 50 examples/], out);
   });
 
   test('IDX labels that are not whole numbers', () => {

@@ -27,16 +27,17 @@ function pythonWithTorch(): string | null {
 
 describe('safetensors export', () => {
   it('names every weight as the architecture says, kernels [in, out]', () => {
-    const model = buildModel(config, 10);
+    const model = buildModel(config, [10]);
     const { bytes, architecture } = exportSafetensors(model, [10]);
     const { tensors, metadata } = decodeSafetensors(bytes);
     assert.deepEqual(JSON.parse(metadata.architecture), architecture);
     const enc = architecture.nets.encoder;
+    assert.ok(enc.kind === 'mlp', 'an MLP is described as one');
     assert.deepEqual(enc.hidden.map((l) => [l.in, l.out, l.activation]), [[10, 12, 'tanh'], [12, 8, 'tanh']]);
     assert.deepEqual(Object.keys(enc.heads).sort(), ['loc', 'logvar']);
     assert.deepEqual(tensors['encoder.dense0.kernel'].shape, [10, 12]);
     assert.deepEqual(tensors['decoder.logits.kernel'].shape, [8, 10]);
-    const named = Object.values(architecture.nets).flatMap((n) => [...n.hidden, ...Object.values(n.heads)]).flatMap((l) => [l.kernel, l.bias]);
+    const named = Object.values(architecture.nets).flatMap((n) => (n.kind === 'mlp' ? [...n.hidden, ...Object.values(n.heads)] : [])).flatMap((l) => [l.kernel, l.bias]);
     assert.deepEqual(named.sort(), Object.keys(tensors).sort(), 'every tensor is described, and nothing else is stored');
   });
 
@@ -46,7 +47,7 @@ describe('safetensors export', () => {
       t.skip('no Python with torch: install python3-torch to run the interop check');
       return;
     }
-    const model = buildModel(config, 10);
+    const model = buildModel(config, [10]);
     const { bytes, architecture } = exportSafetensors(model, [10]);
     writeFileSync(path.join(tmp, 'model.safetensors'), bytes);
     writeFileSync(path.join(tmp, 'architecture.json'), JSON.stringify(architecture));

@@ -54,7 +54,7 @@ for (const kind of Object.keys(modelFamilies) as ModelKind[]) {
     const data = images();
 
     it('trains an epoch: finite terms, each declared with a unit, every net changed', async () => {
-      const model = buildModel(config, data.dim);
+      const model = buildModel(config, data.shape);
       assert.deepEqual(Object.keys(model.nets).sort(), [...family.netNames].sort());
       const before = model.variables().map((v) => v.dataSync().slice());
       const [record] = await fit({ model, family, phases: family.phases(model, { stepsPerEpoch: 4, train: data }), train: data, test: data, epochs: 1 });
@@ -69,13 +69,13 @@ for (const kind of Object.keys(modelFamilies) as ModelKind[]) {
     });
 
     it('saves and loads: the same codes and decodings', async () => {
-      const model = buildModel(config, data.dim);
+      const model = buildModel(config, data.shape);
       const nets: Record<string, Awaited<ReturnType<typeof layersModelFromFiles>>> = {};
       for (const [name, net] of Object.entries(model.nets)) {
         const files = await layersModelToFiles(net, 'test');
         nets[name] = await layersModelFromFiles(files['model.json'] as string, files['weights.bin'] as Uint8Array);
       }
-      const loaded = family.create(config, data.dim, nets);
+      const loaded = family.create(config, data.shape, nets);
       const x = tf.tensor2d(data.x.subarray(0, 10 * data.dim), [10, data.dim]);
       const z = model.encode(x).mean();
       assert.deepEqual(values(loaded.encode(x).mean()), values(z));
@@ -86,7 +86,7 @@ for (const kind of Object.keys(modelFamilies) as ModelKind[]) {
     });
 
     it('exports every net to safetensors and writes its figures', () => {
-      const model = buildModel(config, data.dim);
+      const model = buildModel(config, data.shape);
       const { bytes, architecture } = exportSafetensors(model, data.shape);
       const tensors = decodeSafetensors(bytes);
       for (const name of family.netNames) assert.ok(Object.keys(tensors.tensors ?? tensors).some((t) => t.startsWith(`${name}.`)), `${name} exported`);

@@ -49,6 +49,9 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveConfig, resolveStoredConfig } from '../src/core/config/resolve.js';
 import { encodeIdx, expectIdx, parseIdx, type IdxArray, type IdxDtype } from '../src/core/data/idx.js';
+import { encodeNpy } from '../src/core/data/npy.js';
+import { createCanvas } from '@napi-rs/canvas';
+import { zipSync } from 'fflate';
 import { decodeSafetensors } from '../src/core/io/safetensors.js';
 import { readRun } from '../src/core/io/run-layout.js';
 import { disposeOptimizerState } from '../src/core/training/optimizer-state.js';
@@ -407,6 +410,55 @@ const fileFateArb: fc.Arbitrary<FileFate> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'folder' as const }) },
 );
 
+/** Valid files of each format --data reads besides IDX, made once. */
+function formatSamples(): Record<string, { name: string; bytes: Uint8Array }[]> {
+  const png = (k: number) => {
+    const c = createCanvas(6, 5);
+    const ctx = c.getContext('2d');
+    ctx.fillStyle = k % 2 ? '#c03020' : '#2030c0';
+    ctx.fillRect(k % 4, 1, 2, 2);
+    return new Uint8Array(c.toBuffer('image/png'));
+  };
+  const images = Float32Array.from({ length: 12 * 20 }, (_, i) => (i % 7) / 6);
+  const labels = Int32Array.from({ length: 12 }, (_, i) => i % 3);
+  const csv = ['a,b,c,kind', ...Array.from({ length: 12 }, (_, i) => `${i},${(i * 0.37).toFixed(2)},-${i % 5},k${i % 2}`)].join('\n');
+  return {
+    npy: [{ name: 'x.npy', bytes: encodeNpy(images, [12, 4, 5]) }],
+    npz: [{ name: 'x.npz', bytes: zipSync({ 'x.npy': encodeNpy(images, [12, 20]), 'y.npy': encodeNpy(labels, [12]) }) }],
+    csv: [{ name: 'x.csv', bytes: new TextEncoder().encode(csv) }],
+    images: Array.from({ length: 6 }, (_, k) => ({ name: `${k % 2 ? 'red' : 'blue'}/${k}.png`, bytes: png(k) })),
+  };
+}
+
+describe('fuzz: .npy, .npz, CSV and image folders', { timeout: 120_000 }, () => {
+  test('loadDataSplits on damaged files of every format: usable splits, or an error naming the file or folder', () => {
+    const samples = formatSamples();
+    const seen = { loaded: 0, refused: 0 };
+    fc.assert(fc.property(fc.constantFrom(...Object.keys(samples)), fc.nat(5), byteDamageArb, fc.boolean(), (format, which, damage, labelColumn) => {
+      const dir = caseDir(`format-${format}`);
+      const files = samples[format];
+      const target = files[which % files.length];
+      for (const f of files) {
+        mkdirSync(path.dirname(path.join(dir, f.name)), { recursive: true });
+        writeFileSync(path.join(dir, f.name), f === target ? damageBytes(f.bytes, damage) : f.bytes);
+      }
+      const source = format === 'images' ? dir : path.join(dir, target.name);
+      const options = format === 'csv' && labelColumn ? { labelColumn: 'kind' } : {};
+      const what = `loadDataSplits(${format}, ${JSON.stringify(damage)}, ${target.name})`;
+      const splits = outcome(() => loadDataSplits(source, options), [source, target.name, path.basename(source)], what);
+      seen[splits ? 'loaded' : 'refused']++;
+      if (!splits) return;
+      for (const split of [splits.train, splits.test]) {
+        assert.ok(split.size >= 1 && split.x.length === split.size * split.dim, `${what}: ${split.name} has ${split.size} examples, ${split.x.length} values`);
+        assert.ok(split.x.every(Number.isFinite), `${what}: a value that is not finite`);
+        if (split.values === 'unit') assert.ok(split.x.every((v) => v >= 0 && v <= 1), `${what}: 'unit' values outside [0, 1]`);
+        if (split.labels) assert.ok(split.labels.every((l) => l >= 0 && l < split.numClasses!), `${what}: a label outside 0..${split.numClasses! - 1}`);
+      }
+    }), params(105, 400));
+    assert.ok(seen.loaded > 0 && seen.refused > 0, `the files did not both load and fail: ${JSON.stringify(seen)}`);
+  });
+});
+
 describe('fuzz: IDX files', { timeout: 60_000 }, () => {
   test('parseIdx on random bytes and damaged files: an array that fits its header, or a DataError naming the source', () => {
     const valid = idxArrayArb(fc.integer({ min: 1, max: 3 })).map((a) => encodeIdx(a));
@@ -477,19 +529,28 @@ describe('fuzz: IDX files', { timeout: 60_000 }, () => {
       const { train, test } = splits;
       assert.ok(train.size >= 1 && test.size >= 1, 'a split without examples');
       assert.deepEqual(train.shape, test.shape);
-      for (const [split, prefix] of [[train, 'train'], [test, 't10k']] as const) {
-        // What was loaded is what the files hold: pixels scaled to [0, 1] (ubyte / 255), labels as they are.
+      // Without t10k images, a fixed fraction of the training file is held out for testing.
+      const heldOut = !written['t10k-images-idx3-ubyte'];
+      assert.equal(splits.heldOut !== undefined, heldOut, `${what}: held out ${splits.heldOut} with${heldOut ? 'out' : ''} a test file`);
+      for (const [split, prefix] of [[train, 'train'], [test, heldOut ? 'train' : 't10k']] as const) {
+        // What was loaded is what the files hold: pixels scaled to [0, 1] (ubyte / 255), other numbers as they are, labels as they are.
         const images = parseIdx(written[`${prefix}-images-idx3-ubyte`]!);
-        assert.equal(split.x.length, split.size * split.dim);
-        assert.equal(split.size, Math.min(images.shape[0], limit ?? Infinity));
         const scale = images.dtype === 'ubyte' ? 255 : 1;
-        split.x.forEach((v, i) => assert.ok(v >= 0 && v <= 1 && Math.abs(v - Number(images.data[i]) / scale) < 1e-6, `${what}: pixel ${i} is ${v}, the file holds ${images.data[i]}`));
+        const dim = split.dim;
+        const fileRows = images.shape[0];
+        assert.equal(split.x.length, split.size * dim);
+        if (!heldOut) assert.equal(split.size, Math.min(fileRows, limit ?? Infinity));
         const labelBytes = written[`${prefix}-labels-idx1-ubyte`];
         assert.equal(!!split.labels, !!labelBytes, `${what}: labels loaded without a label file, or the other way round`);
-        if (split.labels) {
-          const labels = parseIdx(labelBytes!).data as ArrayLike<number>;
-          assert.equal(split.labels.length, split.size);
-          split.labels.forEach((l, i) => assert.ok(l === Number(labels[i]) && l < split.numClasses!, `${what}: label ${i} loaded as ${l} (of ${split.numClasses} classes), the file holds ${labels[i]}`));
+        const labels = labelBytes ? parseIdx(labelBytes).data as ArrayLike<number> : undefined;
+        for (let r = 0; r < split.size; r++) {
+          // The row of the file this example is: the same position, or (held out) some row with the same values and label.
+          const matches = (f: number) => Array.from({ length: dim }, (_, j) => j).every((j) => Math.abs(split.x[r * dim + j] - Number(images.data[f * dim + j]) / scale) < 1e-6 * Math.max(1, Math.abs(Number(images.data[f * dim + j]))))
+            && (!labels || split.labels![r] === Number(labels[f]));
+          const row = heldOut ? Array.from({ length: fileRows }, (_, f) => f).find(matches) : (matches(r) ? r : undefined);
+          assert.ok(row !== undefined, `${what}: example ${r} of ${split.name} is not ${heldOut ? 'a row' : 'row ' + r} of ${prefix}-images-idx3-ubyte`);
+          if (images.dtype === 'ubyte') for (let j = 0; j < dim; j++) assert.ok(split.x[r * dim + j] >= 0 && split.x[r * dim + j] <= 1);
+          if (split.labels) assert.ok(split.labels[r] < split.numClasses!, `${what}: label ${r} loaded as ${split.labels[r]} of ${split.numClasses} classes`);
         }
       }
     }), params(104, 600));

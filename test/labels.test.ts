@@ -52,8 +52,8 @@ describe('labels in the data', () => {
     configError(() => resolveConfig({ model: 'vae', labels: { use: 'prior' } }), /labels\.use.*needs model "aae"/);
     configError(() => resolveConfig({ labels: { use: 'conditional', fraction: 0.5 } }), /labels\.fraction/);
     configError(() => resolveConfig({ labels: { use: 'guided' } }), /labels\.use/);
-    configError(() => buildModel(resolveConfig({ model: 'aae', labels: { use: 'prior' } }), 4), /gaussian-mixture or swiss-roll prior with 10 components \(the prior is standard-normal\)/);
-    configError(() => buildModel(resolveConfig({ model: 'aae', prior: { kind: 'gaussian-mixture', components: 8 }, labels: { use: 'prior' } }), 4), /with 8\)/);
+    configError(() => buildModel(resolveConfig({ model: 'aae', labels: { use: 'prior' } }), [4]), /gaussian-mixture or swiss-roll prior with 10 components \(the prior is standard-normal\)/);
+    configError(() => buildModel(resolveConfig({ model: 'aae', prior: { kind: 'gaussian-mixture', components: 8 }, labels: { use: 'prior' } }), [4]), /with 8\)/);
   });
 });
 
@@ -88,7 +88,7 @@ describe('priors sampled by component', () => {
 describe('conditional nets', () => {
   it('a conditional VAE: both nets see the label; it changes the decoded image; missing labels are an error', () => {
     const c = resolveConfig({ latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] }, labels: { use: 'conditional', classes: 3 } });
-    const model = buildModel(c, 6);
+    const model = buildModel(c, [6]);
     assert.deepEqual(model.nets.encoder.inputs[0].shape, [null, 9]);
     assert.deepEqual(model.nets.decoder.inputs[0].shape, [null, 5]);
     const z = tf.zeros([3, 2]);
@@ -102,7 +102,7 @@ describe('conditional nets', () => {
 
   it('a supervised AAE: the decoder sees the label, the encoder does not', () => {
     const c = resolveConfig({ model: 'aae', latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] }, labels: { use: 'conditional', classes: 3 } });
-    const model = buildModel(c, 6);
+    const model = buildModel(c, [6]);
     assert.deepEqual(model.nets.encoder.inputs[0].shape, [null, 6]);
     assert.deepEqual(model.nets.decoder.inputs[0].shape, [null, 5]);
     assert.deepEqual(model.nets.discriminator.inputs[0].shape, [null, 2]);
@@ -113,7 +113,7 @@ describe('conditional nets', () => {
       model: 'aae', latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] }, adversarial: { discriminator: { hidden: [8] } },
       prior: { kind: 'gaussian-mixture', components: 3, std: 0.01 }, labels: { use: 'prior', classes: 3 },
     });
-    const model = buildModel(c, 6) as AdversarialAutoencoder;
+    const model = buildModel(c, [6]) as AdversarialAutoencoder;
     assert.deepEqual(model.nets.discriminator.inputs[0].shape, [null, 6]);
     // Watch what the discriminator is shown: its first call in the loss is on the "real" prior samples.
     const x = tf.randomUniform([3, 6], 0, 1, 'float32', 1);
@@ -172,7 +172,7 @@ describe('known answer: label-guided AAE', () => {
       adversarial: { discriminator: { hidden: [64, 64] } }, train: { batchSize: 100, epochs: 100 },
       prior: { kind: 'gaussian-mixture', components: 4, radius: 4, std: 0.5 }, labels: { use: 'prior', classes: 4 },
     });
-    const model = buildModel(c, d);
+    const model = buildModel(c, [d]);
     const family = modelFamily(c);
     await fit({ model, family, phases: family.phases(model, { stepsPerEpoch: 20 }), train: data, test: data, epochs: 100 });
     const codes = values(tf.tidy(() => model.encode(tf.tensor2d(x, [n, d])).mean()));

@@ -14,7 +14,7 @@ before(setupBackend);
 describe('negative ELBO', () => {
   it('sums over pixels and latents, averages over the batch, and weights the KL by β', () => {
     const config = resolveConfig({ latentDim: 3, encoder: { hidden: [8] }, decoder: { hidden: [8] } });
-    const model = buildModel(config, 6);
+    const model = buildModel(config, [6]);
     const x = tf.randomUniform([5, 6], 0, 1, 'float32', 1);
     const { total, terms } = negativeElbo(model, x, { seed: 4 });
     // By hand, with the same ε: −mean_b log p(x_b|z_b) and mean_b KL_b.

@@ -65,7 +65,7 @@ describe('gaussian mixture', () => {
 
   it('a VAE with a mixture prior trains through the Monte Carlo KL', () => {
     const config = resolveConfig({ latentDim: 2, encoder: { hidden: [16] }, decoder: { hidden: [16] }, prior: { kind: 'gaussian-mixture', components: 4, radius: 2, std: 0.5 } });
-    const model = buildModel(config, 12);
+    const model = buildModel(config, [12]);
     const x = tf.randomUniform([64, 12], 0, 1, 'float32', 2);
     const { terms } = negativeElbo(model, x, { seed: 5 });
     assert.ok(Number.isFinite(values(terms.kl)[0]));
@@ -88,8 +88,8 @@ describe('bad prior specs', () => {
     configError(() => createPrior({ kind: 'gaussian-mixture', components: 3, radius: 1, std: 1 }, 1), /at least 2 dimensions/);
     configError(() => resolveConfig({ prior: { kind: 'gaussian-mixture', components: 0 } }), /prior\.components/);
     configError(() => resolveConfig({ prior: { kind: 'moon' } }), /prior/);
-    configError(() => buildModel(resolveConfig({ prior: { kind: 'swiss-roll' } }), 4), /VAE needs a prior with a density/);
-    configError(() => buildModel(resolveConfig({ prior: { kind: 'uniform' } }), 4), /zero outside its support/);
+    configError(() => buildModel(resolveConfig({ prior: { kind: 'swiss-roll' } }), [4]), /VAE needs a prior with a density/);
+    configError(() => buildModel(resolveConfig({ prior: { kind: 'uniform' } }), [4]), /zero outside its support/);
   });
 });
 
@@ -120,12 +120,12 @@ describe('prior sample files (loadPriorResources)', () => {
   };
 
   it('a version 2 .npy too short for its header length is a DataError (not a RangeError)', () => {
-    assert.equal(refused('short.npy', npy(2, '').subarray(0, 11)), 'file has 11 bytes, too short for a version 2 .npy header (12 bytes before the header text)');
+    assert.equal(refused('short.npy', npy(2, '').subarray(0, 11)), 'truncated: 11 bytes, too short for a version 2 header');
   });
 
   it('a dtype with a line break is quoted on one line, and a long one cut', () => {
     assert.equal(refused('newline.npy', npy(1, "{'descr': '\n    at evil (x.js:1:1)', 'fortran_order': False, 'shape': (1, 2), }\n")),
-      'dtype "\\n    at evil (x.js:1:1)" is not supported (use float32 or float64)');
+      'dtype "\\n    at evil (x.js:1:1)" is not supported (numbers only: bool, int8–int64, uint8–uint64, float32, float64; not structured, string or object arrays)');
     assert.match(refused('long.npy', npy(1, `{'descr': '${'x'.repeat(3000)}', 'fortran_order': False, 'shape': (1, 2), }\n`)), /^dtype "x{30,}…" is not supported/);
   });
 

@@ -44,7 +44,7 @@ describe('run-folder layout', () => {
 
   it('a checkpoint on disk holds exactly the checkpoint files of a downloaded run', async () => {
     const config = resolveConfig({ model: 'aae', encoder: { hidden: [8] }, decoder: { hidden: [8] }, adversarial: { discriminator: { hidden: [4] } } });
-    const model = buildModel(config, 12);
+    const model = buildModel(config, [12]);
     const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
     const record = { epoch: 2, step: 6, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: {}, test: {} };
     const files = await runFolderFiles(model, phases, [record], await buildManifest(model, 'test', 'cpu', { source: 'mnist', shape: [12], train: 1, test: 1 }), 'test');
@@ -62,7 +62,7 @@ describe('reading a run folder (readRun over any store)', () => {
   /** A whole downloaded run of two epochs (what the page saves), as files. */
   async function downloadedRun(): Promise<FileMap> {
     const config = resolveConfig({ model: 'aae', encoder: { hidden: [8] }, decoder: { hidden: [8] }, adversarial: { discriminator: { hidden: [4] } } });
-    const model = buildModel(config, 12);
+    const model = buildModel(config, [12]);
     const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
     const records = [1, 2].map((epoch) => ({ epoch, step: 3 * epoch, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: { reconstruction: 9 }, test: { reconstruction: 8 } }));
     const files = await runFolderFiles(model, phases, records, await buildManifest(model, 'test', 'cpu', { source: 'mnist', shape: [12], train: 1, test: 1 }), 'test');

@@ -32,7 +32,7 @@ describe('trainer', () => {
   it('keeps the tensor count flat across steps and epochs', async () => {
     const data = take(loadDataSplits('mnist').test, 400);
     const config = smallConfig();
-    const model = buildModel(config, data.dim);
+    const model = buildModel(config, data.shape);
     const phases = modelFamily(config).phases(model, { stepsPerEpoch: 8 });
     await trainEpoch({ phases, data, batchSize: 50, epoch: 1, seed: 1, startStep: 0 });
     const before = tf.memory().numTensors;
@@ -48,7 +48,7 @@ describe('trainer', () => {
   it('a phase changes only its own variables', async () => {
     const data = take(loadDataSplits('mnist').test, 100);
     const config = smallConfig();
-    const model = buildModel(config, data.dim);
+    const model = buildModel(config, data.shape);
     const encoderVars = model.nets.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
     const decoderVars = model.nets.decoder.trainableWeights.map((w) => w.read() as tf.Variable);
     const decoderOnly: Phase = {
@@ -66,7 +66,7 @@ describe('trainer', () => {
   it('lowers the held-out negative ELBO', async () => {
     const { train, test } = loadDataSplits('mnist', { trainLimit: 1500, testLimit: 300 });
     const config = smallConfig();
-    const model = buildModel(config, train.dim);
+    const model = buildModel(config, train.shape);
     const family = modelFamily(config);
     const evalNow = async () => (await evaluateObjective((x, s) => family.evaluate(model, x, s), test, { seed: 9 })).loss;
     const start = await evalNow();
@@ -81,7 +81,7 @@ describe('trainer', () => {
     const data = take(loadDataSplits('mnist').test, 200);
     const run = async () => {
       const config = smallConfig({ seed: 42 });
-      const model = buildModel(config, data.dim);
+      const model = buildModel(config, data.shape);
       const r = await trainEpoch({ phases: modelFamily(config).phases(model, { stepsPerEpoch: 4 }), data, batchSize: 50, epoch: 1, seed: 42, startStep: 0 });
       return { terms: r.terms, weights: snapshot(model.variables()) };
     };
@@ -209,7 +209,7 @@ describe('importance-weighted bound', () => {
   it('L_1 ≈ ELBO, and L_K rises with K while staying finite', async () => {
     const { train, test } = loadDataSplits('mnist', { trainLimit: 1000, testLimit: 200 });
     const config = smallConfig();
-    const model = buildModel(config, train.dim);
+    const model = buildModel(config, train.shape);
     const family = modelFamily(config);
     await fit({ model, family, phases: family.phases(model, { stepsPerEpoch: 20 }), train, test, epochs: 2 });
     const elbo = (await evaluateObjective((x, s) => family.evaluate(model, x, s), test, { seed: 3 })).loss;

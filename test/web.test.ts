@@ -370,4 +370,42 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     await page.waitForSelector('img[alt="clusters.png"]');
     assert.deepEqual(consoleErrors, []);
   });
+
+  test('a run on a colour image folder: colour images, the class folders\' names in the explorer', async () => {
+    const { createCanvas } = await import('@napi-rs/canvas');
+    const { writeFileSync } = await import('node:fs');
+    const folder = path.join(tmp.dir, 'swatches');
+    for (const [name, colour] of [['crimson', '#d01c3c'], ['teal', '#1ca0a0']]) {
+      mkdirSync(path.join(folder, name), { recursive: true });
+      for (let i = 0; i < 200; i++) {
+        const c = createCanvas(8, 8);
+        const ctx = c.getContext('2d');
+        ctx.fillStyle = '#202020';
+        ctx.fillRect(0, 0, 8, 8);
+        ctx.fillStyle = colour;
+        ctx.fillRect(i % 5, (i * 3) % 5, 4, 4);
+        writeFileSync(path.join(folder, name, `${i}.png`), c.toBuffer('image/png'));
+      }
+    }
+    const r = runCli(['train', '--data', folder, '--likelihood', 'gaussian', '--variance', '0.02', '--hidden', '32', '--epochs', '30', '--batch-size', '16',
+      '--seed', '3', '--out', RUNS, '--name', 'swatches', '-q']);
+    assert.equal(r.status, 0, describeRun(r));
+    await open('#view=explore&run=swatches');
+    const data = await page.evaluate(() => {
+      const e = window.latentlab.explorers[0];
+      return { shape: e.data.images.shape, classNames: e.data.classNames, count: e.data.images.count };
+    });
+    assert.deepEqual([data.shape, data.classNames], [[8, 8, 3], ['crimson', 'teal']]);
+    await page.evaluate(() => window.latentlab.explorers[0].showPair(0));
+    await page.waitForSelector('.pair canvas.reconstruction');
+    assert.match(await page.textContent('.pair') ?? '', /label (crimson|teal)/);
+    await page.screenshot({ path: artifactPath('web-explorer-colour.png') });
+    assert.ok(coloured(await pixels('.pair canvas.original')) > 50, 'the test image is drawn without its colour');
+    // The reconstruction carries the class's tint: red above blue for crimson, below for teal.
+    const recon = await pixels('.pair canvas.reconstruction');
+    const channel = (c: number) => recon.filter((_, i) => i % 4 === c).reduce((a, b) => a + b, 0);
+    const crimson = /label crimson/.test(await page.textContent('.pair') ?? '');
+    assert.ok(crimson ? channel(0) > channel(2) * 1.1 : channel(2) > channel(0) * 1.1, `the reconstruction lacks its class's tint (R ${channel(0)}, B ${channel(2)})`);
+    assert.deepEqual(consoleErrors, []);
+  });
 });

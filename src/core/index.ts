@@ -2,18 +2,27 @@
  * LatentLab core: runs in Node and in the browser (no fs, no DOM).
  * Every public export is named here.
  */
+/**
+ * The TensorFlow.js core that LatentLab's tensors belong to. Use this one
+ * rather than importing '@tensorflow/tfjs-core' yourself: a second copy of
+ * it (another version in your project, or LatentLab linked from a folder
+ * with its own node_modules) keeps a second engine and prints "Platform node
+ * has already been set".
+ */
+export * as tf from '@tensorflow/tfjs-core';
 export { resolveConfig, resolveStoredConfig, mergeConfig, ConfigError } from './config/resolve.js';
 export { withLearningRateDrop } from './config/lr-drop.js';
 export {
   ConfigSchema, configOf, isAdversarialConfig,
   type AdversarialConfig, type CategoricalConfig, type Config, type ConfigInput, type ConfigOf, type LikelihoodSpec, type ModelKind, type PriorSpec,
+  type NetConfig, type MlpConfig, type ConvConfig,
 } from './config/schema.js';
 export { makeDataset, take, batches, batchCount, type Dataset, type DataSplits, type Batch, type BatchOptions } from './data/dataset.js';
 export { DataError } from './data/errors.js';
 export { parseIdx, encodeIdx, expectIdx, type IdxArray, type IdxDtype } from './data/idx.js';
 export * from './distributions/index.js';
 export { installTransposeFreeMatMul } from './engine/transpose-free-matmul.js';
-export { exportSafetensors, type ArchitectureDescription } from './io/export.js';
+export { exportSafetensors, type ArchitectureDescription, type ExportedNet, type ExportedOp } from './io/export.js';
 export { layersModelToFiles, layersModelFromFiles, optimizerStateToFiles, optimizerStateFromFiles, type FileMap } from './io/layers-io.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsTensor } from './io/safetensors.js';
 export { evaluateObjective } from './metrics/evaluate.js';
@@ -28,11 +37,14 @@ export { assignClusters, clusterError, type ClusterError } from './metrics/clust
 export { latentMatch, encodeData, componentAccuracy, type LatentMatch } from './metrics/latent-match.js';
 export { buildModel, modelFamily, modelFamilies, type ModelFamily } from './models/registry.js';
 export type { Autoencoder } from './models/types.js';
+export { exampleSize, flatExamples } from './models/data-shape.js';
 export { checkLabels, hideLabels, labelInputs, oneHot, type CodecOptions } from './models/conditioning.js';
 export { createVae, buildVaeNets, buildDecoder, buildGaussianEncoder } from './models/vae.js';
 export { createAae, buildAaeNets, type AdversarialAutoencoder } from './models/aae.js';
 export { createCategoricalAae, buildCategoricalNets, isCategoricalModel, classStyleCodes, type CategoricalAutoencoder } from './models/categorical-aae.js';
 export { buildMlp, trainableVariables, type MlpSpec } from './nets/mlp.js';
+export { buildConvEncoder, buildConvDecoder, type ConvEncoderSpec, type ConvDecoderSpec } from './nets/conv.js';
+export { buildEncoderNet, buildDecoderNet, applyNet, netKind, type NetKind, type EncoderRequest, type DecoderRequest } from './nets/build.js';
 export { negativeElbo, type ElboOptions } from './objectives/elbo.js';
 export { reconstructionLoss, discriminatorLoss, generatorLoss, adversarialTerms, type AdversarialOptions } from './objectives/adversarial.js';
 export type { ObjectiveValue } from './objectives/types.js';

@@ -18,7 +18,7 @@ import { latentMatch, type LatentMatch } from '../core/metrics/latent-match.js';
 import { buildModel, modelFamily } from '../core/models/registry.js';
 import { trainEpoch } from '../core/training/trainer.js';
 import { nowMs } from '../core/util/clock.js';
-import { loadDataSplits } from './datasets.js';
+import { dataOptions, loadDataSplits } from './datasets.js';
 import { UserError } from './errors.js';
 import { writeJsonAtomic } from './fs-atomic.js';
 import { writeReport } from './compare-report.js';
@@ -86,7 +86,7 @@ async function timeSteps(configs: readonly { config: Config }[], train: Dataset)
   const perStep = new Map<string, number>();
   for (const { config } of configs) {
     if (perStep.has(config.model)) continue;
-    const model = buildModel(config, train.dim);
+    const model = buildModel(config, train.shape);
     const family = modelFamily(config);
     const batch = config.train.batchSize;
     const sample = take(train, 6 * batch);
@@ -109,7 +109,7 @@ export function formatMinutes(seconds: number): string {
 export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   if (existsSync(o.dir)) throw new UserError(`${o.dir}: already exists; choose another --name or --out`);
   const configs = compareConfigs(o);
-  const { train, test } = loadDataSplits(o.data, configs[0].config.data);
+  const { train, test } = loadDataSplits(o.data, dataOptions(configs[0].config.data));
   if (!test.labels) throw new UserError(`--data ${o.data}: the comparison colours codes by label and measures k-NN accuracy, so the data needs label files`);
   const log = (line: string) => { if (!o.quiet) process.stdout.write(`${line}\n`); };
   const perStep = await timeSteps(configs, train);

@@ -10,5 +10,5 @@ export async function loadRunModel(dir: string): Promise<{ run: OpenedRun; model
   if (!run.checkpoint) throw new UserError(`${dir}: the run has no checkpoint yet (it stopped before finishing its first epoch)`);
   const family = modelFamily(run.config);
   const nets = await loadCheckpointNets(run, run.checkpoint);
-  return { run, model: family.create(run.config, run.manifest.dataDim, nets, loadPriorResources(run.config)) };
+  return { run, model: family.create(run.config, run.manifest.data.shape, nets, loadPriorResources(run.config)) };
 }

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { printable } from '../core/util/text.js';
 import { UserError } from './errors.js';
 import { notARegularFile } from './regular-file.js';
+import { packagePath } from './package-root.js';
 
 /** The folder of shipped presets (JSON configs). */
-export const PRESET_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../presets');
+export const PRESET_DIR = packagePath('presets');
 
 export function presetNames(): string[] {
   return readdirSync(PRESET_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();

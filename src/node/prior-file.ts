@@ -1,6 +1,5 @@
 /**
- * Reads the samples of a `samples` prior: a .npy file (float32/float64,
- * C order), a .json array of rows, or an IDX file (any numeric type), of
+ * Reads the samples of a `samples` prior: a .npy file (any numeric dtype), a .json array of rows, or an IDX file (any numeric type), of
  * shape [n, latentDim].
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -8,30 +7,15 @@ import path from 'node:path';
 import type { Config } from '../core/config/schema.js';
 import { DataError } from '../core/data/errors.js';
 import { parseIdx } from '../core/data/idx.js';
+import { parseNpy } from '../core/data/npy.js';
 import { printable, quoted } from '../core/util/text.js';
 import type { PriorResources } from '../core/priors/index.js';
 import { UserError } from './errors.js';
 
-/** Parses a .npy file holding a 2-D float32 or float64 array. */
-function parseNpy(bytes: Buffer, file: string): { shape: number[]; data: Float32Array } {
-  if (bytes.length < 10 || bytes.toString('latin1', 0, 6) !== '\x93NUMPY') throw new DataError(file, 'not a .npy file (bad magic)');
-  const major = bytes[6];
-  const start = major === 1 ? 10 : 12;
-  if (bytes.length < start) throw new DataError(file, `file has ${bytes.length} bytes, too short for a version ${major} .npy header (${start} bytes before the header text)`);
-  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
-  const header = bytes.toString('latin1', start, start + headerLength);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const fortran = /'fortran_order':\s*True/.test(header);
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (fortran) throw new DataError(file, 'Fortran-ordered arrays are not supported (save with np.ascontiguousarray)');
-  if (descr !== '<f4' && descr !== '<f8') throw new DataError(file, `dtype ${descr === undefined ? '(none given)' : quoted(descr, 40)} is not supported (use float32 or float64)`);
-  const body = bytes.subarray(start + headerLength);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const width = descr === '<f4' ? 4 : 8;
-  if (body.length !== count * width) throw new DataError(file, `header says ${shape.join('×')} values, the file holds ${body.length / width}`);
-  const copy = new Uint8Array(body).buffer;
-  const data = descr === '<f4' ? new Float32Array(copy) : Float32Array.from(new Float64Array(copy));
-  return { shape, data };
+/** A .npy file's array as float32 values (any numeric dtype). */
+function parseNpyFile(bytes: Buffer, file: string): { shape: readonly number[]; data: Float32Array } {
+  const array = parseNpy(bytes, file);
+  return { shape: array.shape, data: array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as ArrayLike<number>) };
 }
 
 function parseJson(bytes: Buffer, file: string): { shape: number[]; data: Float32Array } {
@@ -58,7 +42,7 @@ export function loadPriorResources(config: Config): PriorResources {
   if (!statSync(file).isFile()) throw new UserError(`prior samples file ${file}: not a file (give a .npy, .json or IDX file of shape [n, ${config.latentDim}])`);
   const bytes = readFileSync(file);
   const ext = path.extname(file).toLowerCase();
-  const { shape, data } = ext === '.npy' ? parseNpy(bytes, file) : ext === '.json' ? parseJson(bytes, file) : (() => {
+  const { shape, data } = ext === '.npy' ? parseNpyFile(bytes, file) : ext === '.json' ? parseJson(bytes, file) : (() => {
     const idx = parseIdx(bytes, file);
     return { shape: idx.shape, data: Float32Array.from(idx.data as ArrayLike<number>) };
   })();

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from '../core/data/dataset.js';
-import { take } from '../core/data/dataset.js';
+import { evaluationBatchSize, take } from '../core/data/dataset.js';
 import { manifoldLatents } from '../core/figures/manifold.js';
 import { encodeData } from '../core/metrics/latent-match.js';
 import { isConditional } from '../core/models/conditioning.js';
@@ -38,7 +38,7 @@ export function decodeMeans(model: Autoencoder, z: tf.Tensor2D, labels?: Int32Ar
 }
 
 /** Means of q(z|x[, y]) for a dataset, [size, latentDim]. */
-export function encodeMeans(model: Autoencoder, data: Dataset, batchSize = 1000): Float32Array {
+export function encodeMeans(model: Autoencoder, data: Dataset, batchSize = evaluationBatchSize(data.dim)): Float32Array {
   return encodeData(model, data, { batchSize });
 }
 
@@ -147,29 +147,30 @@ function latentFigure(model: Autoencoder, data: Dataset): Uint8Array {
     const codes = encodeMeans(model, data);
     const style = Float32Array.from({ length: data.size * 2 }, (_, i) => codes[Math.floor(i / 2) * (k + 2) + k + (i % 2)]);
     return scatterPng(style, data.labels ?? null, {
+      classNames: data.classNames,
       title: `Test style codes z (the encoder's style part), ${data.size} images`, xLabel: 'z₁', yLabel: 'z₂',
       note: `prior of the style: ${model.prior.style.kind}; colour: the image's label`,
     });
   }
   const codes = encodeMeans(model, data);
   const d = model.latentDim;
-  const title = `Test codes (means of q(z|x)), ${data.size} images`;
+  const title = `Test codes (means of q(z|x)), ${data.size} ${imageLayout(data.shape) ? 'images' : 'examples'}`;
   if (d === 2) {
     const density = latentDensity(model, codes);
     return scatterPng(codes, data.labels ?? null, {
-      title, xLabel: 'z₁', yLabel: 'z₂', density,
+      classNames: data.classNames, title, xLabel: 'z₁', yLabel: 'z₂', density,
       note: `shading: ${density.method === 'density' ? 'density' : 'smoothed histogram of samples'} of the prior (${model.prior.kind})`,
     });
   }
   if (d === 1) {
     const points = new Float32Array(data.size * 2);
     codes.forEach((v, i) => { points[2 * i] = v; points[2 * i + 1] = data.labels ? data.labels[i] : 0; });
-    return scatterPng(points, data.labels ?? null, { title, xLabel: 'z', yLabel: data.labels ? 'label' : '', note: '1-D latent' });
+    return scatterPng(points, data.labels ?? null, { classNames: data.classNames, title, xLabel: 'z', yLabel: data.labels ? 'label' : '', note: '1-D latent' });
   }
   const { points, explained } = pcaProject(codes, data.size, d, 2);
   const pct = explained.map((e) => `${(100 * e).toFixed(0)}%`);
   return scatterPng(points, data.labels ?? null, {
-    title, xLabel: `PC 1 (${pct[0]} of variance)`, yLabel: `PC 2 (${pct[1]})`,
+    classNames: data.classNames, title, xLabel: `PC 1 (${pct[0]} of variance)`, yLabel: `PC 2 (${pct[1]})`,
     note: `2-D projection (PCA) of a ${d}-D latent`,
   });
 }

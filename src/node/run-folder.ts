@@ -38,6 +38,7 @@ import { modelFamily } from '../core/models/registry.js';
 import { allFinite } from '../core/training/divergence.js';
 import { printable } from '../core/util/text.js';
 import { isAdversarialConfig } from '../core/config/schema.js';
+import { convKernelSizes, netWidths } from '../core/nets/build.js';
 
 export type { Checkpoint, Manifest } from '../core/io/run-layout.js';
 export { describeNets, uniquePhases } from '../core/io/run-layout.js';
@@ -228,14 +229,23 @@ const MAX_EXTRA_WIDTH = 1024;
 function checkSizesFitCheckpoint(store: RunStore, run: OpenedRun, nets: Record<string, tfl.LayersModel>): void {
   const largest = Math.max(0, ...Object.values(nets).flatMap((net) => net.weights.flatMap((w) => w.shape as number[])));
   const limit = largest + MAX_EXTRA_WIDTH;
-  if (run.manifest.dataDim > limit) {
+  const { config } = run;
+  // A conv net has no weight as wide as an example: its widths below stand for it.
+  const flatNets = config.encoder.kind !== 'conv' || config.decoder.kind !== 'conv';
+  if (flatNets && run.manifest.dataDim > limit) {
     throw new RunFolderError(store.name, RUN_FILES.manifest, `"dataDim" ${run.manifest.dataDim} does not fit the checkpoint, whose largest weight dimension is ${largest}`);
   }
-  const { config } = run;
-  const widths = [...config.encoder.hidden, ...config.decoder.hidden, config.latentDim, ...(isAdversarialConfig(config) ? config.adversarial.discriminator.hidden : [])];
+  const shape = run.manifest.data.shape;
+  const widths = [...netWidths(config.encoder, shape), ...netWidths(config.decoder, shape), config.latentDim, ...(isAdversarialConfig(config) ? config.adversarial.discriminator.hidden : [])];
   const wide = widths.find((w) => w > limit);
   if (wide !== undefined) {
     throw new RunFolderError(store.name, RUN_FILES.config, `describes a width of ${wide}, but the checkpoint's largest weight dimension is ${largest}; was config.json edited after training?`);
+  }
+  // A convolution's kernel (k²·in·out values) is a weight of the checkpoint: none may be larger than its largest.
+  const most = Math.max(0, ...Object.values(nets).flatMap((net) => net.weights.map((w) => w.shape.reduce((a: number, d) => a * (d ?? 1), 1))));
+  const kernel = [...convKernelSizes(config.encoder, shape), ...convKernelSizes(config.decoder, shape)].find((n) => n > most);
+  if (kernel !== undefined) {
+    throw new RunFolderError(store.name, RUN_FILES.config, `describes a convolution kernel of ${kernel} values, but the checkpoint's largest weight has ${most}; was config.json edited after training?`);
   }
 }
 
@@ -255,7 +265,7 @@ export async function loadCheckpointNets(run: OpenedRun, checkpoint: Checkpoint)
   try {
     nets = await readCheckpointNets(store, checkpoint, family.netNames);
     checkSizesFitCheckpoint(store, run, nets);
-    expected = family.buildNets(run.config, run.manifest.dataDim);
+    expected = family.buildNets(run.config, run.manifest.data.shape);
     checkNetsMatchConfig(store, nets, expected);
     // LatentLab never saves a weight that is not finite (training stops first): one here means a damaged file.
     for (const [name, net] of Object.entries(nets)) {

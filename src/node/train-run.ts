@@ -8,7 +8,8 @@ import path from 'node:path';
 import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs-core';
 import { isAdversarialConfig, type Config } from '../core/config/schema.js';
-import type { Dataset } from '../core/data/dataset.js';
+import { mergeConfig, resolveConfig } from '../core/config/resolve.js';
+import { isStreamed, materialize, take, type DataSource } from '../core/data/dataset.js';
 import { checkLabels } from '../core/models/conditioning.js';
 import { modelFamily } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
@@ -17,7 +18,7 @@ import { DivergenceError } from '../core/training/divergence.js';
 import { optimizerFile } from '../core/io/run-layout.js';
 import { printable } from '../core/util/text.js';
 import type { Phase } from '../core/training/trainer.js';
-import { loadDataSplits } from './datasets.js';
+import { dataOptions, loadTrainingSplits, type SourceSplits } from './datasets.js';
 import { loadPriorResources } from './prior-file.js';
 import { UserError } from './errors.js';
 import { createReporter, formatTerms, type Reporter } from './progress.js';
@@ -39,6 +40,12 @@ export interface TrainRunOptions {
   readonly resume?: OpenedRun;
   readonly quiet?: boolean;
   readonly reporter?: Reporter;
+  /**
+   * The likelihood was not chosen (no --likelihood, none in the config file):
+   * data with values outside [0, 1] (a table, float arrays) then gets a
+   * Gaussian with learned variance instead of the Bernoulli default.
+   */
+  readonly likelihoodByData?: boolean;
 }
 
 export interface TrainRunResult {
@@ -47,6 +54,14 @@ export interface TrainRunResult {
   readonly figures: FigureFiles;
   readonly model: Autoencoder;
 }
+
+/** A line on stderr while a folder of images decodes (a TTY only; large folders take a while). */
+function imageProgress(quiet?: boolean): ((done: number, total: number) => void) | undefined {
+  if (quiet || !process.stderr.isTTY) return undefined;
+  return (done, total) => process.stderr.write(`\rdecoding images ${done}/${total}${done === total ? '\n' : ''}`);
+}
+
+const train0 = (s: SourceSplits) => s.train.name.replace(/\/train$/, '');
 
 /** What happened, what was kept, and what to try. */
 function divergenceMessage(e: DivergenceError, config: Config, dir: string, lastGood: number): string {
@@ -64,16 +79,16 @@ function describeEpoch(r: EpochRecord, total: number): string {
 }
 
 /** Builds the model (fresh or from the checkpoint) and its phases, restoring optimizer state. */
-async function prepareModel(config: Config, train: Dataset, resume: OpenedRun | undefined, stepsPerEpoch: number): Promise<{ model: Autoencoder; phases: Phase[] }> {
-  const dataDim = train.dim;
+async function prepareModel(config: Config, train: DataSource, resume: OpenedRun | undefined, stepsPerEpoch: number): Promise<{ model: Autoencoder; phases: Phase[] }> {
+  const dataShape = train.shape;
   const family = modelFamily(config);
   const resources = loadPriorResources(config);
   if (!resume?.checkpoint) {
-    const model = family.create(config, dataDim, family.buildNets(config, dataDim), resources);
+    const model = family.create(config, dataShape, family.buildNets(config, dataShape), resources);
     return { model, phases: family.phases(model, { stepsPerEpoch, train }) };
   }
   const nets = await loadCheckpointNets(resume, resume.checkpoint);
-  const model = family.create(config, dataDim, nets, resources);
+  const model = family.create(config, dataShape, nets, resources);
   const phases = family.phases(model, { stepsPerEpoch, train });
   for (const phase of uniquePhases(phases)) {
     const state = loadOptimizerState(resume.dir, resume.checkpoint, phase.name);
@@ -90,13 +105,40 @@ async function prepareModel(config: Config, train: Dataset, resume: OpenedRun | 
   return { model, phases };
 }
 
+/** The first value outside [0, 1], as "v (example i)", or undefined. */
+function firstOutsideUnit(ds: DataSource): string | undefined {
+  if (isStreamed(ds)) return undefined; // image folders: intensities in [0, 1]
+  const i = ds.x.findIndex((v) => !(v >= 0 && v <= 1));
+  return i < 0 ? undefined : `${ds.x[i]} (example ${Math.floor(i / ds.dim)})`;
+}
+
+/** A Bernoulli likelihood models values in [0, 1]: a Gaussian for other data when the user left the choice open, else a clear error. */
+function likelihoodForData(config: Config, train: DataSource, byData: boolean, reporter: Reporter): Config {
+  if (config.likelihood.kind !== 'bernoulli' || train.values !== 'real') return config;
+  const outside = firstOutsideUnit(train);
+  if (!outside) return config;
+  if (byData) {
+    reporter.log(pc.dim(`${train.name} holds values outside [0, 1] (${outside}): a Gaussian likelihood with learned variance (choose with --likelihood)`));
+    return resolveConfig(mergeConfig(config, { likelihood: { kind: 'gaussian', variance: 'learned' } }));
+  }
+  throw new UserError(`--likelihood bernoulli models values in [0, 1], but ${train.name} holds ${outside}; use --likelihood gaussian`);
+}
+
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
-  const { config, backend, resume } = options;
+  const { backend, resume } = options;
   const dir = resume?.dir ?? options.dir;
   const reporter = options.reporter ?? createReporter({ quiet: options.quiet });
-  const { train, test } = loadDataSplits(config.data.source, config.data);
+  const loaded = loadTrainingSplits(options.config.data.source, { ...dataOptions(options.config.data), onProgress: imageProgress(options.quiet) });
+  if (loaded.streamed) reporter.log(pc.dim(`${train0(loaded)}: read from disk batch by batch (too large to hold in memory as float32)`));
+  const { train, test } = loaded;
+  const config = likelihoodForData(options.config, train, !resume && options.likelihoodByData === true, reporter);
   if (resume && resume.manifest.dataDim !== train.dim) {
     throw new UserError(`${dir}: the run was trained on examples of ${resume.manifest.dataDim} values, the data has ${train.dim}`);
+  }
+  // A conv net reads the image's shape, not only its size.
+  const convNets = config.encoder.kind === 'conv' || config.decoder.kind === 'conv';
+  if (resume && convNets && resume.manifest.data.shape.join('×') !== train.shape.join('×')) {
+    throw new UserError(`${dir}: the run's conv nets were trained on examples of shape ${resume.manifest.data.shape.join('×')}, the data has ${train.shape.join('×')}`);
   }
   checkLabels(config, train);
   checkLabels(config, test);
@@ -114,6 +156,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   if (!resume) {
     createRunFolder(dir, config, await buildManifest(model, backend, {
       source: config.data.source, shape: train.shape, train: train.size, test: test.size, numClasses: train.numClasses,
+      ...(loaded.format ? { format: loaded.format } : {}),
+      ...(loaded.heldOut !== undefined ? { heldOut: loaded.heldOut } : {}),
+      ...(train.classNames ? { classNames: train.classNames } : {}),
+      ...(train.standardization ? { standardization: train.standardization } : {}),
     }));
   }
   // Ctrl-C, SIGTERM and SIGHUP alike: the last checkpoint is complete (they are written atomically), so it stays.
@@ -163,6 +209,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   } finally {
     stopListening();
   }
-  const figures = writeRunFigures(dir, model, test, records);
+  // Figures use the first test examples; a streamed split is read in for them (2,000 at most).
+  const figures = writeRunFigures(dir, model, isStreamed(test) ? materialize(take(test, 2000)) : test, records);
   return { dir, records, figures, model };
 }

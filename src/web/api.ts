@@ -25,7 +25,7 @@ export interface RunSummary {
 export interface RunDetail {
   readonly name: string;
   readonly config: Config;
-  readonly manifest: { dataDim: number; latentDim: number; data: { source: string; shape: number[] }; backend: string; created: string };
+  readonly manifest: { dataDim: number; latentDim: number; data: { source: string; shape: number[]; classNames?: string[] }; backend: string; created: string };
   readonly checkpoint: { epoch: number; step: number; path: string } | null;
   readonly metrics: EpochRecord[];
   readonly figures: string[];
@@ -63,7 +63,7 @@ export async function loadModel(run: RunDetail): Promise<Autoencoder> {
     if (!res.ok) throw new Error(`prior samples of ${run.name}: ${res.status}`);
     samples = new Float32Array(await res.arrayBuffer());
   }
-  return family.create(config, run.manifest.dataDim, nets, { samples });
+  return family.create(config, run.manifest.data.shape, nets, { samples });
 }
 
 /** The first `limit` images of a split (of the run's data set, or MNIST without a run). */
@@ -75,8 +75,10 @@ export async function loadImages(split: 'train' | 'test', limit: number, run?: s
   const count = Number(res.headers.get('X-Count'));
   const shape = (res.headers.get('X-Shape') ?? '').split(',').map(Number);
   const dim = shape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(count * dim);
-  for (let i = 0; i < x.length; i++) x[i] = bytes[i] / 255;
-  const labels = res.headers.get('X-Labels') === '1' ? Int32Array.from(bytes.subarray(count * dim, count * dim + count)) : null;
+  // Intensities as bytes; values outside [0, 1] (standardised tables) as little-endian float32.
+  const real = res.headers.get('X-Dtype') === 'float32';
+  const width = real ? 4 : 1;
+  const x = real ? new Float32Array(bytes.slice(0, count * dim * 4).buffer) : Float32Array.from(bytes.subarray(0, count * dim), (v) => v / 255);
+  const labels = res.headers.get('X-Labels') === '1' ? Int32Array.from(bytes.subarray(count * dim * width, count * dim * width + count)) : null;
   return { count, shape, dim, x, labels };
 }

@@ -19,7 +19,7 @@ async function loadExplorer(name: string): Promise<{ explorer: Explorer; run: Lo
   const epochs = run.detail.checkpoint?.epoch ?? 0;
   const explorer = new Explorer({
     title: `${name}: ${run.detail.config.model.toUpperCase()}, epoch ${epochs}, ${run.images.count} test codes`,
-    model: run.model, images: run.images, codes: run.codes, prior: run.prior,
+    model: run.model, images: run.images, codes: run.codes, prior: run.prior, classNames: run.detail.manifest.data.classNames,
   });
   return { explorer, run };
 }

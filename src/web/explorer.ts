@@ -27,6 +27,8 @@ export interface ExplorerData {
   /** Means of q(z|x) of the images, [count, latentDim]. */
   readonly codes: Float32Array;
   readonly prior: Float32Array;
+  /** The classes' names (class folders, a label column), for the legend and captions. */
+  readonly classNames?: readonly string[];
 }
 
 const WIDTH = 520;
@@ -157,7 +159,7 @@ export class Explorer {
     if (isCategoricalModel(model)) return this.categoryPicker(model.classes, model.kind === 'clustering-aae' ? 'cluster' : 'class');
     if (!isConditional(model.config)) return null;
     const s = h('select', { 'aria-label': 'decode as class' });
-    for (let k = 0; k < model.config.labels.classes; k++) s.append(h('option', { value: String(k) }, String(k)));
+    for (let k = 0; k < model.config.labels.classes; k++) s.append(h('option', { value: String(k) }, this.data.classNames?.[k] ?? String(k)));
     s.addEventListener('change', () => {
       this.condition = Number(s.value);
       this.render();
@@ -212,13 +214,13 @@ export class Explorer {
   }
 
   private drawScatter(): void {
-    const { model, images, codes, prior, title } = this.data;
+    const { model, images, codes, prior, title, classNames } = this.data;
     const [dx, dy] = this.dims;
     const d = model.latentDim;
     this.layout = drawScatter(this.plot.ctx, project(codes, d, dx, dy), images.labels, {
       width: WIDTH, height: HEIGHT, title,
       note: d > 2 ? `slice ${this.dimName(dx)} × ${this.dimName(dy)} of a ${d}-D latent (other dimensions from the sliders)` : model.prior.hasDensity ? 'blue shading: the prior\'s density p(z)' : 'blue shading: a smoothed histogram of prior samples',
-      xLabel: this.dimName(dx), yLabel: this.dimName(dy), background: project(prior, d, dx, dy),
+      xLabel: this.dimName(dx), yLabel: this.dimName(dy), background: project(prior, d, dx, dy), classNames,
     });
     this.shadeDensity();
   }
@@ -318,7 +320,7 @@ export class Explorer {
     const recon = imageCanvas(images.shape, 4, 'digit reconstruction');
     drawImage(original, images.x, images.shape, i * images.dim);
     drawImage(recon, decodeMeans(model, code, images.labels?.[i] ?? 0), images.shape);
-    const label = images.labels ? `label ${images.labels[i]}` : '';
+    const label = images.labels ? `label ${this.data.classNames?.[images.labels[i]] ?? images.labels[i]}` : '';
     this.pair.replaceChildren(h('div', {}, `test image ${i} ${label}`), h('figure', {}, original, h('figcaption', {}, 'original')), h('figure', {}, recon, h('figcaption', {}, 'reconstruction')));
     this.pair.dataset.index = String(i);
     this.setLatent(code);

@@ -88,7 +88,7 @@ async function train(config: Config, backend: string, out: HTMLElement, stopped:
   const [trainSet, testSet] = await Promise.all([loadImages('train', config.data.trainLimit!), loadImages('test', config.data.testLimit!)]);
   const train = makeDataset('mnist/train', trainSet.shape, trainSet.x, trainSet.labels ?? undefined);
   const test = makeDataset('mnist/test', testSet.shape, testSet.x, testSet.labels ?? undefined);
-  const model = buildModel(config, train.dim);
+  const model = buildModel(config, train.shape);
   const family = modelFamily(config);
   const phases = family.phases(model, { stepsPerEpoch: Math.ceil(train.size / config.train.batchSize), train });
   const records: EpochRecord[] = [];

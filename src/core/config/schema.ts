@@ -15,6 +15,34 @@ export const MlpSchema = z.strictObject({
   activation: ActivationSchema.default('relu'),
 });
 
+/**
+ * A convolutional net for images ([H, W] or [H, W, C] examples; nets/conv.ts).
+ * Encoder: `channels.length` convolutions of `kernel`×`kernel`, stride
+ * `stride`, 'same' padding (each shrinks the image by `stride`), flattened,
+ * then dense `hidden` layers and the linear heads. Decoder: the mirror image —
+ * dense `hidden` layers from z, a dense layer to the smallest feature map,
+ * transposed convolutions back up to H×W (cropped where the sizes overshoot).
+ */
+export const ConvSchema = z.strictObject({
+  kind: z.literal('conv'),
+  /** Feature maps per convolution, image side first, e.g. [32, 64]. */
+  channels: z.array(positiveInt.max(4096)).min(1).max(8).default([32, 64]),
+  kernel: positiveInt.max(15).default(4),
+  stride: positiveInt.max(4).default(2),
+  /** Batch normalisation after each convolution (before its activation). */
+  batchNorm: z.boolean().default(false),
+  /** Dense widths between the convolutions and the heads (encoder) or z and the first feature map (decoder). */
+  hidden: z.array(positiveInt.max(16384)).max(16).default([256]),
+  activation: ActivationSchema.default('relu'),
+});
+
+/**
+ * An encoder or decoder net: the MLP (no `kind`, as every earlier config
+ * writes it, or `"kind": "mlp"`) or a conv net (`"kind": "conv"`). The MLP
+ * gains no defaulted field, so a stored config resolves as it always did.
+ */
+export const NetSchema = z.discriminatedUnion('kind', [MlpSchema.extend({ kind: z.literal('mlp').optional() }), ConvSchema]);
+
 export const LikelihoodSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('bernoulli') }),
   z.strictObject({
@@ -47,8 +75,22 @@ export const PriorSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const DataSchema = z.strictObject({
-  /** 'mnist' (embedded) or a directory holding train-/t10k- IDX files. */
+  /**
+   * 'mnist' (embedded), or a path: a folder of images (class subfolders,
+   * train/ and test/), a folder of IDX files, a .npy, .npz or .csv file
+   * (src/node/datasets.ts detects which).
+   */
   source: z.string().min(1).default('mnist'),
+  /** When the source has no test split: the fraction of its examples held out for testing (0.1 when not given). */
+  testFraction: z.number().gt(0).lt(1).optional(),
+  /** Image folders: scale every image to [height, width]. */
+  resize: z.tuple([positiveInt.max(4096), positiveInt.max(4096)]).optional(),
+  /** Tables: the header name of the column holding class labels. */
+  labelColumn: z.string().min(1).optional(),
+  /** A .npy or IDX file of examples: the file of their class labels. */
+  labelFile: z.string().min(1).optional(),
+  /** Train on the examples of these classes only; the test split keeps every class (one-class anomaly detection). */
+  trainClasses: z.array(z.int().min(0)).min(1).max(1000).optional(),
   /** 'dynamic': resample binary pixels x ~ Bernoulli(intensity) for every training batch. */
   binarize: z.enum(['none', 'dynamic']).default('none'),
   /** Use only the first N training / test examples (quick experiments, tests). */
@@ -225,8 +267,8 @@ export const LabelsSchema = z.strictObject({
 const common = {
   seed: z.int().min(0).max(2 ** 31 - 1).default(1),
   latentDim: positiveInt.max(4096).default(2),
-  encoder: MlpSchema.default(MlpSchema.parse({})),
-  decoder: MlpSchema.default(MlpSchema.parse({})),
+  encoder: NetSchema.default(MlpSchema.parse({})),
+  decoder: NetSchema.default(MlpSchema.parse({})),
   likelihood: LikelihoodSchema.default({ kind: 'bernoulli' }),
   prior: PriorSchema.default({ kind: 'standard-normal' }),
   data: DataSchema.default(DataSchema.parse({})),
@@ -308,7 +350,10 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Config = DeepReadonly<z.output<typeof ConfigSchema>>;
 export type LikelihoodSpec = Config['likelihood'];
 export type PriorSpec = Config['prior'];
-export type MlpConfig = Config['encoder'];
+/** An encoder or decoder net, MLP or conv. */
+export type NetConfig = Config['encoder'];
+export type MlpConfig = Exclude<NetConfig, { readonly kind: 'conv' }>;
+export type ConvConfig = Extract<NetConfig, { readonly kind: 'conv' }>;
 export type LabelsConfig = Config['labels'];
 export type OptimizerSpec = Config['train']['optimizer'];
 export type ModelKind = Config['model'];

@@ -1,9 +1,12 @@
 /**
  * The Dataset interface every data source implements, and batching.
  *
- * A dataset is held in memory as one Float32Array of intensities in [0, 1],
- * row-major [size, ...shape], with optional integer labels. Later sources
- * (other image sets, a user's .npy files) only need to produce this shape.
+ * A dataset is held in memory as one Float32Array, row-major
+ * [size, ...shape] (images channels last: [H, W] grey, [H, W, C] colour;
+ * tables [D]), with optional integer labels. Images hold intensities in
+ * [0, 1]; tables hold standardised values (see `standardization`), which a
+ * Bernoulli likelihood cannot model. The loaders (src/node/data/) produce
+ * this from IDX, image folders, .npy/.npz arrays and CSV files.
  */
 import { DataError } from './errors.js';
 import { permutation, uniformGenerator } from '../util/random.js';
@@ -16,20 +19,88 @@ export interface Dataset {
   readonly shape: readonly number[];
   /** Values per example: the product of `shape`. */
   readonly dim: number;
-  /** All examples, [size, ...shape] row-major, values in [0, 1]. */
+  /** All examples, [size, ...shape] row-major; values in [0, 1] unless `values` is 'real'. */
   readonly x: Float32Array;
   /** Class labels 0..numClasses−1, one per example, when the source has them. */
   readonly labels?: Int32Array;
   readonly numClasses?: number;
+  /** 'unit': every value lies in [0, 1] (images); 'real': any real number (standardised table columns, float arrays). */
+  readonly values?: 'unit' | 'real';
+  /** The classes' names (class folders, a label column's values), indexed by label. */
+  readonly classNames?: readonly string[];
+  /** Each example's name (an image's file, a table's row), when the source has one. */
+  readonly names?: readonly string[];
+  /** How table columns were standardised: stored value = (original − mean) / std. */
+  readonly standardization?: Standardization;
+}
+
+/** Per-column standardisation of tabular data, computed on the training split. */
+export interface Standardization {
+  readonly columns: readonly string[];
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
+
+/** What a source knows about its examples beyond their values (see Dataset). */
+export type DatasetExtras = Pick<Dataset, 'values' | 'classNames' | 'names' | 'standardization'>;
+
+/**
+ * A dataset read from disk batch by batch (an image folder too large to
+ * hold as float32): everything but the values is in memory.
+ */
+export interface StreamedDataset extends Omit<Dataset, 'x'> {
+  readonly streamed: true;
+  /** The values of the examples at `indices` (each in 0..size−1), [indices.length, dim] row-major. */
+  read(indices: ArrayLike<number>): Float32Array;
+}
+
+/** Examples in memory or read from disk as needed. */
+export type DataSource = Dataset | StreamedDataset;
+
+/** True when the examples are read from disk as needed. */
+export function isStreamed(ds: DataSource): ds is StreamedDataset {
+  return (ds as Partial<StreamedDataset>).streamed === true;
+}
+
+/** The values of the examples at `indices`, [indices.length, dim] row-major (a copy). */
+export function readRows(ds: DataSource, indices: ArrayLike<number>): Float32Array {
+  if (isStreamed(ds)) return ds.read(indices);
+  const out = new Float32Array(indices.length * ds.dim);
+  for (let i = 0; i < indices.length; i++) out.set(ds.x.subarray(indices[i] * ds.dim, (indices[i] + 1) * ds.dim), i * ds.dim);
+  return out;
+}
+
+/** The examples at `indices`, in that order, under a new name: a copy in memory, or a view of a streamed dataset. */
+export function selectSource(ds: DataSource, indices: ArrayLike<number>, name: string): DataSource {
+  if (!isStreamed(ds)) return select(ds, indices, name);
+  const map = Int32Array.from(indices);
+  const n = map.length;
+  return {
+    ...ds, name, size: n,
+    labels: ds.labels ? Int32Array.from(map, (i) => ds.labels![i]) : undefined,
+    names: ds.names ? Array.from(map, (i) => ds.names![i]) : undefined,
+    read: (rows) => ds.read(Int32Array.from({ length: rows.length }, (_, k) => map[rows[k]])),
+  };
+}
+
+/** A streamed dataset read into memory (small ones only: figures take the first few thousand). */
+export function materialize(ds: DataSource): Dataset {
+  if (!isStreamed(ds)) return ds;
+  const { streamed: _streamed, read: _read, ...rest } = ds;
+  return { ...rest, x: ds.read(Int32Array.from({ length: ds.size }, (_, i) => i)) };
 }
 
 export interface DataSplits {
   readonly train: Dataset;
   readonly test: Dataset;
+  /** The fraction of the examples held out as the test split, when the source had no test split of its own. */
+  readonly heldOut?: number;
+  /** What the data was read from, e.g. 'idx', 'images', 'npy', 'npz', 'csv'. */
+  readonly format?: string;
 }
 
 /** Builds a Dataset, checking that the arrays agree with the shape. */
-export function makeDataset(name: string, shape: readonly number[], x: Float32Array, labels?: Int32Array): Dataset {
+export function makeDataset(name: string, shape: readonly number[], x: Float32Array, labels?: Int32Array, extras: DatasetExtras = {}): Dataset {
   const dim = shape.reduce((a, b) => a * b, 1);
   if (dim <= 0 || x.length % dim !== 0) throw new DataError(name, `${x.length} values do not divide into examples of shape ${shape.join('×')}`);
   const size = x.length / dim;
@@ -45,7 +116,11 @@ export function makeDataset(name: string, shape: readonly number[], x: Float32Ar
     }
     numClasses = max + 1;
   }
-  return { name, size, shape: [...shape], dim, x, labels, numClasses };
+  if (extras.names && extras.names.length !== size) throw new DataError(name, `${size} examples but ${extras.names.length} names`);
+  if (extras.classNames && numClasses !== undefined && extras.classNames.length < numClasses) {
+    throw new DataError(name, `${numClasses} classes but ${extras.classNames.length} class names`);
+  }
+  return { name, size, shape: [...shape], dim, x, labels, numClasses, ...extras };
 }
 
 /**
@@ -57,7 +132,7 @@ export function makeDataset(name: string, shape: readonly number[], x: Float32Ar
  *
  * @throws DataError naming the split and what is wrong.
  */
-export function checkSplits(train: Dataset, test: Dataset): void {
+export function checkSplits(train: DataSource, test: DataSource): void {
   for (const split of [train, test]) {
     if (split.size === 0) throw new DataError(split.name, 'holds no examples (at least one is needed)');
   }
@@ -83,9 +158,10 @@ export function checkSplits(train: Dataset, test: Dataset): void {
 }
 
 /** The first `n` examples (or all when n ≥ size). Shares memory with `ds`. */
-export function take(ds: Dataset, n: number | undefined): Dataset {
+export function take<D extends DataSource>(ds: D, n: number | undefined): D {
   if (n === undefined || n >= ds.size) return ds;
-  return { ...ds, size: n, x: ds.x.subarray(0, n * ds.dim), labels: ds.labels?.subarray(0, n) };
+  const common = { size: n, labels: ds.labels?.subarray(0, n), names: ds.names?.slice(0, n) };
+  return isStreamed(ds) ? { ...ds, ...common } : { ...ds, ...common, x: (ds as Dataset).x.subarray(0, n * ds.dim) };
 }
 
 export interface BatchOptions {
@@ -108,12 +184,12 @@ export interface Batch {
 }
 
 /** Number of batches `batches` will yield. */
-export function batchCount(ds: Dataset, { batchSize, keepPartial = true }: BatchOptions): number {
+export function batchCount(ds: DataSource, { batchSize, keepPartial = true }: BatchOptions): number {
   return keepPartial ? Math.ceil(ds.size / batchSize) : Math.floor(ds.size / batchSize);
 }
 
-/** Yields batches of copied rows, optionally shuffled and binarised. */
-export function* batches(ds: Dataset, options: BatchOptions): Generator<Batch> {
+/** Yields batches of copied rows, optionally shuffled and binarised (a streamed dataset reads each batch from disk). */
+export function* batches(ds: DataSource, options: BatchOptions): Generator<Batch> {
   const { batchSize, shuffleSeed, binarizeSeed } = options;
   const order = shuffleSeed === undefined ? null : permutation(ds.size, shuffleSeed);
   const rand = binarizeSeed === undefined ? null : uniformGenerator(binarizeSeed);
@@ -123,10 +199,56 @@ export function* batches(ds: Dataset, options: BatchOptions): Generator<Batch> {
     const count = Math.min(batchSize, ds.size - start);
     const indices = new Int32Array(count);
     for (let i = 0; i < count; i++) indices[i] = order ? order[start + i] : start + i;
-    const x = new Float32Array(count * ds.dim);
-    for (let i = 0; i < count; i++) x.set(ds.x.subarray(indices[i] * ds.dim, (indices[i] + 1) * ds.dim), i * ds.dim);
+    const x = readRows(ds, indices);
     if (rand) for (let j = 0; j < x.length; j++) x[j] = rand() < x[j] ? 1 : 0;
     const labels = ds.labels ? Int32Array.from(indices, (i) => ds.labels![i]) : undefined;
     yield { x, count, labels, indices };
   }
+}
+
+/** The examples at `indices`, in that order (a copy), under a new name. Class numbering and names are kept. */
+export function select(ds: Dataset, indices: ArrayLike<number>, name: string): Dataset {
+  const n = indices.length;
+  const x = new Float32Array(n * ds.dim);
+  for (let i = 0; i < n; i++) x.set(ds.x.subarray(indices[i] * ds.dim, (indices[i] + 1) * ds.dim), i * ds.dim);
+  const labels = ds.labels ? Int32Array.from({ length: n }, (_, i) => ds.labels![indices[i]]) : undefined;
+  const names = ds.names ? Array.from({ length: n }, (_, i) => ds.names![indices[i]]) : undefined;
+  return { ...ds, name, size: n, x, labels, names };
+}
+
+/**
+ * Splits one set of examples into train and test by a seeded random choice
+ * of `testFraction` of them (at least one each). The training split keeps
+ * the source's order; the test split is in the seeded random order, so its
+ * first examples (those the figures show) mix the classes of a source that
+ * lists them class by class. The same seed and size give the same split.
+ */
+export function holdOut<D extends DataSource>(ds: D, testFraction: number, seed: number, names: { train: string; test: string }): { train: D; test: D } {
+  if (ds.size < 2) throw new DataError(ds.name, `${ds.size} example${ds.size === 1 ? '' : 's'}: at least 2 are needed to hold some out for testing`);
+  const testCount = Math.min(ds.size - 1, Math.max(1, Math.round(ds.size * testFraction)));
+  const order = permutation(ds.size, seed);
+  const isTest = new Uint8Array(ds.size);
+  for (let i = 0; i < testCount; i++) isTest[order[i]] = 1;
+  const train = Int32Array.from({ length: ds.size }, (_, i) => i).filter((i) => !isTest[i]);
+  return { train: selectSource(ds, train, names.train) as D, test: selectSource(ds, order.subarray(0, testCount), names.test) as D };
+}
+
+/** Two datasets of one shape as one (a copy): a's examples, then b's. */
+export function concat(a: Dataset, b: Dataset, name: string): Dataset {
+  if (a.shape.join('×') !== b.shape.join('×')) throw new DataError(b.name, `examples of shape ${b.shape.join('×')}, but ${a.name} has ${a.shape.join('×')}`);
+  const x = new Float32Array(a.x.length + b.x.length);
+  x.set(a.x);
+  x.set(b.x, a.x.length);
+  const labels = a.labels && b.labels ? Int32Array.from([...a.labels, ...b.labels]) : undefined;
+  const names = a.names && b.names ? [...a.names, ...b.names] : undefined;
+  return { ...a, name, size: a.size + b.size, x, labels, names, numClasses: labels ? Math.max(a.numClasses ?? 0, b.numClasses ?? 0) : undefined };
+}
+
+/**
+ * Examples per forward-only batch (evaluation, encoding): 1000, fewer for
+ * large examples, so that one batch's [batch, dim] tensors stay near 16 MB
+ * each (the wasm heap keeps its peak size).
+ */
+export function evaluationBatchSize(dim: number): number {
+  return Math.max(16, Math.min(1000, Math.floor(2 ** 22 / dim)));
 }

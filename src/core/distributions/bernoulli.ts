@@ -10,7 +10,7 @@
  * expression instead of differentiating through softplus step by step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Distribution, SampleOptions } from './types.js';
+import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
 import { BERNOULLI_KERNEL, hasWasmKernel } from '../engine/wasm-kernels.js';
 
 type CustomOp = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
@@ -61,10 +61,15 @@ function bernoulliLogProb(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
 export class Bernoulli implements Distribution {
   readonly kind = 'bernoulli';
   readonly eventSize: number;
+  readonly eventShape: readonly number[];
 
-  /** @param logits shape [batch, d] or [n, batch, d] */
-  constructor(readonly logits: tf.Tensor) {
+  /**
+   * @param logits shape [batch, d] or [n, batch, d]
+   * @param eventShape what the d values are (default [d]); see Distribution
+   */
+  constructor(readonly logits: tf.Tensor, eventShape?: readonly number[]) {
     this.eventSize = logits.shape[logits.rank - 1];
+    this.eventShape = checkedEventShape(eventShape, this.eventSize);
   }
 
   mean(): tf.Tensor {

@@ -14,9 +14,11 @@ import type { Distribution, SampleOptions } from './types.js';
 export class Categorical implements Distribution {
   readonly kind = 'categorical';
   readonly eventSize: number;
+  readonly eventShape: readonly number[];
 
   constructor(readonly logits: tf.Tensor) {
     this.eventSize = logits.shape[logits.rank - 1];
+    this.eventShape = [this.eventSize];
   }
 
   /** Class probabilities, [batch, K]. */

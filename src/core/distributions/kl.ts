@@ -15,7 +15,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DiagNormal } from './normal.js';
 import type { Distribution } from './types.js';
 
-export type KlFn = (q: Distribution, p: Distribution) => tf.Tensor;
+/** Either side of a KL: a distribution over latent vectors, or a prior (priors/types.ts), which has no event shape of its own. */
+export type KlOperand = Omit<Distribution, 'eventShape'>;
+
+export type KlFn = (q: KlOperand, p: KlOperand) => tf.Tensor;
 
 const registry = new Map<string, KlFn>();
 
@@ -25,7 +28,7 @@ export function registerKl(qKind: string, pKind: string, fn: KlFn): void {
 }
 
 /** True when KL(q ‖ p) has a registered closed form. */
-export function hasAnalyticKl(q: Distribution, p: Distribution): boolean {
+export function hasAnalyticKl(q: KlOperand, p: KlOperand): boolean {
   return registry.has(`${q.kind}|${p.kind}`);
 }
 
@@ -37,14 +40,14 @@ export interface KlOptions {
 }
 
 /** KL(q ‖ p) per batch element: analytic when registered, Monte Carlo otherwise. */
-export function klDivergence(q: Distribution, p: Distribution, options: KlOptions): tf.Tensor {
+export function klDivergence(q: KlOperand, p: KlOperand, options: KlOptions): tf.Tensor {
   const exact = registry.get(`${q.kind}|${p.kind}`);
   if (exact) return exact(q, p);
   return monteCarloKl(q, p, options);
 }
 
 /** (1/S) Σ_s [log q(z_s) − log p(z_s)] with z_s ~ q, per batch element. */
-export function monteCarloKl(q: Distribution, p: Distribution, { seed, samples = 1 }: KlOptions): tf.Tensor {
+export function monteCarloKl(q: KlOperand, p: KlOperand, { seed, samples = 1 }: KlOptions): tf.Tensor {
   return tf.tidy(() => {
     const z = q.sample({ seed, n: samples });
     return tf.mean(tf.sub(q.logProb(z), p.logProb(z)), 0);
@@ -52,13 +55,13 @@ export function monteCarloKl(q: Distribution, p: Distribution, { seed, samples =
 }
 
 registerKl('normal', 'standard-normal', (q) => {
-  const { loc, logVar } = q as DiagNormal;
+  const { loc, logVar } = q as unknown as DiagNormal;
   return tf.tidy(() => tf.mul(tf.sum(tf.sub(tf.add(tf.square(loc), tf.exp(logVar)), tf.add(logVar, 1)), -1), 0.5));
 });
 
 registerKl('normal', 'normal', (q, p) => {
-  const a = q as DiagNormal;
-  const b = p as DiagNormal;
+  const a = q as unknown as DiagNormal;
+  const b = p as unknown as DiagNormal;
   // ½ Σ [ log σ_p² − log σ_q² + (σ_q² + (μ_q − μ_p)²) / σ_p² − 1 ]
   return tf.tidy(() => {
     const ratio = tf.mul(tf.add(tf.exp(a.logVar), tf.square(tf.sub(a.loc, b.loc))), tf.exp(tf.neg(b.logVar)));

@@ -7,20 +7,23 @@
  * ε ~ N(0, I) drawn from a seeded generator, so gradients flow to μ and σ.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Distribution, SampleOptions } from './types.js';
+import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
 
 export const LOG_2PI = Math.log(2 * Math.PI);
 
 export class DiagNormal implements Distribution {
   readonly kind = 'normal';
   readonly eventSize: number;
+  readonly eventShape: readonly number[];
 
   /**
    * @param loc μ, shape [batch, d]
    * @param logVar log σ², shape [batch, d], or a scalar shared by every entry
+   * @param eventShape what the d values are (default [d]); see Distribution
    */
-  constructor(readonly loc: tf.Tensor, readonly logVar: tf.Tensor) {
+  constructor(readonly loc: tf.Tensor, readonly logVar: tf.Tensor, eventShape?: readonly number[]) {
     this.eventSize = loc.shape[loc.rank - 1];
+    this.eventShape = checkedEventShape(eventShape, this.eventSize);
   }
 
   /** σ = exp(½ log σ²). */
@@ -55,7 +58,10 @@ export class StandardNormal implements Distribution {
   readonly kind = 'standard-normal';
   readonly hasDensity = true;
   readonly fullSupport = true;
-  constructor(readonly eventSize: number) {}
+  readonly eventShape: readonly number[];
+  constructor(readonly eventSize: number) {
+    this.eventShape = [eventSize];
+  }
 
   mean(): tf.Tensor {
     return tf.zeros([1, this.eventSize]);

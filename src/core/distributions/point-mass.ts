@@ -8,9 +8,11 @@ import type { Distribution, SampleOptions } from './types.js';
 export class PointMass implements Distribution {
   readonly kind = 'point-mass';
   readonly eventSize: number;
+  readonly eventShape: readonly number[];
 
   constructor(readonly loc: tf.Tensor) {
     this.eventSize = loc.shape[loc.rank - 1];
+    this.eventShape = [this.eventSize];
   }
 
   mean(): tf.Tensor {

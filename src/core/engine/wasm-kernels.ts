@@ -13,10 +13,12 @@
  * fall back to ordinary TF.js ops elsewhere. The matrix-product kernel
  * replaces BatchMatMul and _FusedMatMul for the products it covers (unbatched
  * float32, optional bias, linear or ReLU), so layers, gradients and user code
- * use it without asking; anything else goes to TF.js's own kernel.
+ * use it without asking; anything else goes to TF.js's own kernel. The
+ * convolution kernels (conv-kernels.ts) are built on the same product.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KERNEL_BINARIES } from './kernels/binaries.js';
+import { registerWasmConvKernels } from './conv-kernels.js';
 
 declare function atob(data: string): string;
 declare const WebAssembly: {
@@ -203,6 +205,7 @@ export function installWasmKernels(backendName = 'wasm'): boolean {
     },
   });
   registerMatMulGradient();
+  registerWasmConvKernels(backendName, { ...gemm, ...load('conv') });
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
     const config = tf.getKernel(name, backendName);
     if (!config) continue;

@@ -9,7 +9,7 @@
  * `categorical.labelled` training examples).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset } from '../data/dataset.js';
+import { readRows, type DataSource } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import {
   categoricalDiscriminators, categoricalGenerator, categoricalJoint, categoricalReconstruction, categoricalTerms, classificationLoss,
@@ -27,7 +27,7 @@ import type { ModelFamily } from './types.js';
  * data allow (⌊count/K⌋ or one more per class), each class's drawn in a
  * seeded random order. Throws a DataError when the data lack labels or a class.
  */
-export function labelledSubset(data: Dataset, count: number, classes: number, seed: number): Int32Array {
+export function labelledSubset(data: DataSource, count: number, classes: number, seed: number): Int32Array {
   if (!data.labels) throw new DataError(data.name, 'a semi-supervised model needs class labels for its labelled examples, and this data set has none');
   if (count > data.size) throw new DataError(data.name, `categorical.labelled is ${count}, the training set has ${data.size} examples`);
   const byClass: number[][] = Array.from({ length: classes }, () => []);
@@ -46,7 +46,7 @@ export function labelledSubset(data: Dataset, count: number, classes: number, se
 }
 
 /** The classification phase: each step a batch drawn (with replacement) from the labelled examples. */
-function classificationPhase(model: CategoricalAutoencoder, config: ConfigOf<'semi-supervised-aae'>, train: Dataset | undefined): Phase {
+function classificationPhase(model: CategoricalAutoencoder, config: ConfigOf<'semi-supervised-aae'>, train: DataSource | undefined): Phase {
   const { categorical, seed } = config;
   if (!train) throw new Error('the semi-supervised model needs the training data to draw its labelled batches (TrainingSchedule.train)');
   const subset = labelledSubset(train, categorical.labelled, categorical.classes, deriveSeed(seed, 17));
@@ -57,8 +57,7 @@ function classificationPhase(model: CategoricalAutoencoder, config: ConfigOf<'se
     loss: (_x, { seed: stepSeed }) => {
       const rand = uniformGenerator(deriveSeed(stepSeed, 23));
       const rows = Array.from({ length: size }, () => subset[Math.floor(rand() * subset.length)]);
-      const x = new Float32Array(size * train.dim);
-      rows.forEach((r, i) => x.set(train.x.subarray(r * train.dim, (r + 1) * train.dim), i * train.dim));
+      const x = readRows(train, rows);
       const labels = tf.tensor1d(rows.map((r) => train.labels![r]), 'int32');
       return classificationLoss(model, tf.tensor2d(x, [size, train.dim]), labels, { seed: stepSeed, training: true });
     },

@@ -10,7 +10,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Config } from '../config/schema.js';
-import type { Dataset } from '../data/dataset.js';
+import type { DataSource } from '../data/dataset.js';
 import type { FamilyTerms } from '../models/terms.js';
 import type { Autoencoder } from '../models/types.js';
 import type { ObjectiveValue } from '../objectives/types.js';
@@ -21,7 +21,7 @@ export interface TrainingSchedule {
   /** Optimiser steps in one epoch (for warm-ups given in epochs). */
   readonly stepsPerEpoch: number;
   /** The training data, for phases that draw batches of their own (the semi-supervised classification phase). */
-  readonly train?: Dataset;
+  readonly train?: DataSource;
 }
 
 /**
@@ -32,9 +32,10 @@ export interface TrainingSchedule {
 export interface ModelFamily<C extends Config = Config> {
   /** Names of the networks, as saved in checkpoints. */
   readonly netNames: readonly string[];
-  buildNets(config: C, dataDim: number): Record<string, tfl.LayersModel>;
+  /** Fresh nets for examples of `dataShape` ([H, W], [H, W, C] or [D]; a run's manifest.json records it as data.shape). */
+  buildNets(config: C, dataShape: readonly number[]): Record<string, tfl.LayersModel>;
   /** Wraps nets into the model; `resources` carries what the prior needs beyond its spec (see PriorResources). */
-  create(config: C, dataDim: number, nets: Record<string, tfl.LayersModel>, resources?: PriorResources): Autoencoder;
+  create(config: C, dataShape: readonly number[], nets: Record<string, tfl.LayersModel>, resources?: PriorResources): Autoencoder;
   phases(model: Autoencoder, schedule: TrainingSchedule): Phase[];
   /** The held-out objective, terms per example; `labels` [batch] for the label-aware variants. */
   evaluate(model: Autoencoder, x: tf.Tensor2D, seed: number, labels?: tf.Tensor1D): ObjectiveValue;

@@ -7,8 +7,8 @@ import type { ModelFamily } from './types.js';
 
 export const vaeFamily: ModelFamily = {
   netNames: ['encoder', 'decoder'],
-  buildNets: (config, dataDim) => ({ ...buildVaeNets(config, dataDim) }),
-  create: (config, dataDim, nets, resources) => createVae(config, dataDim, nets as unknown as VaeNets, resources),
+  buildNets: (config, dataShape) => ({ ...buildVaeNets(config, dataShape) }),
+  create: (config, dataShape, nets, resources) => createVae(config, dataShape, nets as unknown as VaeNets, resources),
   phases(model, { stepsPerEpoch }) {
     const { train } = model.config;
     const beta = linearWarmup(train.beta, Math.round(train.klWarmupEpochs * stepsPerEpoch));

@@ -45,6 +45,24 @@ export const RUN_FILES = {
 /** The files a run folder must have to be opened. */
 export const REQUIRED_RUN_FILES = [RUN_FILES.config, RUN_FILES.manifest] as const;
 
+/** What the manifest records about the training data. */
+export interface ManifestData {
+  readonly source: string;
+  /** One example's shape: [H, W] grey images, [H, W, C] colour (channels last), [D] tables. */
+  readonly shape: readonly number[];
+  readonly train: number;
+  readonly test: number;
+  readonly numClasses?: number;
+  /** What the data was read from: 'idx', 'images', 'npy', 'npz', 'csv'. */
+  readonly format?: string;
+  /** The fraction held out for testing, when the source had no test split. */
+  readonly heldOut?: number;
+  /** The classes' names, by label (class folders, a label column's values). */
+  readonly classNames?: readonly string[];
+  /** Tables: stored value = (original − mean) / std, per column. */
+  readonly standardization?: { readonly columns: readonly string[]; readonly mean: readonly number[]; readonly std: readonly number[] };
+}
+
 export interface Manifest {
   readonly latentlab: string;
   readonly tfjs: string;
@@ -52,7 +70,7 @@ export interface Manifest {
   readonly created: string;
   readonly seed: number;
   readonly model: string;
-  readonly data: { readonly source: string; readonly shape: readonly number[]; readonly train: number; readonly test: number; readonly numClasses?: number };
+  readonly data: ManifestData;
   readonly dataDim: number;
   readonly latentDim: number;
   readonly nets: Record<string, { readonly weights: { readonly name: string; readonly shape: readonly number[] }[] }>;
@@ -253,6 +271,18 @@ function checkManifest(value: unknown, config: Config, store: RunStore): Manifes
   const shape = value.data.shape;
   if (!shape.length || !shape.every((d) => isInt(d, 1)) || shape.reduce((a: number, d: number) => a * d, 1) !== value.dataDim) {
     throw bad(`"dataDim" (${quoted(value.dataDim)}) must be the product of "data.shape" (${quoted(shape, 60)})`);
+  }
+  const data = value.data;
+  if (data.classNames !== undefined && (!Array.isArray(data.classNames) || !data.classNames.every((c) => typeof c === 'string')
+      || (isInt(data.numClasses, 1) && data.classNames.length < (data.numClasses as number)))) {
+    throw bad(`"data.classNames" must list a name (a string) for each of the ${quoted(data.numClasses)} classes, got ${quoted(data.classNames, 60)}`);
+  }
+  if (data.standardization !== undefined) {
+    const s = data.standardization;
+    const numbers = (v: unknown, positive: boolean) => Array.isArray(v) && v.length === value.dataDim && v.every((n) => typeof n === 'number' && Number.isFinite(n) && (!positive || n > 0));
+    if (!isObject(s) || !numbers(s.mean, false) || !numbers(s.std, true) || !Array.isArray(s.columns) || s.columns.length !== value.dataDim) {
+      throw bad(`"data.standardization" must give "columns", "mean" and "std" (positive) for each of the ${value.dataDim} values`);
+    }
   }
   if (value.configDigest !== undefined && (typeof value.configDigest !== 'string' || !SHA256_HEX.test(value.configDigest))) {
     throw bad(`"configDigest" must be a SHA-256 in hex, got ${quoted(value.configDigest)}`);

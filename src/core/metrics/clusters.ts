@@ -6,11 +6,11 @@
  * its test examples wrongly.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset } from '../data/dataset.js';
+import { evaluationBatchSize, type Dataset } from '../data/dataset.js';
 import type { CategoricalAutoencoder } from '../models/categorical-aae.js';
 
 /** The most probable class (cluster) of every example, int32 [size]. */
-export function assignClusters(model: CategoricalAutoencoder, data: Dataset, batchSize = 1000): Int32Array {
+export function assignClusters(model: CategoricalAutoencoder, data: Dataset, batchSize = evaluationBatchSize(data.dim)): Int32Array {
   const out = new Int32Array(data.size);
   for (let start = 0; start < data.size; start += batchSize) {
     const count = Math.min(batchSize, data.size - start);

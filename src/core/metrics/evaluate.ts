@@ -4,7 +4,7 @@
  * objective gets each batch's labels when the data set has them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batches, type Dataset } from '../data/dataset.js';
+import { batches, evaluationBatchSize, type DataSource } from '../data/dataset.js';
 import type { ObjectiveValue } from '../objectives/types.js';
 import { deriveSeed } from '../util/random.js';
 
@@ -16,8 +16,8 @@ export interface EvaluateOptions {
 
 export async function evaluateObjective(
   objective: (x: tf.Tensor2D, seed: number, labels?: tf.Tensor1D) => ObjectiveValue,
-  data: Dataset,
-  { batchSize = 1000, seed }: EvaluateOptions,
+  data: DataSource,
+  { batchSize = evaluationBatchSize(data.dim), seed }: EvaluateOptions,
 ): Promise<Record<string, number>> {
   const sums: Record<string, number> = {};
   let b = 0;

@@ -33,8 +33,8 @@ export interface IwResult {
   readonly nll: number;
 }
 
-/** log-sum-exp over K importance weights of one batch, accumulated chunk by chunk. */
-function batchBound(model: Autoencoder, x: tf.Tensor2D, labels: tf.Tensor1D | undefined, k: number, chunk: number, seed: number): tf.Tensor1D {
+/** L_K(x) per example of one batch, [batch]: log-mean-exp over K importance weights, accumulated `chunk` samples at a time. */
+export function batchBound(model: Autoencoder, x: tf.Tensor2D, labels: tf.Tensor1D | undefined, k: number, chunk: number, seed: number): tf.Tensor1D {
   let acc: tf.Tensor1D | null = null;
   for (let done = 0, c = 0; done < k; done += chunk, c++) {
     const n = Math.min(chunk, k - done);

@@ -13,7 +13,7 @@
  *   as queries.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset } from '../data/dataset.js';
+import { evaluationBatchSize, type Dataset } from '../data/dataset.js';
 import type { Autoencoder } from '../models/types.js';
 import { deriveSeed } from '../util/random.js';
 import { mmd } from './mmd.js';
@@ -30,7 +30,7 @@ export interface LatentMatch {
 }
 
 /** Codes of a dataset [size, latentDim]: means of q(z|x), or one draw per example with `seed`. */
-export function encodeData(model: Autoencoder, data: Dataset, { seed, batchSize = 1000 }: { seed?: number; batchSize?: number } = {}): Float32Array {
+export function encodeData(model: Autoencoder, data: Dataset, { seed, batchSize = evaluationBatchSize(data.dim) }: { seed?: number; batchSize?: number } = {}): Float32Array {
   const out = new Float32Array(data.size * model.latentDim);
   for (let start = 0, b = 0; start < data.size; start += batchSize, b++) {
     const count = Math.min(batchSize, data.size - start);

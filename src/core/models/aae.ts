@@ -21,6 +21,7 @@ import type { ConfigOf } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
 import { PointMass } from '../distributions/point-mass.js';
 import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
+import { applyNet, buildEncoderNet } from '../nets/build.js';
 import { ConfigError } from '../config/resolve.js';
 import { createPrior, isComponentPrior, type PriorResources } from '../priors/index.js';
 import { deriveSeed } from '../util/random.js';
@@ -28,6 +29,7 @@ import { likelihoodFromOutputs } from './likelihood.js';
 import type { Autoencoder } from './types.js';
 import { buildDecoder, buildGaussianEncoder, withLabels } from './vae.js';
 import { appendColumns, guidanceColumns, labelInputs, requireLabels, type CodecOptions } from './conditioning.js';
+import { checkDataShape, exampleSize, flatExamples } from './data-shape.js';
 
 export interface AdversarialAutoencoder extends Autoencoder {
   readonly config: ConfigOf<'aae'>;
@@ -41,24 +43,29 @@ export interface AdversarialAutoencoder extends Autoencoder {
   readonly groups: { readonly encoder: tf.Variable[]; readonly decoder: tf.Variable[]; readonly discriminator: tf.Variable[] };
 }
 
-/** Fresh encoder, decoder and discriminator nets for `config`. */
-export function buildAaeNets(config: ConfigOf<'aae'>, dataDim: number): Record<string, tfl.LayersModel> {
-  const { latentDim, encoder, adversarial, seed } = config;
-  const enc = adversarial.encoder === 'gaussian'
-    ? buildGaussianEncoder(config, dataDim)
-    : buildMlp({
-      name: 'encoder', inputSize: dataDim, hidden: encoder.hidden, heads: [{ name: 'code', size: latentDim }],
-      activation: encoder.activation, seed: deriveSeed(seed, 1),
-    });
+/** Fresh encoder, decoder and discriminator nets for `config` and examples of `dataShape`. */
+export function buildAaeNets(config: ConfigOf<'aae'>, dataShape: readonly number[]): Record<string, tfl.LayersModel> {
+  const { latentDim, adversarial, seed } = config;
+  const encoder = adversarial.encoder === 'gaussian'
+    ? buildGaussianEncoder(config, dataShape)
+    : buildEncoderNet(config.encoder, { name: 'encoder', dataShape, extraInputs: 0, heads: [{ name: 'code', size: latentDim }], seed: deriveSeed(seed, 1) });
+  let decoder: tfl.LayersModel;
+  try {
+    decoder = buildDecoder(config, dataShape);
+  } catch (e) {
+    encoder.dispose();
+    throw e;
+  }
   const discriminator = buildMlp({
     name: 'discriminator', inputSize: latentDim + labelInputs(config).discriminator, hidden: adversarial.discriminator.hidden, heads: [{ name: 'logit', size: 1 }],
     activation: adversarial.discriminator.activation, seed: deriveSeed(seed, 3),
   });
-  return { encoder: enc, decoder: buildDecoder(config, dataDim), discriminator };
+  return { encoder, decoder, discriminator };
 }
 
-export function createAae(config: ConfigOf<'aae'>, dataDim: number, nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): AdversarialAutoencoder {
+export function createAae(config: ConfigOf<'aae'>, shape: readonly number[], nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): AdversarialAutoencoder {
   const { encoder, decoder, discriminator } = nets;
+  const dataShape = checkDataShape(shape);
   const prior = createPrior(config.prior, config.latentDim, resources);
   const gaussian = config.adversarial.encoder === 'gaussian';
   const inputs = labelInputs(config);
@@ -73,17 +80,18 @@ export function createAae(config: ConfigOf<'aae'>, dataDim: number, nets: Record
   return {
     kind: 'aae',
     config,
-    dataDim,
+    dataShape,
+    dataDim: exampleSize(dataShape),
     latentDim: config.latentDim,
     prior,
     nets: { encoder, decoder, discriminator },
     groups,
     encode(x, { training = false } = {}) {
-      const heads = applyMlp(encoder, x, training);
+      const heads = applyNet(encoder, flatExamples(x, dataShape), training);
       return gaussian ? new DiagNormal(heads[0], heads[1]) : new PointMass(heads[0]);
     },
     decode: (z, { training = false, labels } = {}) =>
-      likelihoodFromOutputs(config.likelihood, applyMlp(decoder, withLabels(z, labels, inputs.decoder, 'decoder'), training)),
+      likelihoodFromOutputs(config.likelihood, applyNet(decoder, withLabels(z, labels, inputs.decoder, 'decoder'), training), dataShape),
     discriminate: (z, { training = false, labels } = {}) => {
       const input = inputs.discriminator === 0 ? z : appendColumns(z, guidanceColumns(requireLabels(labels, 'discriminator'), config.labels.classes));
       const [logit] = applyMlp(discriminator, input, training);

@@ -22,11 +22,14 @@ import type { CategoricalConfig } from '../config/schema.js';
 import { Categorical } from '../distributions/categorical.js';
 import { PointMass } from '../distributions/point-mass.js';
 import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
+import { applyNet, buildEncoderNet } from '../nets/build.js';
 import { createPrior, type PriorResources } from '../priors/index.js';
 import { CategoricalStylePrior } from '../priors/categorical-style.js';
 import { deriveSeed } from '../util/random.js';
-import { likelihoodFromOutputs, likelihoodHeads } from './likelihood.js';
+import { likelihoodFromOutputs } from './likelihood.js';
 import type { Autoencoder } from './types.js';
+import { checkDataShape, exampleSize, flatExamples } from './data-shape.js';
+import { buildDecoder } from './vae.js';
 
 export const CATEGORICAL_NETS = ['encoder', 'decoder', 'discriminator', 'categoryDiscriminator'] as const;
 
@@ -35,7 +38,7 @@ export interface CategoricalAutoencoder extends Autoencoder {
   readonly prior: CategoricalStylePrior;
   /** K, the number of classes (clusters). */
   readonly classes: number;
-  /** q(y|x) for x [batch, dataDim]. */
+  /** q(y|x) for x [batch, dataDim] (or [batch, ...dataShape]). */
   classify(x: tf.Tensor, options?: { training?: boolean }): Categorical;
   /** D_z(z): logits [batch] that the style z came from the style prior. */
   discriminate(z: tf.Tensor, options?: { training?: boolean }): tf.Tensor;
@@ -45,30 +48,35 @@ export interface CategoricalAutoencoder extends Autoencoder {
   readonly groups: Readonly<Record<(typeof CATEGORICAL_NETS)[number], tf.Variable[]>>;
 }
 
-/** Fresh nets for `config`, each seeded from the run's seed. */
-export function buildCategoricalNets(config: CategoricalConfig, dataDim: number): Record<string, tfl.LayersModel> {
-  const { latentDim, encoder, decoder, adversarial, seed, categorical } = config;
+/** Fresh nets for `config` and examples of `dataShape`, each seeded from the run's seed. */
+export function buildCategoricalNets(config: CategoricalConfig, dataShape: readonly number[]): Record<string, tfl.LayersModel> {
+  const { latentDim, adversarial, seed, categorical } = config;
   const k = categorical.classes;
   const discriminator = (name: string, inputSize: number, stream: number) => buildMlp({
     name, inputSize, hidden: adversarial.discriminator.hidden, heads: [{ name: 'logit', size: 1 }],
     activation: adversarial.discriminator.activation, seed: deriveSeed(seed, stream),
   });
+  const encoder = buildEncoderNet(config.encoder, {
+    name: 'encoder', dataShape, extraInputs: 0, heads: [{ name: 'logits', size: k }, { name: 'code', size: latentDim }], seed: deriveSeed(seed, 1),
+  });
+  let decoder: tfl.LayersModel;
+  try {
+    decoder = buildDecoder(config, dataShape, k + latentDim);
+  } catch (e) {
+    encoder.dispose();
+    throw e;
+  }
   return {
-    encoder: buildMlp({
-      name: 'encoder', inputSize: dataDim, hidden: encoder.hidden, heads: [{ name: 'logits', size: k }, { name: 'code', size: latentDim }],
-      activation: encoder.activation, seed: deriveSeed(seed, 1),
-    }),
-    decoder: buildMlp({
-      name: 'decoder', inputSize: k + latentDim, hidden: decoder.hidden, heads: likelihoodHeads(config.likelihood, dataDim),
-      activation: decoder.activation, seed: deriveSeed(seed, 2),
-    }),
+    encoder,
+    decoder,
     discriminator: discriminator('discriminator', latentDim, 3),
     categoryDiscriminator: discriminator('categoryDiscriminator', k, 4),
   };
 }
 
-export function createCategoricalAae(config: CategoricalConfig, dataDim: number, nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): CategoricalAutoencoder {
+export function createCategoricalAae(config: CategoricalConfig, shape: readonly number[], nets: Record<string, tfl.LayersModel>, resources: PriorResources = {}): CategoricalAutoencoder {
   const { encoder, decoder, discriminator, categoryDiscriminator } = nets;
+  const dataShape = checkDataShape(shape);
   const k = config.categorical.classes;
   const prior = new CategoricalStylePrior(k, createPrior(config.prior, config.latentDim, resources));
   const groups = {
@@ -82,20 +90,21 @@ export function createCategoricalAae(config: CategoricalConfig, dataDim: number,
   return {
     kind: config.model,
     config,
-    dataDim,
+    dataShape,
+    dataDim: exampleSize(dataShape),
     latentDim: k + config.latentDim,
     classes: k,
     prior,
     nets: { encoder, decoder, discriminator, categoryDiscriminator },
     groups,
     encode(x, { training = false } = {}) {
-      const [logits, z] = applyMlp(encoder, x, training);
+      const [logits, z] = applyNet(encoder, flatExamples(x, dataShape), training);
       return new PointMass(tf.concat([tf.softmax(logits), z], -1));
     },
     classify(x, { training = false } = {}) {
-      return new Categorical(applyMlp(encoder, x, training)[0]);
+      return new Categorical(applyNet(encoder, flatExamples(x, dataShape), training)[0]);
     },
-    decode: (code, { training = false } = {}) => likelihoodFromOutputs(config.likelihood, applyMlp(decoder, code, training)),
+    decode: (code, { training = false } = {}) => likelihoodFromOutputs(config.likelihood, applyNet(decoder, code, training), dataShape),
     discriminate: (z, { training = false } = {}) => logit(discriminator, z, training),
     discriminateCategory: (y, { training = false } = {}) => logit(categoryDiscriminator, y, training),
     variables: () => CATEGORICAL_NETS.flatMap((n) => groups[n]),

@@ -72,7 +72,7 @@ export function guidanceColumns(labels: tf.Tensor1D, classes: number): tf.Tensor
  * Checks that `data` has the labels the config asks for: present, and each
  * below `labels.classes`. Throws a DataError naming the data set otherwise.
  */
-export function checkLabels(config: Config, data: Dataset): void {
+export function checkLabels(config: Config, data: Pick<Dataset, 'name' | 'labels' | 'numClasses'>): void {
   const { use, classes } = config.labels;
   if (use === 'none') return;
   const what = use === 'prior' ? 'label-guided training (labels.use "prior")' : 'a conditional model (labels.use "conditional")';
@@ -87,7 +87,7 @@ export function checkLabels(config: Config, data: Dataset): void {
  * round(fraction · size) examples, drawn from `seed`, keeps its labels; the
  * rest get −1. Returns `data` itself when every label is shown.
  */
-export function hideLabels(data: Dataset, fraction: number, seed: number): Dataset {
+export function hideLabels<D extends Pick<Dataset, 'labels' | 'size'>>(data: D, fraction: number, seed: number): D {
   if (!data.labels || fraction >= 1) return data;
   const keep = Math.round(fraction * data.size);
   const rand = uniformGenerator(seed);

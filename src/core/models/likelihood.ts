@@ -24,13 +24,17 @@ export function likelihoodHeads(spec: LikelihoodSpec, dataDim: number): { name: 
   return [{ name: 'loc', size: dataDim }];
 }
 
-/** Turns the decoder's head outputs into p(x|z). */
-export function likelihoodFromOutputs(spec: LikelihoodSpec, heads: tf.Tensor[]): Distribution {
-  if (spec.kind === 'bernoulli') return new Bernoulli(heads[0]);
+/**
+ * Turns the decoder's head outputs (each [batch, dataDim], flat) into
+ * p(x|z); `eventShape` is one example's shape (e.g. [28, 28]), which the
+ * distribution reports as its event shape.
+ */
+export function likelihoodFromOutputs(spec: LikelihoodSpec, heads: tf.Tensor[], eventShape?: readonly number[]): Distribution {
+  if (spec.kind === 'bernoulli') return new Bernoulli(heads[0], eventShape);
   if (spec.variance === 'learned') {
     const [loc, raw] = heads;
     const logVar = tf.sub(tf.softplus(tf.add(raw, -MIN_LOG_VARIANCE)), -MIN_LOG_VARIANCE);
-    return new DiagNormal(loc, logVar);
+    return new DiagNormal(loc, logVar, eventShape);
   }
-  return new DiagNormal(heads[0], tf.scalar(Math.log(spec.variance)));
+  return new DiagNormal(heads[0], tf.scalar(Math.log(spec.variance)), eventShape);
 }

@@ -11,6 +11,7 @@ import { vaeFamily } from '../families/vae.js';
 import type { PriorResources } from '../priors/index.js';
 import type { TermInfo } from './terms.js';
 import type { Autoencoder } from './types.js';
+import { checkDataShape } from './data-shape.js';
 
 export type { ModelFamily, TrainingSchedule } from '../families/types.js';
 
@@ -46,8 +47,9 @@ export function modelFamily(config: Config): ModelFamily {
   return modelFamilies[config.model];
 }
 
-/** Builds a fresh model for a config, initialised from its seed. */
-export function buildModel(config: Config, dataDim: number, resources?: PriorResources): Autoencoder {
+/** Builds a fresh model for a config and examples of `dataShape` ([H, W], [H, W, C] or [D]), initialised from its seed. */
+export function buildModel(config: Config, dataShape: readonly number[], resources?: PriorResources): Autoencoder {
   const family = modelFamily(config);
-  return family.create(config, dataDim, family.buildNets(config, dataDim), resources);
+  const shape = checkDataShape(dataShape);
+  return family.create(config, shape, family.buildNets(config, shape), resources);
 }

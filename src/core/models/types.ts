@@ -12,18 +12,25 @@ import type { CodecOptions } from './conditioning.js';
 export interface Autoencoder {
   readonly kind: Config['model'];
   readonly config: Config;
-  /** Values per example (e.g. 784 for MNIST). */
+  /** One example's shape: [H, W] (grey), [H, W, C] (colour, channels last) or [D] (a table row). */
+  readonly dataShape: readonly number[];
+  /** Values per example, the product of `dataShape` (e.g. 784 for MNIST). */
   readonly dataDim: number;
   readonly latentDim: number;
   readonly prior: Prior;
   /** The serialisable networks by name (saved and exported as they are). */
   readonly nets: Readonly<Record<string, tfl.LayersModel>>;
   /**
-   * q(z|x) for x of shape [batch, dataDim]. A model conditioned on the class
+   * q(z|x) for x of shape [batch, dataDim] (flat), or [batch, ...dataShape]
+   * (e.g. images as loaded). A model conditioned on the class
    * (config.labels.use 'conditional') needs `labels` [batch].
    */
   encode(x: tf.Tensor, options?: CodecOptions): Distribution;
-  /** p(x|z) for z of shape [batch, latentDim] (or [n, batch, latentDim]); `labels` as for `encode`. */
+  /**
+   * p(x|z) for z of shape [batch, latentDim] (or [n, batch, latentDim]): its
+   * parameters are flat, [batch, dataDim], and its eventShape is `dataShape`;
+   * `labels` as for `encode`.
+   */
   decode(z: tf.Tensor, options?: CodecOptions): Distribution;
   /** Every trainable variable, in a stable order. */
   variables(): tf.Variable[];

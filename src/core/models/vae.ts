@@ -1,8 +1,8 @@
 /**
  * Variational autoencoder (Kingma & Welling 2014; Rezende et al. 2014).
  *
- *   q(z|x) = N(μ(x), diag σ²(x))   encoder MLP: x → hidden → two linear heads, μ and log σ²
- *   p(x|z) = decoder MLP: z → likelihood parameters (see likelihood.ts)
+ *   q(z|x) = N(μ(x), diag σ²(x))   encoder net (MLP or conv): x → hidden → two linear heads, μ and log σ²
+ *   p(x|z) = decoder net: z → likelihood parameters (see likelihood.ts)
  *   p(z)   = the configured prior
  *
  * A model is composition (nets + prior + likelihood), not inheritance. With
@@ -14,34 +14,33 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { ConfigError } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
-import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
+import { trainableVariables } from '../nets/mlp.js';
+import { applyNet, buildDecoderNet, buildEncoderNet } from '../nets/build.js';
 import { createPrior, type PriorResources } from '../priors/index.js';
 import { deriveSeed } from '../util/random.js';
 import { likelihoodFromOutputs, likelihoodHeads } from './likelihood.js';
 import type { Autoencoder } from './types.js';
 import { appendColumns, labelInputs, oneHot, requireLabels } from './conditioning.js';
+import { checkDataShape, exampleSize, flatExamples } from './data-shape.js';
 
 export interface VaeNets {
   readonly encoder: tfl.LayersModel;
   readonly decoder: tfl.LayersModel;
 }
 
-/** The decoder net z → likelihood parameters (shared by every model family). */
-export function buildDecoder(config: Config, dataDim: number): tfl.LayersModel {
-  const { latentDim, decoder, seed } = config;
-  return buildMlp({
-    name: 'decoder', inputSize: latentDim + labelInputs(config).decoder, hidden: decoder.hidden,
-    heads: likelihoodHeads(config.likelihood, dataDim), activation: decoder.activation, seed: deriveSeed(seed, 2),
+/** The decoder net z → likelihood parameters, for examples of `dataShape` (shared by every model family). */
+export function buildDecoder(config: Config, dataShape: readonly number[], inputSize = config.latentDim + labelInputs(config).decoder): tfl.LayersModel {
+  return buildDecoderNet(config.decoder, {
+    name: 'decoder', inputSize, dataShape, heads: likelihoodHeads(config.likelihood, exampleSize(dataShape)), seed: deriveSeed(config.seed, 2),
   });
 }
 
 /** A Gaussian encoder net x → [μ, log σ²] (two heads); x is followed by the one-hot label in a conditional VAE. */
-export function buildGaussianEncoder(config: Config, dataDim: number): tfl.LayersModel {
-  const { latentDim, encoder, seed } = config;
-  return buildMlp({
-    name: 'encoder', inputSize: dataDim + labelInputs(config).encoder, hidden: encoder.hidden,
-    heads: [{ name: 'loc', size: latentDim }, { name: 'logvar', size: latentDim }],
-    activation: encoder.activation, seed: deriveSeed(seed, 1),
+export function buildGaussianEncoder(config: Config, dataShape: readonly number[]): tfl.LayersModel {
+  const { latentDim } = config;
+  return buildEncoderNet(config.encoder, {
+    name: 'encoder', dataShape, extraInputs: labelInputs(config).encoder,
+    heads: [{ name: 'loc', size: latentDim }, { name: 'logvar', size: latentDim }], seed: deriveSeed(config.seed, 1),
   });
 }
 
@@ -50,14 +49,21 @@ export function withLabels(input: tf.Tensor, labels: tf.Tensor1D | undefined, cl
   return classes === 0 ? input : appendColumns(input, oneHot(requireLabels(labels, net), classes));
 }
 
-/** Builds fresh encoder and decoder nets for `config`, initialised from its seed. */
-export function buildVaeNets(config: Config, dataDim: number): VaeNets {
-  return { encoder: buildGaussianEncoder(config, dataDim), decoder: buildDecoder(config, dataDim) };
+/** Builds fresh encoder and decoder nets for `config` and examples of `dataShape`, initialised from its seed. */
+export function buildVaeNets(config: Config, dataShape: readonly number[]): VaeNets {
+  const encoder = buildGaussianEncoder(config, dataShape);
+  try {
+    return { encoder, decoder: buildDecoder(config, dataShape) };
+  } catch (e) {
+    encoder.dispose();
+    throw e;
+  }
 }
 
-/** A VAE over data of `dataDim` values; pass `nets` to wrap loaded networks. */
-export function createVae(config: Config, dataDim: number, nets: VaeNets = buildVaeNets(config, dataDim), resources: PriorResources = {}): Autoencoder {
+/** A VAE over examples of `dataShape` (e.g. [28, 28]); pass `nets` to wrap loaded networks. */
+export function createVae(config: Config, shape: readonly number[], nets: VaeNets = buildVaeNets(config, shape), resources: PriorResources = {}): Autoencoder {
   const { encoder, decoder } = nets;
+  const dataShape = checkDataShape(shape);
   const prior = createPrior(config.prior, config.latentDim, resources);
   if (!prior.hasDensity || !prior.fullSupport) {
     throw new ConfigError('prior', [
@@ -68,16 +74,17 @@ export function createVae(config: Config, dataDim: number, nets: VaeNets = build
   return {
     kind: 'vae',
     config,
-    dataDim,
+    dataShape,
+    dataDim: exampleSize(dataShape),
     latentDim: config.latentDim,
     prior,
     nets: { encoder, decoder },
     encode(x, { training = false, labels } = {}) {
-      const [loc, logVar] = applyMlp(encoder, withLabels(x, labels, inputs.encoder, 'encoder'), training);
+      const [loc, logVar] = applyNet(encoder, withLabels(flatExamples(x, dataShape), labels, inputs.encoder, 'encoder'), training);
       return new DiagNormal(loc, logVar);
     },
     decode(z, { training = false, labels } = {}) {
-      return likelihoodFromOutputs(config.likelihood, applyMlp(decoder, withLabels(z, labels, inputs.decoder, 'decoder'), training));
+      return likelihoodFromOutputs(config.likelihood, applyNet(decoder, withLabels(z, labels, inputs.decoder, 'decoder'), training), dataShape);
     },
     variables: () => [...trainableVariables(encoder), ...trainableVariables(decoder)],
     dispose() {

@@ -5,7 +5,7 @@
  * weight that stops being finite throws a DivergenceError before the record
  * is handed on, so nothing diverged is ever saved.
  */
-import type { Dataset } from '../data/dataset.js';
+import type { DataSource } from '../data/dataset.js';
 import { evaluateObjective } from '../metrics/evaluate.js';
 import type { ModelFamily } from '../models/registry.js';
 import type { Autoencoder } from '../models/types.js';
@@ -34,8 +34,8 @@ export interface FitOptions {
   readonly model: Autoencoder;
   readonly family: ModelFamily;
   readonly phases: readonly Phase[];
-  readonly train: Dataset;
-  readonly test: Dataset;
+  readonly train: DataSource;
+  readonly test: DataSource;
   /** Last epoch to run (1-based, inclusive). */
   readonly epochs: number;
   /** Epochs already done (resume), default 0. */

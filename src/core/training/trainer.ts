@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../engine/gradients.js';
-import { batchCount, batches, type Dataset } from '../data/dataset.js';
+import { batchCount, batches, type DataSource } from '../data/dataset.js';
 import type { ObjectiveValue } from '../objectives/types.js';
 import type { Optimizer } from './optimizers.js';
 import { deriveSeed } from '../util/random.js';
@@ -41,7 +41,7 @@ export interface Phase {
 
 export interface EpochOptions {
   readonly phases: readonly Phase[];
-  readonly data: Dataset;
+  readonly data: DataSource;
   readonly batchSize: number;
   /** 1-based epoch number; with `seed` it fixes the data order. */
   readonly epoch: number;

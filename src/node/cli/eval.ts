@@ -15,7 +15,7 @@ import { assignClusters, clusterError } from '../../core/metrics/clusters.js';
 import { evaluationSeed } from '../../core/training/fit.js';
 import { deriveSeed } from '../../core/util/random.js';
 import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
-import { loadDataSplits } from '../datasets.js';
+import { dataOptions, loadDataSplits } from '../datasets.js';
 import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
 import { loadRunModel } from '../load-run.js';
@@ -28,7 +28,7 @@ interface EvalFlags { iw?: number; limit?: number; seed: number; backend: Backen
 export async function runEval(dir: string, flags: EvalFlags): Promise<Record<string, unknown>> {
   await initBackend(flags.backend);
   const { run, model } = await loadRunModel(dir);
-  const { train: fullTrain, test: fullTest } = loadDataSplits(run.config.data.source, {});
+  const { train: fullTrain, test: fullTest } = loadDataSplits(run.config.data.source, dataOptions(run.config.data, { limits: false }));
   const test = take(fullTest, flags.limit ?? run.config.data.testLimit);
   const reporter = createReporter({ quiet: flags.quiet || flags.json });
   checkLabels(run.config, test);

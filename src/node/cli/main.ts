@@ -10,11 +10,14 @@ import pc from 'picocolors';
 import { describeFailure } from '../error-boundary.js';
 import { VERSION } from '../version.js';
 import { compareCommand } from './compare.js';
+import { decodeCommand } from './decode.js';
+import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { quickstartCommand } from './quickstart.js';
 import { reproduceCommand } from './reproduce.js';
 import { sampleCommand } from './sample.js';
+import { scoreCommand } from './score.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 
@@ -29,8 +32,10 @@ Start here:
   latentlab train --help         all training options (--model aae, --prior, --labels …)
   latentlab compare --help       the full VAE-vs-AAE comparison
   latentlab serve                the web page: explore, compare and watch runs in ./runs
+  latentlab encode / decode      codes of your data, and data from codes (CSV, .npy)
+  latentlab score                anomaly scores per example; AUROC when anomalies are known
 Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints, figures).`);
-  for (const command of [quickstartCommand(), trainCommand(), compareCommand(), reproduceCommand(), evalCommand(), sampleCommand(), exportCommand(), serveCommand()]) {
+  for (const command of [quickstartCommand(), trainCommand(), compareCommand(), reproduceCommand(), evalCommand(), sampleCommand(), encodeCommand(), decodeCommand(), scoreCommand(), exportCommand(), serveCommand()]) {
     command.showHelpAfterError('(run with --help for usage)');
     program.addCommand(command);
   }

@@ -30,3 +30,17 @@ export function listArg(value: string): number[] {
   }
   return sizes;
 }
+
+/** An image size HxW, e.g. 32x32 (height first); 'x', 'X' or '×' between. */
+export function sizeArg(value: string): [number, number] {
+  const m = /^\s*(\d{1,4})\s*[xX×]\s*(\d{1,4})\s*$/.exec(value);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(`expected a size HxW such as 32x32 or 64x48 (height x width, at most 4096), got '${value}'`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** Class numbers, e.g. 3 or 3,5. */
+export function classListArg(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  if (!parts.every((p) => /^\d{1,9}$/.test(p))) throw new InvalidArgumentError(`expected class numbers such as 3 or 3,5, got '${value}'`);
+  return [...new Set(parts.map(Number))];
+}

@@ -3,16 +3,16 @@
  * dashboard, training in the browser) for the run folders in RUNS_DIR.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { UserError } from '../errors.js';
 import { isLoopback, startServer } from '../serve/server.js';
 import { intArg } from './options.js';
 import { onStopSignal } from '../signals.js';
+import { packagePath } from '../package-root.js';
 
 /** Where `npm run build:web` puts the page. */
-export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
+export const WEB_DIR = packagePath('dist', 'web');
 
 interface ServeFlags { host: string; port: number; maxBody: number }
 

@@ -12,12 +12,12 @@ import { openRunFolder } from '../run-folder.js';
 import { presetNames, readConfigFile, readPreset } from '../presets.js';
 import { trainRun, type TrainRunResult } from '../train-run.js';
 import { headlineTerm, modelFamily } from '../../core/models/registry.js';
-import { floatArg, intArg, listArg } from './options.js';
+import { classListArg, floatArg, intArg, listArg, sizeArg } from './options.js';
 
 export interface TrainFlags {
-  model?: string; config?: string; preset?: string; latentDim?: number; hidden?: number[]; encoderHidden?: number[]; decoderHidden?: number[];
+  model?: string; net?: string; config?: string; preset?: string; latentDim?: number; hidden?: number[]; encoderHidden?: number[]; decoderHidden?: number[];
   activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number; clipGradNorm?: number;
-  binarize?: string; data?: string; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
+  binarize?: string; data?: string; testFraction?: number; resize?: [number, number]; labelColumn?: string; labelFile?: string; trainClasses?: number[]; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
   discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number;
 }
@@ -29,7 +29,8 @@ const flagOf: Record<string, string> = {
   'adversarial.discriminatorOptimizer.learningRate': '--discriminator-lr', 'adversarial.generatorOptimizer.learningRate': '--generator-lr',
   'adversarial.generator': '--generator', 'adversarial.generatorWeight': '--generator-weight', 'adversarial.inputNoise': '--input-noise',
   'encoder.activation': '--activation', 'decoder.activation': '--activation', likelihood: '--likelihood/--variance',
-  'data.source': '--data', 'data.binarize': '--binarize',
+  'encoder.kind': '--net', 'decoder.kind': '--net',
+  'data.source': '--data', 'data.binarize': '--binarize', 'data.testFraction': '--test-fraction', 'data.resize': '--resize', 'data.labelColumn': '--label-column', 'data.labelFile': '--label-file', 'data.trainClasses': '--train-classes',
   model: '--model', latentDim: '--latent-dim', 'encoder.hidden': '--hidden/--encoder-hidden', 'decoder.hidden': '--hidden/--decoder-hidden',
   'train.epochs': '--epochs', 'train.batchSize': '--batch-size', 'train.optimizer.learningRate': '--lr', 'train.beta': '--beta',
   'train.klWarmupEpochs': '--kl-warmup', 'train.clipGradNorm': '--clip-grad-norm', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
@@ -89,11 +90,36 @@ function checkPriorFlags(flags: TrainFlags): void {
   }
 }
 
-/** The config as flags override it (flags win over --config, which wins over --preset). */
-export function configFromFlags(flags: TrainFlags): Config {
+/** The --config file or --preset the flags start from (an empty object when neither). */
+function baseConfig(flags: TrainFlags): object {
   if (flags.config && flags.preset) throw new UserError('use --config FILE or --preset NAME, not both');
   const base = flags.config ? readConfigFile(flags.config) : flags.preset ? readPreset(flags.preset) : {};
   if (base === null || typeof base !== 'object' || Array.isArray(base)) throw new UserError(`${flags.config ?? `preset ${flags.preset}`}: expected a JSON object of settings (see presets/ for the format)`);
+  return base;
+}
+
+/** True when neither a flag nor the --config file / --preset chooses the likelihood (the data may then choose it). */
+export function likelihoodLeftOpen(flags: TrainFlags): boolean {
+  return flags.likelihood === undefined && flags.variance === undefined && !('likelihood' in baseConfig(flags));
+}
+
+/**
+ * `base` with its encoder and decoder of the kind --net names: a net of
+ * another kind is replaced by that kind's defaults (its settings do not
+ * carry over), one of the same kind is kept.
+ */
+function withNet(base: object, net: string | undefined): object {
+  if (net === undefined) return base;
+  const nets = base as { encoder?: { kind?: unknown }; decoder?: { kind?: unknown } };
+  const pick = (spec: { kind?: unknown } | undefined) => ((spec?.kind ?? 'mlp') === net ? spec : net === 'conv' ? { kind: 'conv' } : {});
+  return { ...base, encoder: pick(nets.encoder), decoder: pick(nets.decoder) };
+}
+
+/** The config as flags override it (flags win over --config, which wins over --preset). */
+export function configFromFlags(flags: TrainFlags): Config {
+  const likelihood = likelihoodFromFlags(flags.likelihood, flags.variance);
+  // --likelihood replaces the file's likelihood whole: a Gaussian's variance does not carry over to a Bernoulli.
+  const base = { ...withNet(baseConfig(flags), flags.net), ...(likelihood ? { likelihood } : {}) };
   const act = flags.activation;
   const baseObject = base as { model?: unknown; adversarial?: Record<string, unknown> };
   const model = flags.model ?? baseObject.model;
@@ -118,7 +144,7 @@ export function configFromFlags(flags: TrainFlags): Config {
     latentDim: flags.latentDim,
     encoder: { hidden: flags.encoderHidden ?? flags.hidden, activation: act },
     decoder: { hidden: flags.decoderHidden ?? (flags.hidden ? [...flags.hidden].reverse() : undefined), activation: act },
-    likelihood: likelihoodFromFlags(flags.likelihood, flags.variance),
+    likelihood,
     prior: flags.priorFile
       ? { kind: 'samples', file: flags.priorFile }
       : flags.prior || flags.priorComponents || flags.priorRadius || flags.priorStd
@@ -131,7 +157,10 @@ export function configFromFlags(flags: TrainFlags): Config {
       generator: flags.generator ?? (flags.generatorLr !== undefined ? 'separate' : undefined), generatorWeight: flags.generatorWeight,
       discriminatorOptimizer: phaseRate('discriminatorOptimizer', flags.discriminatorLr), generatorOptimizer: phaseRate('generatorOptimizer', flags.generatorLr),
     },
-    data: { source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit },
+    data: {
+      source: flags.data, binarize: flags.binarize, trainLimit: flags.trainLimit, testLimit: flags.testLimit,
+      testFraction: flags.testFraction, resize: flags.resize, labelColumn: flags.labelColumn, labelFile: flags.labelFile, trainClasses: flags.trainClasses,
+    },
     train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, clipGradNorm: flags.clipGradNorm, optimizer: { learningRate: flags.lr } },
   };
   const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
@@ -140,8 +169,10 @@ export function configFromFlags(flags: TrainFlags): Config {
     const config = flags.lrDrop === undefined ? resolved : lrDrop(resolved, flags.lrDrop);
     // Data folders and prior files are stored absolute, so eval and --resume work from any folder.
     const data = config.data.source;
+    const labelFile = config.data.labelFile;
     const absolute = {
-      data: data === 'mnist' || path.isAbsolute(data) ? undefined : { source: path.resolve(data) },
+      data: (data === 'mnist' || path.isAbsolute(data)) && (labelFile === undefined || path.isAbsolute(labelFile)) ? undefined
+        : { source: data === 'mnist' ? data : path.resolve(data), labelFile: labelFile === undefined ? undefined : path.resolve(labelFile) },
       prior: config.prior.kind === 'samples' && !path.isAbsolute(config.prior.file) ? { file: path.resolve(config.prior.file) } : undefined,
     };
     return absolute.data || absolute.prior ? resolveConfig(mergeConfig(config, absolute), source) : config;
@@ -167,7 +198,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize'] as const)
+    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs, --lr-drop, --clip-grad-norm (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -181,7 +212,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   const backend = await initBackend(flags.backend);
   const dir = resume?.dir ?? path.join(flags.out, flags.name ?? defaultRunName(config));
   if (!flags.quiet) process.stdout.write(`${pc.dim(`backend ${backend} · ${resume ? 'resuming' : 'run folder'} ${dir}`)}\n`);
-  return trainRun({ config, dir, backend, resume, quiet: flags.quiet });
+  return trainRun({ config, dir, backend, resume, quiet: flags.quiet, likelihoodByData: !resume && likelihoodLeftOpen(flags) });
 }
 
 export function printRunSummary(result: TrainRunResult): void {
@@ -209,6 +240,8 @@ export function trainCommand(): Command {
     .description('train a model on MNIST or your IDX data and write a run folder')
     .addOption(new Option('--model <kind>', 'vae (default); aae (adversarial autoencoder); semi-supervised-aae or clustering-aae (a categorical code beside a style code, paper §5–6)')
       .choices(['vae', 'aae', 'semi-supervised-aae', 'clustering-aae']))
+    .addOption(new Option('--net <kind>', 'encoder and decoder: mlp (dense layers, the default) or conv (strided convolutions for images [H, W] or [H, W, C]: 4×4, stride 2, 32-64 channels, dense 256; --hidden sets the dense widths; presets conv-mnist and conv-colour)')
+      .choices(['mlp', 'conv']))
     .option('--config <file>', 'JSON config file (see presets/ for the format)')
     .addOption(new Option('--preset <name>', `shipped config: ${presetNames().join(', ')}`))
     .option('--latent-dim <n>', 'latent dimensions (default 2)', intArg(1))
@@ -245,7 +278,12 @@ export function trainCommand(): Command {
     .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
     .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
     .addOption(new Option('--binarize <mode>', "'dynamic': resample binary pixels every batch").choices(['none', 'dynamic']))
-    .option('--data <source>', "'mnist' (embedded, default) or a folder of IDX files (train-images-idx3-ubyte, t10k-images-idx3-ubyte, optional label files; each may be gzipped, .gz); a relative folder is taken from the current folder")
+    .option('--data <source>', "'mnist' (embedded, default); a folder of PNG/JPEG images (one subfolder per class, optional train/ and test/); a folder of IDX files (train-images-idx3-ubyte, t10k- or test-images…, label files; .gz too; colour as idx4); a .npy or .npz array file; a .csv/.tsv table with a header row. Data with values outside [0, 1] (tables) gets a Gaussian likelihood unless --likelihood says otherwise")
+    .option('--test-fraction <f>', 'data without a test split: the fraction held out for testing, a fixed seeded choice (default 0.1)', floatArg(0, { exclusive: true }))
+    .option('--resize <HxW>', 'image folders: scale every image to this size, e.g. 32x32 (needed when sizes differ)', sizeArg)
+    .option('--label-column <name>', 'tables: the column holding class labels (numbers or names)')
+    .option('--label-file <file>', 'a .npy or IDX file of examples: the class labels, one whole number per example (.npy or IDX)')
+    .option('--train-classes <list>', 'train on these classes only, e.g. 3 or 3,5 (numbers); the test split keeps every class — for anomaly detection with latentlab score', classListArg)
     .option('--train-limit <n>', 'use only the first N training images', intArg(1))
     .option('--test-limit <n>', 'use only the first N test images', intArg(1))
     .option('--seed <n>', 'random seed: same seed, same backend → same run (default 1)', intArg(0))
@@ -258,8 +296,13 @@ export function trainCommand(): Command {
 Examples:
   latentlab train                                  # 2-D VAE on MNIST, 10 epochs
   latentlab train --preset canonical               # 784-400-20 VAE, the PyTorch reference's set-up
+  latentlab train --preset conv-mnist              # convolutional VAE (conv 32-64, dense 256, 10-D latent)
+  latentlab train --net conv --latent-dim 16       # the default conv nets, other settings as given
   latentlab train --latent-dim 10 --beta 4 --kl-warmup 2
   latentlab train --data ./my-idx-folder --likelihood gaussian
+  latentlab train --data ./photos --resize 32x32 --likelihood gaussian   # photos/<class>/*.jpg
+  latentlab train --data measurements.csv --label-column species --latent-dim 2
+  latentlab train --data arrays.npz                # x_train/y_train/x_test/y_test, or x and y
   latentlab train --model aae --prior gaussian-mixture   # 10 Gaussians on a circle, 2-D latent
   latentlab train --preset aae-paper               # the AAE paper's appendix recipe (SGD + momentum, 1000-1000 nets)
   latentlab train --model aae --prior gaussian-mixture --labels prior --labelled-fraction 0.1

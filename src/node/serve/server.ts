@@ -118,7 +118,7 @@ function handler(options: ServeOptions) {
     }
     if (rawPath === '/api/data') {
       const run = url.searchParams.get('run');
-      const source = run ? openRun(runsDir, run).config.data.source : 'mnist';
+      const source = run ? openRun(runsDir, run).config.data : { source: 'mnist' };
       const { body, headers } = data.get(source, (url.searchParams.get('split') ?? 'test') as Split, Number(url.searchParams.get('limit') ?? 2000));
       return sendBinary(res, body, headers);
     }

@@ -194,8 +194,10 @@
             (local.set $r (i32.const 0))
             (block $rdone (loop $rl
               (br_if $rdone (i32.ge_u (local.get $r) (i32.const 5)))
+              ;; (an if, not a select: a select would load the row past the last, outside A)
               (f32.store (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
-                (select (f32.load (local.get $p)) (f32.const 0) (i32.lt_u (local.get $r) (local.get $left))))
+                (if (result f32) (i32.lt_u (local.get $r) (local.get $left))
+                  (then (f32.load (local.get $p))) (else (f32.const 0))))
               (if (i32.lt_u (local.get $r) (local.get $left)) (then (local.set $p (i32.add (local.get $p) (local.get $sai)))))
               (local.set $r (i32.add (local.get $r) (i32.const 1)))
               (br $rl)))
