@@ -112,16 +112,17 @@ function firstOutsideUnit(ds: DataSource): string | undefined {
   return i < 0 ? undefined : `${ds.x[i]} (example ${Math.floor(i / ds.dim)})`;
 }
 
-/** A Bernoulli likelihood models values in [0, 1]: a Gaussian for other data when the user left the choice open, else a clear error. */
+/** Bernoulli and discretised-logistic likelihoods model values in [0, 1]: a Gaussian for other data when the user left the choice open, else a clear error. */
 function likelihoodForData(config: Config, train: DataSource, byData: boolean, reporter: Reporter): Config {
-  if (config.likelihood.kind !== 'bernoulli' || train.values !== 'real') return config;
+  const kind = config.likelihood.kind;
+  if ((kind !== 'bernoulli' && kind !== 'discretized-logistic') || train.values !== 'real') return config;
   const outside = firstOutsideUnit(train);
   if (!outside) return config;
   if (byData) {
     reporter.log(pc.dim(`${train.name} holds values outside [0, 1] (${outside}): a Gaussian likelihood with learned variance (choose with --likelihood)`));
     return resolveConfig(mergeConfig(config, { likelihood: { kind: 'gaussian', variance: 'learned' } }));
   }
-  throw new UserError(`--likelihood bernoulli models values in [0, 1], but ${train.name} holds ${outside}; use --likelihood gaussian`);
+  throw new UserError(`--likelihood ${kind} models values in [0, 1], but ${train.name} holds ${outside}; use --likelihood gaussian`);
 }
 
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {

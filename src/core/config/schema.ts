@@ -45,6 +45,8 @@ export const NetSchema = z.discriminatedUnion('kind', [MlpSchema.extend({ kind: 
 
 export const LikelihoodSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('bernoulli') }),
+  /** For 8-bit data (images): the logistic's mass over each value's bin of 1/255 (distributions/discretized-logistic.ts). */
+  z.strictObject({ kind: z.literal('discretized-logistic') }),
   z.strictObject({
     kind: z.literal('gaussian'),
     /** 'learned': the decoder outputs a per-pixel log-variance; a number: fixed σ². */

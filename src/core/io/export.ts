@@ -245,7 +245,9 @@ export function exportSafetensors(model: Autoencoder, dataShape: readonly number
       ...(nets.discriminator ? { discriminator: 'D(z) = sigmoid(logit): the probability that z was drawn from the prior' } : {}),
       decoder: model.config.likelihood.kind === 'bernoulli'
         ? 'p(x|z) = Bernoulli(sigmoid(logits)), pixels in [0,1] flattened row-major'
-        : 'p(x|z) = N(loc, σ²); learned variance: log σ² = softplus(logvar + 6) − 6',
+        : model.config.likelihood.kind === 'discretized-logistic'
+          ? 'p(x|z) = discretised logistic on the 8-bit grid {0, 1/255, …, 1}: P(x) = sigmoid((x + 1/510 − loc)/s) − sigmoid((x − 1/510 − loc)/s), the end bins extended to ±∞; log s = softplus(logscale + 7) − 7'
+          : 'p(x|z) = N(loc, σ²); learned variance: log σ² = softplus(logvar + 6) − 6',
       input: `x flattened row-major from shape ${dataShape.join('×')}${dataShape.length === 3 ? ' (channels last)' : ''}, values in [0, 1]`,
       ...(Object.values(nets).some((n) => n.kind === 'graph')
         ? { layers: 'graph nets: layers run in order, each reading its `inputs`; activations are NHWC; see kernelLayout for the kernels\' axis order' } : {}),

@@ -1,0 +1,57 @@
+/**
+ * The discretised logistic likelihood: a probability over the 256 values of
+ * each 8-bit pixel (the masses sum to 1), matching the logistic's CDF, with
+ * finite gradients where a bin's mass underflows.
+ */
+import { strict as assert } from 'node:assert';
+import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { DiscretizedLogistic } from '../src/core/distributions/discretized-logistic.js';
+import { likelihoodFromOutputs, likelihoodHeads } from '../src/core/models/likelihood.js';
+import { setupBackend } from './helpers/tf.js';
+
+const sigmoid = (a: number) => 1 / (1 + Math.exp(-a));
+
+describe('DiscretizedLogistic', () => {
+  before(async () => {
+    await setupBackend();
+  });
+
+  test('the masses of the 256 values sum to 1 for any μ and s, and each is the logistic CDF over its bin', () => {
+    for (const [mu, logS] of [[0.5, -3], [0.02, -5], [0.99, -1], [-0.4, -2], [1.7, -6.5], [0.3, 1]]) {
+      const grid = tf.tensor2d(Array.from({ length: 256 }, (_, k) => k / 255), [256, 1]);
+      const d = new DiscretizedLogistic(tf.fill([256, 1], mu), tf.fill([256, 1], logS));
+      const logP = Array.from(d.logProb(grid).dataSync() as Float32Array);
+      const total = logP.reduce((a, v) => a + Math.exp(v), 0);
+      assert.ok(Math.abs(total - 1) < 2e-3, `μ ${mu}, log s ${logS}: masses sum to ${total}`);
+      const s = Math.exp(logS);
+      for (const k of [0, 1, 77, 128, 254, 255]) {
+        const x = k / 255;
+        const upper = k === 255 ? 1 : sigmoid((x + 1 / 510 - mu) / s);
+        const lower = k === 0 ? 0 : sigmoid((x - 1 / 510 - mu) / s);
+        const expected = upper - lower;
+        if (expected > 1e-5) assert.ok(Math.abs(Math.exp(logP[k]) - expected) < 1e-4 * Math.max(1, expected) + 1e-6, `μ ${mu}, s ${s}, k ${k}: ${Math.exp(logP[k])} vs ${expected}`);
+      }
+      tf.dispose([grid]);
+    }
+  });
+
+  test('logProb sums over the event, never exceeds 0, and its gradient is finite where a bin underflows', () => {
+    const x = tf.tensor2d([[0, 0.5, 1, 0.2], [1, 1, 0, 0.6]]);
+    const loc = tf.variable(tf.tensor2d([[0.9, -3, 5, 0.2], [0.1, 0.5, 0.4, 0.6]]));
+    const raw = tf.variable(tf.tensor2d([[-5, -6, -6, -2], [0, -1, -8, -6]]));
+    const heads = likelihoodHeads({ kind: 'discretized-logistic' }, 4);
+    assert.deepEqual(heads.map((h) => h.name), ['loc', 'logscale']);
+    const { value, grads } = tf.variableGrads(() => tf.sum(likelihoodFromOutputs({ kind: 'discretized-logistic' }, [loc, raw], [2, 2]).logProb(x)) as tf.Scalar);
+    const lp = Array.from(likelihoodFromOutputs({ kind: 'discretized-logistic' }, [loc, raw], [2, 2]).logProb(x).dataSync() as Float32Array);
+    assert.equal(lp.length, 2);
+    assert.ok(lp.every((v) => v <= 1e-6 && Number.isFinite(v)), `log-probabilities ${lp}`);
+    assert.ok(Number.isFinite(value.dataSync()[0]));
+    for (const g of Object.values(grads)) assert.ok(g.dataSync().every(Number.isFinite), 'a gradient that is not finite');
+    // Samples lie on the 8-bit grid.
+    const d = new DiscretizedLogistic(tf.fill([3, 5], 0.4), tf.fill([3, 5], -2));
+    const s = Array.from(d.sample({ seed: 3, n: 4 }).dataSync() as Float32Array);
+    assert.ok(s.every((v) => v >= 0 && v <= 1 && Math.abs(v * 255 - Math.round(v * 255)) < 1e-3));
+    assert.deepEqual(d.mean().shape, [3, 5]);
+  });
+});
