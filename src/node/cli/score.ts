@@ -133,7 +133,7 @@ export function scoreCommand(): Command {
     .requiredOption('-o, --out <file>', 'scores.csv: index, name, label, score, its terms, anomaly (when known)'))
     .addOption(new Option('--score <kind>', 'likelihood (default): −ELBO, the IW bound, or −log p(x, z) at an AAE\'s code; squared-error: Σ (x − x̂)² at the mean code (often better at ranking anomalies: see bench/one-class.ts)').choices(['likelihood', 'squared-error']))
     .option('--iw <K>', 'score by the importance-weighted bound with K samples (models whose q(z|x) has a density)', intArg(1))
-    .option('--samples <n>', 'samples of z for the −ELBO (default 10)', intArg(1), 10)
+    .option('--samples <n>', 'samples of z for the −ELBO', intArg(1), 10)
     .option('--normal-class <name>', 'the class that is normal (a class name or number); every other class is an anomaly')
     .option('--anomaly-labels <file>', 'a .npy or IDX file with 1 for each anomalous example and 0 for each normal one, in the data\'s order')
     .option('--roc <file>', 'where to write the ROC figure (default <out>-roc.png)')
