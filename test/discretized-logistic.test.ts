@@ -55,3 +55,30 @@ describe('DiscretizedLogistic', () => {
     assert.deepEqual(d.mean().shape, [3, 5]);
   });
 });
+
+describe('ContinuousBernoulli', () => {
+  before(async () => {
+    await setupBackend();
+  });
+
+  test('its density integrates to 1 on [0, 1] and its mean is ∫ x p(x) dx, for logits near 0, moderate and large', async () => {
+    const { ContinuousBernoulli } = await import('../src/core/distributions/continuous-bernoulli.js');
+    const n = 4000;
+    const grid = Array.from({ length: n }, (_, i) => (i + 0.5) / n);
+    for (const eta of [0, 2e-4, -0.7, 3, -9, 25]) {
+      const d = new ContinuousBernoulli(tf.fill([n, 1], eta));
+      const logP = Array.from(d.logProb(tf.tensor2d(grid, [n, 1])).dataSync() as Float32Array);
+      const total = logP.reduce((a, v) => a + Math.exp(v) / n, 0);
+      const mean = logP.reduce((a, v, i) => a + grid[i] * Math.exp(v) / n, 0);
+      assert.ok(Math.abs(total - 1) < 2e-3, `η ${eta}: the density integrates to ${total}`);
+      assert.ok(Math.abs(d.mean().dataSync()[0] - mean) < 2e-3, `η ${eta}: mean ${d.mean().dataSync()[0]} vs ∫ x p = ${mean}`);
+      const s = Array.from(new ContinuousBernoulli(tf.fill([1, 1], eta)).sample({ seed: 5, n: 20000 }).dataSync() as Float32Array);
+      assert.ok(s.every((v) => v >= 0 && v <= 1));
+      assert.ok(Math.abs(s.reduce((a, b) => a + b, 0) / s.length - mean) < 0.01, `η ${eta}: samples' mean`);
+    }
+    // Gradients are finite at and near η = 0, where the constant switches to its series.
+    const logits = tf.variable(tf.tensor2d([[0, 1e-4, -2, 4]]));
+    const { grads } = tf.variableGrads(() => tf.sum(new ContinuousBernoulli(logits).logProb(tf.tensor2d([[0.2, 0.9, 0.5, 0]]))) as tf.Scalar);
+    assert.ok(Object.values(grads).every((g) => (g.dataSync() as Float32Array).every(Number.isFinite)));
+  });
+});

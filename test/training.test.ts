@@ -123,6 +123,20 @@ describe('divergence', () => {
     assert.ok(result.terms.loss > 100, 'a loss that grew 50× is still reported, not stopped');
   });
 
+  it('a density bound falling far below zero is not a divergence, nor a term growing past 100× a tiny start within 100× the values per example', async () => {
+    const falling = toyPhase((step) => (step === 0 ? 1 : -1000 * step));
+    const fell = await trainEpoch({ phases: [falling.phase], data, batchSize: 10, epoch: 1, seed: 1, startStep: 0, start: {} });
+    assert.ok(fell.terms.loss < -1000);
+    // A start of 0.01: a term of 500 is over 100 × max(0.01, 2 values, 1) = 200 here, but not with 784 values per example.
+    const small = toyPhase((step) => (step === 0 ? 0.01 : 500));
+    await assert.rejects(trainEpoch({ phases: [small.phase], data, batchSize: 10, epoch: 1, seed: 1, startStep: 0, start: {} }),
+      (e: unknown) => e instanceof DivergenceError, 'a term of 500 against a limit of 100 × 2 values is a divergence');
+    const within = toyPhase((step) => (step === 0 ? 0.01 : 500));
+    const wide = makeDataset('wide', [784], new Float32Array(784 * 400));
+    const ok = await trainEpoch({ phases: [within.phase], data: wide, batchSize: 10, epoch: 1, seed: 1, startStep: 0, start: {} });
+    assert.ok(ok.terms.loss > 100, 'with 784 values per example the floor is 78,400');
+  });
+
   it('allFinite finds one NaN among the weights', async () => {
     const ok = [tf.variable(tf.ones([3, 3])), tf.variable(tf.zeros([4]))];
     assert.equal(await allFinite(ok), true);

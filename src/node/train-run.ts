@@ -115,7 +115,7 @@ function firstOutsideUnit(ds: DataSource): string | undefined {
 /** Bernoulli and discretised-logistic likelihoods model values in [0, 1]: a Gaussian for other data when the user left the choice open, else a clear error. */
 function likelihoodForData(config: Config, train: DataSource, byData: boolean, reporter: Reporter): Config {
   const kind = config.likelihood.kind;
-  if ((kind !== 'bernoulli' && kind !== 'discretized-logistic') || train.values !== 'real') return config;
+  if ((kind !== 'bernoulli' && kind !== 'discretized-logistic' && kind !== 'continuous-bernoulli') || train.values !== 'real') return config;
   const outside = firstOutsideUnit(train);
   if (!outside) return config;
   if (byData) {

@@ -47,6 +47,8 @@ export const LikelihoodSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('bernoulli') }),
   /** For 8-bit data (images): the logistic's mass over each value's bin of 1/255 (distributions/discretized-logistic.ts). */
   z.strictObject({ kind: z.literal('discretized-logistic') }),
+  /** A density on [0, 1] for each value (distributions/continuous-bernoulli.ts). */
+  z.strictObject({ kind: z.literal('continuous-bernoulli') }),
   z.strictObject({
     kind: z.literal('gaussian'),
     /** 'learned': the decoder outputs a per-pixel log-variance; a number: fixed σ². */

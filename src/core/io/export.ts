@@ -245,6 +245,8 @@ export function exportSafetensors(model: Autoencoder, dataShape: readonly number
       ...(nets.discriminator ? { discriminator: 'D(z) = sigmoid(logit): the probability that z was drawn from the prior' } : {}),
       decoder: model.config.likelihood.kind === 'bernoulli'
         ? 'p(x|z) = Bernoulli(sigmoid(logits)), pixels in [0,1] flattened row-major'
+        : model.config.likelihood.kind === 'continuous-bernoulli'
+          ? 'p(x|z) = continuous Bernoulli: log p = x·logits − softplus(logits) + log C, C = logits / tanh(logits / 2) (2 at 0), x in [0,1]'
         : model.config.likelihood.kind === 'discretized-logistic'
           ? 'p(x|z) = discretised logistic on the 8-bit grid {0, 1/255, …, 1}: P(x) = sigmoid((x + 1/510 − loc)/s) − sigmoid((x − 1/510 − loc)/s), the end bins extended to ±∞; log s = softplus(logscale + 7) − 7'
           : 'p(x|z) = N(loc, σ²); learned variance: log σ² = softplus(logvar + 6) − 6',

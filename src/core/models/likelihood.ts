@@ -8,6 +8,8 @@
  *   log-variance is bounded below softly, log σ² = softplus(r + 6) − 6 ≥ −6
  *   (σ ≥ 0.05), so constant background pixels cannot drive the density to
  *   infinity.
+ * - continuous-bernoulli: outputs are logits; a density on [0, 1]
+ *   (the Bernoulli normalised for continuous values).
  * - discretized-logistic: two heads, μ and raw log-scales, log s =
  *   softplus(r + 7) − 7 ≥ −7; a probability for 8-bit values (images),
  *   so the bound is in nats of the 8-bit data.
@@ -16,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Bernoulli } from '../distributions/bernoulli.js';
 import { DiagNormal } from '../distributions/normal.js';
 import { DiscretizedLogistic } from '../distributions/discretized-logistic.js';
+import { ContinuousBernoulli } from '../distributions/continuous-bernoulli.js';
 import type { Distribution } from '../distributions/types.js';
 import type { LikelihoodSpec } from '../config/schema.js';
 
@@ -25,7 +28,7 @@ export const MIN_LOG_SCALE = -7;
 
 /** The decoder's output heads for data of `dataDim` values. */
 export function likelihoodHeads(spec: LikelihoodSpec, dataDim: number): { name: string; size: number }[] {
-  if (spec.kind === 'bernoulli') return [{ name: 'logits', size: dataDim }];
+  if (spec.kind === 'bernoulli' || spec.kind === 'continuous-bernoulli') return [{ name: 'logits', size: dataDim }];
   if (spec.kind === 'discretized-logistic') return [{ name: 'loc', size: dataDim }, { name: 'logscale', size: dataDim }];
   if (spec.variance === 'learned') return [{ name: 'loc', size: dataDim }, { name: 'logvar', size: dataDim }];
   return [{ name: 'loc', size: dataDim }];
@@ -38,6 +41,7 @@ export function likelihoodHeads(spec: LikelihoodSpec, dataDim: number): { name: 
  */
 export function likelihoodFromOutputs(spec: LikelihoodSpec, heads: tf.Tensor[], eventShape?: readonly number[]): Distribution {
   if (spec.kind === 'bernoulli') return new Bernoulli(heads[0], eventShape);
+  if (spec.kind === 'continuous-bernoulli') return new ContinuousBernoulli(heads[0], eventShape);
   if (spec.kind === 'discretized-logistic') {
     const [loc, raw] = heads;
     return new DiscretizedLogistic(loc, tf.sub(tf.softplus(tf.add(raw, -MIN_LOG_SCALE)), -MIN_LOG_SCALE), eventShape);

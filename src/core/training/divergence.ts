@@ -27,13 +27,20 @@ export class DivergenceError extends Error {
 
 /**
  * A running loss this many times its value on the run's first batch (or
- * the first batch after a resume) counts as diverged: no model that is
- * learning gets there, and one that does only gets worse.
+ * the first batch after a resume), or this many times the values per
+ * example if that is more, counts as diverged: no model that is learning
+ * gets there, and one that does only gets worse.
  */
 export const EXPLOSION_FACTOR = 100;
 
-/** The size of a phase's terms, for the explosion check: Σ |term|. */
-export const magnitude = (terms: Readonly<Record<string, number>>): number => Object.values(terms).reduce((a, v) => a + Math.abs(v), 0);
+/**
+ * How far a phase's terms have grown, for the explosion check: Σ max(term, 0),
+ * against Σ |term| on the first batch (the trainer's scale).
+ * Only growth counts: a term that falls below zero is a density bound
+ * improving (a continuous Bernoulli's or a Gaussian's −log p goes negative
+ * as the model learns), not a divergence.
+ */
+export const growth = (terms: Readonly<Record<string, number>>): number => Object.values(terms).reduce((a, v) => a + Math.max(v, 0), 0);
 
 /** The names of the terms that are NaN or infinite. */
 export function nonFiniteTerms(terms: Readonly<Record<string, number>>): string[] {

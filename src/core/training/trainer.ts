@@ -19,7 +19,7 @@ import type { Optimizer } from './optimizers.js';
 import { deriveSeed } from '../util/random.js';
 import { nowMs } from '../util/clock.js';
 import { yieldToEventLoop } from '../util/yield.js';
-import { DivergenceError, EXPLOSION_FACTOR, magnitude, nonFiniteTerms } from './divergence.js';
+import { DivergenceError, EXPLOSION_FACTOR, growth, nonFiniteTerms } from './divergence.js';
 
 export interface StepContext {
   /** Global step (batches seen since the run began), starting at 0. */
@@ -132,8 +132,9 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
     }
     const first = sums.values().next().value;
     const firstTerms = first ? Object.fromEntries(first.names.map((n) => [n, out[n]])) : {};
-    const limit = EXPLOSION_FACTOR * Math.max(scale.size ?? Infinity, 1);
-    if (nonFiniteTerms(out).length || magnitude(firstTerms) > limit) {
+    // At least the values per example: a density likelihood's loss can start near 0 (a continuous Bernoulli's does) while its KL grows by tens of nats.
+    const limit = EXPLOSION_FACTOR * Math.max(scale.size ?? Infinity, data.dim, 1);
+    if (nonFiniteTerms(out).length || growth(firstTerms) > limit) {
       for (const { sum } of sums.values()) sum.dispose();
       throw nonFiniteTerms(out).length
         ? new DivergenceError(epoch, step, 'the training loss', out)
