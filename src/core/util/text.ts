@@ -26,3 +26,6 @@ export function quoted(value: unknown, max = 80): string {
   // A string is cut inside its quotes, so that it still reads as one.
   return typeof value === 'string' ? `${json.slice(0, max - 2)}…"` : `${json.slice(0, max - 1)}…`;
 }
+
+/** Compares strings with their digit runs as numbers ("2" before "10"): class folders, file names. */
+export const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;

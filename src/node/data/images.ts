@@ -13,12 +13,11 @@ import { crc32 } from 'node:zlib';
 import { createCanvas, Image } from '@napi-rs/canvas';
 import { makeDataset, type Dataset, type StreamedDataset } from '../../core/data/dataset.js';
 import { DataError } from '../../core/data/errors.js';
-import { printable } from '../../core/util/text.js';
+import { naturalOrder, printable } from '../../core/util/text.js';
 import { readDataFile } from './files.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 
-const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
 
 /** True when the file name ends in an image extension this loader reads. */
 export function isImageFile(name: string): boolean {
@@ -184,18 +183,35 @@ export function imageValues({ height, width, rgb, grey }: DecodedImages): { shap
   return { shape: [height, width], x };
 }
 
+type NamedListing = { readonly name: string; readonly listing: ImageListing };
+
 /**
- * Loads image listings as datasets with a shared class numbering (the
- * class folders' names across all listings, in natural order) and a shared
- * grey/colour decision (colour when any image of any split is).
+ * The class folders' names across all listings, in natural order (one
+ * numbering for every split), and each listing's labels by it; the listings
+ * must all have class folders or none.
  */
-export function loadImageListings(listings: readonly { name: string; listing: ImageListing }[], options: DecodeOptions = {}): Dataset[] {
+function listingClasses(listings: readonly NamedListing[]): { classNames?: string[]; labelsOf: (listing: ImageListing) => Int32Array | undefined } {
   const labelled = listings.filter((l) => l.listing.classOf);
   if (labelled.length && labelled.length !== listings.length) {
     const [has, lacks] = [labelled[0], listings.find((l) => !l.listing.classOf)!];
     throw new DataError(lacks.name, `images without class folders, but ${has.name} has class folders; use class folders in both or in neither`);
   }
-  const classNames = labelled.length ? [...new Set(listings.flatMap((l) => l.listing.classOf!))].sort(naturalOrder) : undefined;
+  if (!labelled.length) return { labelsOf: () => undefined };
+  const classNames = [...new Set(listings.flatMap((l) => l.listing.classOf!))].sort(naturalOrder);
+  const index = new Map(classNames.map((c, k) => [c, k]));
+  return { classNames, labelsOf: (listing) => Int32Array.from(listing.classOf!, (c) => index.get(c)!) };
+}
+
+/** Each image's name: its path inside the listed folder, '/'-separated. */
+const exampleNames = (listing: ImageListing): string[] => listing.files.map((f) => path.relative(listing.root, f).split(path.sep).join('/'));
+
+/**
+ * Loads image listings as datasets with a shared class numbering (the
+ * class folders' names across all listings, in natural order) and a shared
+ * grey/colour decision (colour when any image of any split is).
+ */
+export function loadImageListings(listings: readonly NamedListing[], options: DecodeOptions = {}): Dataset[] {
+  const { classNames, labelsOf } = listingClasses(listings);
   const all = listings.flatMap((l) => l.listing.files);
   const total = all.length;
   let done = 0;
@@ -214,10 +230,7 @@ export function loadImageListings(listings: readonly { name: string; listing: Im
   const grey = decoded.every((d) => d.grey);
   return listings.map(({ name, listing }, i) => {
     const { shape, x } = imageValues({ ...decoded[i], grey });
-    const index = classNames && new Map(classNames.map((c, k) => [c, k]));
-    const labels = index ? Int32Array.from(listing.classOf!, (c) => index.get(c)!) : undefined;
-    const names = listing.files.map((f) => path.relative(listing.root, f).split(path.sep).join('/'));
-    return makeDataset(name, shape, x, labels, { values: 'unit', classNames, names });
+    return makeDataset(name, shape, x, labelsOf(listing), { values: 'unit', classNames, names: exampleNames(listing) });
   });
 }
 
@@ -268,13 +281,8 @@ export const STREAM_BYTES = 768 * 2 ** 20;
  * when any header says so); a file that fails to decode later is an error
  * naming it.
  */
-export function streamImageListings(listings: readonly { name: string; listing: ImageListing }[], { resize }: DecodeOptions = {}): StreamedDataset[] {
-  const labelled = listings.filter((l) => l.listing.classOf);
-  if (labelled.length && labelled.length !== listings.length) {
-    const [has, lacks] = [labelled[0], listings.find((l) => !l.listing.classOf)!];
-    throw new DataError(lacks.name, `images without class folders, but ${has.name} has class folders; use class folders in both or in neither`);
-  }
-  const classNames = labelled.length ? [...new Set(listings.flatMap((l) => l.listing.classOf!))].sort(naturalOrder) : undefined;
+export function streamImageListings(listings: readonly NamedListing[], { resize }: DecodeOptions = {}): StreamedDataset[] {
+  const { classNames, labelsOf } = listingClasses(listings);
   const first = listings[0].listing.files[0];
   const firstHeader = imageHeader(first);
   let colour = false;
@@ -293,8 +301,7 @@ export function streamImageListings(listings: readonly { name: string; listing: 
   const ctx = canvas.getContext('2d');
   const pixels = height * width;
   return listings.map(({ name, listing }) => {
-    const index = classNames && new Map(classNames.map((c, k) => [c, k]));
-    const labels = index ? Int32Array.from(listing.classOf!, (c) => index.get(c)!) : undefined;
+    const labels = labelsOf(listing);
     const base = makeDataset(name, colour ? [height, width, 3] : [height, width], new Float32Array(pixels * channels), undefined, {});
     const read = (indices: ArrayLike<number>): Float32Array => {
       const out = new Float32Array(indices.length * pixels * channels);
@@ -313,7 +320,7 @@ export function streamImageListings(listings: readonly { name: string; listing: 
     };
     return {
       name, size: listing.files.length, shape: base.shape, dim: base.dim, labels, numClasses: labels ? labels.reduce((m, l) => Math.max(m, l), -1) + 1 : undefined,
-      values: 'unit', classNames, names: listing.files.map((f) => path.relative(listing.root, f).split(path.sep).join('/')),
+      values: 'unit', classNames, names: exampleNames(listing),
       streamed: true, read,
     } satisfies StreamedDataset;
   });

@@ -10,10 +10,15 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { makeDataset, type DataSplits, type Dataset, type Standardization } from '../../core/data/dataset.js';
 import { DataError } from '../../core/data/errors.js';
-import { printable, quoted } from '../../core/util/text.js';
+import { naturalOrder, printable, quoted } from '../../core/util/text.js';
 import { readDataFile } from './files.js';
 
-const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
+/** Class names in their order: by value when all are numbers, else in natural order. */
+export function classOrder(values: Iterable<string>): string[] {
+  const names = [...new Set(values)];
+  const numeric = names.every((l) => Number.isFinite(Number(l)));
+  return names.sort(numeric ? (a, b) => Number(a) - Number(b) : naturalOrder);
+}
 
 /** True when a file name looks like a table this loader reads. */
 export function isTableFileName(file: string): boolean {
@@ -75,8 +80,7 @@ export function readTable(file: string, { labelColumn }: TableOptions = {}): Dat
   let labels: Int32Array | undefined;
   let classNames: string[] | undefined;
   if (labelIndex >= 0) {
-    const numeric = rawLabels.every((l) => Number.isFinite(Number(l)));
-    classNames = [...new Set(rawLabels)].sort(numeric ? (a, b) => Number(a) - Number(b) : naturalOrder);
+    classNames = classOrder(rawLabels);
     const index = new Map(classNames.map((c, k) => [c, k]));
     labels = Int32Array.from(rawLabels, (l) => index.get(l)!);
   }
