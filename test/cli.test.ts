@@ -297,6 +297,25 @@ describe('latentlab train on an MNIST subset', () => {
     assert.deepEqual(readJson(path.join(dir, 'eval.json')), result);
   });
 
+  test('eval --8-bit: refused for a Bernoulli likelihood; for the discretised logistic it equals the −ELBO, and the IW bound is below it', () => {
+    expectUserError(['eval', dir, '--8-bit', '--limit', '20'], [/--8-bit: a Bernoulli likelihood models the values 0 and 1 only/, /--likelihood discretized-logistic/]);
+    const grey = path.join(RUNS, 'grey-dl');
+    ok(runCli(['train', '--train-limit', '1000', '--test-limit', '100', '--hidden', '64', '--latent-dim', '4', '--epochs', '1', '--binarize', 'none',
+      '--likelihood', 'discretized-logistic', '--name', 'grey-dl', '--out', RUNS, '-q']), 'train a discretised-logistic run');
+    const r = runCli(['eval', grey, '--8-bit', '--iw', '8', '--json']);
+    ok(r, 'eval --8-bit');
+    const result = JSON.parse(r.stdout);
+    const eight = result.eightBit as { elbo: number; bitsPerValue: number; importanceWeighted: { k: number; nll: number } };
+    // The discretised logistic already gives probabilities of 8-bit values: the same bound, up to the Monte Carlo noise of one z per image.
+    assert.ok(Math.abs(eight.elbo - result.terms.loss) < 0.02 * result.terms.loss, `8-bit −ELBO ${eight.elbo} vs −ELBO ${result.terms.loss}`);
+    assert.ok(Math.abs(eight.bitsPerValue - eight.elbo / (784 * Math.LN2)) < 1e-9);
+    assert.equal(eight.importanceWeighted.k, 8);
+    assert.ok(eight.importanceWeighted.nll <= eight.elbo + 0.5 && eight.importanceWeighted.nll > eight.elbo - 60, `IW ${eight.importanceWeighted.nll}, ELBO ${eight.elbo}`);
+    const text = runCli(['eval', grey, '--8-bit', '-q']);
+    ok(text, 'eval --8-bit (text)');
+    assert.match(text.stdout, /−ELBO on the 8-bit values\s+\d+\.\d\d \(\d\.\d{3} bits per value\)/);
+  });
+
   test('sample -n 16 writes a PNG grid, the same for the same seed', async () => {
     const out = path.join(tmp.dir, 'samples16.png');
     const r = runCli(['sample', dir, '-n', '16', '--out', out]);

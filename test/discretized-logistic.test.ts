@@ -82,3 +82,53 @@ describe('ContinuousBernoulli', () => {
     assert.ok(Object.values(grads).every((g) => (g.dataSync() as Float32Array).every(Number.isFinite)));
   });
 });
+
+describe('probabilities of 8-bit values (logProbOfBins)', () => {
+  before(async () => {
+    await setupBackend();
+  });
+
+  const levels = Array.from({ length: 256 }, (_, v) => v / 255);
+  /** P of each of the 256 values under `make(256)`, one distribution per value (event size 1); every log P finite. */
+  const masses = (make: (n: number) => { logProbOfBins?(x: tf.Tensor): tf.Tensor }): number[] => {
+    const logP = Array.from(make(256).logProbOfBins!(tf.tensor2d(levels, [256, 1])).dataSync() as Float32Array);
+    assert.ok(logP.every(Number.isFinite), `log P not finite: ${logP.filter((v) => !Number.isFinite(v)).slice(0, 3)}`);
+    return logP.map(Math.exp);
+  };
+
+  test('the continuous Bernoulli: each bin\'s mass is its density integrated over the bin, and the 256 masses sum to 1', async () => {
+    const { ContinuousBernoulli } = await import('../src/core/distributions/continuous-bernoulli.js');
+    for (const eta of [0, 3e-7, -2e-4, 0.8, -5, 12, -40]) {
+      const p = masses((n) => new ContinuousBernoulli(tf.fill([n, 1], eta)));
+      const total = p.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(total - 1) < 1e-4, `η ${eta}: the masses sum to ${total}`);
+      // Against the density (float64) integrated over a few bins with Simpson's rule.
+      const density = (x: number) => {
+        if (Math.abs(eta) < 1e-9) return 1;
+        return (eta / Math.expm1(eta)) * Math.exp(eta * x);
+      };
+      for (const v of [0, 1, 37, 128, 254, 255]) {
+        const [a, b] = [Math.max(0, (v - 0.5) / 255), Math.min(1, (v + 0.5) / 255)];
+        const exact = ((b - a) / 6) * (density(a) + 4 * density((a + b) / 2) + density(b));
+        assert.ok(Math.abs(Math.log(p[v]) - Math.log(exact)) < 2e-3, `η ${eta}, value ${v}: log P ${Math.log(p[v])} vs ${Math.log(exact)}`);
+      }
+    }
+  });
+
+  test('the Gaussian and the discretised logistic: the 256 masses sum to 1; off-grid inputs count as the nearest value', async () => {
+    const { DiagNormal } = await import('../src/core/distributions/normal.js');
+    for (const [loc, sd] of [[0.3, 0.05], [0.02, 0.002], [0.9, 0.4], [-0.2, 0.1], [0.5, 1e-4]]) {
+      const p = masses((n) => new DiagNormal(tf.fill([n, 1], loc), tf.fill([n, 1], 2 * Math.log(sd))));
+      const total = p.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(total - 1) < 2e-3, `μ ${loc}, σ ${sd}: the masses sum to ${total}`);
+      assert.ok(p.every((m) => m >= 0 && m <= 1 + 1e-6));
+    }
+    for (const [loc, logScale] of [[0.3, -3], [0.98, -6], [0.5, 0]]) {
+      const p = masses((n) => new DiscretizedLogistic(tf.fill([n, 1], loc), tf.fill([n, 1], logScale)));
+      assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 2e-3, `μ ${loc}, log s ${logScale}`);
+    }
+    const d = new DiagNormal(tf.fill([1, 3], 0.4), tf.fill([1, 3], 2 * Math.log(0.05)));
+    const onGrid = d.logProbOfBins(tf.tensor2d([[100 / 255, 0, 1]])).dataSync()[0];
+    assert.ok(Math.abs(d.logProbOfBins(tf.tensor2d([[100.3 / 255, -0.001, 1.02]])).dataSync()[0] - onGrid) < 1e-5);
+  });
+});

@@ -6,9 +6,17 @@
  *   log p(x | η) = x·η − softplus(η) + log C(η),   C(η) = η / tanh(η/2)  (2 at η = 0),
  *
  * with η the decoder's logit. Its bound is a density bound on [0, 1]^D, in
- * nats; for 8-bit data, −log P(value) ≈ −log p(x) + log 255 per value.
+ * nats. For 8-bit data, `logProbOfBins` gives each value the mass over its
+ * bin [a, b] from the CDF F(x) = (e^{ηx} − 1)/(e^η − 1):
+ *
+ *   P = (e^{ηb} − e^{ηa}) / (e^η − 1)
+ *   log P = η·(b − 1) + ℓ(η·(b − a)) − ℓ(η)    (η > 0; η·a in place of η·(b − 1) for η < 0)
+ *
+ * with ℓ(t) = log(1 − e^{−|t|}) = log(−expm1(−|t|)), exact to float32 for
+ * bins of 1/255 and |η| up to the decoder's range (b − a as η → 0).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gridValues, HALF_BIN } from './bins.js';
 import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
 
 /** Below this |η| the constant and the mean use their Taylor series. */
@@ -48,6 +56,22 @@ export class ContinuousBernoulli implements Distribution {
     return tf.tidy(() => {
       const bernoulli = tf.sub(tf.mul(x, this.logits), tf.softplus(this.logits));
       return tf.sum(tf.add(bernoulli, this.logNormaliser()), -1);
+    });
+  }
+
+  /** log of the mass over each 8-bit value's bin (see the header), summed over the event. */
+  logProbOfBins(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const { value, first, last } = gridValues(x);
+      const a = tf.where(first, tf.zerosLike(value), tf.sub(value, HALF_BIN));
+      const b = tf.where(last, tf.onesLike(value), tf.add(value, HALF_BIN));
+      // |η| below 1e-6 is taken as ±1e-6 (the masses are then b − a to float32).
+      const positive = tf.greaterEqual(this.logits, 0);
+      const magnitude = tf.maximum(tf.abs(this.logits), 1e-6);
+      const eta = tf.where(positive, magnitude, tf.neg(magnitude));
+      const ell = (t: tf.Tensor) => tf.log(tf.neg(tf.expm1(tf.neg(t))));
+      const lead = tf.where(positive, tf.mul(eta, tf.sub(b, 1)), tf.mul(eta, a));
+      return tf.sum(tf.sub(tf.add(lead, ell(tf.mul(magnitude, tf.sub(b, a)))), ell(magnitude)), -1);
     });
   }
 

@@ -12,11 +12,8 @@
  * density at the bin's centre times the bin width.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gridValues, HALF_BIN, LOG_BIN } from './bins.js';
 import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
-
-/** Half a bin: the grid's step is 1/255. */
-const HALF_BIN = 1 / 510;
-const LOG_BIN = Math.log(1 / 255);
 /** Below this mass a bin's log is taken from the density at its centre. */
 const MIN_MASS = 1e-5;
 
@@ -72,5 +69,10 @@ export class DiscretizedLogistic implements Distribution {
       const value = tf.where(tf.less(x, HALF_BIN), logCdfPlus, tf.where(tf.greater(x, 1 - HALF_BIN), logSurvivalMinus, inner));
       return tf.sum(value, -1);
     });
+  }
+
+  /** The same masses as `logProb`, for x moved to the nearest 8-bit value. */
+  logProbOfBins(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.logProb(gridValues(x).value));
   }
 }

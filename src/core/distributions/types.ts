@@ -30,6 +30,15 @@ export interface Distribution {
   sample(options: SampleOptions): tf.Tensor;
   /** The mean, [batch, eventSize] (used for reconstructions and pictures). */
   mean(): tf.Tensor;
+  /**
+   * For likelihoods of values in [0, 1]: log P of the 8-bit values nearest
+   * x, each value's probability being the mass over its bin of 1/255
+   * (distributions/bins.ts), summed over the event like `logProb`, in nats.
+   * Unlike a density, these are probabilities of the stored data, so bounds
+   * built on them compare across likelihoods (`eval --8-bit`). Absent where
+   * the distribution has no such reading (a Bernoulli's {0, 1}).
+   */
+  logProbOfBins?(x: tf.Tensor): tf.Tensor;
 }
 
 /** `shape` (default [size]) after checking that it holds `size` values. */

@@ -7,9 +7,16 @@
  * chunks sized so that a chunk's decoder output stays under `maxElements`
  * floats, and the log-sum-exp is accumulated across chunks, so K = 5000
  * fits in a few tens of MB. Result in nats per example.
+ *
+ * With `eightBit`, p(x|z) is read as the probability of the 8-bit values
+ * (`Distribution.logProbOfBins`: each value's mass over its bin of 1/255)
+ * in place of the likelihood's own `logProb`, a density for a Gaussian or a
+ * continuous Bernoulli: the bound is then on the log-probability of the
+ * stored 8-bit data, comparable across likelihoods.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batches, type Dataset } from '../data/dataset.js';
+import type { Distribution } from '../distributions/types.js';
 import type { Autoencoder } from '../models/types.js';
 import { deriveSeed } from '../util/random.js';
 
@@ -23,6 +30,8 @@ export interface IwOptions {
   readonly maxElements?: number;
   /** Called after each data batch with the examples done so far. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Bound the probability of the 8-bit values rather than the likelihood's density (see the header). */
+  readonly eightBit?: boolean;
 }
 
 export interface IwResult {
@@ -34,14 +43,16 @@ export interface IwResult {
 }
 
 /** L_K(x) per example of one batch, [batch]: log-mean-exp over K importance weights, accumulated `chunk` samples at a time. */
-export function batchBound(model: Autoencoder, x: tf.Tensor2D, labels: tf.Tensor1D | undefined, k: number, chunk: number, seed: number): tf.Tensor1D {
+export function batchBound(model: Autoencoder, x: tf.Tensor2D, labels: tf.Tensor1D | undefined, k: number, chunk: number, seed: number, eightBit = false): tf.Tensor1D {
   let acc: tf.Tensor1D | null = null;
   for (let done = 0, c = 0; done < k; done += chunk, c++) {
     const n = Math.min(chunk, k - done);
     const next = tf.tidy(() => {
       const q = model.encode(x, { labels });
       const z = q.sample({ seed: deriveSeed(seed, c), n });
-      const logW = tf.sub(tf.add(model.decode(z, { labels }).logProb(x), model.prior.logProb(z)), q.logProb(z));
+      const p = model.decode(z, { labels });
+      const logLikelihood = eightBit ? eightBitLogProb(p, x) : p.logProb(x);
+      const logW = tf.sub(tf.add(logLikelihood, model.prior.logProb(z)), q.logProb(z));
       const lse = tf.logSumExp(logW, 0) as tf.Tensor1D;
       return acc ? (tf.logSumExp(tf.stack([acc, lse]), 0) as tf.Tensor1D) : lse;
     });
@@ -53,8 +64,14 @@ export function batchBound(model: Autoencoder, x: tf.Tensor2D, labels: tf.Tensor
   return out;
 }
 
+/** p's log-probability of the 8-bit values of x; an error for a likelihood with no such reading. */
+function eightBitLogProb(p: Distribution, x: tf.Tensor): tf.Tensor {
+  if (!p.logProbOfBins) throw new Error(`a ${p.kind} likelihood gives no probabilities of 8-bit values`);
+  return p.logProbOfBins(x);
+}
+
 export async function importanceWeightedBound(model: Autoencoder, data: Dataset, options: IwOptions): Promise<IwResult> {
-  const { k, seed, batchSize = 100, maxElements = 2 ** 21, onProgress } = options;
+  const { k, seed, batchSize = 100, maxElements = 2 ** 21, onProgress, eightBit = false } = options;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`importance samples must be a positive integer, got ${k}`);
   let sum = 0;
   let done = 0;
@@ -63,7 +80,7 @@ export async function importanceWeightedBound(model: Autoencoder, data: Dataset,
     const chunk = Math.max(1, Math.floor(maxElements / (batch.count * data.dim)));
     const x = tf.tensor2d(batch.x, [batch.count, data.dim]);
     const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
-    const bound = batchBound(model, x, labels, k, chunk, deriveSeed(seed, b++));
+    const bound = batchBound(model, x, labels, k, chunk, deriveSeed(seed, b++), eightBit);
     sum += (await tf.sum(bound).data())[0];
     tf.dispose([x, labels, bound]);
     done += batch.count;

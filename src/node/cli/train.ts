@@ -249,7 +249,7 @@ export function trainCommand(): Command {
     .option('--encoder-hidden <sizes>', 'encoder hidden widths (default 400)', listArg)
     .option('--decoder-hidden <sizes>', 'decoder hidden widths (default 400)', listArg)
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'elu', 'sigmoid']))
-    .addOption(new Option('--likelihood <kind>', 'p(x|z): bernoulli (default); gaussian (real values); discretized-logistic (8-bit images: the probability of each 0–255 value, a bound in nats of the 8-bit data); continuous-bernoulli (a density on [0, 1])').choices(['bernoulli', 'gaussian', 'discretized-logistic', 'continuous-bernoulli']))
+    .addOption(new Option('--likelihood <kind>', 'p(x|z): bernoulli (default); gaussian (real values); discretized-logistic (8-bit images: the probability of each 0–255 value, a bound in nats of the 8-bit data); continuous-bernoulli (a density on [0, 1]); `eval --8-bit` compares them on the 8-bit values').choices(['bernoulli', 'gaussian', 'discretized-logistic', 'continuous-bernoulli']))
     .option('--variance <v>', "gaussian likelihood: 'learned' (default) or a fixed σ² such as 0.01")
     .addOption(new Option('--prior <kind>', 'p(z): standard-normal (default), gaussian-mixture, swiss-roll (2-D, AAE only), uniform (AAE only)')
       .choices(['standard-normal', 'gaussian-mixture', 'swiss-roll', 'uniform']))
