@@ -173,6 +173,7 @@ describe('the npm package', { timeout: 240_000 }, () => {
     assert.equal(losses.length, 3, describeResult('epochs', r));
     assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
     assert.ok(losses[2] < losses[0] - 5, `the test −ELBO did not fall: ${losses.join(' → ')}`);
+    assert.match(r.stdout, /^its reconstruction: shape \[1,28,28\], mean intensity 0\.\d+$/m, 'decoded images come back shaped as the data');
     const iw = Number(/−log p\(x\) ≤ (\S+) nats/.exec(r.stdout)?.[1]);
     assert.ok(Number.isFinite(iw) && iw < losses[0], `importance-weighted bound ${iw}, losses ${losses}`);
   });

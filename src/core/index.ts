@@ -37,7 +37,7 @@ export { assignClusters, clusterError, type ClusterError } from './metrics/clust
 export { latentMatch, encodeData, componentAccuracy, type LatentMatch } from './metrics/latent-match.js';
 export { buildModel, modelFamily, modelFamilies, type ModelFamily } from './models/registry.js';
 export type { Autoencoder } from './models/types.js';
-export { exampleSize, flatExamples } from './models/data-shape.js';
+export { exampleSize, flatExamples, shapedExamples } from './models/data-shape.js';
 export { checkLabels, hideLabels, labelInputs, oneHot, type CodecOptions } from './models/conditioning.js';
 export { createVae, buildVaeNets, buildDecoder, buildGaussianEncoder } from './models/vae.js';
 export { createAae, buildAaeNets, type AdversarialAutoencoder } from './models/aae.js';

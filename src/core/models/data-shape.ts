@@ -26,3 +26,17 @@ export function flatExamples(x: tf.Tensor, dataShape: readonly number[]): tf.Ten
   const shaped = dataShape.every((d, i) => x.shape[i + 1] === d);
   return shaped ? tf.reshape(x, [x.shape[0], exampleSize(dataShape)]) : x;
 }
+
+/**
+ * The inverse of `flatExamples`: x of shape [..., exampleSize(dataShape)]
+ * (what `decode(z).mean()` and `.sample()` give) reshaped to
+ * [..., ...dataShape], e.g. [batch, 32, 32, 3] images ready for
+ * `tf.browser.toPixels` or a PNG encoder. A wrong last axis is an error.
+ */
+export function shapedExamples(x: tf.Tensor, dataShape: readonly number[]): tf.Tensor {
+  const size = exampleSize(dataShape);
+  if (x.rank < 1 || x.shape[x.rank - 1] !== size) {
+    throw new Error(`shapedExamples: the last axis must hold one example of shape [${dataShape.join(', ')}] (${size} values); got a tensor of shape [${x.shape.join(', ')}]`);
+  }
+  return tf.reshape(x, [...x.shape.slice(0, -1), ...dataShape]);
+}
