@@ -168,4 +168,25 @@ describe('encode, decode and score on trained runs', () => {
     assert.equal(wrongShape.status, 1);
     assert.match(wrongShape.stderr, /examples of shape 3, but the run was trained on 8×8/);
   });
+
+  test('an image folder read from disk batch by batch (LATENTLAB_STREAM_MB=0) gives the same codes, scores and evaluation as in memory', () => {
+    const run = at('runs', 'pictures');
+    const both = (args: string[], out: string) => {
+      const memory = ok([...args, '-o', at(`memory-${out}`)]);
+      const r = runCli([...args, '-o', at(`disk-${out}`)], { env: { LATENTLAB_STREAM_MB: '0' } });
+      assert.equal(r.status, 0, describeRun(r));
+      assert.equal(readFileSync(at(`disk-${out}`), 'utf8'), readFileSync(at(`memory-${out}`), 'utf8'), `${args[0]}: ${out} differs when streamed`);
+      return memory;
+    };
+    both(['encode', run, '--data', at('pictures'), '--backend', 'cpu'], 'codes.csv');
+    both(['score', run, '--data', at('pictures'), '--samples', '3', '--backend', 'cpu'], 'scores.csv');
+    const memory = ok(['eval', run, '--iw', '4', '--json', '--backend', 'cpu']);
+    const disk = runCli(['eval', run, '--iw', '4', '--json', '--backend', 'cpu'], { env: { LATENTLAB_STREAM_MB: '0' } });
+    assert.equal(disk.status, 0, describeRun(disk));
+    assert.deepEqual(JSON.parse(disk.stdout), JSON.parse(memory.stdout));
+    const bad = runCli(['eval', run, '--backend', 'cpu'], { env: { LATENTLAB_STREAM_MB: 'lots' } });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /LATENTLAB_STREAM_MB: expected a number of megabytes ≥ 0, got "lots"/);
+    assert.ok(!hasStackTrace(bad.stderr));
+  });
 });

@@ -16,7 +16,7 @@ import { encodeNpy, parseNpy } from '../src/core/data/npy.js';
 import { DataError } from '../src/core/data/errors.js';
 import { UserError } from '../src/node/errors.js';
 import { loadDataSplits, loadTrainingSplits } from '../src/node/datasets.js';
-import { batches, isStreamed, readRows } from '../src/core/data/dataset.js';
+import { batches, isStreamed, readRows, withImageShape } from '../src/core/data/dataset.js';
 import { destandardize } from '../src/node/data/tabular.js';
 import { describeRun, hasStackTrace, makeTempDir, readJson, runCli } from './helpers/cli.js';
 
@@ -303,6 +303,24 @@ describe('image folders', () => {
     writeFileSync(at('late', 'a', 'img1.png'), image(10, 12, '#fff', 0).subarray(0, 60));
     writeFileSync(at('late', 'a', 'img2.png'), image(10, 12, '#fff', 0).subarray(0, 60));
     refuses(() => readRows(late.train, [0]), [/late\/a\/img\d\.png: a truncated PNG/]);
+  });
+
+  test('withImageShape: grey images read as colour (or back) for a run trained on the other; colour pixels for a grey run are an error naming the file', () => {
+    // PNGs saved as RGB with grey pixels: grey when read whole (by the pixels), colour when streamed (by the headers).
+    writeImages(at('rgb-grey'), { a: '#888', b: '#fff' }, 3);
+    const memory = loadDataSplits(at('rgb-grey'));
+    const streamed = loadTrainingSplits(at('rgb-grey'), { stream: 'always' });
+    assert.deepEqual([memory.train.shape, streamed.train.shape], [[12, 10], [12, 10, 3]]);
+    const all = Int32Array.from({ length: memory.train.size }, (_, i) => i);
+    const grey = withImageShape(streamed.train, [12, 10]);
+    assert.deepEqual([grey.shape, grey.dim], [[12, 10], 120]);
+    assert.deepEqual(Array.from(readRows(grey, all)), Array.from(memory.train.x));
+    const colour = withImageShape(memory.train, [12, 10, 3]);
+    assert.deepEqual(Array.from(readRows(colour, all)), Array.from(readRows(streamed.train, all)));
+    assert.equal(withImageShape(memory.train, [12, 10]), memory.train, 'already the right shape: unchanged');
+    assert.equal(withImageShape(memory.train, [6, 20]), memory.train, 'other sizes are left for the caller to refuse');
+    const red = withImageShape(loadTrainingSplits(at('colour'), { stream: 'always' }).train, [12, 10]);
+    refuses(() => readRows(red, [0]), [/colour\/train: \w+\/img\d\.png has colour pixels, but the run was trained on grey images \(12×10\)/]);
   });
 
   test('layouts that cannot be read are errors naming the folder', () => {

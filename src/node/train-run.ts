@@ -9,7 +9,7 @@ import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs-core';
 import { isAdversarialConfig, type Config } from '../core/config/schema.js';
 import { mergeConfig, resolveConfig } from '../core/config/resolve.js';
-import { isStreamed, materialize, take, type DataSource } from '../core/data/dataset.js';
+import { isStreamed, materialize, take, withImageShape, type DataSource } from '../core/data/dataset.js';
 import { checkLabels } from '../core/models/conditioning.js';
 import { modelFamily } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
@@ -131,7 +131,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const reporter = options.reporter ?? createReporter({ quiet: options.quiet });
   const loaded = loadTrainingSplits(options.config.data.source, { ...dataOptions(options.config.data), onProgress: imageProgress(options.quiet) });
   if (loaded.streamed) reporter.log(pc.dim(`${train0(loaded)}: read from disk batch by batch (too large to hold in memory as float32)`));
-  const { train, test } = loaded;
+  // A resumed run reads its images grey or colour as it was trained (the two ways of reading a folder can differ; withImageShape).
+  const [train, test] = resume ? [withImageShape(loaded.train, resume.manifest.data.shape), withImageShape(loaded.test, resume.manifest.data.shape)] : [loaded.train, loaded.test];
   const config = likelihoodForData(options.config, train, !resume && options.likelihoodByData === true, reporter);
   if (resume && resume.manifest.dataDim !== train.dim) {
     throw new UserError(`${dir}: the run was trained on examples of ${resume.manifest.dataDim} values, the data has ${train.dim}`);

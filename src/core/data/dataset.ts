@@ -244,6 +244,72 @@ export function concat(a: Dataset, b: Dataset, name: string): Dataset {
   return { ...a, name, size: a.size + b.size, x, labels, names, numClasses: labels ? Math.max(a.numClasses ?? 0, b.numClasses ?? 0) : undefined };
 }
 
+/** As `concat`, for sources that may be streamed: a copy when both are in memory, otherwise a view that reads from each. */
+export function concatSource(a: DataSource, b: DataSource, name: string): DataSource {
+  if (!isStreamed(a) && !isStreamed(b)) return concat(a, b, name);
+  if (a.shape.join('×') !== b.shape.join('×')) throw new DataError(b.name, `examples of shape ${b.shape.join('×')}, but ${a.name} has ${a.shape.join('×')}`);
+  const labels = a.labels && b.labels ? Int32Array.from([...a.labels, ...b.labels]) : undefined;
+  const names = a.names && b.names ? [...a.names, ...b.names] : undefined;
+  const { x: _x, ...rest } = a as Partial<Dataset>;
+  return {
+    ...(rest as Omit<Dataset, 'x'>), name, size: a.size + b.size, labels, names,
+    numClasses: labels ? Math.max(a.numClasses ?? 0, b.numClasses ?? 0) : undefined,
+    streamed: true,
+    read: (rows) => {
+      const out = new Float32Array(rows.length * a.dim);
+      // Each source reads its own rows in one call, so a streamed one decodes a batch at a time.
+      for (const [source, first, end] of [[a, 0, a.size], [b, a.size, a.size + b.size]] as const) {
+        const mine = Int32Array.from({ length: rows.length }, (_, k) => k).filter((k) => rows[k] >= first && rows[k] < end);
+        if (mine.length === 0) continue;
+        const values = readRows(source, Int32Array.from(mine, (k) => rows[k] - first));
+        mine.forEach((k, j) => out.set(values.subarray(j * a.dim, (j + 1) * a.dim), k * a.dim));
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Images as a run expects them, grey [H, W] or colour [H, W, 3]: the same
+ * pixels can load either way (read whole, grey is told from colour by the
+ * pixels; read from disk batch by batch, by the files' headers, so a PNG
+ * saved as RGB with grey pixels is colour there). Grey images given to a
+ * colour run repeat their value in R, G and B; colour images given to a grey
+ * run must have R = G = B, else reading them is a DataError naming the
+ * example. Any other pair of shapes, or a source already of `shape`, is
+ * returned as it is.
+ */
+export function withImageShape(ds: DataSource, shape: readonly number[]): DataSource {
+  const [h, w] = ds.shape;
+  const same = (s: readonly number[]) => s[0] === h && s[1] === w;
+  const toColour = ds.shape.length === 2 && shape.length === 3 && shape[2] === 3 && same(shape);
+  const toGrey = ds.shape.length === 3 && ds.shape[2] === 3 && shape.length === 2 && same(shape);
+  if (!toColour && !toGrey) return ds;
+  const pixels = h * w;
+  const convert = (x: Float32Array, rows: ArrayLike<number>): Float32Array => {
+    const out = new Float32Array(rows.length * pixels * (toColour ? 3 : 1));
+    for (let r = 0; r < rows.length; r++) {
+      for (let p = 0; p < pixels; p++) {
+        if (toColour) {
+          const v = x[r * pixels + p];
+          out.set([v, v, v], (r * pixels + p) * 3);
+          continue;
+        }
+        const at = (r * pixels + p) * 3;
+        if (Math.abs(x[at] - x[at + 1]) > 1e-6 || Math.abs(x[at] - x[at + 2]) > 1e-6) {
+          const example = ds.names?.[rows[r]] ?? `example ${rows[r]}`;
+          throw new DataError(ds.name, `${example} has colour pixels, but the run was trained on grey images (${h}×${w})`);
+        }
+        out[r * pixels + p] = x[at];
+      }
+    }
+    return out;
+  };
+  const common = { ...ds, shape: [...shape], dim: pixels * (toColour ? 3 : 1) };
+  if (isStreamed(ds)) return { ...common, read: (rows) => convert(ds.read(rows), rows) } as StreamedDataset;
+  return { ...common, x: convert(ds.x, Int32Array.from({ length: ds.size }, (_, i) => i)) } as Dataset;
+}
+
 /**
  * Examples per forward-only batch (evaluation, encoding): 1000, fewer for
  * large examples, so that one batch's [batch, dim] tensors stay near 16 MB

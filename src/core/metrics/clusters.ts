@@ -6,16 +6,17 @@
  * its test examples wrongly.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { evaluationBatchSize, type Dataset } from '../data/dataset.js';
+import { batches, evaluationBatchSize, type DataSource } from '../data/dataset.js';
 import type { CategoricalAutoencoder } from '../models/categorical-aae.js';
 
 /** The most probable class (cluster) of every example, int32 [size]. */
-export function assignClusters(model: CategoricalAutoencoder, data: Dataset, batchSize = evaluationBatchSize(data.dim)): Int32Array {
+export function assignClusters(model: CategoricalAutoencoder, data: DataSource, batchSize = evaluationBatchSize(data.dim)): Int32Array {
   const out = new Int32Array(data.size);
-  for (let start = 0; start < data.size; start += batchSize) {
-    const count = Math.min(batchSize, data.size - start);
-    const ks = tf.tidy(() => model.classify(tf.tensor2d(data.x.subarray(start * data.dim, (start + count) * data.dim), [count, data.dim])).mode().dataSync());
+  let start = 0;
+  for (const batch of batches(data, { batchSize })) {
+    const ks = tf.tidy(() => model.classify(tf.tensor2d(batch.x, [batch.count, data.dim])).mode().dataSync());
     out.set(ks, start);
+    start += batch.count;
   }
   return out;
 }

@@ -15,7 +15,7 @@
  * stored 8-bit data, comparable across likelihoods.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batches, type Dataset } from '../data/dataset.js';
+import { batches, type DataSource } from '../data/dataset.js';
 import type { Distribution } from '../distributions/types.js';
 import type { Autoencoder } from '../models/types.js';
 import { deriveSeed } from '../util/random.js';
@@ -70,7 +70,7 @@ function eightBitLogProb(p: Distribution, x: tf.Tensor): tf.Tensor {
   return p.logProbOfBins(x);
 }
 
-export async function importanceWeightedBound(model: Autoencoder, data: Dataset, options: IwOptions): Promise<IwResult> {
+export async function importanceWeightedBound(model: Autoencoder, data: DataSource, options: IwOptions): Promise<IwResult> {
   const { k, seed, batchSize = 100, maxElements = 2 ** 21, onProgress, eightBit = false } = options;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`importance samples must be a positive integer, got ${k}`);
   let sum = 0;

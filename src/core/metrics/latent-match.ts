@@ -13,7 +13,7 @@
  *   as queries.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { evaluationBatchSize, type Dataset } from '../data/dataset.js';
+import { batches, evaluationBatchSize, type DataSource, type Dataset } from '../data/dataset.js';
 import type { Autoencoder } from '../models/types.js';
 import { deriveSeed } from '../util/random.js';
 import { mmd } from './mmd.js';
@@ -30,17 +30,18 @@ export interface LatentMatch {
 }
 
 /** Codes of a dataset [size, latentDim]: means of q(z|x), or one draw per example with `seed`. */
-export function encodeData(model: Autoencoder, data: Dataset, { seed, batchSize = evaluationBatchSize(data.dim) }: { seed?: number; batchSize?: number } = {}): Float32Array {
+export function encodeData(model: Autoencoder, data: DataSource, { seed, batchSize = evaluationBatchSize(data.dim) }: { seed?: number; batchSize?: number } = {}): Float32Array {
   const out = new Float32Array(data.size * model.latentDim);
-  for (let start = 0, b = 0; start < data.size; start += batchSize, b++) {
-    const count = Math.min(batchSize, data.size - start);
+  let b = 0;
+  for (const batch of batches(data, { batchSize })) {
     const codes = tf.tidy(() => {
-      const x = tf.tensor2d(data.x.subarray(start * data.dim, (start + count) * data.dim), [count, data.dim]);
-      const labels = data.labels ? tf.tensor1d(data.labels.subarray(start, start + count), 'int32') : undefined;
+      const x = tf.tensor2d(batch.x, [batch.count, data.dim]);
+      const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
       const q = model.encode(x, { labels });
       return (seed === undefined ? q.mean() : q.sample({ seed: deriveSeed(seed, b) })).dataSync() as Float32Array;
     });
-    out.set(codes, start * model.latentDim);
+    out.set(codes, b * batchSize * model.latentDim);
+    b++;
   }
   return out;
 }

@@ -16,7 +16,7 @@
  *   was trained on.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batches, type Dataset } from '../data/dataset.js';
+import { batches, type DataSource } from '../data/dataset.js';
 import type { Autoencoder } from '../models/types.js';
 import { deriveSeed } from '../util/random.js';
 import { batchBound } from './iw.js';
@@ -45,7 +45,7 @@ export interface ExampleScores {
 }
 
 /** Scores every example of `data` (see the module comment). */
-export async function anomalyScores(model: Autoencoder, data: Dataset, options: ScoreOptions): Promise<ExampleScores> {
+export async function anomalyScores(model: Autoencoder, data: DataSource, options: ScoreOptions): Promise<ExampleScores> {
   const { seed, posteriorDensity, samples = 10, iw, batchSize = 250, onProgress, kind = 'likelihood' } = options;
   if (iw !== undefined && !posteriorDensity) throw new RangeError('the importance-weighted bound needs an encoder with a density q(z|x)');
   if (iw !== undefined && kind === 'squared-error') throw new RangeError('the importance-weighted bound is a likelihood score, not a squared error');

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import type { Config } from '../../core/config/schema.js';
-import { take, type Dataset } from '../../core/data/dataset.js';
+import { batches, evaluationBatchSize, materialize, readRows, take, withImageShape, type DataSource } from '../../core/data/dataset.js';
 import type { Autoencoder } from '../../core/models/types.js';
 import { evaluateObjective } from '../../core/metrics/evaluate.js';
 import { importanceWeightedBound } from '../../core/metrics/iw.js';
@@ -17,7 +17,7 @@ import { assignClusters, clusterError } from '../../core/metrics/clusters.js';
 import { evaluationSeed } from '../../core/training/fit.js';
 import { deriveSeed } from '../../core/util/random.js';
 import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
-import { dataOptions, loadDataSplits } from '../datasets.js';
+import { dataOptions, loadTrainingSplits } from '../datasets.js';
 import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
 import { loadRunModel } from '../load-run.js';
@@ -30,7 +30,9 @@ interface EvalFlags { iw?: number; '8Bit'?: boolean; limit?: number; seed: numbe
 export async function runEval(dir: string, flags: EvalFlags): Promise<Record<string, unknown>> {
   await initBackend(flags.backend);
   const { run, model } = await loadRunModel(dir);
-  const { train: fullTrain, test: fullTest } = loadDataSplits(run.config.data.source, dataOptions(run.config.data, { limits: false }));
+  // A large image folder is read from disk batch by batch, as in training.
+  const splits = loadTrainingSplits(run.config.data.source, dataOptions(run.config.data, { limits: false }));
+  const [fullTrain, fullTest] = [withImageShape(splits.train, run.manifest.data.shape), withImageShape(splits.test, run.manifest.data.shape)];
   const test = take(fullTest, flags.limit ?? run.config.data.testLimit);
   const reporter = createReporter({ quiet: flags.quiet || flags.json });
   checkLabels(run.config, test);
@@ -63,9 +65,9 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   if (flags.parzen) {
     // σ is chosen on the last images of the training split, which the test set never sees.
     const validationCount = Math.min(flags.parzenValidation, fullTrain.size);
-    const validation = fullTrain.x.subarray((fullTrain.size - validationCount) * fullTrain.dim);
+    const validation = readRows(fullTrain, Int32Array.from({ length: validationCount }, (_, i) => fullTrain.size - validationCount + i));
     const samples = tf.tensor2d(sampleImages(model, flags.parzenSamples, deriveSeed(flags.seed, 37)), [flags.parzenSamples, fullTrain.dim]);
-    const parzen = parzenEstimate(samples, validation, test.x, test.dim, DEFAULT_PARZEN_SIGMAS);
+    const parzen = parzenEstimate(samples, validation, materialize(test).x, test.dim, DEFAULT_PARZEN_SIGMAS);
     samples.dispose();
     result.parzen = { samples: flags.parzenSamples, validationImages: validationCount, ...parzen };
   }
@@ -122,18 +124,21 @@ interface EightBitResult { elbo: number; bitsPerValue: number; importanceWeighte
  * likelihoods with densities (Gaussian, continuous Bernoulli) compare with the
  * discretised logistic, and with each other, in the same nats.
  */
-async function eightBitBounds(config: Config, model: Autoencoder, test: Dataset, flags: EvalFlags, reporter: Reporter): Promise<EightBitResult> {
+async function eightBitBounds(config: Config, model: Autoencoder, test: DataSource, flags: EvalFlags, reporter: Reporter): Promise<EightBitResult> {
   if (!modelFamily(config).hasPosteriorDensity(config)) {
     throw new UserError(`--8-bit: the bound needs q(z|x) to have a density; this ${config.model} has a deterministic encoder`);
   }
   if (config.likelihood.kind === 'bernoulli') {
     throw new UserError('--8-bit: a Bernoulli likelihood models the values 0 and 1 only, not 256 levels; train with --likelihood discretized-logistic, gaussian or continuous-bernoulli to compare bounds on 8-bit data');
   }
-  const x = test.x;
-  for (let i = 0; i < x.length; i++) {
-    const level = x[i] * 255;
-    if (!(level >= -1e-3 && level <= 255 + 1e-3) || Math.abs(level - Math.round(level)) > 1e-3) {
-      throw new UserError(`--8-bit: the test data (${config.data.source}) are not 8-bit values: value ${i % test.dim} of example ${Math.floor(i / test.dim)} is ${x[i]}, not a multiple of 1/255 in [0, 1]`);
+  for (const batch of batches(test, { batchSize: evaluationBatchSize(test.dim) })) {
+    const { x } = batch;
+    for (let i = 0; i < x.length; i++) {
+      const level = x[i] * 255;
+      if (!(level >= -1e-3 && level <= 255 + 1e-3) || Math.abs(level - Math.round(level)) > 1e-3) {
+        const example = batch.indices[Math.floor(i / test.dim)];
+        throw new UserError(`--8-bit: the test data (${config.data.source}) are not 8-bit values: value ${i % test.dim} of example ${example} is ${x[i]}, not a multiple of 1/255 in [0, 1]`);
+      }
     }
   }
   const seed = deriveSeed(flags.seed, 41);

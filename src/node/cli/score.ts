@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
-import type { Dataset } from '../../core/data/dataset.js';
+import type { DataSource } from '../../core/data/dataset.js';
 import { anomalyScores } from '../../core/metrics/scores.js';
 import { rocCurve, type RocCurve } from '../../core/metrics/roc.js';
 import { checkLabels } from '../../core/models/conditioning.js';
@@ -39,7 +39,7 @@ export interface ScoreResult {
 const ANOMALY_FOLDERS = ['anomaly', 'anomalies', 'anomalous', 'abnormal', 'outlier', 'outliers'];
 
 /** 1 for each anomalous example, from --anomaly-labels, --normal-class or a normal/anomaly class layout; undefined when unknown. */
-function anomalyFlags(data: Dataset, flags: ScoreFlags): { anomalous: Uint8Array; how: string } | undefined {
+function anomalyFlags(data: DataSource, flags: ScoreFlags): { anomalous: Uint8Array; how: string } | undefined {
   if (flags.anomalyLabels && flags.normalClass !== undefined) throw new UserError('use --anomaly-labels or --normal-class, not both');
   if (flags.anomalyLabels) {
     const labels = labelsFrom(readArrayFile(path.resolve(flags.anomalyLabels)), data.size, data.name);

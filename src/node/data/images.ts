@@ -15,6 +15,7 @@ import { makeDataset, type Dataset, type StreamedDataset } from '../../core/data
 import { DataError } from '../../core/data/errors.js';
 import { naturalOrder, printable } from '../../core/util/text.js';
 import { readDataFile } from './files.js';
+import { UserError } from '../errors.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 
@@ -272,8 +273,21 @@ export function imageHeader(file: string): { width: number; height: number; colo
   return { width: image.width, height: image.height, colour: true };
 }
 
-/** Bytes above which an image folder is read batch by batch instead of held as float32 in memory. */
+/** The default of `streamBytes`: 768 MB. */
 export const STREAM_BYTES = 768 * 2 ** 20;
+
+/**
+ * Bytes above which an image folder is read batch by batch instead of held
+ * as float32 in memory: LATENTLAB_STREAM_MB (megabytes, 0 streams every
+ * folder) when set, else 768 MB.
+ */
+export function streamBytes(): number {
+  const set = process.env.LATENTLAB_STREAM_MB;
+  if (set === undefined || set === '') return STREAM_BYTES;
+  const mb = Number(set);
+  if (!Number.isFinite(mb) || mb < 0) throw new UserError(`LATENTLAB_STREAM_MB: expected a number of megabytes ≥ 0, got ${JSON.stringify(set.slice(0, 40))}`);
+  return mb * 2 ** 20;
+}
 
 /**
  * Image listings as datasets that decode each batch from disk when it is

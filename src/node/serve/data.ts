@@ -9,8 +9,8 @@
  * Each data source is read once and kept as bytes.
  */
 import type { Config } from '../../core/config/schema.js';
-import { dataOptions, loadDataSplits } from '../datasets.js';
-import type { Dataset } from '../../core/data/dataset.js';
+import { dataOptions, loadTrainingSplits } from '../datasets.js';
+import { readRows, type DataSource } from '../../core/data/dataset.js';
 import { HttpError } from './http-util.js';
 
 export const MAX_IMAGES = { train: 20_000, test: 10_000 } as const;
@@ -26,15 +26,16 @@ interface Packed {
   readonly dim: number;
 }
 
-function pack(ds: Dataset, limit: number): Packed {
+function pack(ds: DataSource, limit: number): Packed {
   const size = Math.min(ds.size, limit);
   const labels = ds.labels && (ds.numClasses ?? 0) <= 256 ? Uint8Array.from(ds.labels.subarray(0, size)) : null;
+  const x = readRows(ds, Int32Array.from({ length: size }, (_, i) => i));
   if (ds.values === 'real') {
-    const values = Float32Array.from(ds.x.subarray(0, size * ds.dim));
+    const values = x;
     return { pixels: new Uint8Array(values.buffer), real: true, labels, shape: ds.shape, size, dim: ds.dim };
   }
   const pixels = new Uint8Array(size * ds.dim);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round(ds.x[i] * 255);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round(x[i] * 255);
   return { pixels, real: false, labels, shape: ds.shape, size, dim: ds.dim };
 }
 
@@ -53,7 +54,8 @@ export class DataCache {
     if (!packed) {
       let splits;
       try {
-        splits = loadDataSplits(source, options);
+        // Only the first images are served: a large image folder is not read whole.
+        splits = loadTrainingSplits(source, options);
       } catch (e) {
         throw new HttpError(422, `cannot load the data set ${source}: ${(e as Error).message}`);
       }
