@@ -408,4 +408,40 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     assert.ok(crimson ? channel(0) > channel(2) * 1.1 : channel(2) > channel(0) * 1.1, `the reconstruction lacks its class's tint (R ${channel(0)}, B ${channel(2)})`);
     assert.deepEqual(consoleErrors, []);
   });
+
+  test('a run on a table: each row drawn as bars, one per column, up (blue) for values above the column mean and down (orange) below', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const lines = ['a,b,c,d,e,f,kind'];
+    for (let i = 0; i < 300; i++) {
+      const k = i % 2;
+      const t = (i % 7) / 7;
+      lines.push([3 * k + t, -2 * k + t, 5 + t, 10 * k, 1 - k + t, t * t, k ? 'big' : 'small'].map((v) => (typeof v === 'number' ? v.toFixed(3) : v)).join(','));
+    }
+    writeFileSync(path.join(tmp.dir, 'rows.csv'), lines.join('\n'));
+    const r = runCli(['train', '--data', path.join(tmp.dir, 'rows.csv'), '--label-column', 'kind', '--hidden', '32', '--epochs', '40', '--batch-size', '20',
+      '--seed', '3', '--out', RUNS, '--name', 'rows', '-q']);
+    assert.equal(r.status, 0, describeRun(r));
+    await open('#view=explore&run=rows');
+    await page.evaluate(() => window.latentlab.explorers[0].showPair(1));
+    await page.waitForSelector('.pair canvas.original');
+    await page.screenshot({ path: artifactPath('web-explorer-table.png') });
+    const { values, width, height } = await page.evaluate(() => {
+      const e = window.latentlab.explorers[0];
+      const canvas = document.querySelector('.pair canvas.original') as HTMLCanvasElement;
+      return { values: Array.from(e.data.images.x.slice(e.data.images.dim, 2 * e.data.images.dim) as Float32Array), width: canvas.width, height: canvas.height };
+    });
+    assert.equal(values.length, 6);
+    assert.ok(values.filter((v) => Math.abs(v) >= 0.5).length >= 3, `too few columns to probe: ${values}`);
+    assert.ok(height >= 40, `a row is drawn ${height} pixels high: a strip, not bars`);
+    const rgba = await pixels('.pair canvas.original');
+    const at = (x: number, y: number) => rgba.slice(4 * (Math.round(y) * width + Math.round(x)), 4 * (Math.round(y) * width + Math.round(x)) + 3);
+    values.forEach((v, j) => {
+      if (Math.abs(v) < 0.5) return;   // bars of half a σ or more (6 pixels at this size) are probed 3 pixels from the zero line
+      const x = (j + 0.5) * (width / 6);
+      const [red, , blue] = at(x, height / 2 + (v > 0 ? -3 : 3));
+      assert.ok(v > 0 ? blue > red + 60 : red > blue + 60, `column ${j} (value ${v.toFixed(2)}): pixel rgb(${at(x, height / 2 + (v > 0 ? -3 : 3))}) is not a ${v > 0 ? 'blue bar above' : 'orange bar below'} the zero line`);
+    });
+    assert.ok(coloured(await pixels('.pair canvas.reconstruction')) > 100, 'the reconstruction has no bars');
+    assert.deepEqual(consoleErrors, []);
+  });
 });
