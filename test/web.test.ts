@@ -427,7 +427,7 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     await page.screenshot({ path: artifactPath('web-explorer-table.png') });
     const { values, width, height } = await page.evaluate(() => {
       const e = window.latentlab.explorers[0];
-      const canvas = document.querySelector('.pair canvas.original') as HTMLCanvasElement;
+      const canvas = document.querySelector('.pair canvas.original') as unknown as { width: number; height: number };
       return { values: Array.from(e.data.images.x.slice(e.data.images.dim, 2 * e.data.images.dim) as Float32Array), width: canvas.width, height: canvas.height };
     });
     assert.equal(values.length, 6);

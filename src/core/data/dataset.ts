@@ -10,6 +10,7 @@
  */
 import { DataError } from './errors.js';
 import { permutation, uniformGenerator } from '../util/random.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 export interface Dataset {
   readonly name: string;
@@ -308,6 +309,25 @@ export function withImageShape(ds: DataSource, shape: readonly number[]): DataSo
   const common = { ...ds, shape: [...shape], dim: pixels * (toColour ? 3 : 1) };
   if (isStreamed(ds)) return { ...common, read: (rows) => convert(ds.read(rows), rows) } as StreamedDataset;
   return { ...common, x: convert(ds.x, Int32Array.from({ length: ds.size }, (_, i) => i)) } as Dataset;
+}
+
+/**
+ * `fn` over consecutive parts of `ds` of `size` examples, the results joined
+ * in order (each part's result holds `width` values per example); the event
+ * loop runs between parts, so that a streamed source's decoded files are
+ * freed (util/yield.ts). A source in memory is one part.
+ */
+export async function mapInParts<A extends Float32Array | Int32Array>(ds: DataSource, size: number, width: number, fn: (part: DataSource) => A): Promise<A> {
+  if (!isStreamed(ds) || ds.size <= size) return fn(ds);
+  let out: A | undefined;
+  for (let start = 0; start < ds.size; start += size) {
+    const count = Math.min(size, ds.size - start);
+    const part = fn(selectSource(ds, Int32Array.from({ length: count }, (_, i) => start + i), ds.name));
+    out ??= new (part.constructor as new (n: number) => A)(ds.size * width);
+    out.set(part, start * width);
+    await yieldToEventLoop();
+  }
+  return out!;
 }
 
 /**

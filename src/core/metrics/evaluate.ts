@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batches, evaluationBatchSize, type DataSource } from '../data/dataset.js';
 import type { ObjectiveValue } from '../objectives/types.js';
 import { deriveSeed } from '../util/random.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 export interface EvaluateOptions {
   readonly batchSize?: number;
@@ -32,6 +33,7 @@ export async function evaluateObjective(
       sums[k] = (sums[k] ?? 0) + (await v.data())[0];
       v.dispose();
     }
+    await yieldToEventLoop();
   }
   return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / data.size]));
 }

@@ -19,6 +19,7 @@ import { batches, type DataSource } from '../data/dataset.js';
 import type { Distribution } from '../distributions/types.js';
 import type { Autoencoder } from '../models/types.js';
 import { deriveSeed } from '../util/random.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 export interface IwOptions {
   /** Importance samples per example. */
@@ -85,6 +86,7 @@ export async function importanceWeightedBound(model: Autoencoder, data: DataSour
     tf.dispose([x, labels, bound]);
     done += batch.count;
     onProgress?.(done, data.size);
+    await yieldToEventLoop();
   }
   const logLikelihoodBound = sum / data.size;
   return { k, logLikelihoodBound, nll: -logLikelihoodBound };

@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batches, type DataSource } from '../data/dataset.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import type { Autoencoder } from '../models/types.js';
 import { deriveSeed } from '../util/random.js';
 import { batchBound } from './iw.js';
@@ -82,6 +83,7 @@ export async function anomalyScores(model: Autoencoder, data: DataSource, option
     b++;
     done += batch.count;
     onProgress?.(done, data.size);
+    await yieldToEventLoop();   // see yieldToEventLoop: a streamed source's decoded files are freed there
   }
   const score = new Float32Array(data.size);
   for (const n of names) terms[n].forEach((v, i) => { score[i] += v; });

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../fs-atomic.js';
 import { loadRunModel } from '../load-run.js';
 import { loadRunExamples, type RunDataFlags } from '../run-data.js';
 import { intArg } from './options.js';
+import { yieldToEventLoop } from '../../core/util/yield.js';
 
 interface EncodeFlags extends RunDataFlags { out: string; samples?: number; seed: number; backend: BackendChoice; quiet?: boolean }
 
@@ -42,6 +43,7 @@ export async function runEncode(dir: string, flags: EncodeFlags): Promise<Encode
     chunks.push(await out.data() as Float32Array);
     out.dispose();
     b++;
+    await yieldToEventLoop();   // frees the batch's decoded images when the data is read from disk
   }
   const codes = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
   chunks.reduce((at, c) => (codes.set(c, at), at + c.length), 0);

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import type { Config } from '../../core/config/schema.js';
-import { batches, evaluationBatchSize, materialize, readRows, take, withImageShape, type DataSource } from '../../core/data/dataset.js';
+import { batches, evaluationBatchSize, mapInParts, materialize, readRows, take, withImageShape, type DataSource } from '../../core/data/dataset.js';
 import type { Autoencoder } from '../../core/models/types.js';
 import { evaluateObjective } from '../../core/metrics/evaluate.js';
 import { importanceWeightedBound } from '../../core/metrics/iw.js';
@@ -40,13 +40,14 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   const result: Record<string, unknown> = { run: dir, model: run.config.model, epoch: run.checkpoint?.epoch, images: test.size, terms: elbo };
   if (run.config.labels.use === 'prior' && model.prior instanceof GaussianMixture && test.labels) {
     // Label-guided: how many test codes sit nearest their own class's component.
-    result.componentAccuracy = componentAccuracy(encodeData(model, test), test.labels, model.prior.means);
+    result.componentAccuracy = componentAccuracy(await mapInParts(test, 2000, model.latentDim, (part) => encodeData(model, part)), test.labels, model.prior.means);
   }
   if (run.config.model === 'clustering-aae' && test.labels && fullTrain.labels) {
     // Each cluster takes its training images' most frequent label (Makhzani et al. 2015, §6).
     const m = model as CategoricalAutoencoder;
     const trainPart = take(fullTrain, run.config.data.trainLimit ?? fullTrain.size);
-    const clusters = clusterError(m.classes, { assigned: assignClusters(m, trainPart), labels: trainPart.labels! }, { assigned: assignClusters(m, test), labels: test.labels });
+    const assign = (data: DataSource) => mapInParts(data, 2000, 1, (part) => assignClusters(m, part));
+    const clusters = clusterError(m.classes, { assigned: await assign(trainPart), labels: trainPart.labels! }, { assigned: await assign(test), labels: test.labels });
     result.clustering = { error: clusters.error, clusterLabels: [...clusters.clusterLabels], trainImagesPerCluster: [...clusters.sizes] };
   }
   if (flags.iw) {
