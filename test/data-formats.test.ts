@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { createCanvas } from '@napi-rs/canvas';
 import { strToU8, zipSync } from 'fflate';
+import { encode as encodePng } from 'fast-png';
 import { encodeIdx } from '../src/core/data/idx.js';
 import { encodeNpy, parseNpy } from '../src/core/data/npy.js';
 import { DataError } from '../src/core/data/errors.js';
@@ -303,6 +304,43 @@ describe('image folders', () => {
     writeFileSync(at('late', 'a', 'img1.png'), image(10, 12, '#fff', 0).subarray(0, 60));
     writeFileSync(at('late', 'a', 'img2.png'), image(10, 12, '#fff', 0).subarray(0, 60));
     refuses(() => readRows(late.train, [0]), [/late\/a\/img\d\.png: a truncated PNG/]);
+  });
+
+  test('PNGs of every common kind (8 and 16 bits; grey, grey + alpha, RGB, RGBA, a palette) read as the same pixels, in memory and from disk', () => {
+    const [w, h] = [10, 12];
+    // One picture: a red square (rows 2–5, columns 3–6) on a grey 64 background, written in each kind.
+    const rgbOf = (p: number) => { const [y, x] = [Math.floor(p / w), p % w]; return y >= 2 && y < 6 && x >= 3 && x < 7 ? [200, 30, 30] : [64, 64, 64]; };
+    const kinds: Record<string, Parameters<typeof encodePng>[0]> = {
+      rgb8: { width: w, height: h, depth: 8, channels: 3, data: Uint8Array.from({ length: w * h * 3 }, (_, i) => rgbOf(Math.floor(i / 3))[i % 3]) },
+      rgba8: { width: w, height: h, depth: 8, channels: 4, data: Uint8Array.from({ length: w * h * 4 }, (_, i) => (i % 4 === 3 ? 255 : rgbOf(Math.floor(i / 4))[i % 4])) },
+      rgb16: { width: w, height: h, depth: 16, channels: 3, data: Uint16Array.from({ length: w * h * 3 }, (_, i) => rgbOf(Math.floor(i / 3))[i % 3] * 257) },
+      palette: { width: w, height: h, depth: 8, channels: 1, palette: [[64, 64, 64], [200, 30, 30]], data: Uint8Array.from({ length: w * h }, (_, p) => (rgbOf(p)[0] === 200 ? 1 : 0)) },
+    };
+    mkdirSync(at('kinds', 'a'), { recursive: true });
+    for (const [name, png] of Object.entries(kinds)) writeFileSync(at('kinds', 'a', `${name}.png`), encodePng(png));
+    const expected = Array.from({ length: w * h * 3 }, (_, i) => rgbOf(Math.floor(i / 3))[i % 3] / 255);
+    const memory = loadDataSplits(at('kinds'), { testFraction: 0.25 });
+    const streamed = loadTrainingSplits(at('kinds'), { testFraction: 0.25, stream: 'always' });
+    for (const s of [memory, streamed]) {
+      for (const split of [s.train, s.test]) {
+        assert.deepEqual(split.shape, [h, w, 3]);
+        const rows = readRows(split, Int32Array.from({ length: split.size }, (_, i) => i));
+        split.names!.forEach((name, i) => {
+          const got = Array.from(rows.subarray(i * w * h * 3, (i + 1) * w * h * 3));
+          assert.ok(got.every((v, j) => Math.abs(v - expected[j]) < 1e-6), `${name}: pixels differ from the picture`);
+        });
+      }
+    }
+    // Grey PNGs (8 and 16 bits, with alpha) load as [H, W].
+    mkdirSync(at('grey-kinds', 'a'), { recursive: true });
+    const grey = (p: number) => (p % 7) * 30;
+    writeFileSync(at('grey-kinds', 'a', 'g8.png'), encodePng({ width: w, height: h, depth: 8, channels: 1, data: Uint8Array.from({ length: w * h }, (_, p) => grey(p)) }));
+    writeFileSync(at('grey-kinds', 'a', 'g16.png'), encodePng({ width: w, height: h, depth: 16, channels: 1, data: Uint16Array.from({ length: w * h }, (_, p) => grey(p) * 257) }));
+    writeFileSync(at('grey-kinds', 'a', 'ga8.png'), encodePng({ width: w, height: h, depth: 8, channels: 2, data: Uint8Array.from({ length: w * h * 2 }, (_, i) => (i % 2 ? 255 : grey(i >> 1))) }));
+    const g = loadDataSplits(at('grey-kinds'), { testFraction: 0.34 });
+    assert.deepEqual(g.train.shape, [h, w]);
+    const all = [...g.train.x, ...g.test.x];
+    assert.ok(all.every((v, j) => Math.abs(v - grey(j % (w * h)) / 255) < 1e-6), 'grey PNGs read other values');
   });
 
   test('withImageShape: grey images read as colour (or back) for a run trained on the other; colour pixels for a grey run are an error naming the file', () => {

@@ -78,7 +78,13 @@ export async function loadImages(split: 'train' | 'test', limit: number, run?: s
   // Intensities as bytes; values outside [0, 1] (standardised tables) as little-endian float32.
   const real = res.headers.get('X-Dtype') === 'float32';
   const width = real ? 4 : 1;
-  const x = real ? new Float32Array(bytes.slice(0, count * dim * 4).buffer) : Float32Array.from(bytes.subarray(0, count * dim), (v) => v / 255);
+  let x: Float32Array;
+  if (real) x = new Float32Array(bytes.slice(0, count * dim * 4).buffer);
+  else {
+    // A loop, not Float32Array.from(bytes, f), which lists every value first.
+    x = new Float32Array(count * dim);
+    for (let i = 0; i < x.length; i++) x[i] = bytes[i] / 255;
+  }
   const labels = res.headers.get('X-Labels') === '1' ? Int32Array.from(bytes.subarray(count * dim * width, count * dim * width + count)) : null;
   return { count, shape, dim, x, labels };
 }

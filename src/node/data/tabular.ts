@@ -110,7 +110,9 @@ export function standardizeSplits({ train, test }: DataSplits, given?: Standardi
   const columns = given?.columns ?? train.standardization?.columns ?? Array.from({ length: train.dim }, (_, j) => `column ${j + 1}`);
   const standardization: Standardization = { columns, mean, std };
   const apply = (ds: Dataset): Dataset => {
-    const x = Float32Array.from(ds.x, (v, i) => (v - mean[i % ds.dim]) / std[i % ds.dim]);
+    // Loops rather than Float32Array.from(values, f), which lists every value first (several times the memory of the result).
+    const x = new Float32Array(ds.x.length);
+    for (let i = 0; i < x.length; i++) x[i] = (ds.x[i] - mean[i % ds.dim]) / std[i % ds.dim];
     return { ...ds, x, standardization, values: 'real' };
   };
   const trainOut = apply(train);
@@ -120,5 +122,7 @@ export function standardizeSplits({ train, test }: DataSplits, given?: Standardi
 /** Values in a table's original units: the inverse of the standardisation. */
 export function destandardize(values: Float32Array, s: Standardization): Float32Array {
   const d = s.mean.length;
-  return Float32Array.from(values, (v, i) => v * s.std[i % d] + s.mean[i % d]);
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < out.length; i++) out[i] = values[i] * s.std[i % d] + s.mean[i % d];
+  return out;
 }
