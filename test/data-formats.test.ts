@@ -16,7 +16,7 @@ import { encodeIdx } from '../src/core/data/idx.js';
 import { encodeNpy, parseNpy } from '../src/core/data/npy.js';
 import { DataError } from '../src/core/data/errors.js';
 import { UserError } from '../src/node/errors.js';
-import { loadDataSplits, loadTrainingSplits } from '../src/node/datasets.js';
+import { loadDataSplits, loadExamples, loadTrainingSplits } from '../src/node/datasets.js';
 import { batches, isStreamed, readRows, withImageShape } from '../src/core/data/dataset.js';
 import { destandardize } from '../src/node/data/tabular.js';
 import { describeRun, hasStackTrace, makeTempDir, readJson, runCli } from './helpers/cli.js';
@@ -304,6 +304,22 @@ describe('image folders', () => {
     writeFileSync(at('late', 'a', 'img1.png'), image(10, 12, '#fff', 0).subarray(0, 60));
     writeFileSync(at('late', 'a', 'img2.png'), image(10, 12, '#fff', 0).subarray(0, 60));
     refuses(() => readRows(late.train, [0]), [/late\/a\/img\d\.png: a truncated PNG/]);
+  });
+
+  test('LATENTLAB_STREAM_MB=0 streams every folder: all of a folder with train/ and test/ (encode, score) reads as in memory, train first', () => {
+    const memory = loadExamples(at('split'), { split: 'all' });
+    process.env.LATENTLAB_STREAM_MB = '0';
+    try {
+      const streamed = loadExamples(at('split'), { split: 'all' });
+      assert.ok(isStreamed(streamed) && !isStreamed(memory));
+      assert.deepEqual([streamed.size, streamed.names, Array.from(streamed.labels!)], [memory.size, memory.names, Array.from(memory.labels!)]);
+      const all = Int32Array.from({ length: memory.size }, (_, i) => memory.size - 1 - i);   // reversed: rows from both parts in one read
+      assert.deepEqual(Array.from(readRows(streamed, all)), Array.from(readRows(memory, all)));
+      process.env.LATENTLAB_STREAM_MB = '-1';
+      refuses(() => loadExamples(at('split')), [/LATENTLAB_STREAM_MB: expected a number of megabytes ≥ 0, got "-1"/]);
+    } finally {
+      delete process.env.LATENTLAB_STREAM_MB;
+    }
   });
 
   test('PNGs of every common kind (8 and 16 bits; grey, grey + alpha, RGB, RGBA, a palette) read as the same pixels, in memory and from disk', () => {
