@@ -1,12 +1,16 @@
 /**
  * Training on an image folder too large to hold in memory: generates N
  * colour PNGs (default 100,000 of 64×64 in 10 class folders, drawn shapes
- * and noise, once; kept for reruns), trains one epoch with the CLI, and
- * reports the peak resident memory of the training process (from
- * /usr/bin/time -v when present) with the wall time.
+ * and noise, once; kept for reruns), trains one epoch with the CLI, then
+ * evaluates the run and encodes every image, and reports the peak resident
+ * memory of each process (from /usr/bin/time -v when present) with the wall
+ * time.
  *
  *   node --import tsx bench/stream-images.ts [--count 100000] [--size 64] [--epochs 1]
- *        [--out bench-runs/stream-images]
+ *        [--out bench-runs/stream-images] [--generate-only]
+ *
+ * --generate-only writes the images (into OUT/data-COUNT-SIZE) and stops:
+ * presets/README.md measures the conv-colour preset on such folders.
  *
  * As float32 in memory, 100,000 such images would take 4.9 GB; the target is
  * a peak RSS under 1.5 GB.
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '64' },
     epochs: { type: 'string', default: '1' },
     out: { type: 'string', default: 'bench-runs/stream-images' },
+    'generate-only': { type: 'boolean', default: false },
   },
 });
 const count = Number(values.count);
@@ -56,23 +61,39 @@ function generate(): void {
 }
 
 generate();
+if (values['generate-only']) {
+  process.stdout.write(`${count} images of ${size}×${size} in ${data}\n`);
+  process.exit(0);
+}
 const runs = path.join(out, 'runs');
 rmSync(path.join(runs, 'stream'), { recursive: true, force: true });
-const args = ['bin/latentlab.js', 'train', '--data', data, '--epochs', values.epochs!, '--likelihood', 'gaussian', '--variance', '0.05',
-  '--hidden', '256', '--latent-dim', '16', '--batch-size', '128', '-q', '--out', runs, '--name', 'stream'];
 const timed = existsSync('/usr/bin/time');
-const started = Date.now();
-const r = timed ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
-const seconds = (Date.now() - started) / 1000;
-if (r.status !== 0) {
-  process.stderr.write(`${r.stdout}\n${r.stderr}\n`);
-  process.exit(1);
+
+/** Runs the CLI under /usr/bin/time -v: its output, wall time and peak RSS (MB). */
+function measure(args: string[]): { stdout: string; seconds: number; rssMb: number } {
+  const cli = ['bin/latentlab.js', ...args];
+  const started = Date.now();
+  const r = timed ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...cli], { encoding: 'utf8' }) : spawnSync(process.execPath, cli, { encoding: 'utf8' });
+  const seconds = (Date.now() - started) / 1000;
+  if (r.status !== 0) {
+    process.stderr.write(`latentlab ${args.join(' ')}\n${r.stdout}\n${r.stderr}\n`);
+    process.exit(1);
+  }
+  return { stdout: r.stdout, seconds, rssMb: Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024 };
 }
-const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? NaN);
+const rss = (mb: number) => (timed ? `${mb.toFixed(0)} MB` : 'unknown (no /usr/bin/time)');
+
+const run = path.join(runs, 'stream');
+const train = measure(['train', '--data', data, '--epochs', values.epochs!, '--likelihood', 'gaussian', '--variance', '0.05',
+  '--hidden', '256', '--latent-dim', '16', '--batch-size', '128', '-q', '--out', runs, '--name', 'stream']);
+// The commands that apply the run read the same folder: eval its held-out test split, encode every image.
+const evaluated = measure(['eval', run, '-q']);
+const encoded = measure(['encode', run, '-o', path.join(out, 'codes.npy'), '-q']);
 const lines = [
   `${count} colour ${size}×${size} PNGs (${(count * size * size * 3 * 4 / 2 ** 30).toFixed(1)} GiB as float32), ${values.epochs} epoch(s), MLP 256, latent 16, batch 128`,
-  `peak RSS of the training process: ${timed ? `${(rssKb / 1024).toFixed(0)} MB` : 'unknown (no /usr/bin/time)'}`,
-  `wall time: ${seconds.toFixed(0)} s`,
-  r.stdout.split('\n').filter((l) => /epoch|read from disk|test/.test(l)).join('\n'),
+  `train:  peak RSS ${rss(train.rssMb)}, wall time ${train.seconds.toFixed(0)} s`,
+  `eval:   peak RSS ${rss(evaluated.rssMb)}, wall time ${evaluated.seconds.toFixed(0)} s (the held-out test split)`,
+  `encode: peak RSS ${rss(encoded.rssMb)}, wall time ${encoded.seconds.toFixed(0)} s (all ${count} images)`,
+  train.stdout.split('\n').filter((l) => /epoch|read from disk|test/.test(l)).join('\n'),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -18,6 +18,7 @@ import { makeDataset, type Dataset } from '../src/core/data/dataset.js';
 import { exportSafetensors } from '../src/core/io/export.js';
 import { layersModelFromFiles, layersModelToFiles } from '../src/core/io/layers-io.js';
 import { configDigest } from '../src/core/io/run-digest.js';
+import { flatExamples, shapedExamples } from '../src/core/models/data-shape.js';
 import { buildModel, modelFamilies, modelFamily } from '../src/core/models/registry.js';
 import type { Autoencoder } from '../src/core/models/types.js';
 import { trainEpoch } from '../src/core/training/trainer.js';
@@ -166,6 +167,11 @@ for (const kind of Object.keys(modelFamilies) as ModelKind[]) {
       const p = model.decode(code);
       assert.deepEqual(p.mean().shape, [5, model.dataDim]);
       assert.deepEqual(p.eventShape, SHAPE);
+      const shaped = shapedExamples(p.mean(), p.eventShape);
+      assert.deepEqual(shaped.shape, [5, ...SHAPE]);
+      assert.deepEqual(values(flatExamples(shaped, SHAPE)), values(p.mean()), 'shapedExamples and flatExamples undo each other');
+      assert.deepEqual(shapedExamples(p.sample({ seed: 1, n: 2 }), SHAPE).shape, [2, 5, ...SHAPE]);
+      assert.throws(() => shapedExamples(code, SHAPE), new RegExp(`last axis must hold one example of shape \\[13, 11, 3\\] \\(429 values\\); got a tensor of shape \\[5, ${model.latentDim}\\]`));
       assert.deepEqual(p.logProb(x).shape, [5]);
       const decoder = model.nets.decoder;
       assert.ok(decoder.layers.some((l) => l.getClassName() === 'Cropping2D'), '16×12 from 4×3 is cropped to 13×11');
@@ -345,6 +351,26 @@ describe('conv configuration', () => {
     assert.deepEqual(conv.encoder, { kind: 'conv', channels: [32, 64], kernel: 4, stride: 2, batchNorm: false, hidden: [256], activation: 'relu' });
     assert.throws(() => resolveConfig({ encoder: { kind: 'conv', hidden: [8], layers: 3 } }), /unknown key "layers" in encoder/);
     assert.throws(() => resolveConfig({ decoder: { kind: 'cnn' } }), /decoder\.kind/);
+    assert.throws(() => resolveConfig({ encoder: { kind: 'conv', init: 'xavier' } }), /encoder\.init/);
+  });
+
+  it("init 'he': weights with variance 2 / fan_in and zero biases; the default is PyTorch's U(±1/√fan_in) for both", () => {
+    const spread = (init?: 'he' | 'pytorch') => {
+      const model = buildModel(resolveConfig({ latentDim: 4, encoder: { kind: 'conv', channels: [16, 32], hidden: [64], init }, decoder: { kind: 'conv', channels: [16, 32], hidden: [64], init } }), [16, 16, 3]);
+      const conv = model.nets.encoder.getLayer('encoder_conv1').getWeights();   // kernel [4, 4, 16, 32]: fan_in 4·4·16 = 256
+      const [kernel, bias] = conv.map((w) => Float64Array.from(w.dataSync()));
+      model.dispose();
+      const variance = kernel.reduce((a, v) => a + v * v, 0) / kernel.length;
+      return { variance, maxBias: Math.max(...bias.map(Math.abs)) };
+    };
+    const he = spread('he');
+    assert.ok(Math.abs(he.variance * 256 / 2 - 1) < 0.1, `He: variance·fan_in = ${(he.variance * 256).toFixed(3)}, expected 2`);
+    assert.equal(he.maxBias, 0);
+    const pytorch = spread();
+    assert.ok(Math.abs(pytorch.variance * 256 * 3 - 1) < 0.1, `PyTorch: variance·fan_in = ${(pytorch.variance * 256).toFixed(3)}, expected 1/3`);
+    assert.ok(pytorch.maxBias > 0 && pytorch.maxBias <= 1 / 16, `biases within ±1/√256: ${pytorch.maxBias}`);
+    assert.deepEqual(spread('pytorch'), pytorch, "'pytorch' is the default");
+    assert.equal(resolveConfig({ encoder: { kind: 'conv' } }).encoder.kind === 'conv' && 'init' in resolveConfig({ encoder: { kind: 'conv' } }).encoder, false, 'no init key is added, so stored conv configs keep their digest');
   });
 
   it('--net conv sets both nets to the default conv net; --net mlp turns a conv preset back', () => {
@@ -357,7 +383,9 @@ describe('conv configuration', () => {
     assert.equal(mnist.latentDim, 10);
     const mlp = configFromFlags({ preset: 'conv-mnist', net: 'mlp', backend: 'wasm', out: tmp });
     assert.deepEqual(mlp.encoder, { hidden: [400], activation: 'relu' });
-    assert.equal(configFromFlags({ preset: 'conv-colour', backend: 'wasm', out: tmp }).likelihood.kind, 'gaussian');
+    const colour = configFromFlags({ preset: 'conv-colour', backend: 'wasm', out: tmp });
+    assert.equal(colour.likelihood.kind, 'gaussian');
+    assert.ok(colour.encoder.kind === 'conv' && colour.encoder.init === 'he' && colour.decoder.kind === 'conv' && colour.decoder.init === 'he', 'conv-colour uses He initialisation');
     assert.deepEqual(configFromFlags({ preset: 'conv-colour', likelihood: 'bernoulli', backend: 'wasm', out: tmp }).likelihood, { kind: 'bernoulli' }, "the preset's variance does not carry over");
   });
 });

@@ -34,6 +34,14 @@ export const ConvSchema = z.strictObject({
   /** Dense widths between the convolutions and the heads (encoder) or z and the first feature map (decoder). */
   hidden: z.array(positiveInt.max(16384)).max(16).default([256]),
   activation: ActivationSchema.default('relu'),
+  /**
+   * Initialisation of weights and biases. Left out (or `"pytorch"`):
+   * PyTorch's default, U(±1/√fan_in) for both. `"he"`: He et al. 2015's
+   * uniform initialisation for ReLU nets (PyTorch's kaiming_uniform_),
+   * U(±√(6/fan_in)) weights and zero biases, which keeps the signal's scale
+   * through deep stacks; conv-colour's four layers need it (presets/README.md).
+   */
+  init: z.enum(['pytorch', 'he']).optional(),
 });
 
 /**

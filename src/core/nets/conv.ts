@@ -21,7 +21,9 @@
  * biases ~ U(−1/√fan_in, 1/√fan_in), fan_in = in·k² for a convolution and
  * out·k² for a transposed one (PyTorch reads fan_in from dimension 1 of the
  * weight, [in, out, k, k]; TF.js's fan-in mode reads the same number from
- * the kernel [k, k, out, in]).
+ * the kernel [k, k, out, in]). With `init: "he"`, weights are He et al.'s
+ * U(−√(6/fan_in), √(6/fan_in)) from the same fan_in and biases are zero
+ * (PyTorch's kaiming_uniform_ for ReLU).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ConfigError } from '../config/resolve.js';
@@ -60,13 +62,22 @@ export function imageShape(dataShape: readonly number[], net: string): [number, 
   throw new ConfigError(net, [`${net}: a conv net needs images, examples of shape [H, W] or [H, W, C]; this data has ${what}: use the MLP (--net mlp)`]);
 }
 
-const uniform = (fanIn: number, seed: number) => ({
-  kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }),
-  biasInitializer: tfl.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed: seed + 1 }),
-});
+/** A layer's initialisers: PyTorch's default U(±1/√fan_in) for weights and biases, or He's U(±√(6/fan_in)) weights and zero biases. */
+function initialisers(net: ConvConfig, fanIn: number, seed: number) {
+  if (net.init === 'he') {
+    return {
+      kernelInitializer: tfl.initializers.varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed }),
+      biasInitializer: tfl.initializers.zeros(),
+    };
+  }
+  return {
+    kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }),
+    biasInitializer: tfl.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed: seed + 1 }),
+  };
+}
 
-function dense(name: string, units: number, fanIn: number, activation: Activation, seed: number, x: Tensor): Tensor {
-  return tfl.layers.dense({ name, units, activation, ...uniform(fanIn, seed) }).apply(x) as Tensor;
+function dense(net: ConvConfig, name: string, units: number, fanIn: number, activation: Activation, seed: number, x: Tensor): Tensor {
+  return tfl.layers.dense({ name, units, activation, ...initialisers(net, fanIn, seed) }).apply(x) as Tensor;
 }
 
 /** Batch norm (PyTorch's defaults: ε = 1e-5, running averages with momentum 0.1) then the activation, or the activation alone. */
@@ -93,7 +104,7 @@ export function buildConvEncoder(spec: ConvEncoderSpec): tfl.LayersModel {
   net.channels.forEach((outC, i) => {
     h = tfl.layers.conv2d({
       name: `${name}_conv${i}`, filters: outC, kernelSize: net.kernel, strides: net.stride, padding: 'same',
-      activation: net.batchNorm ? 'linear' : net.activation, ...uniform(inC * net.kernel ** 2, seed + 2 * i),
+      activation: net.batchNorm ? 'linear' : net.activation, ...initialisers(net, inC * net.kernel ** 2, seed + 2 * i),
     }).apply(h) as Tensor;
     h = normalised(name, i, net, h);
     inC = outC;
@@ -108,10 +119,10 @@ export function buildConvEncoder(spec: ConvEncoderSpec): tfl.LayersModel {
   let fanIn = h.shape[1]!;
   let s = seed + 2 * net.channels.length;
   net.hidden.forEach((units, i) => {
-    h = dense(`${name}_dense${i}`, units, fanIn, net.activation, (s += 2), h);
+    h = dense(net, `${name}_dense${i}`, units, fanIn, net.activation, (s += 2), h);
     fanIn = units;
   });
-  const outputs = spec.heads.map((head) => dense(`${name}_${head.name}`, head.size, fanIn, 'linear', (s += 2), h));
+  const outputs = spec.heads.map((head) => dense(net, `${name}_${head.name}`, head.size, fanIn, 'linear', (s += 2), h));
   return tfl.model({ name, inputs, outputs: outputs.length === 1 ? outputs[0] : outputs });
 }
 
@@ -129,14 +140,14 @@ export function buildConvDecoder(spec: ConvDecoderSpec): tfl.LayersModel {
   let fanIn = spec.inputSize;
   let s = seed;
   net.hidden.forEach((units, i) => {
-    h = dense(`${name}_dense${i}`, units, fanIn, net.activation, (s += 2), h);
+    h = dense(net, `${name}_dense${i}`, units, fanIn, net.activation, (s += 2), h);
     fanIn = units;
   });
   const deepest = net.channels[layers - 1];
-  h = dense(`${name}_project`, h0 * w0 * deepest, fanIn, net.activation, (s += 2), h);
+  h = dense(net, `${name}_project`, h0 * w0 * deepest, fanIn, net.activation, (s += 2), h);
   h = tfl.layers.reshape({ name: `${name}_reshape`, targetShape: [h0, w0, deepest] }).apply(h) as Tensor;
   const up = (layerName: string, filters: number, activation: Activation, x: Tensor) => tfl.layers.conv2dTranspose({
-    name: layerName, filters, kernelSize: net.kernel, strides: net.stride, padding: 'same', activation, ...uniform(filters * net.kernel ** 2, (s += 2)),
+    name: layerName, filters, kernelSize: net.kernel, strides: net.stride, padding: 'same', activation, ...initialisers(net, filters * net.kernel ** 2, (s += 2)),
   }).apply(x) as Tensor;
   for (let i = layers - 1; i >= 1; i--) {
     const j = layers - 1 - i;
