@@ -6,13 +6,14 @@
  * samples of z (or the importance-weighted bound with --iw K), and the
  * squared error of the reconstruction at the mean code (--score
  * squared-error). The model is a VAE (784-400-20 by default, the canonical
- * preset).
+ * preset; --latent-dim and --hidden change its MLPs), or another preset's
+ * (--preset conv-mnist: the convolutional VAE, its own latent size).
  *
  *   node --import tsx bench/one-class.ts [--epochs 30] [--digits 0,1,…] [--seeds 1,2]
- *        [--latent-dim 20] [--hidden 400] [--iw K] [--reuse] [--out bench-runs/one-class]
+ *        [--preset canonical] [--latent-dim 20] [--hidden 400] [--iw K] [--reuse] [--out bench-runs/one-class]
  *
  * Each (digit, seed) is the same as
- *   latentlab train --preset canonical --train-classes d --epochs E --seed s
+ *   latentlab train --preset P --train-classes d --epochs E --seed s
  *   latentlab score RUN --normal-class d -o scores.csv [--score squared-error]
  * --reuse scores run folders already trained for E epochs again instead of
  * retraining. Results: a table on stdout and <out>/results.json.
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '1' },
     'latent-dim': { type: 'string', default: '20' },
     hidden: { type: 'string', default: '400' },
+    preset: { type: 'string', default: 'canonical' },
     iw: { type: 'string' },
     reuse: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench-runs/one-class' },
@@ -58,9 +60,11 @@ for (const digit of digits) {
     let trainSeconds = NaN;
     if (!reuse) {
       rmSync(dir, { recursive: true, force: true });
-      const config = resolveConfig(mergeConfig(readPreset('canonical'), {
-        seed, latentDim: Number(values['latent-dim']), encoder: { hidden }, decoder: { hidden: [...hidden].reverse() },
-        data: { trainClasses: [digit] }, train: { epochs },
+      const preset = readPreset(values.preset!) as { encoder?: { kind?: string } };
+      const mlp = preset.encoder?.kind !== 'conv';
+      const config = resolveConfig(mergeConfig(preset, {
+        seed, ...(mlp ? { latentDim: Number(values['latent-dim']), encoder: { hidden }, decoder: { hidden: [...hidden].reverse() } } : {}),
+        data: { source: 'mnist', trainClasses: [digit] }, train: { epochs },
       }));
       const t0 = Date.now();
       const trained = await trainRun({ config, dir, backend, quiet: true });
@@ -85,9 +89,10 @@ const perDigit = digits.map((d) => {
 const overall = mean(perDigit.map((d) => d.auroc));
 const overallSquared = mean(perDigit.map((d) => d.aurocSquaredError));
 const likelihoodName = values.iw ? `−L_${values.iw}` : '−ELBO (10 samples)';
-const command = `node --import tsx bench/one-class.ts --epochs ${epochs} --digits ${values.digits} --seeds ${values.seeds} --latent-dim ${values['latent-dim']} --hidden ${values.hidden}${values.iw ? ` --iw ${values.iw}` : ''}`;
+const conv = values.preset !== 'canonical';
+const command = `node --import tsx bench/one-class.ts --epochs ${epochs} --digits ${values.digits} --seeds ${values.seeds}${conv ? ` --preset ${values.preset}` : ` --latent-dim ${values['latent-dim']} --hidden ${values.hidden}`}${values.iw ? ` --iw ${values.iw}` : ''}`;
 const lines = [
-  `One-class MNIST (train on one digit, score all 10,000 test images; the other digits are anomalies). VAE 784-${hidden.join('-')}-${values['latent-dim']}, ${epochs} epochs, mean over seeds ${values.seeds}`,
+  `One-class MNIST (train on one digit, score all 10,000 test images; the other digits are anomalies). ${conv ? `the ${values.preset} preset's VAE` : `VAE 784-${hidden.join('-')}-${values['latent-dim']}`}, ${epochs} epochs, mean over seeds ${values.seeds}`,
   '',
   `| digit | AUROC, ${likelihoodName} | AUROC, squared error | per seed (likelihood / squared error) |`,
   '|---|---|---|---|',
