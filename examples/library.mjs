@@ -17,6 +17,6 @@ await fit({
 const q = model.encode(tf.tensor2d(test.x.subarray(0, 784), [1, 784]));   // a distribution: q.mean(), q.sample({ seed }), q.logProb(z)
 console.log('code of the first test image:', Array.from(await q.mean().data(), (v) => +v.toFixed(3)));
 const image = shapedExamples(model.decode(q.mean()).mean(), model.dataShape);   // p(x|z) is flat; this is [1, 28, 28]
-console.log(`its reconstruction: shape [${image.shape}], mean intensity ${(await image.mean().data())[0].toFixed(3)}`);
+console.log(`its reconstruction: shape [${image.shape}], mean intensity ${(await tf.mean(image).data())[0].toFixed(3)}`);
 const iw = await importanceWeightedBound(model, test, { k: 20, seed: 1 });
 console.log(`importance-weighted bound (K=20): −log p(x) ≤ ${iw.nll.toFixed(2)} nats`);
