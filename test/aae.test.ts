@@ -95,6 +95,26 @@ describe('MMD', () => {
     // A difference of O(7) kernel means summed in float32: agreement to ~1e-5 of those terms.
     assert.ok(Math.abs(ab - ba) < 1e-4, `symmetric: ${ab} vs ${ba}`);
   });
+
+  it('computed a block of rows at a time, equals the unbiased estimate summed in float64 (sizes that leave a partial block)', async () => {
+    const [n, m, d] = [700, 600, 3];   // 600 columns: blocks of 436 rows, so 700 rows are a full and a partial block
+    const x = tf.randomNormal([n, d], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const y = tf.add(tf.randomNormal([m, d], 0, 1.3, 'float32', 5), 0.4) as tf.Tensor2D;
+    const [xs, ys] = [x.dataSync() as Float32Array, y.dataSync() as Float32Array];
+    const k = (a: Float32Array, i: number, b: Float32Array, j: number) => {
+      let sq = 0;
+      for (let c = 0; c < d; c++) sq += (a[i * d + c] - b[j * d + c]) ** 2;
+      return [0.1, 0.2, 0.5, 1, 2, 5, 10].reduce((sum, s) => sum + (2 * d * s) / (2 * d * s + sq), 0);
+    };
+    let [kxx, kyy, kxy] = [0, 0, 0];
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) kxx += k(xs, i, xs, j);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) if (i !== j) kyy += k(ys, i, ys, j);
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) kxy += k(xs, i, ys, j);
+    const expected = kxx / (n * (n - 1)) + kyy / (m * (m - 1)) - (2 * kxy) / (n * m);
+    const got = await mmd(x, y);
+    assert.ok(Math.abs(got - expected) < 1e-4, `blocked ${got} vs float64 ${expected}`);
+    assert.ok(expected > 0.05, `the samples differ: ${expected}`);
+  });
 });
 
 describe('known answer: an AAE matches its prior', () => {

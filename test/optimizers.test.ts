@@ -122,3 +122,39 @@ describe('AAE optimizer settings', () => {
     assert.throws(() => resolveConfig({ model: 'aae', adversarial: { discriminatorOptimizer: { kind: 'sgd', beta1: 0.5 } } }), /unknown key "beta1" in adversarial\.discriminatorOptimizer/);
   });
 });
+
+describe('memory', () => {
+  before(async () => {
+    await setupBackend();
+  });
+
+  it('every family\'s model, its optimizers (Adam, SGD) and the latent metrics leave no tensor behind once disposed', async () => {
+    const { buildModel, modelFamily } = await import('../src/core/models/registry.js');
+    const { twoSampleAccuracy } = await import('../src/core/metrics/separability.js');
+    const { mmd } = await import('../src/core/metrics/mmd.js');
+    const before = tf.memory().numTensors;
+    for (const config of [
+      resolveConfig({ latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] } }),
+      resolveConfig({ model: 'aae', latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] }, prior: { kind: 'gaussian-mixture', components: 3 } }),
+      resolveConfig({ model: 'aae', latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] },
+        train: { optimizer: { kind: 'sgd', learningRate: 0.01, momentum: 0.9 } } }),
+    ]) {
+      const model = buildModel(config, [4, 4]);
+      const weights = model.variables().length;
+      const phases = modelFamily(config).phases(model, { stepsPerEpoch: 3 });
+      const optimizers = [...new Set(phases.map((p) => p.optimizer))];
+      const slots = optimizers.reduce((n, o) => n + o.variables.length * (o.spec.kind === 'adam' ? 2 : 1), 0);
+      // The optimizers hold their slots and nothing else (a zeros tensor per slot once outlived its variable).
+      assert.equal(tf.memory().numTensors - before, weights + slots, `${config.model}: tensors for ${weights} weights and ${slots} optimizer slots`);
+      for (const o of optimizers) o.dispose();
+      model.dispose();
+      assert.equal(tf.memory().numTensors, before, `${config.model} with ${config.train.optimizer.kind}: tensors left after dispose`);
+    }
+    const [a, b] = [Float32Array.from({ length: 200 }, (_, i) => Math.sin(i)), Float32Array.from({ length: 200 }, (_, i) => Math.cos(i))];
+    await twoSampleAccuracy(a, b, 2, { steps: 5 });
+    const [x, y] = [tf.tensor2d(a, [100, 2]), tf.tensor2d(b, [100, 2])];
+    await mmd(x, y);
+    tf.dispose([x, y]);
+    assert.equal(tf.memory().numTensors, before, 'the two-sample classifier or MMD left tensors');
+  });
+});

@@ -109,8 +109,9 @@ export function formatMinutes(seconds: number): string {
 export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   if (existsSync(o.dir)) throw new UserError(`${o.dir}: already exists; choose another --name or --out`);
   const configs = compareConfigs(o);
-  // Only the first examples are read here (timing, metrics); each run reads the data itself, a large image folder batch by batch.
-  const { train, test } = loadTrainingSplits(o.data, dataOptions(configs[0].config.data));
+  // One copy of the data for the four runs (every config has the same data options); a large image folder is read batch by batch.
+  const data = loadTrainingSplits(o.data, dataOptions(configs[0].config.data));
+  const { train, test } = data;
   if (!test.labels) throw new UserError(`--data ${o.data}: the comparison colours codes by label and measures k-NN accuracy, so the data needs label files`);
   const log = (line: string) => { if (!o.quiet) process.stdout.write(`${line}\n`); };
   const perStep = await timeSteps(configs, train);
@@ -132,7 +133,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   try {
     for (const [i, { name, priorLabel, config }] of configs.entries()) {
       log(`\n${pc.bold(`[${i + 1}/${configs.length}] ${config.model.toUpperCase()}, prior: ${priorLabel}`)} ${pc.dim(`(about ${formatMinutes(remaining(i))} left)`)}`);
-      const result = await trainRun({ config, dir: path.join(o.dir, name), backend: o.backend, quiet: o.quiet });
+      const result = await trainRun({ config, dir: path.join(o.dir, name), backend: o.backend, quiet: o.quiet, data });
       const latent = await latentMatch(result.model, materialize(take(test, o.metricImages)), o.seed);
       const last = result.records.at(-1)!;
       // Later estimates use this run's measured pace instead of the few timed steps.

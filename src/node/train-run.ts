@@ -46,6 +46,11 @@ export interface TrainRunOptions {
    * Gaussian with learned variance instead of the Bernoulli default.
    */
   readonly likelihoodByData?: boolean;
+  /**
+   * The data, already loaded with the config's data options (compare trains
+   * four models on one copy); otherwise trainRun loads config.data.source.
+   */
+  readonly data?: SourceSplits;
 }
 
 export interface TrainRunResult {
@@ -129,7 +134,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const { backend, resume } = options;
   const dir = resume?.dir ?? options.dir;
   const reporter = options.reporter ?? createReporter({ quiet: options.quiet });
-  const loaded = loadTrainingSplits(options.config.data.source, { ...dataOptions(options.config.data), onProgress: imageProgress(options.quiet) });
+  const loaded = options.data ?? loadTrainingSplits(options.config.data.source, { ...dataOptions(options.config.data), onProgress: imageProgress(options.quiet) });
   if (loaded.streamed) reporter.log(pc.dim(`${train0(loaded)}: read from disk batch by batch (too large to hold in memory as float32)`));
   // A resumed run reads its images grey or colour as it was trained (the two ways of reading a folder can differ; withImageShape).
   const [train, test] = resume ? [withImageShape(loaded.train, resume.manifest.data.shape), withImageShape(loaded.test, resume.manifest.data.shape)] : [loaded.train, loaded.test];
@@ -205,11 +210,14 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     });
   } catch (e) {
     reporter.stop();
+    model.dispose();
     if (!checkpointed && !resume) rmSync(dir, { recursive: true, force: true });
     if (e instanceof DivergenceError) throw new UserError(divergenceMessage(e, config, dir, checkpointed ? records.at(-1)?.epoch ?? completed : 0));
     throw e;
   } finally {
     stopListening();
+    // The optimizers' state (Adam's moments: twice the weights) is saved in the checkpoint; the caller keeps only the model.
+    for (const phase of uniquePhases(phases)) phase.optimizer.dispose();
   }
   // Figures use the first test examples; a streamed split is read in for them (2,000 at most).
   const figures = writeRunFigures(dir, model, isStreamed(test) ? materialize(take(test, 2000)) : test, records);

@@ -57,6 +57,8 @@ export interface TwoSampleOptions {
  */
 export async function twoSampleAccuracy(codes: Float32Array, priorSamples: Float32Array, dim: number, options: TwoSampleOptions = {}): Promise<number> {
   const { seed = 1, hidden = 64, steps = 500, learningRate = 0.01 } = options;
+  // A scope around the whole fit: tf.train.adam leaves two scalars behind after dispose() otherwise.
+  tf.engine().startScope();
   const n = Math.min(codes.length, priorSamples.length) / dim;
   const half = Math.floor(n / 2);
   const order = permutation(n, seed);
@@ -79,7 +81,7 @@ export async function twoSampleAccuracy(codes: Float32Array, priorSamples: Float
   const xs = norm(train.x);
   const layer = (fanIn: number, fanOut: number, s: number) => {
     const bound = 1 / Math.sqrt(fanIn);
-    return { w: tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound, 'float32', s)), b: tf.variable(tf.zeros([fanOut])) };
+    return tf.tidy(() => ({ w: tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound, 'float32', s)), b: tf.variable(tf.zeros([fanOut])) }));
   };
   const layers = [layer(dim, hidden, seed + 1), layer(hidden, hidden, seed + 2), layer(hidden, 1, seed + 3)];
   const logitsOf = (x: tf.Tensor2D) => {
@@ -105,5 +107,6 @@ export async function twoSampleAccuracy(codes: Float32Array, priorSamples: Float
   const value = (await accuracy.data())[0];
   tf.dispose([train.x, train.y, test.x, test.y, mean, variance, std, xs, ...variables, accuracy]);
   optimizer.dispose();
+  tf.engine().endScope();
   return value;
 }

@@ -34,8 +34,9 @@ export class Adam {
   private readonly v: tf.Variable[];
 
   constructor(readonly variables: readonly tf.Variable[], readonly spec: AdamSpec) {
-    this.m = variables.map((w) => tf.variable(tf.zerosLike(w), false));
-    this.v = variables.map((w) => tf.variable(tf.zerosLike(w), false));
+    // In a tidy: the zeros a variable is made from would otherwise outlive it (a tensor of its own on the same data).
+    this.m = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
+    this.v = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
   }
 
   /**

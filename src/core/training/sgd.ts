@@ -24,7 +24,7 @@ export class Sgd {
   private readonly velocity: tf.Variable[];
 
   constructor(readonly variables: readonly tf.Variable[], readonly spec: SgdSpec) {
-    this.velocity = variables.map((w) => tf.variable(tf.zerosLike(w), false));
+    this.velocity = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));   // see Adam's constructor
   }
 
   /** One update from gradients in the order of `variables`; `learningRate` overrides the spec's for this step. */
