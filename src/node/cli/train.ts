@@ -321,6 +321,8 @@ Optimizers per phase (config file): train.optimizer (vae; aae reconstruction),
 adversarial.discriminatorOptimizer, adversarial.generatorOptimizer,
 categorical.classifierOptimizer (semi-supervised-aae); each
 {"kind": "adam", …} or {"kind": "sgd", "learningRate", "momentum", "nesterov"},
-with an optional "schedule": [{"fromEpoch": 51, "learningRate": 0.001}, …].`)
+with an optional "schedule": [{"fromEpoch": 51, "learningRate": 0.001}, …].
+Memory: an image folder that would take more than 768 MB as float32 is read from disk
+batch by batch (LATENTLAB_STREAM_MB=200 sets another limit in MB; 0 streams every folder).`)
     .action(async (flags: TrainFlags) => printRunSummary(await runTrain(flags)));
 }
