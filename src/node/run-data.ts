@@ -4,9 +4,8 @@
  * data (the run's --resize; a table with the run's standardisation) and
  * checked against the shape the run was trained on.
  */
-import { withImageShape, type DataSource } from '../core/data/dataset.js';
+import { take, withImageShape, type DataSource } from '../core/data/dataset.js';
 import { DataError } from '../core/data/errors.js';
-import { take } from '../core/data/dataset.js';
 import { dataOptions, loadExamples, type LoadOptions } from './datasets.js';
 import type { OpenedRun } from './run-folder.js';
 

@@ -142,8 +142,9 @@ interface Pixels { readonly width: number; readonly height: number; readonly rgb
  * files in one synchronous loop keeps the memory of one (the canvas's native
  * images are freed only when the event loop runs), and faster than the
  * canvas (198 against 264 µs for a 64×64 colour PNG). Other PNGs (grey of 1,
- * 2 or 4 bits) return null and go through the canvas. Alpha is dropped, as
- * the canvas path drops it.
+ * 2 or 4 bits) return null and go through the canvas. Alpha is dropped and
+ * the stored colours kept (as PIL's convert('RGB') does); the canvas, which
+ * scales images for --resize, shows fully transparent pixels as black.
  */
 function decodePngPixels(bytes: Uint8Array, file: string): Pixels | null {
   let png: DecodedPng;
