@@ -357,6 +357,15 @@ describe('image folders', () => {
     assert.deepEqual(g.train.shape, [h, w]);
     const all = [...g.train.x, ...g.test.x];
     assert.ok(all.every((v, j) => Math.abs(v - grey(j % (w * h)) / 255) < 1e-6), 'grey PNGs read other values');
+    // A 1-bit PNG (rows packed 8 pixels a byte) goes through the canvas: black and white, unpacked.
+    mkdirSync(at('bits', 'a'), { recursive: true });
+    const bit = (p: number) => ((p % w) + Math.floor(p / w)) % 3 === 0 ? 1 : 0;
+    const packed = new Uint8Array(h * 2);
+    for (let p = 0; p < w * h; p++) if (bit(p)) packed[Math.floor(p / w) * 2 + ((p % w) >> 3)] |= 0x80 >> (p % w % 8);
+    for (const name of ['b0', 'b1']) writeFileSync(at('bits', 'a', `${name}.png`), encodePng({ width: w, height: h, depth: 1 as 8, channels: 1, data: packed }));
+    const bits = loadDataSplits(at('bits'), { testFraction: 0.5 });
+    assert.deepEqual(bits.train.shape, [h, w]);
+    assert.ok(Array.from(bits.train.x).every((v, p) => v === bit(p)), '1-bit PNG read other values');
   });
 
   test('withImageShape: grey images read as colour (or back) for a run trained on the other; colour pixels for a grey run are an error naming the file', () => {

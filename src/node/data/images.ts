@@ -142,16 +142,16 @@ interface Pixels { readonly width: number; readonly height: number; readonly rgb
  * files in one synchronous loop keeps the memory of one (the canvas's native
  * images are freed only when the event loop runs), and faster than the
  * canvas (198 against 264 µs for a 64×64 colour PNG). Other PNGs (grey of 1,
- * 2 or 4 bits) return null and go through the canvas. Alpha is dropped and
+ * 2 or 4 bits, or any fast-png refuses) return null and go through the canvas. Alpha is dropped and
  * the stored colours kept (as PIL's convert('RGB') does); the canvas, which
  * scales images for --resize, shows fully transparent pixels as black.
  */
-function decodePngPixels(bytes: Uint8Array, file: string): Pixels | null {
+function decodePngPixels(bytes: Uint8Array): Pixels | null {
   let png: DecodedPng;
   try {
     png = decodePng(bytes);
-  } catch (e) {
-    throw new DataError(file, `a damaged PNG: ${(e as Error).message}`);
+  } catch {
+    return null;   // the canvas decodes it, or names the file as damaged
   }
   const { width, height } = png;
   let data: ArrayLike<number> = png.data;
@@ -182,7 +182,7 @@ class PixelReader {
   read(file: string): Pixels {
     const { bytes, png } = readImageFile(file);
     if (png) {
-      const pixels = decodePngPixels(bytes, file);
+      const pixels = decodePngPixels(bytes);
       if (pixels && (!this.size || (pixels.height === this.size[0] && pixels.width === this.size[1]))) return pixels;
     }
     const image = decode(file, this.image);
