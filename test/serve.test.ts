@@ -185,6 +185,53 @@ describe('API', () => {
     assert.equal(r.checkpoint, null);
   });
 
+  test('a run\'s images come grey or colour as the run was trained on them; colour pixels for a grey run are a 422 naming the file', async () => {
+    const { createCanvas } = await import('@napi-rs/canvas');
+    const folder = path.join(tmp.dir, 'rgb-grey');
+    for (const [cls, shade] of [['dark', '#333333'], ['light', '#cccccc']]) {
+      mkdirSync(path.join(folder, cls), { recursive: true });
+      for (let i = 0; i < 3; i++) {
+        const c = createCanvas(8, 8);
+        const ctx = c.getContext('2d');
+        ctx.fillStyle = shade;
+        ctx.fillRect(0, 0, 8, 8);
+        ctx.fillStyle = '#ffffff';
+        ctx.fillRect(i, i, 3, 3);
+        writeFileSync(path.join(folder, cls, `${i}.png`), c.toBuffer('image/png'));   // RGBA files with grey pixels: grey when read whole
+      }
+    }
+    const fixture = (name: string, source: string, shape: number[]) => {
+      const dir = path.join(RUNS, name);
+      mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
+      writeFileSync(path.join(dir, 'config.json'), JSON.stringify(resolveConfig({ latentDim: 2, data: { source } })));
+      writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ latentlab: 't', tfjs: 't', backend: 'cpu', created: 'now', seed: 1, model: 'vae', data: { source, shape, train: 5, test: 1 }, dataDim: shape.reduce((a, b) => a * b, 1), latentDim: 2, nets: {} }));
+      writeFileSync(path.join(dir, 'metrics.jsonl'), '');
+    };
+    // Trained on the folder read from disk (its headers say colour): the page gets [8, 8, 3], each pixel's R = G = B.
+    fixture('colour-run', folder, [8, 8, 3]);
+    const r = await request('/api/data?split=train&limit=5&run=colour-run');
+    assert.equal(r.status, 200, r.body.toString());
+    assert.equal(r.headers['x-shape'], '8,8,3');
+    const pixels = r.body.subarray(0, 5 * 192);
+    for (let p = 0; p < pixels.length; p += 3) assert.ok(pixels[p] === pixels[p + 1] && pixels[p] === pixels[p + 2], `pixel ${p / 3} is not grey`);
+    // A grey run given colour pictures: refused, naming one.
+    const colour = path.join(tmp.dir, 'colour-pictures');
+    mkdirSync(path.join(colour, 'a'), { recursive: true });
+    for (let i = 0; i < 3; i++) {
+      const c = createCanvas(8, 8);
+      const ctx = c.getContext('2d');
+      ctx.fillStyle = '#d01c3c';
+      ctx.fillRect(0, 0, 8, 8);
+      writeFileSync(path.join(colour, 'a', `${i}.png`), c.toBuffer('image/png'));
+    }
+    fixture('grey-run', colour, [8, 8]);
+    const refused = await request('/api/data?split=test&limit=1&run=grey-run');
+    assert.equal(refused.status, 422);
+    assert.match(refused.body.toString(), /a\/\d\.png has colour pixels, but the run was trained on grey images \(8×8\)/);
+    // Later tests list the runs folder: leave it as it was.
+    for (const name of ['colour-run', 'grey-run']) rmSync(path.join(RUNS, name), { recursive: true, force: true });
+  });
+
   test('test images are the data set\'s own bytes, labels after them', async () => {
     const r = await request('/api/data?split=test&limit=5&run=r1');
     assert.equal(r.status, 200);

@@ -10,7 +10,7 @@
  */
 import type { Config } from '../../core/config/schema.js';
 import { dataOptions, loadTrainingSplits } from '../datasets.js';
-import { readRows, type DataSource } from '../../core/data/dataset.js';
+import { readRows, withImageShape, type DataSource } from '../../core/data/dataset.js';
 import { HttpError } from './http-util.js';
 
 export const MAX_IMAGES = { train: 20_000, test: 10_000 } as const;
@@ -43,23 +43,23 @@ function pack(ds: DataSource, limit: number): Packed {
 export class DataCache {
   private readonly cache = new Map<string, Record<Split, Packed>>();
 
-  /** The first `limit` images of a split, as the reply's body and headers. */
-  get(data: Config['data'] | { readonly source: string }, split: Split, limit: number): { body: Uint8Array; headers: Record<string, string> } {
+  /** The first `limit` images of a split, as the reply's body and headers; `shape`, a run's example shape, makes images grey or colour as that run expects. */
+  get(data: Config['data'] | { readonly source: string }, split: Split, limit: number, shape?: readonly number[]): { body: Uint8Array; headers: Record<string, string> } {
     const { source } = data;
     const options = 'binarize' in data ? dataOptions(data, { limits: false }) : {};
-    const key = JSON.stringify([source, options]);
+    const key = JSON.stringify([source, options, shape ?? null]);
     if (!Object.prototype.hasOwnProperty.call(MAX_IMAGES, split)) throw new HttpError(400, `split must be train or test, got ${split}`);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_IMAGES[split]) throw new HttpError(400, `limit must be an integer in 1..${MAX_IMAGES[split]}`);
     let packed = this.cache.get(key);
     if (!packed) {
-      let splits;
       try {
         // Only the first images are served: a large image folder is not read whole.
-        splits = loadTrainingSplits(source, options);
+        const splits = loadTrainingSplits(source, options);
+        const adapt = (ds: DataSource) => (shape ? withImageShape(ds, shape) : ds);
+        packed = { train: pack(adapt(splits.train), MAX_IMAGES.train), test: pack(adapt(splits.test), MAX_IMAGES.test) };
       } catch (e) {
         throw new HttpError(422, `cannot load the data set ${source}: ${(e as Error).message}`);
       }
-      packed = { train: pack(splits.train, MAX_IMAGES.train), test: pack(splits.test, MAX_IMAGES.test) };
       this.cache.set(key, packed);
     }
     const p = packed[split];

@@ -118,8 +118,10 @@ function handler(options: ServeOptions) {
     }
     if (rawPath === '/api/data') {
       const run = url.searchParams.get('run');
-      const source = run ? openRun(runsDir, run).config.data : { source: 'mnist' };
-      const { body, headers } = data.get(source, (url.searchParams.get('split') ?? 'test') as Split, Number(url.searchParams.get('limit') ?? 2000));
+      const opened = run ? openRun(runsDir, run) : undefined;
+      const source = opened ? opened.config.data : { source: 'mnist' };
+      // Images come grey or colour as the run was trained on them (withImageShape).
+      const { body, headers } = data.get(source, (url.searchParams.get('split') ?? 'test') as Split, Number(url.searchParams.get('limit') ?? 2000), opened?.manifest.data.shape);
       return sendBinary(res, body, headers);
     }
     const underRuns = rawPath === '/runs' || rawPath.startsWith('/runs/');
