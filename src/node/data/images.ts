@@ -123,9 +123,8 @@ function readImageFile(file: string): { bytes: Uint8Array; png: boolean } {
   return { bytes, png };
 }
 
-/** Decodes one PNG or JPEG file with the canvas (synchronously) into `image` (reused: a new Image per file holds its memory until the event loop runs). */
-function decode(file: string, image = new Image()): Image {
-  const { bytes } = readImageFile(file);
+/** Decodes one PNG or JPEG file (or its `bytes`, already read and checked) with the canvas, synchronously, into `image` (reused: a new Image per file holds its memory until the event loop runs). */
+function decode(file: string, image = new Image(), bytes = readImageFile(file).bytes): Image {
   // Decoding failures are reported through onerror, after this call; the size tells at once.
   image.onerror = () => {};
   image.src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -185,7 +184,7 @@ class PixelReader {
       const pixels = decodePngPixels(bytes);
       if (pixels && (!this.size || (pixels.height === this.size[0] && pixels.width === this.size[1]))) return pixels;
     }
-    const image = decode(file, this.image);
+    const image = decode(file, this.image, bytes);   // the bytes already read and checked
     const [height, width] = this.size ?? [image.height, image.width];
     if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) this.canvas = createCanvas(width, height);
     const ctx = this.canvas!.getContext('2d');
