@@ -1,7 +1,8 @@
 /**
- * Per-kernel time of canonical VAE training steps on the wasm backend.
+ * Per-kernel time of canonical VAE training steps on the wasm backend, with
+ * the native engine's kernels (default where it is built) or the wasm ones.
  *
- *   node --import tsx bench/profile-step.ts [--steps N]
+ *   node --import tsx bench/profile-step.ts [--steps N] [--backend native|wasm]
  *
  * Every kernel registered for the backend is wrapped with a timer (the wasm
  * backend runs kernels synchronously, so wall time around a kernel call is
@@ -20,7 +21,9 @@ const args = process.argv.slice(2);
 const steps = Number(args[args.indexOf('--steps') + 1] || 60);
 const BATCH = 128;
 
-await initBackend('wasm');
+const backendArg = args.indexOf('--backend');
+const backend = await initBackend(backendArg >= 0 ? (args[backendArg + 1] as 'native' | 'wasm') : 'auto');
+console.log(`backend ${backend}`);
 const byName = new Map<string, { ms: number; calls: number }>();
 const byShape = new Map<string, { ms: number; calls: number }>();
 let recording = false;

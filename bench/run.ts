@@ -6,22 +6,32 @@
  * 10-D latent) against the same nets in PyTorch.
  *
  *   node --import tsx bench/run.ts [--epochs N] [--quick] [--net mlp|conv] [--python PATH]
- *        [--threads T] [--backend wasm|cpu] [--no-torch] [--no-web] [--json out.json]
+ *        [--threads T[,T…]] [--backend native|wasm|cpu] [--no-torch] [--no-web] [--json out.json]
  *
  * Per epoch: training seconds and images/s (training only: batching, forward,
  * backward and the optimizer; evaluation is timed apart), train loss and test
  * loss (nats per image), and the process's peak RSS. The ratio compares the
  * median epoch time after warm-up (epochs 2..N; epoch 1 when N = 1). The two
  * run in lockstep, alternating epochs, so both see the same machine load.
+ * `--threads 1,2` repeats the comparison with each thread count, both sides
+ * on the same number of threads; the default is every CPU this process may
+ * use. LatentLab's native engine: its pool's size (the wasm engine runs one
+ * thread whatever the count). PyTorch with T > 1 threads runs in its two
+ * configurations side by side — torch.set_num_threads(T) with OpenBLAS on T
+ * threads, and torch.set_num_threads(1) with OpenBLAS on T threads (on these
+ * 2-core machines the first oversubscribes and runs 2–4× slower) — and the
+ * ratio is taken against the faster.
  * At the end, bench/web-decode.ts times decoding one latent point in the
  * web page in headless Chromium (--no-web skips it).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendChoice } from '../src/node/backend.js';
+import { describeBackend, initBackend, type BackendChoice } from '../src/node/backend.js';
+import { loadNative } from '../src/node/native.js';
 import { loadDataSplits, mnistDirectory } from '../src/node/datasets.js';
 import { take } from '../src/core/data/dataset.js';
 import { mergeConfig, resolveConfig } from '../src/core/config/resolve.js';
@@ -37,7 +47,7 @@ interface Options {
   /** 'mlp': the canonical VAE; 'conv': the conv-mnist preset's. */
   net: 'mlp' | 'conv';
   python?: string;
-  threads: number;
+  threads: number[];
   backend: BackendChoice;
   torch: boolean;
   aae: boolean;
@@ -67,7 +77,7 @@ const QUICK = { train: 10_000, test: 2_000 };
 const INSTALL_HINT = 'apt-get install -y python3-torch python3-numpy libopenblas0-pthread';
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { epochs: 2, quick: false, net: 'mlp', threads: 1, backend: 'wasm', torch: true, aae: true, web: true, python: process.env.PYTHON };
+  const o: Options = { epochs: 2, quick: false, net: 'mlp', threads: [cpuCount()], backend: 'auto', torch: true, aae: true, web: true, python: process.env.PYTHON };
   let epochsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -84,28 +94,41 @@ function parseArgs(argv: string[]): Options {
       o.net = net;
     }
     else if (a === '--python') o.python = value();
-    else if (a === '--threads') o.threads = Number(value());
+    else if (a === '--threads') o.threads = value().split(',').map(Number);
     else if (a === '--backend') o.backend = value() as BackendChoice;
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--no-aae') o.aae = false;
     else if (a === '--no-web') o.web = false;
     else if (a === '--json') o.json = value();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node --import tsx bench/run.ts [--epochs N] [--quick] [--net mlp|conv] [--python PATH] [--threads T] [--backend wasm|cpu] [--no-torch] [--no-aae] [--no-web] [--json out.json]');
+      console.log('usage: node --import tsx bench/run.ts [--epochs N] [--quick] [--net mlp|conv] [--python PATH] [--threads T[,T…]] [--backend native|wasm|cpu] [--no-torch] [--no-aae] [--no-web] [--json out.json]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (o.quick && !epochsGiven) o.epochs = 1;
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error('--epochs must be a positive integer');
-  if (!Number.isInteger(o.threads) || o.threads < 1) throw new Error('--threads must be a positive integer');
+  if (!o.threads.length || o.threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('--threads must be positive integers, comma-separated');
   return o;
 }
 
 const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
+function cpuCount(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** Sets the native engine's pool to `threads`; a no-op on the other engines (one thread). */
+function setThreads(backend: string, threads: number): number {
+  const native = backend === 'native' ? loadNative().addon : undefined;
+  if (!native) return 1;
+  native.setThreads(threads);
+  return threads;
+}
+
 /** LatentLab on the canonical config, one epoch per call of `epoch()`. */
-async function startLatentLab(o: Options): Promise<{ name: string; epoch: () => Promise<EpochRow>; rows: EpochRow[] }> {
+async function startLatentLab(o: Options, threads: number): Promise<{ name: string; epoch: () => Promise<EpochRow>; rows: EpochRow[]; dispose: () => void }> {
   const backend = await initBackend(o.backend);
+  const used = setThreads(backend, threads);
   const limits = o.quick ? { trainLimit: QUICK.train, testLimit: QUICK.test } : {};
   const { train, test } = loadDataSplits('mnist', limits);
   const trainSettings = { train: { epochs: o.epochs, batchSize: BATCH } };
@@ -131,7 +154,7 @@ async function startLatentLab(o: Options): Promise<{ name: string; epoch: () => 
     console.log(`  latentlab epoch ${n}: ${row.seconds.toFixed(2)} s (${((row.seconds * 1000) / r.steps).toFixed(1)} ms/step), train ${row.trainLoss.toFixed(2)}, test ${row.testLoss.toFixed(2)}`);
     return row;
   };
-  return { name: `LatentLab (${backend})`, epoch, rows };
+  return { name: `LatentLab ${backend === 'native' ? describeBackend(backend) : `${backend} (1 thread)`}`, epoch, rows, dispose: () => model.dispose() };
 }
 
 /**
@@ -170,10 +193,11 @@ function findPython(o: Options): { python?: string; why?: string } {
 }
 
 /** The PyTorch yardstick in lockstep: each `epoch()` lets it run one epoch and returns its row. */
-function startTorch(o: Options, python: string): { epoch: () => Promise<EpochRow>; finish: () => Promise<SideResult> } {
-  const args = [path.join(HERE, 'torch_vae.py'), mnistDirectory(), '--epochs', String(o.epochs), '--threads', String(o.threads), '--lockstep', '--net', o.net];
+function startTorch(o: Options, python: string, threads: number, intraOp = threads): { epoch: () => Promise<EpochRow>; finish: () => Promise<SideResult> } {
+  const args = [path.join(HERE, 'torch_vae.py'), mnistDirectory(), '--epochs', String(o.epochs), '--threads', String(intraOp), '--lockstep', '--net', o.net];
   if (o.quick) args.push('--train-limit', String(QUICK.train), '--test-limit', String(QUICK.test));
-  const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(intraOp) };
+  const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
   const rows: EpochRow[] = [];
   let peak = 0;
   let version = '';
@@ -201,7 +225,7 @@ function startTorch(o: Options, python: string): { epoch: () => Promise<EpochRow
       rows.push(row);
       peak = j.peak_rss_mb;
       version = j.torch;
-      console.log(`  pytorch   epoch ${j.epoch}: ${j.seconds.toFixed(2)} s, train ${j.train_loss.toFixed(2)}, test ${j.test_loss.toFixed(2)}`);
+      console.log(`  pytorch${intraOp !== threads ? ` (intra-op ${intraOp})` : ''} epoch ${j.epoch}: ${j.seconds.toFixed(2)} s, train ${j.train_loss.toFixed(2)}, test ${j.test_loss.toFixed(2)}`);
       waiting?.(row);
       waiting = null;
     }
@@ -217,7 +241,8 @@ function startTorch(o: Options, python: string): { epoch: () => Promise<EpochRow
       child.stdin.end();
       await exited;
       if (failed) throw failed;
-      return { name: `PyTorch ${version} (${o.threads} thread${o.threads > 1 ? 's' : ''})`, epochs: rows, peakRssMb: peak };
+      const name = intraOp === threads ? `${threads} thread${threads > 1 ? 's' : ''}` : `OpenBLAS ${threads} threads, intra-op ${intraOp}`;
+      return { name: `PyTorch ${version} (${name})`, epochs: rows, peakRssMb: peak };
     },
   };
 }
@@ -237,7 +262,7 @@ function table(header: string[], body: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-function report(o: Options, sides: SideResult[]): { ratio?: number } {
+function report(o: Options, sides: SideResult[], pairs: [SideResult, SideResult][]): { ratios: { threads: number; ratio: number }[] } {
   const body: string[][] = [];
   for (const s of sides) {
     for (const r of s.epochs) {
@@ -249,40 +274,59 @@ function report(o: Options, sides: SideResult[]): { ratio?: number } {
   console.log('');
   console.log(table(['implementation', 'epoch', 'train s', 'ms/step', 'images/s', 'train loss', 'test loss', 'peak RSS MB'], body));
   console.log('(train s and images/s: training only, evaluation excluded; losses: −ELBO in nats per image)');
-  if (sides.length < 2) return {};
-  const [ll, pt] = sides.map((s) => median(steady(s.epochs).map((r) => r.seconds)));
+  console.log(`(peak RSS: LatentLab's is the whole process's, over every thread count run; PyTorch's is per run)`);
   const which = o.epochs > 1 ? `median of epochs 2..${o.epochs}` : 'epoch 1 (no warm-up excluded)';
-  const ratio = ll / pt;
-  console.log(`\nepoch time, ${which}: LatentLab ${ll.toFixed(2)} s, PyTorch ${pt.toFixed(2)} s → ratio LatentLab/PyTorch = ${ratio.toFixed(2)}×`);
-  return { ratio };
+  const ratios = pairs.map(([l, p], i) => {
+    const [ll, pt] = [l, p].map((s) => median(steady(s.epochs).map((r) => r.seconds)));
+    const ratio = ll / pt;
+    console.log(`${i === 0 ? '\n' : ''}epoch time with ${o.threads[i]} thread(s), ${which}: LatentLab ${ll.toFixed(2)} s, ${p.name} ${pt.toFixed(2)} s → ratio LatentLab/PyTorch = ${ratio.toFixed(2)}×`);
+    return { threads: o.threads[i], ratio };
+  });
+  return { ratios };
 }
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const what = o.net === 'conv' ? 'conv VAE (preset conv-mnist: conv 4×4/2 32-64, dense 256, 10-D latent)' : 'canonical VAE 784-400-20';
   console.log(`${what} on MNIST (${o.quick ? `quick: ${QUICK.train} train / ${QUICK.test} test images` : '60000 train / 10000 test images'}), ${o.epochs} epoch(s), batch ${BATCH}`);
-  const ll = await startLatentLab(o);
   let torchNote: string | undefined;
-  let torch: ReturnType<typeof startTorch> | null = null;
+  let python: string | undefined;
   if (o.torch) {
-    const { python, why } = findPython(o);
-    if (python) torch = startTorch(o, python);
-    else torchNote = `PyTorch comparison skipped: ${why}. On Debian: ${INSTALL_HINT} (then PYTHON=/usr/bin/python3 or --python PATH).`;
+    const found = findPython(o);
+    python = found.python;
+    if (!python) torchNote = `PyTorch comparison skipped: ${found.why}. On Debian: ${INSTALL_HINT} (then PYTHON=/usr/bin/python3 or --python PATH).`;
   } else torchNote = 'PyTorch comparison skipped (--no-torch).';
-  // Epochs alternate (PyTorch, then LatentLab), so a change in machine load hits both sides alike.
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    if (torch) await torch.epoch();
-    await ll.epoch();
+  console.log(`machine: ${cpuCount()} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min) at the start`);
+  const sides: SideResult[] = [];
+  const pairs: [SideResult, SideResult][] = [];
+  for (const threads of o.threads) {
+    console.log(`\n${threads} thread(s):`);
+    const ll = await startLatentLab(o, threads);
+    const torches = python ? (threads > 1 ? [threads, 1] : [1]).map((intraOp) => startTorch(o, python, threads, intraOp)) : [];
+    // Epochs alternate (PyTorch, then LatentLab), so a change in machine load hits both sides alike.
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      for (const torch of torches) await torch.epoch();
+      await ll.epoch();
+    }
+    ll.dispose();
+    const mine: SideResult = { name: ll.name, epochs: ll.rows, peakRssMb: peakRssMb() };
+    sides.push(mine);
+    const theirs: SideResult[] = [];
+    for (const torch of torches) theirs.push(await torch.finish());
+    sides.push(...theirs);
+    if (theirs.length) {
+      const time = (s: SideResult) => median(steady(s.epochs).map((r) => r.seconds));
+      pairs.push([mine, theirs.reduce((best, s) => (time(s) < time(best) ? s : best))]);
+    }
   }
-  const sides: SideResult[] = [{ name: ll.name, epochs: ll.rows, peakRssMb: peakRssMb() }];
-  if (torch) sides.push(await torch.finish());
-  const { ratio } = report(o, sides);
+  const { ratios } = report(o, sides, pairs);
+  const ratio = ratios[0]?.ratio;
   if (torchNote) console.log(`\n${torchNote}`);
   // The AAE and web-page measurements are of the MLP models.
   const aae = o.aae && o.net === 'mlp' ? await aaeThroughput(o) : undefined;
   const web = o.web && o.net === 'mlp' ? await webDecodeBenchmark() : undefined;
   if (o.json) {
-    const out = { date: new Date().toISOString(), options: o, tfjs: tf.version_core, node: process.version, results: sides, ratio, aae, web, ratioBasis: 'median epoch time after warm-up (epochs 2..N; epoch 1 when N = 1)' };
+    const out = { date: new Date().toISOString(), options: o, tfjs: tf.version_core, node: process.version, results: sides, ratio, ratios, aae, web, ratioBasis: 'median epoch time after warm-up (epochs 2..N; epoch 1 when N = 1)' };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
     console.log(`results written to ${o.json}`);
   }

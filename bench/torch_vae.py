@@ -109,7 +109,8 @@ def main():
     p.add_argument('--train-limit', type=int, default=0)
     p.add_argument('--test-limit', type=int, default=0)
     p.add_argument('--batch-size', type=int, default=128)
-    p.add_argument('--threads', type=int, default=int(os.environ.get('THREADS', '1')))
+    p.add_argument('--threads', type=int, default=int(os.environ.get('THREADS', '1')),
+                   help="torch.set_num_threads (intra-op threads); OpenBLAS's own pool is set by OPENBLAS_NUM_THREADS")
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--lockstep', action='store_true', help='wait for a line on stdin before each epoch')
     p.add_argument('--net', choices=['mlp', 'conv'], default='mlp')
@@ -160,6 +161,7 @@ def main():
             'eval_seconds': round(time.perf_counter() - eval_start, 4),
             'peak_rss_mb': round(peak_rss_mb(), 1),
             'threads': torch.get_num_threads(),
+            'blas_threads': int(os.environ.get('OPENBLAS_NUM_THREADS', '0')) or None,
             'torch': torch.__version__,
         }), flush=True)
 

@@ -146,7 +146,7 @@ describe('latentlab train on an MNIST subset', () => {
     const m = readJson<Manifest>(path.join(dir, 'manifest.json'));
     assert.equal(m.latentlab, VERSION);
     assert.match(m.tfjs, /^\d+\.\d+\.\d+/);
-    assert.ok(['wasm', 'cpu', 'tensorflow'].includes(m.backend), `backend ${m.backend}`);
+    assert.ok(['native', 'wasm', 'cpu', 'tensorflow'].includes(m.backend), `backend ${m.backend}`);
     assert.ok(!Number.isNaN(Date.parse(m.created)), `created ${m.created}`);
     assert.equal(m.seed, 3);
     assert.equal(m.model, 'vae');

@@ -73,9 +73,9 @@ describe('hand-written wasm kernels', () => {
   });
 
   it('the fused Adam kernel equals the update written with TF.js ops', async () => {
-    const { ADAM_KERNEL, hasWasmKernel } = await import('../src/core/engine/wasm-kernels.js');
+    const { ADAM_KERNEL, hasFusedKernel } = await import('../src/core/engine/wasm-kernels.js');
     if (tf.getBackend() !== 'wasm') return;
-    assert.ok(hasWasmKernel(ADAM_KERNEL), 'the wasm backend should have the fused Adam kernel');
+    assert.ok(hasFusedKernel(ADAM_KERNEL), 'the wasm backend should have the fused Adam kernel');
     // 1 + 4k + 3 elements: the SIMD body and the scalar tail both run.
     const n = 4 * 25 + 3;
     const [w, g, m] = [1, 2, 3].map((s) => tf.randomNormal([n], 0, 1, 'float32', s));
@@ -166,7 +166,7 @@ describe('matrix-product kernel (kernels/gemm.wat)', () => {
   ];
   for (const [m, k, n] of shapes) {
     it(`${m}×${k} · ${k}×${n}: every transpose, with and without bias and ReLU, equals a float64 reference`, async () => {
-      const { MATMUL_KERNEL, hasWasmKernel } = await import('../src/core/engine/wasm-kernels.js');
+      const { MATMUL_KERNEL, hasFusedKernel } = await import('../src/core/engine/wasm-kernels.js');
       for (const ta of [false, true]) {
         for (const tb of [false, true]) {
           const a = tf.randomNormal(ta ? [k, m] : [m, k], 0, 1, 'float32', m * 31 + k);
@@ -178,7 +178,7 @@ describe('matrix-product kernel (kernels/gemm.wat)', () => {
           check(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias, activation: 'relu' }), expected(a, b, ta, tb, bias, true), `${label} +bias relu`);
           check(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, activation: 'relu' }), expected(a, b, ta, tb, undefined, true), `${label} relu`);
           if (tf.getBackend() === 'wasm') {
-            assert.ok(hasWasmKernel(MATMUL_KERNEL));
+            assert.ok(hasFusedKernel(MATMUL_KERNEL));
             // The kernel itself, on rank-3 operands with a batch of one (what tf.matMul hands the backend).
             const a3 = tf.expandDims(a, 0);
             const b3 = tf.expandDims(b, 0);
@@ -265,9 +265,9 @@ describe('fused Bernoulli log-likelihood (kernels/bernoulli.wat)', () => {
   // Logits from −100 to 100 (softplus and σ saturate), around 0, and tiny; rows of d = 7 and 787 (SIMD body and tail).
   for (const d of [7, 787]) {
     it(`value and gradient match float64 for rows of ${d}`, async () => {
-      const { BERNOULLI_KERNEL, hasWasmKernel } = await import('../src/core/engine/wasm-kernels.js');
+      const { BERNOULLI_KERNEL, hasFusedKernel } = await import('../src/core/engine/wasm-kernels.js');
       const { Bernoulli } = await import('../src/core/distributions/bernoulli.js');
-      if (tf.getBackend() === 'wasm') assert.ok(hasWasmKernel(BERNOULLI_KERNEL));
+      if (tf.getBackend() === 'wasm') assert.ok(hasFusedKernel(BERNOULLI_KERNEL));
       const rows = 3;
       const l = Float32Array.from({ length: rows * d }, (_, i) => {
         const u = Math.sin(i * 12.9898) * 43758.5453;

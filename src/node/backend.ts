@@ -2,9 +2,15 @@
  * Chooses the TF.js backend in Node.
  *
  * - `auto` (default): `tensorflow` when the optional @tensorflow/tfjs-node is
- *   installed (native libtensorflow), otherwise `wasm`.
- * - `wasm`: XNNPACK kernels, SIMD, single thread; installs offline. LatentLab
- *   routes its transposed matrix products through the fast kernel.
+ *   installed (native libtensorflow), otherwise `native` when LatentLab's
+ *   native engine was built at install, otherwise `wasm` (with a one-line
+ *   notice saying why).
+ * - `native`: the wasm backend with LatentLab's native kernels (native/*.cc,
+ *   src/node/native.ts) for the products, convolutions, Adam and the
+ *   Bernoulli likelihood, on every core.
+ * - `wasm`: XNNPACK kernels plus LatentLab's SIMD kernels (engine/kernels),
+ *   single thread; needs no compiler. LatentLab routes its transposed matrix
+ *   products through the fast kernel.
  * - `cpu`: the plain JavaScript backend (slow; a reference).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,8 +18,9 @@ import '../core/engine/gradients.js';
 import { installTransposeFreeMatMul } from '../core/engine/transpose-free-matmul.js';
 import { installWasmKernels } from '../core/engine/wasm-kernels.js';
 import { UserError } from './errors.js';
+import { describeNative, loadNative } from './native.js';
 
-export const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow'] as const;
+export const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 async function tryTfjsNode(): Promise<boolean> {
@@ -51,7 +58,12 @@ async function withoutAddedProcessListeners<T>(init: () => Promise<T>): Promise<
   }
 }
 
-/** Initialises the requested backend and returns its name. */
+let noticeShown = false;
+
+/**
+ * Initialises the requested backend and returns its name: 'native' is TF.js's
+ * wasm backend running LatentLab's native kernels.
+ */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<string> {
   return withoutAddedProcessListeners(() => initBackendInner(choice));
 }
@@ -59,20 +71,36 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<strin
 async function initBackendInner(choice: BackendChoice): Promise<string> {
   if (!BACKENDS.includes(choice)) throw new UserError(`--backend: unknown backend "${choice}" (choose ${BACKENDS.join(', ')})`);
   let name: string = choice;
-  if (choice === 'auto') name = (await tryTfjsNode()) ? 'tensorflow' : 'wasm';
-  else if (choice === 'tensorflow' && !(await tryTfjsNode())) {
+  let native = choice === 'native' || choice === 'auto' ? loadNative() : undefined;
+  if (choice === 'native' && !native?.addon) throw new UserError(`--backend native: the native engine is ${native?.reason}`);
+  if (choice === 'auto') {
+    if (await tryTfjsNode()) (name = 'tensorflow'), (native = undefined);
+    else if (native?.addon) name = 'native';
+    else {
+      name = 'wasm';
+      if (!noticeShown && process.env.LATENTLAB_NATIVE !== '0') process.stderr.write(`latentlab: the native engine is ${native?.reason}; training runs on the slower wasm engine\n`);
+      noticeShown = true;
+    }
+  } else if (choice === 'tensorflow' && !(await tryTfjsNode())) {
     throw new UserError('--backend tensorflow: @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node@4.22.0), or it failed to load');
   }
-  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
-  if (tf.getBackend() !== name) {
-    const ok = await tf.setBackend(name);
-    if (!ok) throw new UserError(`backend "${name}" failed to initialise`);
+  const tfName = name === 'native' ? 'wasm' : name;
+  if (tfName === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (tfName === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
+  if (tf.getBackend() !== tfName) {
+    const ok = await tf.setBackend(tfName);
+    if (!ok) throw new UserError(`backend "${tfName}" failed to initialise`);
   }
   await tf.ready();
-  if (name === 'wasm') {
+  if (tfName === 'wasm') {
     installTransposeFreeMatMul('wasm');
-    installWasmKernels('wasm');
+    installWasmKernels('wasm', name === 'native' ? native!.addon : undefined);
   }
   return name;
+}
+
+/** The engine behind a backend name, for logs: `native (avx512, 2 threads)`, or the name itself. */
+export function describeBackend(name: string): string {
+  const native = name === 'native' ? loadNative().addon : undefined;
+  return native ? describeNative(native) : name;
 }

@@ -1,9 +1,13 @@
-/** Test set-up: the backend the suite runs on (wasm by default, LATENTLAB_TEST_BACKEND to change). */
+/**
+ * Test set-up: the backend the suite runs on: `auto` by default (the native
+ * engine where it was built, else wasm; LATENTLAB_NATIVE=0 forces wasm), or
+ * LATENTLAB_TEST_BACKEND.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendChoice } from '../../src/node/backend.js';
 
 export async function setupBackend(): Promise<string> {
-  return initBackend((process.env.LATENTLAB_TEST_BACKEND as BackendChoice | undefined) ?? 'wasm');
+  return initBackend((process.env.LATENTLAB_TEST_BACKEND as BackendChoice | undefined) ?? 'auto');
 }
 
 /** Reads a tensor's values as a plain array. */

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
-import { BERNOULLI_KERNEL, hasWasmKernel } from '../engine/wasm-kernels.js';
+import { BERNOULLI_KERNEL, hasFusedKernel } from '../engine/wasm-kernels.js';
 
 type CustomOp = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 
@@ -54,7 +54,7 @@ const bernoulliLogProbFused = tf.customGrad(((logits: tf.Tensor, x: tf.Tensor, s
 }) as unknown as CustomOp);
 
 function bernoulliLogProb(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
-  const fused = logits.dtype === 'float32' && x.dtype === 'float32' && hasWasmKernel(BERNOULLI_KERNEL);
+  const fused = logits.dtype === 'float32' && x.dtype === 'float32' && hasFusedKernel(BERNOULLI_KERNEL);
   return (fused ? bernoulliLogProbFused : bernoulliLogProbOps)(logits, x) as unknown as tf.Tensor;
 }
 

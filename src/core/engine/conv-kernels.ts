@@ -85,7 +85,7 @@ const BLOCK_FLOATS = 65536;
 type Strides = readonly [number, number];
 
 class ConvRunner {
-  constructor(private readonly exports: Exports, private readonly backend: WasmBackendInternals) {}
+  constructor(private readonly exports: Exports, private readonly backend: WasmBackendInternals, private readonly singlePass = false) {}
 
   offset(t: tf.TensorInfo): number {
     return this.backend.dataIdMap.get(t.dataId).memoryOffset;
@@ -113,6 +113,10 @@ class ConvRunner {
    * offsets and strides), in blocks of A's rows that fit the cache.
    */
   product(c: number, a: number, sa: Strides, b: number, sb: Strides, m: number, n: number, k: number, bias = 0, flags = 0): void {
+    if (this.singlePass) {
+      this.exports.gemm(a, sa[0], sa[1], b, sb[0], sb[1], c, 4 * n, m, n, k, bias, flags, 0);
+      return;
+    }
     const block = Math.min(m, Math.max(5, 5 * Math.floor(BLOCK_FLOATS / Math.max(1, k) / 5)));
     const scratch = this.temporary(5 * Math.ceil(block / 5) * k + 8 * k + 1);
     for (let row = 0; row < m; row += block) {
@@ -144,7 +148,7 @@ class ConvRunner {
     const depth = g.kh * g.kw * g.c;
     const size = depth * g.n;
     const cols = this.patches(x, g);
-    const block = Math.max(8, Math.floor(BLOCK_FLOATS / depth));
+    const block = this.singlePass ? rows : Math.max(8, Math.floor(BLOCK_FLOATS / depth));
     const partial = rows > block ? this.temporary(size) : undefined;
     for (let row = 0; row < rows; row += block) {
       const target = row === 0 ? out : partial!;
@@ -174,12 +178,21 @@ class ConvRunner {
 
 const allFloat = (...ts: (tf.TensorInfo | undefined)[]): boolean => ts.every((t) => !t || t.dtype === 'float32');
 
-/** Replaces (or, for the filter gradient, adds) the wasm backend's convolution kernels. */
-export function registerWasmConvKernels(backendName: string, exports: Exports): void {
-  const runner = (args: Args) => new ConvRunner(exports, args.backend as unknown as WasmBackendInternals);
+/** The backend's own convolution kernels, kept the first time they are replaced. */
+const originals = new Map<string, tf.KernelConfig | undefined>();
+
+/**
+ * Replaces (or, for the filter gradient, adds) the wasm backend's convolution
+ * kernels. `singlePass`: the product blocks for the cache and splits over
+ * threads by itself (the native engine), so each product is one call.
+ */
+export function registerWasmConvKernels(backendName: string, exports: Exports, singlePass = false): void {
+  const runner = (args: Args) => new ConvRunner(exports, args.backend as unknown as WasmBackendInternals, singlePass);
   const replace = (name: string, run: (args: Args) => tf.TensorInfo | null) => {
-    const original = tf.getKernel(name, backendName);
-    if (original) tf.unregisterKernel(name, backendName);
+    const key = `${backendName}/${name}`;
+    if (!originals.has(key)) originals.set(key, tf.getKernel(name, backendName));
+    const original = originals.get(key);
+    if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
     tf.registerKernel({
       ...(original ?? {}), kernelName: name, backendName,
       kernelFunc: (args) => {

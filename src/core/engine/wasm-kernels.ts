@@ -9,12 +9,19 @@
  * allocated by the backend: new tensors, never in-place writes (XNNPACK caches
  * packed weights by tensor id, so mutating a tensor would go unnoticed).
  *
- * Registered only for the `wasm` backend; callers check `hasWasmKernel` and
+ * Registered only for the `wasm` backend; callers check `hasFusedKernel` and
  * fall back to ordinary TF.js ops elsewhere. The matrix-product kernel
  * replaces BatchMatMul and _FusedMatMul for the products it covers (unbatched
  * float32, optional bias, linear or ReLU), so layers, gradients and user code
  * use it without asking; anything else goes to TF.js's own kernel. The
  * convolution kernels (conv-kernels.ts) are built on the same product.
+ *
+ * The native engine (native/*.cc, loaded by src/node/native.ts) implements
+ * the same entry points (product, Adam, column sums, Bernoulli) in C++, on
+ * every core: given to `installWasmKernels`, it replaces the wasm kernels of
+ * the same names, reading and writing the backend's memory in place (the
+ * memory's ArrayBuffer and byte offsets, as the wasm kernels get). The model
+ * code does not know which engine runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KERNEL_BINARIES } from './kernels/binaries.js';
@@ -35,6 +42,36 @@ interface WasmBackendInternals {
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 const product = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
 
+/**
+ * The native engine's entry points (native/latentlab.cc): `memory` is the
+ * wasm backend's memory, tensors are byte offsets into it, strides count
+ * elements. Each checks its ranges against the buffer and throws a RangeError
+ * instead of touching memory outside it.
+ */
+export interface NativeKernels {
+  gemm(memory: ArrayBuffer, a: number, sai: number, sak: number, b: number, sbk: number, sbj: number, c: number, ldc: number, m: number, n: number, k: number, bias: number, relu: boolean): void;
+  adam(memory: ArrayBuffer, w: number, g: number, m: number, v: number, wo: number, mo: number, vo: number, size: number, c1: number, c2: number, alpha: number, eps: number): void;
+  colsum(memory: ArrayBuffer, x: number, out: number, rows: number, cols: number): void;
+  bernoulli(memory: ArrayBuffer, logits: number, x: number, rows: number, d: number, value: number, grad: number): void;
+}
+
+type Exports = Record<string, (...args: number[]) => void>;
+
+/**
+ * The native kernels behind the wasm kernels' signatures (byte strides, a
+ * flags word, a scratch offset the native product does not need), so every
+ * caller, the convolutions included, runs on whichever engine is installed.
+ */
+function nativeExports(native: NativeKernels, memory: { buffer: ArrayBuffer }): Exports {
+  return {
+    gemm: (a, sai, sak, b, sbk, sbj, c, ldc, m, n, k, bias, flags) =>
+      native.gemm(memory.buffer, a, sai / 4, sak / 4, b, sbk / 4, sbj / 4, c, ldc / 4, m, n, k, flags & 1 ? bias : -1, (flags & 2) !== 0),
+    adam: (w, g, m, v, wo, mo, vo, size, c1, c2, alpha, eps) => native.adam(memory.buffer, w, g, m, v, wo, mo, vo, size, c1, c2, alpha, eps),
+    colsum: (x, out, rows, cols) => native.colsum(memory.buffer, x, out, rows, cols),
+    bernoulli: (l, x, rows, d, value, grad) => native.bernoulli(memory.buffer, l, x, rows, d, value, grad),
+  };
+}
+
 export const ADAM_KERNEL = 'LatentLabAdam';
 /**
  * Bernoulli log-likelihood from logits and its gradient in one pass
@@ -49,7 +86,9 @@ export const BERNOULLI_KERNEL = 'LatentLabBernoulli';
  * kernel (see nets/mlp.ts), whose gradient computes only what the tape asks for.
  */
 export const MATMUL_KERNEL = 'LatentLabMatMul';
-const installed = new Set<string>();
+/** What `installWasmKernels` installed per backend ('wasm' or 'native'), and the backend's own kernels it wrapped. */
+const installed = new Map<string, 'wasm' | 'native'>();
+const originals = new Map<string, tf.KernelConfig>();
 
 function decodeBase64(b64: string): Uint8Array {
   const s = atob(b64);
@@ -58,7 +97,7 @@ function decodeBase64(b64: string): Uint8Array {
   return out;
 }
 
-function bernoulliKernel(exports: Record<string, (...args: number[]) => void>): KernelFunc {
+function bernoulliKernel(exports: Exports): KernelFunc {
   return ({ inputs, backend }) => {
     const b = backend as unknown as WasmBackendInternals;
     const { logits, x } = inputs as Record<string, tf.TensorInfo>;
@@ -76,7 +115,7 @@ function bernoulliKernel(exports: Record<string, (...args: number[]) => void>): 
 }
 
 /** Adam over one variable: inputs {w, g, m, v}; attrs {c1, c2, alpha, eps}; outputs [w', m', v']. */
-function adamKernel(exports: Record<string, (...args: number[]) => void>): tf.KernelConfig['kernelFunc'] {
+function adamKernel(exports: Exports): tf.KernelConfig['kernelFunc'] {
   return ({ inputs, backend, attrs }) => {
     const b = backend as unknown as WasmBackendInternals;
     const { w, g, m, v } = inputs as Record<string, tf.TensorInfo>;
@@ -94,7 +133,7 @@ function adamKernel(exports: Record<string, (...args: number[]) => void>): tf.Ke
  * (a bias gradient: [batch, units] → [units]) runs as one pass of column sums
  * instead of TF.js's transpose-then-reduce; everything else is unchanged.
  */
-function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Record<string, (...args: number[]) => void>): tf.KernelConfig['kernelFunc'] {
+function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Exports): tf.KernelConfig['kernelFunc'] {
   return (args) => {
     const x = (args.inputs as Record<string, tf.TensorInfo>).x;
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
@@ -116,7 +155,7 @@ function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Recor
  * other dtypes): the caller then uses TF.js's kernel. Transposed operands are
  * read in place through strides.
  */
-function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Record<string, (...args: number[]) => void>): tf.TensorInfo | null {
+function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Exports, scratchFree = false): tf.TensorInfo | null {
   const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const { transposeA, transposeB, activation } = args.attrs as { transposeA?: boolean; transposeB?: boolean; activation?: string };
   if (!a || !b || preluActivationWeights || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
@@ -131,13 +170,13 @@ function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Record<string, (..
   const backend = args.backend as unknown as WasmBackendInternals & tf.KernelBackend;
   const batch = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
   const out = backend.makeOutput([...batch, m, n], 'float32');
-  const scratch = backend.makeOutput([5 * Math.ceil(m / 5) * k + 8 * k + 1], 'float32');
+  const scratch = scratchFree ? null : backend.makeOutput([5 * Math.ceil(m / 5) * k + 8 * k + 1], 'float32');
   const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
   const [sai, sak] = transposeA ? [4, 4 * m] : [4 * k, 4];
   const [sbk, sbj] = transposeB ? [4, 4 * k] : [4 * n, 4];
   const flags = (bias ? 1 : 0) | (activation === 'relu' ? 2 : 0);
-  exports.gemm(offset(a), sai, sak, offset(b), sbk, sbj, offset(out), 4 * n, m, n, k, bias ? offset(bias) : 0, flags, offset(scratch));
-  backend.disposeData(scratch.dataId);
+  exports.gemm(offset(a), sai, sak, offset(b), sbk, sbj, offset(out), 4 * n, m, n, k, bias ? offset(bias) : 0, flags, scratch ? offset(scratch) : 0);
+  if (scratch) backend.disposeData(scratch.dataId);
   return out;
 }
 
@@ -181,52 +220,78 @@ function registerMatMulGradient(): void {
   });
 }
 
+/** Registers `config` under its name and backend, replacing what is there. */
+function replaceKernel(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel(config);
+}
+
+/** The backend's own kernel `name` as it was before LatentLab wrapped it. */
+function originalKernel(name: string, backendName: string): tf.KernelConfig | undefined {
+  const key = `${backendName}/${name}`;
+  if (!originals.has(key)) {
+    const config = tf.getKernel(name, backendName);
+    if (config) originals.set(key, config);
+  }
+  return originals.get(key);
+}
+
 /**
  * Instantiates the kernels against the active wasm backend's memory and
- * registers them. Returns false (and registers nothing) when the backend is
+ * registers them; with `native`, the native engine's kernels take the place
+ * of the wasm ones of the same names. Calling it again with the other engine
+ * switches engines. Returns false (and registers nothing) when the backend is
  * not wasm or does not expose its memory.
  */
-export function installWasmKernels(backendName = 'wasm'): boolean {
-  if (installed.has(backendName)) return true;
+export function installWasmKernels(backendName = 'wasm', native?: NativeKernels): boolean {
+  const engine = native ? 'native' : 'wasm';
+  if (installed.get(backendName) === engine) return true;
   if (tf.getBackend() !== backendName) return false;
   const internals = tf.backend() as unknown as Partial<WasmBackendInternals>;
-  const memory = internals.wasm?.asm?.memory;
+  const memory = internals.wasm?.asm?.memory as { buffer: ArrayBuffer } | undefined;
   if (!memory || !internals.dataIdMap || !internals.makeOutput) return false;
-  const load = (name: string) => new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(KERNEL_BINARIES[name])), { env: { memory } }).exports;
-  tf.registerKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
-  tf.registerKernel({ kernelName: BERNOULLI_KERNEL, backendName, kernelFunc: bernoulliKernel(load('bernoulli')) });
+  const replaced = native ? nativeExports(native, memory) : {};
+  const load = (name: string): Exports => ({
+    ...(new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(KERNEL_BINARIES[name])), { env: { memory } }).exports as Exports),
+    ...Object.fromEntries(Object.entries(replaced).filter(([fn]) => fn === name)),
+  });
+  replaceKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
+  replaceKernel({ kernelName: BERNOULLI_KERNEL, backendName, kernelFunc: bernoulliKernel(load('bernoulli')) });
   const gemm = load('gemm');
-  tf.registerKernel({
+  const scratchFree = native !== undefined;
+  replaceKernel({
     kernelName: MATMUL_KERNEL, backendName,
     kernelFunc: (args) => {
-      const out = gemmMatMul(args, gemm);
+      const out = gemmMatMul(args, gemm, scratchFree);
       if (!out) throw new Error(`${MATMUL_KERNEL}: unsupported arguments (batched, or an activation other than linear/relu)`);
       return out;
     },
   });
-  registerMatMulGradient();
-  registerWasmConvKernels(backendName, { ...gemm, ...load('conv') });
+  if (!installed.has(backendName)) registerMatMulGradient();
+  registerWasmConvKernels(backendName, { ...gemm, ...load('conv') }, scratchFree);
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
-    const config = tf.getKernel(name, backendName);
+    const config = originalKernel(name, backendName);
     if (!config) continue;
-    tf.unregisterKernel(name, backendName);
-    tf.registerKernel({ ...config, kernelFunc: (args) => gemmMatMul(args, gemm) ?? config.kernelFunc(args) });
+    replaceKernel({ ...config, kernelFunc: (args) => gemmMatMul(args, gemm, scratchFree) ?? config.kernelFunc(args) });
   }
-  const identity = tf.getKernel('Identity', backendName);
-  if (identity) {
-    tf.unregisterKernel('Identity', backendName);
-    tf.registerKernel({ ...identity, kernelFunc: (args) => sharedIdentity(args) ?? identity.kernelFunc(args) });
-  }
-  const sum = tf.getKernel('Sum', backendName);
-  if (sum) {
-    tf.unregisterKernel('Sum', backendName);
-    tf.registerKernel({ ...sum, kernelFunc: columnSumKernel(sum.kernelFunc, load('colsum')) });
-  }
-  installed.add(backendName);
+  const identity = originalKernel('Identity', backendName);
+  if (identity) replaceKernel({ ...identity, kernelFunc: (args) => sharedIdentity(args) ?? identity.kernelFunc(args) });
+  const sum = originalKernel('Sum', backendName);
+  if (sum) replaceKernel({ ...sum, kernelFunc: columnSumKernel(sum.kernelFunc, load('colsum')) });
+  installed.set(backendName, engine);
   return true;
 }
 
-/** True when `name` is registered for the active backend. */
-export function hasWasmKernel(name: string): boolean {
+/** The engine whose kernels are installed for `backendName`, if any. */
+export function installedEngine(backendName = tf.getBackend()): 'wasm' | 'native' | undefined {
+  return installed.get(backendName);
+}
+
+/**
+ * True when the fused kernel `name` (ADAM_KERNEL, BERNOULLI_KERNEL,
+ * MATMUL_KERNEL) is registered for the active backend, whichever engine
+ * provides it; callers fall back to ordinary TF.js ops when it is not.
+ */
+export function hasFusedKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;
 }

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { hasWasmKernel, MATMUL_KERNEL } from '../engine/wasm-kernels.js';
+import { hasFusedKernel, MATMUL_KERNEL } from '../engine/wasm-kernels.js';
 
 export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'linear';
 
@@ -104,7 +104,7 @@ function denseStepsOf(net: tfl.LayersModel): DenseStep[] | null {
  * plain dense net.
  */
 function applyDense(net: tfl.LayersModel, x: tf.Tensor): tf.Tensor[] | null {
-  const steps = hasWasmKernel(MATMUL_KERNEL) ? denseStepsOf(net) : null;
+  const steps = hasFusedKernel(MATMUL_KERNEL) ? denseStepsOf(net) : null;
   if (!steps) return null;
   const values = new Map<string, tf.Tensor>([[net.inputLayers[0].name, x]]);
   for (const { name, input, activation, weights } of steps) {

@@ -14,7 +14,7 @@
  * restores into freshly built networks.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAM_KERNEL, hasWasmKernel } from '../engine/wasm-kernels.js';
+import { ADAM_KERNEL, hasFusedKernel } from '../engine/wasm-kernels.js';
 import { checkState, type OptimizerState } from './optimizer-state.js';
 
 export interface AdamSpec {
@@ -48,7 +48,7 @@ export class Adam {
     this.step++;
     const c2 = Math.sqrt(1 - beta2 ** this.step);
     const alpha = (learningRate * c2) / (1 - beta1 ** this.step);
-    const fused = hasWasmKernel(ADAM_KERNEL);
+    const fused = hasFusedKernel(ADAM_KERNEL);
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i];

@@ -1,0 +1,46 @@
+// Shared declarations between the N-API module (latentlab.cc) and the
+// per-instruction-set kernel files (kernels_*.cc). Plain C types only: the
+// kernel files are compiled with different -m flags, so nothing inline or
+// templated may cross between them (the linker would keep one copy, possibly
+// one built for a wider instruction set than the machine has).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+extern "C" {
+
+// C[i, j] = act(Σ_p A[i, p]·B[p, j] + bias[j]) for i in [i0, i1), j in [j0, j1).
+// Strides are in elements, so transposed operands are read in place.
+struct LLGemm {
+  const float* a; ptrdiff_t sai, sak;
+  const float* b; ptrdiff_t sbk, sbj;
+  float* c; ptrdiff_t ldc;
+  int m, n, k;
+  const float* bias;  // may be null
+  int relu;           // 0 or 1
+};
+
+struct LLKernels {
+  const char* name;
+  int mr, nr;  // micro-tile: a thread's share of C is cut in multiples of these
+  // Computes rows [i0, i1) × columns [j0, j1) of C. `work` holds at least
+  // workFloats(k) floats, 64-byte aligned.
+  void (*gemm)(const LLGemm* g, int i0, int i1, int j0, int j1, float* work);
+  size_t (*workFloats)(void);
+  // Adam on [lo, hi): w' = w − α·m'/(√v' + ε), m' = c1·m + (1−c1)·g, v' = c2·v + (1−c2)·g².
+  void (*adam)(const float* w, const float* g, const float* m, const float* v, float* wo, float* mo, float* vo,
+               size_t lo, size_t hi, float c1, float c2, float alpha, float eps);
+  // out[j] = Σ_r x[r, j] for j in [j0, j1).
+  void (*colsum)(const float* x, float* out, size_t rows, size_t cols, size_t j0, size_t j1);
+  // Rows [r0, r1): value[r] = Σ_d x·l − softplus(l), grad[r, d] = x − σ(l).
+  void (*bernoulli)(const float* l, const float* x, size_t d, float* value, float* grad, size_t r0, size_t r1);
+  // out = dy where y > 0, else 0 (the ReLU's gradient given its output), on [lo, hi).
+  void (*reluGrad)(const float* dy, const float* y, float* out, size_t lo, size_t hi);
+};
+
+extern const LLKernels ll_kernels_generic;
+#if defined(__x86_64__) || defined(_M_X64)
+extern const LLKernels ll_kernels_avx2;
+extern const LLKernels ll_kernels_avx512;
+#endif
+}

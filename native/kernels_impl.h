@@ -1,0 +1,261 @@
+// The kernels, written once and compiled per instruction set: kernels_<isa>.cc
+// defines LL_NS (a namespace of its own), LL_V (floats per vector register),
+// LL_MR (rows of the micro-tile) and LL_NAME, then includes this file, and the
+// build compiles each with its own -m flags. GCC's vector extensions map
+// `vf` arithmetic onto AVX-512, AVX2 or SSE/NEON registers as the flags allow.
+//
+// The product follows the usual packed design: for each block of KC values of
+// the inner dimension, a panel of B (KC × NC) and a block of A (MC × KC) are
+// copied into contiguous, zero-padded micro-panels, and a register-blocked
+// micro-kernel computes MR × NR tiles of C (NR = 2 vectors) from them. Only
+// functions with internal linkage and no library templates live here (see
+// kernels.h).
+#include <string.h>
+#include "kernels.h"
+
+namespace LL_NS {
+namespace {
+
+typedef float vf __attribute__((vector_size(LL_V * 4)));
+typedef float vfu __attribute__((vector_size(LL_V * 4), aligned(4), may_alias));
+typedef int vi __attribute__((vector_size(LL_V * 4)));
+
+const int MR = LL_MR;
+const int NR = 2 * LL_V;
+const int KC = 256;
+const int MC = LL_MR * 10;
+const int NC = NR * 16;
+
+inline int imin(int a, int b) { return a < b ? a : b; }
+
+size_t workFloats() { return (size_t)KC * (MC + NC) + 64; }
+
+// ap[s][p][i] = A(i0 + s·MR + i, p0 + p), rows past `rows` zero.
+void packA(const LLGemm* g, int i0, int rows, int p0, int kc, float* __restrict ap) {
+  for (int s = 0; s < rows; s += MR) {
+    const int r = imin(MR, rows - s);
+    float* dst = ap + (size_t)s * kc;
+    const float* src = g->a + (ptrdiff_t)(i0 + s) * g->sai + (ptrdiff_t)p0 * g->sak;
+    if (g->sai == 1 && r == MR) {
+      for (int p = 0; p < kc; p++) memcpy(dst + p * MR, src + (ptrdiff_t)p * g->sak, MR * sizeof(float));
+    } else {
+      for (int i = 0; i < r; i++) {
+        const float* row = src + (ptrdiff_t)i * g->sai;
+        for (int p = 0; p < kc; p++) dst[p * MR + i] = row[(ptrdiff_t)p * g->sak];
+      }
+      for (int i = r; i < MR; i++)
+        for (int p = 0; p < kc; p++) dst[p * MR + i] = 0.f;
+    }
+  }
+}
+
+// bp[t][p][j] = B(p0 + p, j0 + t·NR + j), columns past `cols` zero.
+void packB(const LLGemm* g, int p0, int kc, int j0, int cols, float* __restrict bp) {
+  for (int t = 0; t < cols; t += NR) {
+    const int c = imin(NR, cols - t);
+    float* dst = bp + (size_t)t * kc;
+    const float* src = g->b + (ptrdiff_t)p0 * g->sbk + (ptrdiff_t)(j0 + t) * g->sbj;
+    if (g->sbj == 1 && c == NR) {
+      for (int p = 0; p < kc; p++) memcpy(dst + p * NR, src + (ptrdiff_t)p * g->sbk, NR * sizeof(float));
+    } else {
+      for (int j = 0; j < c; j++) {
+        const float* col = src + (ptrdiff_t)j * g->sbj;
+        for (int p = 0; p < kc; p++) dst[p * NR + j] = col[(ptrdiff_t)p * g->sbk];
+      }
+      for (int j = c; j < NR; j++)
+        for (int p = 0; p < kc; p++) dst[p * NR + j] = 0.f;
+    }
+  }
+}
+
+inline vf relu(vf x) { return x < (vf){} ? (vf){} : x; }  // keeps NaN
+
+// acc = Σ_p ap[p][:]ᵀ·bp[p][:] over kc, then C tile (rows × cols valid) is
+// set (first block, plus bias) or added to, and the ReLU applied on the last.
+void micro(int kc, const float* __restrict ap, const float* __restrict bp, float* c, ptrdiff_t ldc, int rows, int cols,
+           const float* bias, bool first, bool last, bool relu_) {
+  vf acc[MR][2];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = (vf){};
+  for (int p = 0; p < kc; p++) {
+    const vf b0 = *(const vf*)(bp + p * NR);
+    const vf b1 = *(const vf*)(bp + p * NR + LL_V);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      const vf a = (vf){} + ap[p * MR + i];
+      acc[i][0] += a * b0;
+      acc[i][1] += a * b1;
+    }
+  }
+  if (rows == MR && cols == NR) {
+    vf bias0 = (vf){}, bias1 = (vf){};
+    if (first && bias) bias0 = *(const vfu*)bias, bias1 = *(const vfu*)(bias + LL_V);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      vfu* row = (vfu*)(c + i * ldc);
+      vf v0 = acc[i][0], v1 = acc[i][1];
+      if (first) v0 += bias0, v1 += bias1;
+      else v0 += row[0], v1 += *(vfu*)(c + i * ldc + LL_V);
+      if (last && relu_) v0 = relu(v0), v1 = relu(v1);
+      row[0] = v0;
+      *(vfu*)(c + i * ldc + LL_V) = v1;
+    }
+    return;
+  }
+  float tile[MR][NR] __attribute__((aligned(64)));
+  for (int i = 0; i < MR; i++) *(vf*)&tile[i][0] = acc[i][0], *(vf*)&tile[i][LL_V] = acc[i][1];
+  for (int i = 0; i < rows; i++) {
+    float* row = c + i * ldc;
+    for (int j = 0; j < cols; j++) {
+      float v = tile[i][j] + (first ? (bias ? bias[j] : 0.f) : row[j]);
+      if (last && relu_ && v < 0.f) v = 0.f;
+      row[j] = v;
+    }
+  }
+}
+
+void gemm(const LLGemm* g, int i0, int i1, int j0, int j1, float* work) {
+  if (i1 <= i0 || j1 <= j0) return;
+  if (g->k == 0) {
+    for (int i = i0; i < i1; i++)
+      for (int j = j0; j < j1; j++) {
+        float v = g->bias ? g->bias[j] : 0.f;
+        if (g->relu && v < 0.f) v = 0.f;
+        g->c[(ptrdiff_t)i * g->ldc + j] = v;
+      }
+    return;
+  }
+  float* bp = work;
+  float* ap = work + (size_t)KC * NC;
+  for (int jc = j0; jc < j1; jc += NC) {
+    const int nc = imin(NC, j1 - jc);
+    for (int pc = 0; pc < g->k; pc += KC) {
+      const int kc = imin(KC, g->k - pc);
+      const bool first = pc == 0, last = pc + kc >= g->k;
+      packB(g, pc, kc, jc, nc, bp);
+      for (int ic = i0; ic < i1; ic += MC) {
+        const int mc = imin(MC, i1 - ic);
+        packA(g, ic, mc, pc, kc, ap);
+        for (int jr = 0; jr < nc; jr += NR)
+          for (int ir = 0; ir < mc; ir += MR)
+            micro(kc, ap + (size_t)ir * kc, bp + (size_t)jr * kc, g->c + (ptrdiff_t)(ic + ir) * g->ldc + jc + jr, g->ldc,
+                  imin(MR, mc - ir), imin(NR, nc - jr), g->bias ? g->bias + jc + jr : 0, first, last, g->relu != 0);
+      }
+    }
+  }
+}
+
+// Outputs are fresh buffers, never one of the inputs (hence __restrict, which
+// lets the compiler vectorize without run-time overlap checks).
+void adam(const float* __restrict w, const float* __restrict g, const float* __restrict m, const float* __restrict v,
+          float* __restrict wo, float* __restrict mo, float* __restrict vo, size_t lo, size_t hi, float c1, float c2,
+          float alpha, float eps) {
+  for (size_t i = lo; i < hi; i++) {
+    const float gi = g[i];
+    const float mi = m[i] + c1 * (gi - m[i]);
+    const float vi_ = v[i] + c2 * (gi * gi - v[i]);
+    const float wi = w[i] - alpha * mi / (__builtin_sqrtf(vi_) + eps);
+    mo[i] = mi, vo[i] = vi_, wo[i] = wi;
+  }
+}
+
+void colsum(const float* x, float* out, size_t rows, size_t cols, size_t j0, size_t j1) {
+  for (size_t j = j0; j < j1; j++) out[j] = 0.f;
+  for (size_t r = 0; r < rows; r++) {
+    const float* row = x + r * cols;
+    for (size_t j = j0; j < j1; j++) out[j] += row[j];
+  }
+}
+
+// exp(t) for t ∈ [−87, 0]: 2ⁿ·exp(r), n = round(t/ln 2), |r| ≤ ½ln 2, exp(r)
+// by its Taylor polynomial to r⁷ (relative error < 10⁻⁸); 2ⁿ from the bits.
+inline vf vexp(vf t) {
+  const vf half = (vf){} + 0.5f;
+  const vf fn = t * 1.44269504088896341f - half;
+  const vi n = __builtin_convertvector(fn, vi);  // truncation of t/ln2 − ½, t ≤ 0: rounds to nearest
+  const vf nf = __builtin_convertvector(n, vf);
+  const vf r = (t - nf * 0.693145751953125f) - nf * 1.428606765330187e-06f;
+  vf p = (vf){} + 1.f / 5040.f;
+  p = p * r + 1.f / 720.f;
+  p = p * r + 1.f / 120.f;
+  p = p * r + 1.f / 24.f;
+  p = p * r + 1.f / 6.f;
+  p = p * r + 0.5f;
+  p = p * r + 1.f;
+  p = p * r + 1.f;
+  const vi bits = (n + 127) << 23;
+  vf scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+// log1p(e) for e ∈ [0, 1]: 2·atanh(s), s = e/(2+e) ∈ [0, ⅓], odd series to s¹⁵.
+inline vf vlog1p(vf e) {
+  const vf s = e / (e + 2.f);
+  const vf s2 = s * s;
+  vf p = (vf){} + 1.f / 15.f;
+  p = p * s2 + 1.f / 13.f;
+  p = p * s2 + 1.f / 11.f;
+  p = p * s2 + 1.f / 9.f;
+  p = p * s2 + 1.f / 7.f;
+  p = p * s2 + 1.f / 5.f;
+  p = p * s2 + 1.f / 3.f;
+  p = p * s2 + 1.f;
+  return 2.f * s * p;
+}
+
+// softplus(l) = max(l, 0) + log1p(e), σ(l) = 1/(1+e) for l ≥ 0 and e/(1+e)
+// otherwise, e = exp(−|l|): nothing overflows for any l; NaN stays NaN.
+void bernoulli(const float* l, const float* x, size_t d, float* value, float* grad, size_t r0, size_t r1) {
+  const vf zero = (vf){}, one = zero + 1.f;
+  for (size_t r = r0; r < r1; r++) {
+    const float* lr = l + r * d;
+    const float* xr = x + r * d;
+    float* gr = grad + r * d;
+    vf sumv = zero;
+    size_t j = 0;
+    for (; j + LL_V <= d; j += LL_V) {
+      const vf lv = *(const vfu*)(lr + j), xv = *(const vfu*)(xr + j);
+      vf t = lv < zero ? lv : -lv;
+      t = t < zero - 87.f ? zero - 87.f : t;
+      const vf e = vexp(t);
+      const vf sp = (lv > zero ? lv : zero) + vlog1p(e);
+      const vf inv = one / (one + e);
+      const vf sig = lv >= zero ? inv : e * inv;
+      // NaN logits: every comparison above is false; make both results NaN.
+      const vf nanfix = lv == lv ? zero : lv;
+      sumv += xv * lv - sp + nanfix;
+      *(vfu*)(gr + j) = xv - sig + nanfix;
+    }
+    float sum = 0.f;
+    for (int q = 0; q < LL_V; q++) sum += sumv[q];
+    for (; j < d; j++) {
+      const float lv = lr[j], xv = xr[j];
+      float t = lv < 0.f ? lv : -lv;
+      if (t < -87.f) t = -87.f;
+      const vf e = vexp((vf){} + t);
+      const float ee = e[0];
+      const float sp = (lv > 0.f ? lv : 0.f) + vlog1p((vf){} + ee)[0];
+      const float sig = lv >= 0.f ? 1.f / (1.f + ee) : ee / (1.f + ee);
+      const float nanfix = lv == lv ? 0.f : lv;
+      sum += xv * lv - sp + nanfix;
+      gr[j] = xv - sig + nanfix;
+    }
+    value[r] = sum;
+  }
+}
+
+void reluGrad(const float* __restrict dy, const float* __restrict y, float* __restrict out, size_t lo, size_t hi) {
+  for (size_t i = lo; i < hi; i++) {
+    const float yi = y[i];
+    const float step = yi > 0.f ? 1.f : (yi == yi ? 0.f : yi);
+    out[i] = dy[i] * step;
+  }
+}
+
+}  // namespace
+}  // namespace LL_NS
+
+extern "C" const LLKernels LL_NAME = {
+    LL_NAME_STR, LL_NS::MR, LL_NS::NR, LL_NS::gemm, LL_NS::workFloats, LL_NS::adam, LL_NS::colsum, LL_NS::bernoulli, LL_NS::reluGrad,
+};

@@ -1,0 +1,491 @@
+// LatentLab's native engine for Node: N-API entry points over the kernels of
+// kernels_<isa>.cc, chosen once at load for the CPU found (AVX-512, AVX2+FMA,
+// or the portable build), run on a persistent pool of threads.
+//
+// Every entry point works on tensors where TF.js's wasm backend keeps them:
+// the first argument is the backend's memory (an ArrayBuffer), the others are
+// byte offsets into it and sizes, so nothing is copied. Every range a kernel
+// will touch is checked against the buffer first: a bad offset is a thrown
+// RangeError, never a write outside the memory.
+#include <node_api.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+#include "kernels.h"
+
+namespace {
+
+const LLKernels* pickKernels() {
+  const char* force = std::getenv("LATENTLAB_NATIVE_ISA");
+  std::string f = force ? force : "";
+#if defined(__x86_64__) || defined(_M_X64)
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (f == "generic" || f == "sse2") return &ll_kernels_generic;
+  if (f == "avx2" && avx2) return &ll_kernels_avx2;
+  if (avx512 && f != "avx2") return &ll_kernels_avx512;
+  if (avx2) return &ll_kernels_avx2;
+#endif
+  return &ll_kernels_generic;
+}
+
+int cpusAvailable() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+#endif
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// A fixed set of worker threads plus the calling thread. `run(fn, parts)`
+// hands out part indices 0..parts-1 through an atomic counter and returns when
+// all are done. Idle workers spin briefly (a training step calls the pool
+// every few hundred microseconds) and then sleep on a condition variable.
+class Pool {
+ public:
+  using Fn = void (*)(void* ctx, int part, float* work);
+
+  explicit Pool(const LLKernels* k) : kernels_(k) {}
+  ~Pool() { resize(1); }
+
+  int threads() const { return static_cast<int>(work_.size()); }
+
+  void resize(int n) {
+    if (n < 1) n = 1;
+    if (!workers_.empty()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stop_ = true;
+        generation_.fetch_add(1, std::memory_order_release);
+      }
+      cv_.notify_all();
+      for (auto& t : workers_) t.join();
+      workers_.clear();
+      stop_ = false;
+    }
+    for (float* w : work_) std::free(w);
+    work_.clear();
+    const size_t bytes = ((kernels_->workFloats() * sizeof(float) + 63) / 64) * 64;
+    for (int i = 0; i < n; i++) work_.push_back(static_cast<float*>(std::aligned_alloc(64, bytes)));
+    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { workerLoop(i); });
+  }
+
+  void run(Fn fn, void* ctx, int parts) {
+    if (parts <= 1 || workers_.empty()) {
+      for (int p = 0; p < parts; p++) fn(ctx, p, work_[0]);
+      return;
+    }
+    fn_ = fn;
+    ctx_ = ctx;
+    parts_ = parts;
+    next_.store(0, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    drain(work_[0]);
+    while (done_.load(std::memory_order_acquire) < parts) cpuRelax();
+  }
+
+ private:
+  void drain(float* work) {
+    for (;;) {
+      const int p = next_.fetch_add(1, std::memory_order_acq_rel);
+      if (p >= parts_) return;
+      fn_(ctx_, p, work);
+      done_.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
+  void workerLoop(int index) {
+    uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (;;) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spinMicros());
+      int spins = 0;
+      while (generation_.load(std::memory_order_acquire) == seen) {
+        cpuRelax();
+        if (++spins % 256 == 0 && std::chrono::steady_clock::now() > until) {
+          std::unique_lock<std::mutex> lock(mu_);
+          cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+          break;
+        }
+      }
+      seen = generation_.load(std::memory_order_acquire);
+      if (stop_) return;
+      drain(work_[index]);
+    }
+  }
+
+  static int spinMicros() {
+    static const int us = [] {
+      const char* s = std::getenv("LATENTLAB_SPIN_US");
+      return s ? std::atoi(s) : 200;
+    }();
+    return us;
+  }
+
+  const LLKernels* kernels_;
+  std::vector<std::thread> workers_;
+  std::vector<float*> work_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> next_{0}, done_{0};
+  Fn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  int parts_ = 0;
+  bool stop_ = false;
+};
+
+const LLKernels* K = nullptr;
+
+// ---------------------------------------------------------------- arguments
+
+struct Args {
+  napi_env env;
+  napi_value argv[16];
+  size_t argc = 16;
+  char* base = nullptr;
+  size_t length = 0;
+  bool ok = true;
+  Pool* pool = nullptr;
+
+  Args(napi_env e, napi_callback_info info, size_t expected, const char* name) : env(e) {
+    void* data = nullptr;
+    napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+    pool = static_cast<Pool*>(data);
+    if (argc != expected) { fail(name, "wrong number of arguments"); return; }
+    void* bytes = nullptr;
+    bool isBuffer = false;
+    napi_is_arraybuffer(env, argv[0], &isBuffer);
+    if (!isBuffer || napi_get_arraybuffer_info(env, argv[0], &bytes, &length) != napi_ok) { fail(name, "the first argument must be an ArrayBuffer"); return; }
+    base = static_cast<char*>(bytes);
+  }
+  void fail(const char* name, const char* what) {
+    if (!ok) return;
+    ok = false;
+    std::string msg = std::string("latentlab native ") + name + ": " + what;
+    napi_throw_range_error(env, nullptr, msg.c_str());
+  }
+  double num(size_t i) {
+    double v = 0;
+    if (napi_get_value_double(env, argv[i], &v) != napi_ok) ok = false;
+    return v;
+  }
+  int64_t integer(size_t i) {
+    int64_t v = 0;
+    if (napi_get_value_int64(env, argv[i], &v) != napi_ok) ok = false;
+    return v;
+  }
+  // A float32 array at byte offset `off` whose farthest element is `span`
+  // elements past its first (span < 0: nothing is touched).
+  float* at(int64_t off, int64_t span, const char* name) {
+    if (off < 0 || off % 4 != 0 || (span >= 0 && static_cast<uint64_t>(off) + 4 * static_cast<uint64_t>(span + 1) > length)) {
+      fail(name, "an offset or size is outside the buffer");
+      return nullptr;
+    }
+    return reinterpret_cast<float*>(base + off);
+  }
+};
+
+// -------------------------------------------------------------------- GEMM
+
+struct GemmJob {
+  LLGemm g;
+  bool splitRows;
+  int tiles, parts;
+};
+
+void gemmPart(void* ctx, int part, float* work) {
+  const GemmJob* job = static_cast<const GemmJob*>(ctx);
+  const int t0 = static_cast<int>(static_cast<int64_t>(job->tiles) * part / job->parts);
+  const int t1 = static_cast<int>(static_cast<int64_t>(job->tiles) * (part + 1) / job->parts);
+  if (job->splitRows) {
+    const int i0 = t0 * K->mr, i1 = t1 * K->mr < job->g.m ? t1 * K->mr : job->g.m;
+    K->gemm(&job->g, i0, i1, 0, job->g.n, work);
+  } else {
+    const int j0 = t0 * K->nr, j1 = t1 * K->nr < job->g.n ? t1 * K->nr : job->g.n;
+    K->gemm(&job->g, 0, job->g.m, j0, j1, work);
+  }
+}
+
+int64_t lastIndex(int64_t rows, int64_t rowStride, int64_t cols, int64_t colStride) {
+  if (rows <= 0 || cols <= 0) return -1;
+  return (rows - 1) * rowStride + (cols - 1) * colStride;
+}
+
+// gemm(memory, a, sai, sak, b, sbk, sbj, c, ldc, m, n, k, bias, relu): offsets
+// in bytes, strides in elements, bias < 0 for none.
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args args(env, info, 14, "gemm");
+  if (!args.ok) return nullptr;
+  const int64_t a = args.integer(1), sai = args.integer(2), sak = args.integer(3);
+  const int64_t b = args.integer(4), sbk = args.integer(5), sbj = args.integer(6);
+  const int64_t c = args.integer(7), ldc = args.integer(8);
+  const int64_t m = args.integer(9), n = args.integer(10), k = args.integer(11);
+  const int64_t bias = args.integer(12);
+  bool relu = false;
+  napi_get_value_bool(env, args.argv[13], &relu);
+  if (!args.ok || m < 0 || n < 0 || k < 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || sai < 0 || sak < 0 || sbk < 0 || sbj < 0 || ldc < n) {
+    args.fail("gemm", "bad sizes or strides");
+    return nullptr;
+  }
+  GemmJob job;
+  job.g.a = args.at(a, lastIndex(m, sai, k, sak), "gemm");
+  job.g.b = args.at(b, lastIndex(k, sbk, n, sbj), "gemm");
+  job.g.c = args.at(c, lastIndex(m, ldc, n, 1), "gemm");
+  job.g.bias = bias < 0 ? nullptr : args.at(bias, n - 1, "gemm");
+  if (!args.ok) return nullptr;
+  job.g.sai = sai, job.g.sak = sak, job.g.sbk = sbk, job.g.sbj = sbj, job.g.ldc = ldc;
+  job.g.m = static_cast<int>(m), job.g.n = static_cast<int>(n), job.g.k = static_cast<int>(k);
+  job.g.relu = relu ? 1 : 0;
+  const int mTiles = static_cast<int>((m + K->mr - 1) / K->mr), nTiles = static_cast<int>((n + K->nr - 1) / K->nr);
+  // Split the larger side of C, so the operand packed by every thread (the
+  // other side's) is the smaller one; products too small to pay for waking
+  // the pool run on the calling thread.
+  job.splitRows = m * K->nr >= n * K->mr;
+  job.tiles = job.splitRows ? mTiles : nTiles;
+  const double flops = 2.0 * m * n * k;
+  int parts = args.pool->threads();
+  if (flops < 4e5) parts = 1;
+  if (parts > job.tiles) parts = job.tiles > 0 ? job.tiles : 1;
+  job.parts = parts;
+  args.pool->run(gemmPart, &job, parts);
+  return nullptr;
+}
+
+// ------------------------------------------------------- element-wise kernels
+
+const size_t GRAIN = 1 << 15;  // elements per part below which one thread does it all
+
+int partsFor(const Pool* pool, size_t size) {
+  const size_t want = size / GRAIN;
+  const int t = pool->threads();
+  return want < 1 ? 1 : (want < static_cast<size_t>(t) ? static_cast<int>(want) : t);
+}
+
+struct AdamJob {
+  const float *w, *g, *m, *v;
+  float *wo, *mo, *vo;
+  size_t size;
+  float c1, c2, alpha, eps;
+  int parts;
+};
+
+void adamPart(void* ctx, int part, float*) {
+  const AdamJob* j = static_cast<const AdamJob*>(ctx);
+  const size_t lo = j->size * part / j->parts, hi = j->size * (part + 1) / j->parts;
+  K->adam(j->w, j->g, j->m, j->v, j->wo, j->mo, j->vo, lo, hi, j->c1, j->c2, j->alpha, j->eps);
+}
+
+// adam(memory, w, g, m, v, w', m', v', size, c1, c2, alpha, eps)
+napi_value Adam(napi_env env, napi_callback_info info) {
+  Args args(env, info, 13, "adam");
+  if (!args.ok) return nullptr;
+  const int64_t size = args.integer(8);
+  if (size < 0) args.fail("adam", "negative size");
+  AdamJob j;
+  const float** ins[] = {&j.w, &j.g, &j.m, &j.v};
+  for (int i = 0; i < 4; i++) *ins[i] = args.at(args.integer(1 + i), size - 1, "adam");
+  float** outs[] = {&j.wo, &j.mo, &j.vo};
+  for (int i = 0; i < 3; i++) *outs[i] = args.at(args.integer(5 + i), size - 1, "adam");
+  j.c1 = static_cast<float>(args.num(9)), j.c2 = static_cast<float>(args.num(10));
+  j.alpha = static_cast<float>(args.num(11)), j.eps = static_cast<float>(args.num(12));
+  if (!args.ok) return nullptr;
+  j.size = static_cast<size_t>(size);
+  j.parts = partsFor(args.pool, j.size);
+  args.pool->run(adamPart, &j, j.parts);
+  return nullptr;
+}
+
+struct ColsumJob {
+  const float* x;
+  float* out;
+  size_t rows, cols;
+  int parts;
+};
+
+void colsumPart(void* ctx, int part, float*) {
+  const ColsumJob* j = static_cast<const ColsumJob*>(ctx);
+  // Column ranges in multiples of 64 floats so threads never share a cache line.
+  const size_t blocks = (j->cols + 63) / 64;
+  size_t j0 = blocks * part / j->parts * 64, j1 = blocks * (part + 1) / j->parts * 64;
+  if (j1 > j->cols) j1 = j->cols;
+  if (j0 < j1) K->colsum(j->x, j->out, j->rows, j->cols, j0, j1);
+}
+
+// colsum(memory, x, out, rows, cols)
+napi_value Colsum(napi_env env, napi_callback_info info) {
+  Args args(env, info, 5, "colsum");
+  if (!args.ok) return nullptr;
+  const int64_t rows = args.integer(3), cols = args.integer(4);
+  if (rows < 0 || cols < 0) args.fail("colsum", "negative size");
+  ColsumJob j;
+  j.x = args.at(args.integer(1), rows * cols - 1, "colsum");
+  j.out = args.at(args.integer(2), cols - 1, "colsum");
+  if (!args.ok) return nullptr;
+  j.rows = static_cast<size_t>(rows), j.cols = static_cast<size_t>(cols);
+  const size_t blocks = (j.cols + 63) / 64;
+  int parts = partsFor(args.pool, j.rows * j.cols);
+  if (static_cast<size_t>(parts) > blocks) parts = blocks > 0 ? static_cast<int>(blocks) : 1;
+  j.parts = parts;
+  args.pool->run(colsumPart, &j, parts);
+  return nullptr;
+}
+
+struct BernoulliJob {
+  const float *l, *x;
+  float *value, *grad;
+  size_t rows, d;
+  int parts;
+};
+
+void bernoulliPart(void* ctx, int part, float*) {
+  const BernoulliJob* j = static_cast<const BernoulliJob*>(ctx);
+  K->bernoulli(j->l, j->x, j->d, j->value, j->grad, j->rows * part / j->parts, j->rows * (part + 1) / j->parts);
+}
+
+// bernoulli(memory, logits, x, rows, d, value, grad)
+napi_value Bernoulli(napi_env env, napi_callback_info info) {
+  Args args(env, info, 7, "bernoulli");
+  if (!args.ok) return nullptr;
+  const int64_t rows = args.integer(3), d = args.integer(4);
+  if (rows < 0 || d < 0) args.fail("bernoulli", "negative size");
+  BernoulliJob j;
+  j.l = args.at(args.integer(1), rows * d - 1, "bernoulli");
+  j.x = args.at(args.integer(2), rows * d - 1, "bernoulli");
+  j.value = args.at(args.integer(5), rows - 1, "bernoulli");
+  j.grad = args.at(args.integer(6), rows * d - 1, "bernoulli");
+  if (!args.ok) return nullptr;
+  j.rows = static_cast<size_t>(rows), j.d = static_cast<size_t>(d);
+  int parts = partsFor(args.pool, j.rows * j.d / 4);  // ~4× the work of an element-wise pass per element
+  if (static_cast<size_t>(parts) > j.rows) parts = j.rows > 0 ? static_cast<int>(j.rows) : 1;
+  j.parts = parts;
+  args.pool->run(bernoulliPart, &j, parts);
+  return nullptr;
+}
+
+struct ReluGradJob {
+  const float *dy, *y;
+  float* out;
+  size_t size;
+  int parts;
+};
+
+void reluGradPart(void* ctx, int part, float*) {
+  const ReluGradJob* j = static_cast<const ReluGradJob*>(ctx);
+  K->reluGrad(j->dy, j->y, j->out, j->size * part / j->parts, j->size * (part + 1) / j->parts);
+}
+
+// reluGrad(memory, dy, y, out, size)
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  Args args(env, info, 5, "reluGrad");
+  if (!args.ok) return nullptr;
+  const int64_t size = args.integer(4);
+  if (size < 0) args.fail("reluGrad", "negative size");
+  ReluGradJob j;
+  j.dy = args.at(args.integer(1), size - 1, "reluGrad");
+  j.y = args.at(args.integer(2), size - 1, "reluGrad");
+  j.out = args.at(args.integer(3), size - 1, "reluGrad");
+  if (!args.ok) return nullptr;
+  j.size = static_cast<size_t>(size);
+  j.parts = partsFor(args.pool, j.size);
+  args.pool->run(reluGradPart, &j, j.parts);
+  return nullptr;
+}
+
+// ----------------------------------------------------------- configuration
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void* data = nullptr;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+  Pool* pool = static_cast<Pool*>(data);
+  int32_t n = 0;
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1 || n > 256) {
+    napi_throw_range_error(env, nullptr, "latentlab native setThreads: a thread count from 1 to 256");
+    return nullptr;
+  }
+  pool->resize(n);
+  return nullptr;
+}
+
+napi_value Info(napi_env env, napi_callback_info info) {
+  void* data = nullptr;
+  size_t argc = 0;
+  napi_get_cb_info(env, info, &argc, nullptr, nullptr, &data);
+  Pool* pool = static_cast<Pool*>(data);
+  napi_value obj, isa, threads, cpus, mr, nr;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, K->name, NAPI_AUTO_LENGTH, &isa);
+  napi_create_int32(env, pool->threads(), &threads);
+  napi_create_int32(env, cpusAvailable(), &cpus);
+  napi_create_int32(env, K->mr, &mr);
+  napi_create_int32(env, K->nr, &nr);
+  napi_set_named_property(env, obj, "isa", isa);
+  napi_set_named_property(env, obj, "threads", threads);
+  napi_set_named_property(env, obj, "cpus", cpus);
+  napi_set_named_property(env, obj, "mr", mr);
+  napi_set_named_property(env, obj, "nr", nr);
+  return obj;
+}
+
+void cleanup(void* pool) { delete static_cast<Pool*>(pool); }
+
+// One pool per JavaScript environment (the main thread and each worker
+// thread that loads the addon), so two environments never share one.
+napi_value Init(napi_env env, napi_value exports) {
+  static std::once_flag picked;
+  std::call_once(picked, [] { K = pickKernels(); });
+  Pool* pool = new Pool(K);
+  int threads = cpusAvailable();
+  if (const char* s = std::getenv("LATENTLAB_THREADS")) {
+    const int t = std::atoi(s);
+    if (t >= 1 && t <= 256) threads = t;
+  }
+  pool->resize(threads);
+  napi_add_env_cleanup_hook(env, cleanup, pool);
+  const struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"reluGrad", ReluGrad}, {"setThreads", SetThreads}, {"info", Info}};
+  for (const auto& f : fns) {
+    napi_value v;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, pool, &v);
+    napi_set_named_property(env, exports, f.name, v);
+  }
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,223 @@
+/**
+ * The native engine (native/*.cc): each kernel against an independent float64
+ * reference on shapes that hit every edge of its tiling, its thread split,
+ * its bounds checks, and a short training run against the wasm engine.
+ *
+ * Under CI the engine must have been built by `npm ci` (its install script);
+ * elsewhere, and with LATENTLAB_NATIVE=0 (the fallback run), these tests say
+ * why they skip and the rest of the suite runs on the wasm engine.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/node/backend.js';
+import { loadNative, type NativeAddon } from '../src/node/native.js';
+import { installedEngine } from '../src/core/engine/wasm-kernels.js';
+
+const { addon, reason } = loadNative();
+const forcedOff = process.env.LATENTLAB_NATIVE === '0';
+const skip = addon ? false : `native engine ${reason}`;
+
+describe('native engine availability', () => {
+  it('is built and loads wherever CI runs (unless LATENTLAB_NATIVE=0)', { skip: !process.env.CI || forcedOff ? 'not under CI, or forced off' : false }, () => {
+    assert.ok(addon, `the native engine should load under CI: ${reason}`);
+  });
+
+  it('LATENTLAB_NATIVE_ISA picks the kernels it names', { skip: !addon || !process.env.LATENTLAB_NATIVE_ISA ? 'only with LATENTLAB_NATIVE_ISA' : false }, () => {
+    const want = process.env.LATENTLAB_NATIVE_ISA === 'generic' ? /^(sse2|neon)$/ : new RegExp(`^${process.env.LATENTLAB_NATIVE_ISA}$`);
+    assert.match(addon!.info().isa, want);
+  });
+
+  it('with LATENTLAB_NATIVE=0, `auto` runs on the wasm engine and `native` is a clear error', { skip: !forcedOff ? 'only with LATENTLAB_NATIVE=0' : false }, async () => {
+    assert.equal(await initBackend('auto'), 'wasm');
+    assert.equal(installedEngine('wasm'), 'wasm');
+    await assert.rejects(initBackend('native'), /--backend native: the native engine is turned off by LATENTLAB_NATIVE=0/);
+  });
+});
+
+describe('native kernels', { skip }, () => {
+  const native = addon as NativeAddon;
+  const threads = native?.info().threads;
+  before(async () => {
+    assert.equal(await initBackend('native'), 'native');
+    assert.equal(installedEngine('wasm'), 'native');
+  });
+  after(() => native.setThreads(threads));
+
+  /** Deterministic pseudo-random floats in [−1, 1). */
+  function fill(a: Float32Array, seed: number): Float32Array {
+    let s = seed >>> 0;
+    for (let i = 0; i < a.length; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      a[i] = s / 2 ** 31 - 1;
+    }
+    return a;
+  }
+
+  /** C = act(op(A)·op(B) + bias) in float64 from row-major operands. */
+  function reference(a: Float32Array, b: Float32Array, m: number, n: number, k: number, ta: boolean, tb: boolean, bias?: Float32Array, relu = false): Float64Array {
+    const c = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = bias ? bias[j] : 0;
+        for (let p = 0; p < k; p++) s += a[ta ? p * m + i : i * k + p] * b[tb ? j * k + p : p * n + j];
+        c[i * n + j] = relu ? (s < 0 ? 0 : s) : s;
+      }
+    }
+    return c;
+  }
+
+  function assertClose(got: Float32Array, want: Float64Array, k: number, what: string): void {
+    for (let i = 0; i < want.length; i++) {
+      const w = want[i];
+      if (Number.isNaN(w)) assert.ok(Number.isNaN(got[i]), `${what}[${i}]: ${got[i]}, want NaN`);
+      else if (!Number.isFinite(w)) assert.equal(got[i], w, `${what}[${i}]`);
+      else assert.ok(Math.abs(got[i] - w) <= 2e-6 * (1 + Math.sqrt(k)) * (1 + Math.abs(w)), `${what}[${i}]: ${got[i]} vs ${w}`);
+    }
+  }
+
+  // Sizes around the micro-tile (MR = 6 or 12 rows, NR = 8, 16 or 32 columns), the
+  // cache blocks (256 of the inner dimension) and 1.
+  const sizes = [1, 2, 5, 11, 12, 13, 31, 33, 64, 97, 257];
+  it('products match float64 on random shapes, transposes, bias and ReLU', () => {
+    let seed = 1;
+    const pick = () => sizes[(seed = (seed * 48271) % 2147483647) % sizes.length];
+    for (let t = 0; t < 60; t++) {
+      const [m, n, k] = [pick(), pick(), pick()];
+      const ta = t % 2 === 1, tb = t % 4 >= 2, withBias = t % 3 === 0, relu = t % 5 < 2;
+      const a = fill(new Float32Array(m * k), t + 1), b = fill(new Float32Array(k * n), t + 100);
+      const bias = withBias ? fill(new Float32Array(n), t + 200) : undefined;
+      const got = tf.tidy(() => {
+        const A = tf.tensor2d(a, ta ? [k, m] : [m, k]), B = tf.tensor2d(b, tb ? [n, k] : [k, n]);
+        return withBias || relu
+          ? tf.fused.matMul({ a: A, b: B, transposeA: ta, transposeB: tb, bias: bias && tf.tensor1d(bias), activation: relu ? 'relu' : 'linear' })
+          : tf.matMul(A, B, ta, tb);
+      });
+      assertClose(got.dataSync() as Float32Array, reference(a, b, m, n, k, ta, tb, bias, relu), k, `${m}×${k}·${k}×${n} ta=${ta} tb=${tb} bias=${withBias} relu=${relu}`);
+      got.dispose();
+    }
+  });
+
+  it('an inner dimension above the cache block (k = 600) and wide outputs split over threads', () => {
+    for (const [m, n, k] of [[130, 70, 600], [7, 900, 300], [900, 7, 300]]) {
+      const a = fill(new Float32Array(m * k), m), b = fill(new Float32Array(k * n), n);
+      const got = tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])));
+      assertClose(got.dataSync() as Float32Array, reference(a, b, m, n, k, false, false), k, `${m}×${k}·${k}×${n}`);
+      got.dispose();
+    }
+  });
+
+  it('NaN and ±Inf propagate as in float64 arithmetic (NaN·0 and Inf·0 are NaN, ReLU keeps NaN)', () => {
+    const [m, n, k] = [13, 35, 17];
+    const a = fill(new Float32Array(m * k), 5), b = fill(new Float32Array(k * n), 6);
+    a[3 * k + 4] = NaN; // row 3 of C is NaN
+    a[7 * k + 2] = Infinity; // row 7: ±Inf, or NaN where B's entry is 0
+    b[2 * n + 9] = 0;
+    b[5 * n + 20] = -Infinity; // column 20: −Inf·a (sign of a), NaN where it meets the +Inf
+    for (const relu of [false, true]) {
+      const want = reference(a, b, m, n, k, false, false, undefined, relu);
+      const got = tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(a, [m, k]), b: tf.tensor2d(b, [k, n]), activation: relu ? 'relu' : 'linear' }));
+      assertClose(got.dataSync() as Float32Array, want, k, `relu=${relu}`);
+      got.dispose();
+    }
+  });
+
+  it('results do not depend on the thread count (each output has one summation order)', () => {
+    const [m, n, k] = [300, 200, 150];
+    const a = fill(new Float32Array(m * k), 9), b = fill(new Float32Array(k * n), 10);
+    const run = (t: number) => {
+      native.setThreads(t);
+      return tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n]), false, false).dataSync());
+    };
+    const one = run(1);
+    for (const t of [2, 3, 5]) assert.deepEqual(run(t), one, `${t} threads`);
+    native.setThreads(threads);
+  });
+
+  it('Adam, column sums and the Bernoulli likelihood match float64 over a size that splits over threads', async () => {
+    const { ADAM_KERNEL, BERNOULLI_KERNEL } = await import('../src/core/engine/wasm-kernels.js');
+    const size = 70_001; // above the per-thread grain, odd
+    const [w, g, m] = [1, 2, 3].map((s) => fill(new Float32Array(size), s));
+    const v = fill(new Float32Array(size), 4).map(Math.abs);
+    const attrs = { c1: 0.1, c2: 0.001, alpha: 0.01, eps: 1e-7 };
+    const outs = tf.tidy(() => tf.engine().runKernel(ADAM_KERNEL, { w: tf.tensor1d(w), g: tf.tensor1d(g), m: tf.tensor1d(m), v: tf.tensor1d(v) }, attrs) as tf.Tensor[]);
+    const [w2, m2, v2] = outs.map((t) => t.dataSync());
+    for (let i = 0; i < size; i++) {
+      const mi = m[i] + attrs.c1 * (g[i] - m[i]);
+      const vi = v[i] + attrs.c2 * (g[i] * g[i] - v[i]);
+      const wi = w[i] - (attrs.alpha * mi) / (Math.sqrt(vi) + attrs.eps);
+      for (const [got, want] of [[m2[i], mi], [v2[i], vi], [w2[i], wi]]) assert.ok(Math.abs(got - want) <= 1e-6 * Math.max(1, Math.abs(want)), `adam[${i}]: ${got} vs ${want}`);
+    }
+    tf.dispose(outs);
+
+    const [rows, cols] = [517, 203];
+    const x = fill(new Float32Array(rows * cols), 11);
+    const sums = tf.tidy(() => tf.sum(tf.tensor2d(x, [rows, cols]), 0).dataSync());
+    for (let j = 0; j < cols; j++) {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += x[r * cols + j];
+      assert.ok(Math.abs(sums[j] - s) <= 1e-5 * rows, `colsum[${j}]`);
+    }
+
+    const d = 787;
+    const l = fill(new Float32Array(rows * d), 12).map((u) => u * 30);
+    l[5] = NaN;
+    const xb = fill(new Float32Array(rows * d), 13).map((u) => (u > 0 ? 1 : 0));
+    const [value, grad] = tf.tidy(() => tf.engine().runKernel(BERNOULLI_KERNEL, { logits: tf.tensor2d(l, [rows, d]), x: tf.tensor2d(xb, [rows, d]) }) as tf.Tensor[]);
+    const vs = value.dataSync(), gs = grad.dataSync();
+    assert.ok(Number.isNaN(vs[0]) && Number.isNaN(gs[5]), 'a NaN logit gives a NaN value and gradient');
+    for (let r = 1; r < rows; r++) {
+      let want = 0;
+      for (let j = 0; j < d; j++) {
+        const li = l[r * d + j], xi = xb[r * d + j];
+        want += xi * li - (Math.max(li, 0) + Math.log1p(Math.exp(-Math.abs(li))));
+        const sig = 1 / (1 + Math.exp(-li));
+        assert.ok(Math.abs(gs[r * d + j] - (xi - sig)) <= 3e-7, `grad ${r},${j}`);
+      }
+      assert.ok(Math.abs(vs[r] - want) <= 1e-6 * d * 10, `row ${r}: ${vs[r]} vs ${want}`);
+    }
+    tf.dispose([value, grad]);
+  });
+
+  it('checks every range against the memory: a bad offset or size is a RangeError, not a stray write', () => {
+    const memory = new ArrayBuffer(4096);
+    assert.throws(() => native.gemm(memory, 0, 4, 1, 0, 4, 1, 4048, 4, 4, 4, 4, -1, false), /outside the buffer/);
+    assert.throws(() => native.gemm(memory, 2, 4, 1, 0, 4, 1, 0, 4, 4, 4, 4, -1, false), /outside the buffer/);
+    assert.throws(() => native.adam(memory, 0, 0, 0, 0, 0, 0, 0, 2000, 0.1, 0.1, 0.1, 0.1), /outside the buffer/);
+    assert.throws(() => native.colsum(memory, 0, 0, 100, 100), /outside the buffer/);
+    assert.throws(() => native.bernoulli(memory, 0, 0, 20, 100, 0, 0), /outside the buffer/);
+    assert.throws(() => native.gemm(new Float32Array(4) as unknown as ArrayBuffer, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, -1, false), /ArrayBuffer/);
+    assert.throws(() => native.setThreads(0), /thread count/);
+    // in range: runs
+    native.gemm(memory, 0, 4, 1, 64, 4, 1, 128, 4, 4, 4, 4, -1, false);
+  });
+
+  it('a short training run on the native engine follows the wasm engine\'s test loss', async () => {
+    const { resolveConfig } = await import('../src/core/config/resolve.js');
+    const { buildModel, modelFamily } = await import('../src/core/models/registry.js');
+    const { trainEpoch } = await import('../src/core/training/trainer.js');
+    const { evaluateObjective } = await import('../src/core/metrics/evaluate.js');
+    const { loadDataSplits } = await import('../src/node/datasets.js');
+    const { train, test } = loadDataSplits('mnist', { trainLimit: 3000, testLimit: 1000 });
+    const curve = async (engine: 'native' | 'wasm'): Promise<number[]> => {
+      await initBackend(engine);
+      const config = resolveConfig({ latentDim: 10, encoder: { hidden: [200] }, decoder: { hidden: [200] }, train: { batchSize: 100 } });
+      const model = buildModel(config, train.shape);
+      const family = modelFamily(config);
+      const phases = family.phases(model, { stepsPerEpoch: 30 });
+      const losses: number[] = [];
+      for (let epoch = 1, step = 0; epoch <= 3; epoch++) {
+        step += (await trainEpoch({ phases, data: train, batchSize: 100, epoch, seed: 1, startStep: step })).steps;
+        losses.push((await evaluateObjective((x, s) => family.evaluate(model, x, s), test, { seed: 5 })).loss);
+      }
+      model.dispose();
+      return losses;
+    };
+    const wasm = await curve('wasm');
+    const nat = await curve('native');
+    assert.equal(installedEngine('wasm'), 'native');
+    assert.ok(nat[2] < nat[0] - 20, `native training learns: ${nat.join(', ')}`);
+    // Same seed, same data order: the two differ only by float32 rounding in the products.
+    nat.forEach((v, i) => assert.ok(Math.abs(v - wasm[i]) <= 0.01 * wasm[i], `epoch ${i + 1}: native ${v.toFixed(2)} vs wasm ${wasm[i].toFixed(2)}`));
+  });
+});
