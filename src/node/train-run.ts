@@ -28,7 +28,7 @@ import { writeRunFigures, type FigureFiles } from './run-figures.js';
 import { disposeOptimizerState } from '../core/training/optimizer-state.js';
 import { writeJsonAtomic } from './fs-atomic.js';
 import {
-  appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, removeStaleTemporaries, runFiles, saveCheckpoint, truncateMetrics, uniquePhases, type OpenedRun,
+  appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, removeStaleTemporaries, runFiles, saveCheckpoint, truncateMetrics, uniquePhases, type Manifest, type OpenedRun,
 } from './run-folder.js';
 
 export interface TrainRunOptions {
@@ -130,6 +130,17 @@ function likelihoodForData(config: Config, train: DataSource, byData: boolean, r
   throw new UserError(`--likelihood ${kind} models values in [0, 1], but ${train.name} holds ${outside}; use --likelihood gaussian`);
 }
 
+/** What a run's manifest records about its data, from the splits it was trained on. */
+export function manifestDataOf(config: Config, loaded: Pick<SourceSplits, 'format' | 'heldOut'>, train: DataSource, test: DataSource): Manifest['data'] {
+  return {
+    source: config.data.source, shape: train.shape, train: train.size, test: test.size, numClasses: train.numClasses,
+    ...(loaded.format ? { format: loaded.format } : {}),
+    ...(loaded.heldOut !== undefined ? { heldOut: loaded.heldOut } : {}),
+    ...(train.classNames ? { classNames: train.classNames } : {}),
+    ...(train.standardization ? { standardization: train.standardization } : {}),
+  };
+}
+
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   const { backend, resume } = options;
   const dir = resume?.dir ?? options.dir;
@@ -161,13 +172,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   let records: EpochRecord[] = resume ? truncateMetrics(dir, completed) : [];
   let checkpointed = completed > 0;
   if (!resume) {
-    createRunFolder(dir, config, await buildManifest(model, backend, {
-      source: config.data.source, shape: train.shape, train: train.size, test: test.size, numClasses: train.numClasses,
-      ...(loaded.format ? { format: loaded.format } : {}),
-      ...(loaded.heldOut !== undefined ? { heldOut: loaded.heldOut } : {}),
-      ...(train.classNames ? { classNames: train.classNames } : {}),
-      ...(train.standardization ? { standardization: train.standardization } : {}),
-    }));
+    createRunFolder(dir, config, await buildManifest(model, backend, manifestDataOf(config, loaded, train, test)));
   }
   // Ctrl-C, SIGTERM and SIGHUP alike: the last checkpoint is complete (they are written atomically), so it stays.
   const stopListening = onStopSignal((signal, exitCode) => {

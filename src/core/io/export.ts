@@ -106,13 +106,28 @@ const KERNEL_LAYOUT = 'dense: kernel is [in, out], y = activation(x · kernel + 
 
 const shortName = (netName: string, layer: string): string => (layer.startsWith(`${netName}_`) ? layer.slice(netName.length + 1) : layer);
 
+/** A weight's name in the export: `<net>.<layer>.<weight>` (e.g. encoder.dense0.kernel). */
+function weightName(netName: string, layer: tfl.layers.Layer, w: tfl.LayerVariable): string {
+  return `${netName}.${shortName(netName, layer.name)}.${w.originalName.split('/').pop()!}`;
+}
+
+/**
+ * Every weight of the model under its export name, with the layer that holds
+ * it and its index among the layer's weights (what `exportSafetensors` writes
+ * and an import writes back).
+ */
+export function exportedWeights(model: Autoencoder): { name: string; layer: tfl.layers.Layer; index: number; shape: number[] }[] {
+  return Object.entries(model.nets).flatMap(([netName, net]) => net.layers.flatMap((layer) =>
+    layer.weights.map((w, index) => ({ name: weightName(netName, layer, w), layer, index, shape: w.shape.map(Number) }))));
+}
+
 /** Records a layer's weights as tensors `<net>.<layer>.<weight>`; returns the names by weight (kernel, bias, gamma …). */
 function recordWeights(netName: string, layer: tfl.layers.Layer, tensors: Record<string, SafetensorsTensor>): Record<string, string> {
   const names: Record<string, string> = {};
   const values = layer.getWeights();
   layer.weights.forEach((w, i) => {
     const weight = w.originalName.split('/').pop()!;
-    const name = `${netName}.${shortName(netName, layer.name)}.${weight}`;
+    const name = weightName(netName, layer, w);
     tensors[name] = { dtype: 'F32', shape: [...values[i].shape], data: values[i].dataSync() as Float32Array };
     names[weight] = name;
   });

@@ -14,6 +14,7 @@ import { decodeCommand } from './decode.js';
 import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { quickstartCommand } from './quickstart.js';
 import { reproduceCommand } from './reproduce.js';
 import { sampleCommand } from './sample.js';
@@ -35,7 +36,7 @@ Start here:
   latentlab encode / decode      codes of your data, and data from codes (CSV, .npy)
   latentlab score                anomaly scores per example; AUROC when anomalies are known
 Run folders land in ./runs/<name>/ (config, manifest, metrics.jsonl, checkpoints, figures).`);
-  for (const command of [quickstartCommand(), trainCommand(), compareCommand(), reproduceCommand(), evalCommand(), sampleCommand(), encodeCommand(), decodeCommand(), scoreCommand(), exportCommand(), serveCommand()]) {
+  for (const command of [quickstartCommand(), trainCommand(), compareCommand(), reproduceCommand(), evalCommand(), sampleCommand(), encodeCommand(), decodeCommand(), scoreCommand(), exportCommand(), importCommand(), serveCommand()]) {
     command.showHelpAfterError('(run with --help for usage)');
     program.addCommand(command);
   }
