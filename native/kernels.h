@@ -34,6 +34,13 @@ struct LLKernels {
   void (*colsum)(const float* x, float* out, size_t rows, size_t cols, size_t j0, size_t j1);
   // Rows [r0, r1): value[r] = Σ_d x·l − softplus(l), grad[r, d] = x − σ(l).
   void (*bernoulli)(const float* l, const float* x, size_t d, float* value, float* grad, size_t r0, size_t r1);
+  // The value alone, x broadcast over leading axes: rows [r0, r1) of logits
+  // [rows, d] read x's row r mod xrows; value[r] = Σ_d x·l − softplus(l).
+  void (*bernoulliValue)(const float* l, const float* x, size_t d, size_t xrows, float* value, size_t r0, size_t r1);
+  // SGD with momentum on [lo, hi): v' = g on the first step, else μ·v + g;
+  // w' = w − lr·(nesterov ? g + μ·v' : v').
+  void (*sgd)(const float* w, const float* g, const float* v, float* wo, float* vo, size_t lo, size_t hi, float momentum,
+              float lr, int nesterov, int first);
   // out = dy where y > 0, else 0 (the ReLU's gradient given its output), on [lo, hi).
   void (*reluGrad)(const float* dy, const float* y, float* out, size_t lo, size_t hi);
 };

@@ -159,6 +159,17 @@ void adam(const float* __restrict w, const float* __restrict g, const float* __r
   }
 }
 
+void sgd(const float* __restrict w, const float* __restrict g, const float* __restrict v, float* __restrict wo,
+         float* __restrict vo, size_t lo, size_t hi, float momentum, float lr, int nesterov, int first) {
+  for (size_t i = lo; i < hi; i++) {
+    const float gi = g[i];
+    const float vi_ = first ? gi : v[i] * momentum + gi;
+    const float d = nesterov ? gi + vi_ * momentum : vi_;
+    vo[i] = vi_;
+    wo[i] = w[i] - d * lr;
+  }
+}
+
 void colsum(const float* x, float* out, size_t rows, size_t cols, size_t j0, size_t j1) {
   for (size_t j = j0; j < j1; j++) out[j] = 0.f;
   for (size_t r = 0; r < rows; r++) {
@@ -245,6 +256,34 @@ void bernoulli(const float* l, const float* x, size_t d, float* value, float* gr
   }
 }
 
+void bernoulliValue(const float* l, const float* x, size_t d, size_t xrows, float* value, size_t r0, size_t r1) {
+  const vf zero = (vf){};
+  for (size_t r = r0; r < r1; r++) {
+    const float* lr = l + r * d;
+    const float* xr = x + (r % xrows) * d;
+    vf sumv = zero;
+    size_t j = 0;
+    for (; j + LL_V <= d; j += LL_V) {
+      const vf lv = *(const vfu*)(lr + j), xv = *(const vfu*)(xr + j);
+      vf t = lv < zero ? lv : -lv;
+      t = t < zero - 87.f ? zero - 87.f : t;
+      const vf sp = (lv > zero ? lv : zero) + vlog1p(vexp(t));
+      const vf nanfix = lv == lv ? zero : lv;
+      sumv += xv * lv - sp + nanfix;
+    }
+    float sum = 0.f;
+    for (int q = 0; q < LL_V; q++) sum += sumv[q];
+    for (; j < d; j++) {
+      const float lv = lr[j], xv = xr[j];
+      float t = lv < 0.f ? lv : -lv;
+      if (t < -87.f) t = -87.f;
+      const float sp = (lv > 0.f ? lv : 0.f) + vlog1p(vexp((vf){} + t))[0];
+      sum += xv * lv - sp + (lv == lv ? 0.f : lv);
+    }
+    value[r] = sum;
+  }
+}
+
 void reluGrad(const float* __restrict dy, const float* __restrict y, float* __restrict out, size_t lo, size_t hi) {
   for (size_t i = lo; i < hi; i++) {
     const float yi = y[i];
@@ -257,5 +296,5 @@ void reluGrad(const float* __restrict dy, const float* __restrict y, float* __re
 }  // namespace LL_NS
 
 extern "C" const LLKernels LL_NAME = {
-    LL_NAME_STR, LL_NS::MR, LL_NS::NR, LL_NS::gemm, LL_NS::workFloats, LL_NS::adam, LL_NS::colsum, LL_NS::bernoulli, LL_NS::reluGrad,
+    LL_NAME_STR, LL_NS::MR, LL_NS::NR, LL_NS::gemm, LL_NS::workFloats, LL_NS::adam, LL_NS::colsum, LL_NS::bernoulli, LL_NS::bernoulliValue, LL_NS::sgd, LL_NS::reluGrad,
 };

@@ -326,6 +326,43 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+struct SgdJob {
+  const float *w, *g, *v;
+  float *wo, *vo;
+  size_t size;
+  float momentum, lr;
+  int nesterov, first, parts;
+};
+
+void sgdPart(void* ctx, int part, float*) {
+  const SgdJob* j = static_cast<const SgdJob*>(ctx);
+  K->sgd(j->w, j->g, j->v, j->wo, j->vo, j->size * part / j->parts, j->size * (part + 1) / j->parts, j->momentum, j->lr, j->nesterov, j->first);
+}
+
+// sgd(memory, w, g, v, w', v', size, momentum, lr, nesterov, first)
+napi_value Sgd(napi_env env, napi_callback_info info) {
+  Args args(env, info, 11, "sgd");
+  if (!args.ok) return nullptr;
+  const int64_t size = args.integer(6);
+  if (size < 0) args.fail("sgd", "negative size");
+  SgdJob j;
+  j.w = args.at(args.integer(1), size - 1, "sgd");
+  j.g = args.at(args.integer(2), size - 1, "sgd");
+  j.v = args.at(args.integer(3), size - 1, "sgd");
+  j.wo = args.at(args.integer(4), size - 1, "sgd");
+  j.vo = args.at(args.integer(5), size - 1, "sgd");
+  j.momentum = static_cast<float>(args.num(7)), j.lr = static_cast<float>(args.num(8));
+  bool nesterov = false, first = false;
+  napi_get_value_bool(env, args.argv[9], &nesterov);
+  napi_get_value_bool(env, args.argv[10], &first);
+  if (!args.ok) return nullptr;
+  j.nesterov = nesterov ? 1 : 0, j.first = first ? 1 : 0;
+  j.size = static_cast<size_t>(size);
+  j.parts = partsFor(args.pool, j.size);
+  args.pool->run(sgdPart, &j, j.parts);
+  return nullptr;
+}
+
 struct ColsumJob {
   const float* x;
   float* out;
@@ -390,6 +427,37 @@ napi_value Bernoulli(napi_env env, napi_callback_info info) {
   if (static_cast<size_t>(parts) > j.rows) parts = j.rows > 0 ? static_cast<int>(j.rows) : 1;
   j.parts = parts;
   args.pool->run(bernoulliPart, &j, parts);
+  return nullptr;
+}
+
+struct BernoulliValueJob {
+  const float *l, *x;
+  float* value;
+  size_t rows, xrows, d;
+  int parts;
+};
+
+void bernoulliValuePart(void* ctx, int part, float*) {
+  const BernoulliValueJob* j = static_cast<const BernoulliValueJob*>(ctx);
+  K->bernoulliValue(j->l, j->x, j->d, j->xrows, j->value, j->rows * part / j->parts, j->rows * (part + 1) / j->parts);
+}
+
+// bernoulliValue(memory, logits, x, rows, xrows, d, value): x [xrows, d] broadcast over logits [rows, d]
+napi_value BernoulliValue(napi_env env, napi_callback_info info) {
+  Args args(env, info, 7, "bernoulliValue");
+  if (!args.ok) return nullptr;
+  const int64_t rows = args.integer(3), xrows = args.integer(4), d = args.integer(5);
+  if (rows < 0 || d < 0 || xrows < 1 || rows % xrows != 0) args.fail("bernoulliValue", "x's rows must divide the logits' rows");
+  BernoulliValueJob j;
+  j.l = args.at(args.integer(1), rows * d - 1, "bernoulliValue");
+  j.x = args.at(args.integer(2), xrows * d - 1, "bernoulliValue");
+  j.value = args.at(args.integer(6), rows - 1, "bernoulliValue");
+  if (!args.ok) return nullptr;
+  j.rows = static_cast<size_t>(rows), j.xrows = static_cast<size_t>(xrows), j.d = static_cast<size_t>(d);
+  int parts = partsFor(args.pool, j.rows * j.d / 4);
+  if (static_cast<size_t>(parts) > j.rows) parts = j.rows > 0 ? static_cast<int>(j.rows) : 1;
+  j.parts = parts;
+  args.pool->run(bernoulliValuePart, &j, parts);
   return nullptr;
 }
 
@@ -477,7 +545,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"reluGrad", ReluGrad}, {"setThreads", SetThreads}, {"info", Info}};
+  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"bernoulliValue", BernoulliValue}, {"sgd", Sgd}, {"reluGrad", ReluGrad}, {"setThreads", SetThreads}, {"info", Info}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, pool, &v);

@@ -303,6 +303,30 @@ describe('fused Bernoulli log-likelihood (kernels/bernoulli.wat)', () => {
     });
   }
 
+  it('evaluation (no gradient) reads x once for K samples of logits: equal to the float64 sum, NaN kept', async () => {
+    const { Bernoulli } = await import('../src/core/distributions/bernoulli.js');
+    const [k, rows, d] = [3, 5, 37];
+    const logits = tf.randomNormal([k, rows, d], 0, 6, 'float32', 21);
+    const x = tf.randomUniform([rows, d], 0, 1, 'float32', 22);
+    const l = logits.dataSync();
+    const xv = x.dataSync();
+    const got = new Bernoulli(logits).logProb(x).dataSync();
+    assert.equal(got.length, k * rows);
+    for (let s = 0; s < k; s++) {
+      for (let r = 0; r < rows; r++) {
+        let want = 0;
+        for (let j = 0; j < d; j++) {
+          const li = l[(s * rows + r) * d + j];
+          want += xv[r * d + j] * li - (Math.max(li, 0) + Math.log1p(Math.exp(-Math.abs(li))));
+        }
+        assert.ok(Math.abs(got[s * rows + r] - want) <= 1e-5 * (1 + Math.abs(want)), `sample ${s} row ${r}: ${got[s * rows + r]} vs ${want}`);
+      }
+    }
+    const withNaN = tf.tensor3d(Float32Array.from(l, (v, i) => (i === d + 3 ? NaN : v)), [k, rows, d]);
+    const nan = new Bernoulli(withNaN).logProb(x).dataSync();
+    assert.ok(Number.isNaN(nan[1]) && Number.isFinite(nan[0]) && Number.isFinite(nan[2]));
+  });
+
   it('agrees with the TF.js-op formula it replaces', async () => {
     const { Bernoulli } = await import('../src/core/distributions/bernoulli.js');
     const logits = tf.randomNormal([16, 784], 0, 4, 'float32', 9);

@@ -179,6 +179,43 @@ describe('native kernels', { skip }, () => {
     tf.dispose([value, grad]);
   });
 
+  it('SGD with momentum (plain, Nesterov, first step) and the ReLU gradient match float64; the optimizer uses them', async () => {
+    const { SGD_KERNEL, RELU_GRAD_KERNEL, hasFusedKernel } = await import('../src/core/engine/wasm-kernels.js');
+    assert.ok(hasFusedKernel(SGD_KERNEL) && hasFusedKernel(RELU_GRAD_KERNEL));
+    const size = 40_003;
+    const [w, g, v] = [21, 22, 23].map((s) => fill(new Float32Array(size), s));
+    for (const nesterov of [false, true]) {
+      for (const first of [false, true]) {
+        const attrs = { momentum: 0.9, lr: 0.05, nesterov, first };
+        const outs = tf.tidy(() => tf.engine().runKernel(SGD_KERNEL, { w: tf.tensor1d(w), g: tf.tensor1d(g), v: tf.tensor1d(v) }, attrs) as tf.Tensor[]);
+        const [w2, v2] = outs.map((t) => t.dataSync());
+        for (let i = 0; i < size; i++) {
+          const vi = first ? g[i] : attrs.momentum * v[i] + g[i];
+          const wi = w[i] - attrs.lr * (nesterov ? g[i] + attrs.momentum * vi : vi);
+          assert.ok(Math.abs(v2[i] - vi) <= 1e-6 && Math.abs(w2[i] - wi) <= 1e-6, `sgd nesterov=${nesterov} first=${first} [${i}]`);
+        }
+        tf.dispose(outs);
+      }
+    }
+    const y = fill(new Float32Array(1001), 24);
+    y[0] = 0;
+    y[1] = NaN;
+    const dy = fill(new Float32Array(1001), 25);
+    const out = tf.tidy(() => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: tf.tensor1d(dy), y: tf.tensor1d(y) }) as tf.Tensor);
+    const got = out.dataSync();
+    assert.ok(got[0] === 0, 'y = 0: no gradient');
+    assert.ok(Number.isNaN(got[1]), 'a NaN output gives a NaN gradient, as dy·step(y) does');
+    for (let i = 2; i < y.length; i++) assert.ok(got[i] === (y[i] > 0 ? dy[i] : 0), `reluGrad[${i}]`);
+    out.dispose();
+    // The optimizer takes the fused path and moves the weights as the formula says.
+    const { Sgd } = await import('../src/core/training/sgd.js');
+    const variable = tf.variable(tf.tensor1d([1, 2, 3]));
+    const sgd = new Sgd([variable], { learningRate: 0.1, momentum: 0.5, nesterov: false });
+    sgd.apply([tf.tensor1d([1, 1, 1])]);
+    sgd.apply([tf.tensor1d([1, 1, 1])]);
+    assert.deepEqual(Array.from(variable.dataSync()).map((x) => +x.toFixed(5)), [0.75, 1.75, 2.75]);
+  });
+
   it('checks every range against the memory: a bad offset or size is a RangeError, not a stray write', () => {
     const memory = new ArrayBuffer(4096);
     assert.throws(() => native.gemm(memory, 0, 4, 1, 0, 4, 1, 4048, 4, 4, 4, 4, -1, false), /outside the buffer/);
@@ -187,6 +224,10 @@ describe('native kernels', { skip }, () => {
     assert.throws(() => native.colsum(memory, 0, 0, 100, 100), /outside the buffer/);
     assert.throws(() => native.bernoulli(memory, 0, 0, 20, 100, 0, 0), /outside the buffer/);
     assert.throws(() => native.gemm(new Float32Array(4) as unknown as ArrayBuffer, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, -1, false), /ArrayBuffer/);
+    assert.throws(() => native.bernoulliValue(memory, 0, 0, 30, 1, 100, 0), /outside the buffer/);
+    assert.throws(() => native.bernoulliValue(memory, 0, 0, 10, 3, 10, 0), /must divide/);
+    assert.throws(() => native.sgd(memory, 0, 0, 0, 0, 0, 2000, 0.9, 0.1, false, false), /outside the buffer/);
+    assert.throws(() => native.reluGrad(memory, 0, 0, 0, 2000), /outside the buffer/);
     assert.throws(() => native.setThreads(0), /thread count/);
     // in range: runs
     native.gemm(memory, 0, 4, 1, 64, 4, 1, 128, 4, 4, 4, 4, -1, false);

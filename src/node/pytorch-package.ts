@@ -145,6 +145,10 @@ python3 train.py --epochs 50 --steps 0 --out weights.safetensors
 python3 evaluate.py --weights weights.safetensors  # test ${settings.config.model === 'vae' ? '−ELBO' : 'reconstruction'} in nats per example
 \`\`\`
 
+If torchrun stops before starting any process with "'NoneType' object has no
+attribute 'get'" (PyTorch 1.13 on Python 3.11, e.g. Debian 12's python3-torch),
+\`python3 launch.py --nproc_per_node=4 train.py\` is torchrun with that bug fixed.
+
 Then bring the weights back to LatentLab (eval, report, the page, export):
 
 \`\`\`sh

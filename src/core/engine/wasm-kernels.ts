@@ -53,6 +53,9 @@ export interface NativeKernels {
   adam(memory: ArrayBuffer, w: number, g: number, m: number, v: number, wo: number, mo: number, vo: number, size: number, c1: number, c2: number, alpha: number, eps: number): void;
   colsum(memory: ArrayBuffer, x: number, out: number, rows: number, cols: number): void;
   bernoulli(memory: ArrayBuffer, logits: number, x: number, rows: number, d: number, value: number, grad: number): void;
+  bernoulliValue(memory: ArrayBuffer, logits: number, x: number, rows: number, xRows: number, d: number, value: number): void;
+  sgd(memory: ArrayBuffer, w: number, g: number, v: number, wo: number, vo: number, size: number, momentum: number, lr: number, nesterov: boolean, first: boolean): void;
+  reluGrad(memory: ArrayBuffer, dy: number, y: number, out: number, size: number): void;
 }
 
 type Exports = Record<string, (...args: number[]) => void>;
@@ -73,6 +76,21 @@ function nativeExports(native: NativeKernels, memory: { buffer: ArrayBuffer }): 
 }
 
 export const ADAM_KERNEL = 'LatentLabAdam';
+/**
+ * SGD with momentum over one variable (native engine only): inputs {w, g, v};
+ * attrs {momentum, lr, nesterov, first}; outputs [w', v'] with v' = g on the
+ * first step, else momentum·v + g, and w' = w − lr·(nesterov ? g + momentum·v' : v').
+ */
+export const SGD_KERNEL = 'LatentLabSgd';
+/** dy·step(y) in one pass (native engine only): the ReLU's gradient from its output y; inputs {dy, y}. */
+export const RELU_GRAD_KERNEL = 'LatentLabReluGrad';
+/**
+ * The Bernoulli log-likelihood's value alone, for evaluation (native engine
+ * only): inputs {logits [..., rows, d], x [rows, d] or logits' shape}, x
+ * broadcast over logits' leading axes (K importance samples of one batch)
+ * without being copied; output [...]: Σ_d x·l − softplus(l).
+ */
+export const BERNOULLI_VALUE_KERNEL = 'LatentLabBernoulliValue';
 /**
  * Bernoulli log-likelihood from logits and its gradient in one pass
  * (kernels/bernoulli.wat): inputs {logits, x} of one float32 shape [..., d];
@@ -125,6 +143,48 @@ function adamKernel(exports: Exports): tf.KernelConfig['kernelFunc'] {
     const size = w.shape.reduce((n, d) => n * d, 1);
     exports.adam(offset(w), offset(g), offset(m), offset(v), offset(outs[0]), offset(outs[1]), offset(outs[2]), size, c1, c2, alpha, eps);
     return outs;
+  };
+}
+
+function sgdKernel(native: NativeKernels, memory: { buffer: ArrayBuffer }): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const { w, g, v } = inputs as Record<string, tf.TensorInfo>;
+    const { momentum, lr, nesterov, first } = attrs as unknown as { momentum: number; lr: number; nesterov: boolean; first: boolean };
+    const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+    const outs = [0, 1].map(() => b.makeOutput([...w.shape], 'float32'));
+    native.sgd(memory.buffer, offset(w), offset(g), offset(v), offset(outs[0]), offset(outs[1]), product(w.shape), momentum, lr, nesterov, first);
+    return outs;
+  };
+}
+
+function bernoulliValueKernel(native: NativeKernels, memory: { buffer: ArrayBuffer }): KernelFunc {
+  return ({ inputs, backend }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const { logits, x } = inputs as Record<string, tf.TensorInfo>;
+    const suffix = logits.shape.slice(logits.shape.length - x.shape.length);
+    if (logits.dtype !== 'float32' || x.dtype !== 'float32' || x.shape.length < 1 || x.shape.length > logits.shape.length || suffix.join() !== x.shape.join()) {
+      throw new Error(`${BERNOULLI_VALUE_KERNEL}: x must be float32 with a shape that ends the logits' shape`);
+    }
+    const d = logits.shape[logits.shape.length - 1];
+    const value = b.makeOutput(logits.shape.slice(0, -1), 'float32');
+    const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+    const rows = product(logits.shape.slice(0, -1));
+    const xRows = product(x.shape.slice(0, -1));
+    if (rows > 0 && xRows > 0) native.bernoulliValue(memory.buffer, offset(logits), offset(x), rows, xRows, d, offset(value));
+    return value;
+  };
+}
+
+function reluGradKernel(native: NativeKernels, memory: { buffer: ArrayBuffer }): KernelFunc {
+  return ({ inputs, backend }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const { dy, y } = inputs as Record<string, tf.TensorInfo>;
+    if (dy.dtype !== 'float32' || y.dtype !== 'float32' || dy.shape.join() !== y.shape.join()) throw new Error(`${RELU_GRAD_KERNEL}: dy and y must be float32 tensors of one shape`);
+    const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+    const out = b.makeOutput([...dy.shape], 'float32');
+    native.reluGrad(memory.buffer, offset(dy), offset(y), offset(out), product(dy.shape));
+    return out;
   };
 }
 
@@ -210,7 +270,8 @@ function registerMatMulGradient(): void {
       const [a, b, y] = saved;
       const { transposeA, transposeB, activation } = attrs as unknown as { transposeA?: boolean; transposeB?: boolean; activation?: string };
       if (transposeA || transposeB) throw new Error(`${MATMUL_KERNEL}: gradients of transposed products are not implemented`);
-      const g = activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
+      const g = activation !== 'relu' ? (dy as tf.Tensor)
+        : hasFusedKernel(RELU_GRAD_KERNEL) ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: dy as tf.Tensor, y }) as tf.Tensor) : tf.mul(dy as tf.Tensor, tf.step(y));
       return {
         a: () => tf.matMul(g, b, false, true),
         b: () => tf.matMul(a, g, true, false),
@@ -257,6 +318,11 @@ export function installWasmKernels(backendName = 'wasm', native?: NativeKernels)
   });
   replaceKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
   replaceKernel({ kernelName: BERNOULLI_KERNEL, backendName, kernelFunc: bernoulliKernel(load('bernoulli')) });
+  // Kernels the wasm engine does not have: the callers fall back to TF.js ops there.
+  for (const [kernelName, make] of [[SGD_KERNEL, sgdKernel], [RELU_GRAD_KERNEL, reluGradKernel], [BERNOULLI_VALUE_KERNEL, bernoulliValueKernel]] as const) {
+    if (native) replaceKernel({ kernelName, backendName, kernelFunc: make(native, memory) });
+    else if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+  }
   const gemm = load('gemm');
   const scratchFree = native !== undefined;
   replaceKernel({

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkState, type OptimizerState } from './optimizer-state.js';
+import { hasFusedKernel, SGD_KERNEL } from '../engine/wasm-kernels.js';
 
 export interface SgdSpec {
   readonly learningRate: number;
@@ -32,6 +33,7 @@ export class Sgd {
     const { momentum, nesterov } = this.spec;
     const first = this.step === 0;
     this.step++;
+    const fused = hasFusedKernel(SGD_KERNEL);
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i];
@@ -41,6 +43,13 @@ export class Sgd {
           return;
         }
         const v = this.velocity[i];
+        if (fused) {
+          // One pass over memory on the native engine (engine/wasm-kernels.ts SGD_KERNEL).
+          const [w2, v2] = tf.engine().runKernel(SGD_KERNEL, { w, g, v }, { momentum, lr: learningRate, nesterov, first }) as tf.Tensor[];
+          v.assign(v2);
+          w.assign(w2);
+          return;
+        }
         const next = first ? g : tf.add(tf.mul(v, momentum), g);
         v.assign(next);
         const direction = nesterov ? tf.add(g, tf.mul(next, momentum)) : next;

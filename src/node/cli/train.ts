@@ -6,7 +6,7 @@ import { AdversarialSchema, type Config } from '../../core/config/schema.js';
 import { withLearningRateDrop } from '../../core/config/lr-drop.js';
 
 const ADVERSARIAL_DEFAULTS = AdversarialSchema.parse({});
-import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
+import { BACKENDS, describeBackend, initBackend, type BackendChoice } from '../backend.js';
 import { UserError } from '../errors.js';
 import { openRunFolder } from '../run-folder.js';
 import { presetNames, readConfigFile, readPreset } from '../presets.js';
@@ -211,7 +211,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   }
   const backend = await initBackend(flags.backend);
   const dir = resume?.dir ?? path.join(flags.out, flags.name ?? defaultRunName(config));
-  if (!flags.quiet) process.stdout.write(`${pc.dim(`backend ${backend} · ${resume ? 'resuming' : 'run folder'} ${dir}`)}\n`);
+  if (!flags.quiet) process.stdout.write(`${pc.dim(`backend ${describeBackend(backend)} · ${resume ? 'resuming' : 'run folder'} ${dir}`)}\n`);
   return trainRun({ config, dir, backend, resume, quiet: flags.quiet, likelihoodByData: !resume && likelihoodLeftOpen(flags) });
 }
 
