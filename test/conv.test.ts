@@ -67,7 +67,7 @@ function pythonWithTorch(): string | null {
   return null;
 }
 
-describe('convolution kernels on wasm against the cpu backend', () => {
+describe('convolution kernels on wasm (native or wasm engine) against the cpu backend', () => {
   type Case = { batch: number; h: number; w: number; inC: number; outC: number; k: [number, number]; stride: number; pad: 'same' | 'valid' };
   const cases: Case[] = [
     { batch: 2, h: 7, w: 9, inC: 3, outC: 4, k: [4, 4], stride: 2, pad: 'same' },
@@ -78,6 +78,8 @@ describe('convolution kernels on wasm against the cpu backend', () => {
     { batch: 1, h: 6, w: 6, inC: 5, outC: 7, k: [1, 1], stride: 1, pad: 'valid' },
     { batch: 4, h: 13, w: 11, inC: 3, outC: 8, k: [4, 4], stride: 2, pad: 'same' },
     { batch: 1, h: 5, w: 7, inC: 1, outC: 2, k: [2, 2], stride: 1, pad: 'valid' },
+    // patches deeper than the native product's cache block (4·4·20 = 320 > 256), outputs wider than its tile
+    { batch: 2, h: 10, w: 10, inC: 20, outC: 40, k: [4, 4], stride: 1, pad: 'same' },
   ];
 
   /** The forward pass, both gradients (through the tape), a transposed convolution and a fused one, as arrays. */
@@ -97,8 +99,8 @@ describe('convolution kernels on wasm against the cpu backend', () => {
   }
 
   it('Conv2D, Conv2DBackpropFilter (which the wasm backend lacks), Conv2DBackpropInput and FusedConv2D agree with cpu to 1e-5', async (t) => {
-    if (backend !== 'wasm') {
-      t.skip(`the suite runs on ${backend}; these kernels are the wasm backend's`);
+    if (backend !== 'wasm' && backend !== 'native') {
+      t.skip(`the suite runs on ${backend}; these kernels are the wasm backend's (either engine's)`);
       return;
     }
     const names = ['conv2d', 'input gradient', 'filter gradient', 'conv2dTranspose', 'fused conv2d', 'Conv2DBackpropFilter'];
@@ -115,7 +117,7 @@ describe('convolution kernels on wasm against the cpu backend', () => {
         });
       }
     } finally {
-      await tf.setBackend(backend);
+      await tf.setBackend(backend === 'native' ? 'wasm' : backend);
     }
   });
 });
