@@ -41,6 +41,9 @@ struct LLKernels {
   // w' = w − lr·(nesterov ? g + μ·v' : v').
   void (*sgd)(const float* w, const float* g, const float* v, float* wo, float* vo, size_t lo, size_t hi, float momentum,
               float lr, int nesterov, int first);
+  // The core's arithmetic limit: `iters` rounds of independent fused
+  // multiply-adds on the widest vectors, returning a checksum (keeps them live).
+  float (*fmaProbe)(long iters);
   // out = dy where y > 0, else 0 (the ReLU's gradient given its output), on [lo, hi).
   void (*reluGrad)(const float* dy, const float* y, float* out, size_t lo, size_t hi);
 };

@@ -129,8 +129,10 @@ void gemm(const LLGemm* g, int i0, int i1, int j0, int j1, float* work) {
   float* ap = work + (size_t)KC * NC;
   for (int jc = j0; jc < j1; jc += NC) {
     const int nc = imin(NC, j1 - jc);
-    for (int pc = 0; pc < g->k; pc += KC) {
-      const int kc = imin(KC, g->k - pc);
+    // The inner dimension in equal blocks of at most KC (784 = 3 × 262, not 256 + 256 + 256 + 16).
+    const int blocks = (g->k + KC - 1) / KC, step = (g->k + blocks - 1) / blocks;
+    for (int pc = 0; pc < g->k; pc += step) {
+      const int kc = imin(step, g->k - pc);
       const bool first = pc == 0, last = pc + kc >= g->k;
       packB(g, pc, kc, jc, nc, bp);
       for (int ic = i0; ic < i1; ic += MC) {
@@ -284,6 +286,24 @@ void bernoulliValue(const float* l, const float* x, size_t d, size_t xrows, floa
   }
 }
 
+// 2·MR independent accumulators (the micro-kernel's own register budget), one FMA each per round.
+float fmaProbe(long iters) {
+  vf acc[MR][2];
+  for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = (vf){} + 0.001f * i;
+  const vf a = (vf){} + 0.9999f, b = (vf){} + 0.0001f;
+  for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      acc[i][0] = acc[i][0] * a + b;
+      acc[i][1] = acc[i][1] * a + b;
+    }
+  }
+  float sum = 0.f;
+  for (int i = 0; i < MR; i++)
+    for (int q = 0; q < LL_V; q++) sum += acc[i][0][q] + acc[i][1][q];
+  return sum;
+}
+
 void reluGrad(const float* __restrict dy, const float* __restrict y, float* __restrict out, size_t lo, size_t hi) {
   for (size_t i = lo; i < hi; i++) {
     const float yi = y[i];
@@ -296,5 +316,5 @@ void reluGrad(const float* __restrict dy, const float* __restrict y, float* __re
 }  // namespace LL_NS
 
 extern "C" const LLKernels LL_NAME = {
-    LL_NAME_STR, LL_NS::MR, LL_NS::NR, LL_NS::gemm, LL_NS::workFloats, LL_NS::adam, LL_NS::colsum, LL_NS::bernoulli, LL_NS::bernoulliValue, LL_NS::sgd, LL_NS::reluGrad,
+    LL_NAME_STR, LL_NS::MR, LL_NS::NR, LL_NS::gemm, LL_NS::workFloats, LL_NS::adam, LL_NS::colsum, LL_NS::bernoulli, LL_NS::bernoulliValue, LL_NS::sgd, LL_NS::fmaProbe, LL_NS::reluGrad,
 };

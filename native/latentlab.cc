@@ -492,6 +492,20 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
 
 // ----------------------------------------------------------- configuration
 
+// fmaPeak(): GFLOP/s of the calling thread's fused multiply-adds on the
+// kernels' vectors, timed over ~50 ms: the limit a product could reach on one core.
+napi_value FmaPeak(napi_env env, napi_callback_info) {
+  const long iters = 2000000;
+  K->fmaProbe(iters / 20);  // warm up the clock
+  const auto t0 = std::chrono::steady_clock::now();
+  const float check = K->fmaProbe(iters);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double flops = 2.0 * iters * 2 * K->mr * (K->nr / 2);
+  napi_value out;
+  napi_create_double(env, check == check ? flops / s / 1e9 : 0, &out);
+  return out;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -545,7 +559,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"bernoulliValue", BernoulliValue}, {"sgd", Sgd}, {"reluGrad", ReluGrad}, {"setThreads", SetThreads}, {"info", Info}};
+  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"bernoulliValue", BernoulliValue}, {"sgd", Sgd}, {"reluGrad", ReluGrad}, {"setThreads", SetThreads}, {"info", Info}, {"fmaPeak", FmaPeak}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, pool, &v);

@@ -229,6 +229,8 @@ describe('native kernels', { skip }, () => {
     assert.throws(() => native.sgd(memory, 0, 0, 0, 0, 0, 2000, 0.9, 0.1, false, false), /outside the buffer/);
     assert.throws(() => native.reluGrad(memory, 0, 0, 0, 2000), /outside the buffer/);
     assert.throws(() => native.setThreads(0), /thread count/);
+    const peak = native.fmaPeak();
+    assert.ok(Number.isFinite(peak) && peak > 0.1, `fmaPeak ${peak}`);
     // in range: runs
     native.gemm(memory, 0, 4, 1, 64, 4, 1, 128, 4, 4, 4, 4, -1, false);
   });

@@ -30,6 +30,8 @@ export interface NativeInfo {
 export interface NativeAddon extends NativeKernels {
   info(): NativeInfo & { mr: number; nr: number };
   setThreads(n: number): void;
+  /** GFLOP/s of one core's fused multiply-adds on the kernels' vectors (the limit a product could reach). */
+  fmaPeak(): number;
 }
 
 export const NATIVE_MODULE = packagePath('native', 'build', 'latentlab.node');
