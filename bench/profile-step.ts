@@ -2,7 +2,7 @@
  * Per-kernel time of canonical VAE training steps on the wasm backend, with
  * the native engine's kernels (default where it is built) or the wasm ones.
  *
- *   node --import tsx bench/profile-step.ts [--steps N] [--backend native|wasm]
+ *   node --import tsx bench/profile-step.ts [--steps N] [--backend native|wasm|cpu]
  *
  * Every kernel registered for the backend is wrapped with a timer (the wasm
  * backend runs kernels synchronously, so wall time around a kernel call is
@@ -22,14 +22,15 @@ const steps = Number(args[args.indexOf('--steps') + 1] || 60);
 const BATCH = 128;
 
 const backendArg = args.indexOf('--backend');
-const backend = await initBackend(backendArg >= 0 ? (args[backendArg + 1] as 'native' | 'wasm') : 'auto');
+const backend = await initBackend(backendArg >= 0 ? (args[backendArg + 1] as 'native' | 'wasm' | 'cpu') : 'auto');
+const tfBackend = tf.getBackend();
 console.log(`backend ${backend}`);
 const byName = new Map<string, { ms: number; calls: number }>();
 const byShape = new Map<string, { ms: number; calls: number }>();
 let recording = false;
-for (const config of tf.getKernelsForBackend('wasm')) {
+for (const config of tf.getKernelsForBackend(tfBackend)) {
   const original = config.kernelFunc;
-  tf.unregisterKernel(config.kernelName, 'wasm');
+  tf.unregisterKernel(config.kernelName, tfBackend);
   tf.registerKernel({
     ...config,
     kernelFunc: (a) => {

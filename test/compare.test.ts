@@ -82,6 +82,8 @@ describe('latentlab compare', () => {
 
   test('an existing comparison folder, or data without labels, is a clear error and nothing is left behind', () => {
     fails(runCli(['compare', '--train-limit', '100', '--test-limit', '50', '--epochs', '1', '--out', out, '--name', 'c']), /already exists/);
+    // The comparison that owns the folder keeps it whole: the refused one removes nothing (it claims a folder by creating it, or stops).
+    assert.ok(existsSync(path.join(dir, 'report.md')), 'the existing comparison is untouched');
     const data = writeIdxFolder(path.join(tmp.dir, 'unlabelled'), syntheticIdxFiles({ train: 100, test: 40, labels: false }));
     fails(runCli(['compare', '--data', data, '--epochs', '1', '--out', out, '--name', 'nolabels']), /needs label files/);
     assert.ok(!existsSync(path.join(out, 'nolabels')));

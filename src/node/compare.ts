@@ -8,7 +8,7 @@
  * Before training it times a few steps of each family and says how long the
  * whole comparison should take.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { resolveConfig } from '../core/config/resolve.js';
@@ -25,6 +25,17 @@ import { writeReport } from './compare-report.js';
 import { trainRun } from './train-run.js';
 import { onStopSignal } from './signals.js';
 
+
+/** Creates `dir` (its parents as needed), or a UserError when it already exists. */
+function claimFolder(dir: string): void {
+  mkdirSync(path.dirname(dir), { recursive: true });
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(`${dir}: already exists; choose another --name or --out`);
+    throw e;
+  }
+}
 export interface CompareOptions {
   /** The comparison's folder (created; must not exist). */
   readonly dir: string;
@@ -107,14 +118,23 @@ export function formatMinutes(seconds: number): string {
 }
 
 export async function runCompare(o: CompareOptions): Promise<CompareResult> {
-  if (existsSync(o.dir)) throw new UserError(`${o.dir}: already exists; choose another --name or --out`);
+  // Claim the folder at once (an exclusive mkdir): a second comparison started in the
+  // same second stops here, instead of finding it later and removing the first one's.
   const configs = compareConfigs(o);
-  // One copy of the data for the four runs (every config has the same data options); a large image folder is read batch by batch.
-  const data = loadTrainingSplits(o.data, dataOptions(configs[0].config.data));
+  claimFolder(o.dir);
+  let data: ReturnType<typeof loadTrainingSplits>;
+  let perStep: Awaited<ReturnType<typeof timeSteps>>;
+  try {
+    // One copy of the data for the four runs (every config has the same data options); a large image folder is read batch by batch.
+    data = loadTrainingSplits(o.data, dataOptions(configs[0].config.data));
+    if (!data.test.labels) throw new UserError(`--data ${o.data}: the comparison colours codes by label and measures k-NN accuracy, so the data needs label files`);
+    perStep = await timeSteps(configs, data.train);
+  } catch (e) {
+    rmSync(o.dir, { recursive: true, force: true });
+    throw e;
+  }
   const { train, test } = data;
-  if (!test.labels) throw new UserError(`--data ${o.data}: the comparison colours codes by label and measures k-NN accuracy, so the data needs label files`);
   const log = (line: string) => { if (!o.quiet) process.stdout.write(`${line}\n`); };
-  const perStep = await timeSteps(configs, train);
   const stepsPerEpoch = Math.ceil(train.size / configs[0].config.train.batchSize);
   const steps = stepsPerEpoch * o.epochs;
   // Evaluation, figures and metrics add about a fifth (measured on MNIST at the default settings).
