@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend, type BackendChoice } from '../src/node/backend.js';
 import { loadNative } from '../src/node/native.js';
-import { loadDataSplits, mnistDirectory } from '../src/node/datasets.js';
+import { loadDataSplits, loadTrainingSplits, mnistDirectory } from '../src/node/datasets.js';
 import { take } from '../src/core/data/dataset.js';
 import { mergeConfig, resolveConfig } from '../src/core/config/resolve.js';
 import { readPreset } from '../src/node/presets.js';
@@ -130,7 +130,8 @@ async function startLatentLab(o: Options, threads: number): Promise<{ name: stri
   const backend = await initBackend(o.backend);
   const used = setThreads(backend, threads);
   const limits = o.quick ? { trainLimit: QUICK.train, testLimit: QUICK.test } : {};
-  const { train, test } = loadDataSplits('mnist', limits);
+  // As `latentlab train` reads them (8-bit images kept as bytes, read batch by batch).
+  const { train, test } = loadTrainingSplits('mnist', limits);
   const trainSettings = { train: { epochs: o.epochs, batchSize: BATCH } };
   const config = o.net === 'conv'
     ? resolveConfig(mergeConfig(readPreset('conv-mnist'), trainSettings))
