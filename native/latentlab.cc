@@ -103,9 +103,14 @@ class Pool {
     }
     fn_ = fn;
     ctx_ = ctx;
-    parts_ = parts;
-    next_.store(0, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
+    // The job's parts are handed out through one word: the job's number, its
+    // part count and the next part. A thread still leaving an earlier job's
+    // drain() cannot take a part of this one by mistake (its compare-exchange
+    // sees another job number), and one that takes a part of this job sees
+    // fn_, ctx_ and the reset count (release here, acquire there).
+    job_ += 1;
+    ticket_.store((job_ << 24) | (static_cast<uint64_t>(parts) << 12), std::memory_order_release);
     {
       std::lock_guard<std::mutex> lock(mu_);
       generation_.fetch_add(1, std::memory_order_release);
@@ -116,12 +121,17 @@ class Pool {
   }
 
  private:
+  static constexpr uint64_t kPartMask = (1u << 12) - 1;
+
   void drain(float* work) {
+    uint64_t t = ticket_.load(std::memory_order_acquire);
     for (;;) {
-      const int p = next_.fetch_add(1, std::memory_order_acq_rel);
-      if (p >= parts_) return;
-      fn_(ctx_, p, work);
+      const uint64_t next = t & kPartMask, parts = (t >> 12) & kPartMask;
+      if (next >= parts) return;
+      if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      fn_(ctx_, static_cast<int>(next), work);
       done_.fetch_add(1, std::memory_order_acq_rel);
+      t = ticket_.load(std::memory_order_acquire);
     }
   }
 
@@ -158,10 +168,11 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> next_{0}, done_{0};
+  std::atomic<uint64_t> ticket_{0};  // job number << 24 | parts << 12 | next part
+  std::atomic<int> done_{0};
+  uint64_t job_ = 0;  // the calling thread's count of jobs
   Fn fn_ = nullptr;
   void* ctx_ = nullptr;
-  int parts_ = 0;
   bool stop_ = false;
 };
 
