@@ -72,7 +72,10 @@ class Pool {
   using Fn = void (*)(void* ctx, int part, float* work);
 
   explicit Pool(const LLKernels* k) : kernels_(k) {}
-  ~Pool() { resize(1); }
+  ~Pool() {
+    resize(1);  // joins the workers
+    for (float* w : work_) std::free(w);
+  }
 
   int threads() const { return static_cast<int>(work_.size()); }
 

@@ -18,6 +18,7 @@ import { readConfigFile } from '../presets.js';
 import { loadPriorResources } from '../prior-file.js';
 import { pytorchUnsupported, writePytorchPackage } from '../pytorch-package.js';
 import { manifestDataOf } from '../train-run.js';
+import { withAbsolutePaths } from './train.js';
 import { VERSION } from '../version.js';
 
 interface ExportFlags { format: 'safetensors' | 'pytorch'; out?: string; force?: boolean; backend: BackendChoice; config?: string; data?: boolean; quiet?: boolean }
@@ -57,7 +58,7 @@ export async function runExport(dir: string | undefined, flags: ExportFlags): Pr
     data = loaded.run.manifest.data;
     epoch = loaded.run.checkpoint?.epoch ?? 0;
   } else {
-    config = resolveConfig(readConfigFile(flags.config!) as never, flags.config!);
+    config = withAbsolutePaths(resolveConfig(readConfigFile(flags.config!) as never, flags.config!), flags.config!);
     const why = pytorchUnsupported(config);
     if (why) throw new UserError(`--format pytorch: ${why}`);
     splits = loadSplits(config, 'check the config\'s data.source');

@@ -90,6 +90,22 @@ function checkPriorFlags(flags: TrainFlags): void {
   }
 }
 
+/**
+ * The config with its data folder, label file and prior samples file made
+ * absolute (from the working folder), so eval, --resume and an exported
+ * package work from any folder.
+ */
+export function withAbsolutePaths(config: Config, source: string): Config {
+  const data = config.data.source;
+  const labelFile = config.data.labelFile;
+  const absolute = {
+    data: (data === 'mnist' || path.isAbsolute(data)) && (labelFile === undefined || path.isAbsolute(labelFile)) ? undefined
+      : { source: data === 'mnist' ? data : path.resolve(data), labelFile: labelFile === undefined ? undefined : path.resolve(labelFile) },
+    prior: config.prior.kind === 'samples' && !path.isAbsolute(config.prior.file) ? { file: path.resolve(config.prior.file) } : undefined,
+  };
+  return absolute.data || absolute.prior ? resolveConfig(mergeConfig(config, absolute), source) : config;
+}
+
 /** The --config file or --preset the flags start from (an empty object when neither). */
 function baseConfig(flags: TrainFlags): object {
   if (flags.config && flags.preset) throw new UserError('use --config FILE or --preset NAME, not both');
@@ -167,15 +183,7 @@ export function configFromFlags(flags: TrainFlags): Config {
   try {
     const resolved = resolveConfig(mergeConfig(base, override), source);
     const config = flags.lrDrop === undefined ? resolved : lrDrop(resolved, flags.lrDrop);
-    // Data folders and prior files are stored absolute, so eval and --resume work from any folder.
-    const data = config.data.source;
-    const labelFile = config.data.labelFile;
-    const absolute = {
-      data: (data === 'mnist' || path.isAbsolute(data)) && (labelFile === undefined || path.isAbsolute(labelFile)) ? undefined
-        : { source: data === 'mnist' ? data : path.resolve(data), labelFile: labelFile === undefined ? undefined : path.resolve(labelFile) },
-      prior: config.prior.kind === 'samples' && !path.isAbsolute(config.prior.file) ? { file: path.resolve(config.prior.file) } : undefined,
-    };
-    return absolute.data || absolute.prior ? resolveConfig(mergeConfig(config, absolute), source) : config;
+    return withAbsolutePaths(config, source);
   } catch (e) {
     if (e instanceof Error && 'issues' in e) {
       const issues = (e as { issues: string[] }).issues.map((i) => {
