@@ -46,8 +46,10 @@ export interface Standardization {
 export type DatasetExtras = Pick<Dataset, 'values' | 'classNames' | 'names' | 'standardization'>;
 
 /**
- * A dataset read from disk batch by batch (an image folder too large to
- * hold as float32): everything but the values is in memory.
+ * A dataset whose values are produced batch by batch: read from disk (an
+ * image folder too large to hold as float32) or converted from the bytes
+ * held in memory (8-bit IDX images, byteDataset); everything but the values
+ * is in memory.
  */
 export interface StreamedDataset extends Omit<Dataset, 'x'> {
   readonly streamed: true;
