@@ -147,6 +147,12 @@ describe('refusals: a clear error, nothing written', () => {
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
       assert.ok(!existsSync(out), `${what}: no run folder`);
     }
+    const folder = runCli(['import', pkg, '--config', path.join(pkg, 'config.json'), '--out', path.join(tmp, 'folder-run')]);
+    assert.equal(folder.status, 1);
+    assert.match(folder.stderr, /is a folder, expected a file/);
+    const description = runCli(['import', path.join(pkg, 'model.safetensors'), '--config', path.join(pkg, 'latentlab.json'), '--out', path.join(tmp, 'desc-run')]);
+    assert.equal(description.status, 1);
+    assert.match(description.stderr, /the package's description, not a config; give .*config\.json/);
     const ok = runCli(['import', path.join(pkg, 'model.safetensors'), '--config', path.join(pkg, 'config.json'), '--out', path.join(tmp, 'fresh-run'), '--no-eval', '--quiet']);
     assert.equal(ok.status, 0, ok.stderr);
     assert.ok(existsSync(path.join(tmp, 'fresh-run', 'checkpoints', 'latest.json')));

@@ -14,7 +14,8 @@ import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
 import { readConfigFile } from '../presets.js';
 import { loadPriorResources } from '../prior-file.js';
-import { importWeights, readPackageSettings } from '../pytorch-package.js';
+import { importWeights, PYTORCH_PACKAGE_FORMAT, readPackageSettings } from '../pytorch-package.js';
+import { notARegularFile } from '../regular-file.js';
 import { appendMetrics, buildManifest, createRunFolder, saveCheckpoint } from '../run-folder.js';
 import { manifestDataOf } from '../train-run.js';
 
@@ -29,7 +30,13 @@ const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '
  */
 export async function runImport(weights: string, flags: ImportFlags): Promise<string> {
   if (!existsSync(weights)) throw new UserError(`${weights}: file not found`);
-  const config = resolveConfig(readConfigFile(flags.config) as never, flags.config);
+  const problem = notARegularFile(weights);
+  if (problem) throw new UserError(`${weights}: ${problem} (give the .safetensors file train.py wrote)`);
+  const raw = readConfigFile(flags.config) as { format?: unknown };
+  if (raw && raw.format === PYTORCH_PACKAGE_FORMAT) {
+    throw new UserError(`--config ${flags.config}: that is the package's description, not a config; give ${path.join(path.dirname(flags.config), 'config.json')}`);
+  }
+  const config = resolveConfig(raw as never, flags.config);
   const settings = readPackageSettings(flags.config);
   const out = flags.out ?? path.join('runs', `imported-${config.model}-${stamp()}`);
   if (existsSync(out)) throw new UserError(`${out} already exists (choose another --out)`);
