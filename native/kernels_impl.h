@@ -219,71 +219,52 @@ inline vf vlog1p(vf e) {
 
 // softplus(l) = max(l, 0) + log1p(e), σ(l) = 1/(1+e) for l ≥ 0 and e/(1+e)
 // otherwise, e = exp(−|l|): nothing overflows for any l; NaN stays NaN.
-void bernoulli(const float* l, const float* x, size_t d, float* value, float* grad, size_t r0, size_t r1) {
+// One vector of terms x·l − softplus(l), and σ(l) in *sig when asked for.
+inline vf bernoulliTerms(vf lv, vf xv, vf* sig) {
   const vf zero = (vf){}, one = zero + 1.f;
-  for (size_t r = r0; r < r1; r++) {
-    const float* lr = l + r * d;
-    const float* xr = x + r * d;
-    float* gr = grad + r * d;
-    vf sumv = zero;
-    size_t j = 0;
-    for (; j + LL_V <= d; j += LL_V) {
-      const vf lv = *(const vfu*)(lr + j), xv = *(const vfu*)(xr + j);
-      vf t = lv < zero ? lv : -lv;
-      t = t < zero - 87.f ? zero - 87.f : t;
-      const vf e = vexp(t);
-      const vf sp = (lv > zero ? lv : zero) + vlog1p(e);
-      const vf inv = one / (one + e);
-      const vf sig = lv >= zero ? inv : e * inv;
-      // NaN logits: every comparison above is false; make both results NaN.
-      const vf nanfix = lv == lv ? zero : lv;
-      sumv += xv * lv - sp + nanfix;
-      *(vfu*)(gr + j) = xv - sig + nanfix;
-    }
-    float sum = 0.f;
-    for (int q = 0; q < LL_V; q++) sum += sumv[q];
-    for (; j < d; j++) {
-      const float lv = lr[j], xv = xr[j];
-      float t = lv < 0.f ? lv : -lv;
-      if (t < -87.f) t = -87.f;
-      const vf e = vexp((vf){} + t);
-      const float ee = e[0];
-      const float sp = (lv > 0.f ? lv : 0.f) + vlog1p((vf){} + ee)[0];
-      const float sig = lv >= 0.f ? 1.f / (1.f + ee) : ee / (1.f + ee);
-      const float nanfix = lv == lv ? 0.f : lv;
-      sum += xv * lv - sp + nanfix;
-      gr[j] = xv - sig + nanfix;
-    }
-    value[r] = sum;
+  vf t = lv < zero ? lv : -lv;
+  t = t < zero - 87.f ? zero - 87.f : t;
+  const vf e = vexp(t);
+  const vf sp = (lv > zero ? lv : zero) + vlog1p(e);
+  // NaN logits: every comparison above is false; make the results NaN.
+  const vf nanfix = lv == lv ? zero : lv;
+  if (sig) {
+    const vf inv = one / (one + e);
+    *sig = (lv >= zero ? inv : e * inv) + nanfix;
   }
+  return xv * lv - sp + nanfix;
+}
+
+// One row: returns Σ_d x·l − softplus(l); with `grad`, writes x − σ(l) there.
+// The last d mod LL_V values go through one zero-padded vector.
+inline float bernoulliRow(const float* lr, const float* xr, size_t d, float* gr) {
+  vf sumv = (vf){}, sig;
+  size_t j = 0;
+  for (; j + LL_V <= d; j += LL_V) {
+    const vf xv = *(const vfu*)(xr + j);
+    sumv += bernoulliTerms(*(const vfu*)(lr + j), xv, gr ? &sig : nullptr);
+    if (gr) *(vfu*)(gr + j) = xv - sig;
+  }
+  float sum = 0.f;
+  for (int q = 0; q < LL_V; q++) sum += sumv[q];
+  if (j < d) {
+    vf lv = (vf){}, xv = (vf){};
+    for (size_t q = 0; j + q < d; q++) lv[q] = lr[j + q], xv[q] = xr[j + q];
+    const vf terms = bernoulliTerms(lv, xv, gr ? &sig : nullptr);
+    for (size_t q = 0; j + q < d; q++) {
+      sum += terms[q];
+      if (gr) gr[j + q] = xv[q] - sig[q];
+    }
+  }
+  return sum;
+}
+
+void bernoulli(const float* l, const float* x, size_t d, float* value, float* grad, size_t r0, size_t r1) {
+  for (size_t r = r0; r < r1; r++) value[r] = bernoulliRow(l + r * d, x + r * d, d, grad + r * d);
 }
 
 void bernoulliValue(const float* l, const float* x, size_t d, size_t xrows, float* value, size_t r0, size_t r1) {
-  const vf zero = (vf){};
-  for (size_t r = r0; r < r1; r++) {
-    const float* lr = l + r * d;
-    const float* xr = x + (r % xrows) * d;
-    vf sumv = zero;
-    size_t j = 0;
-    for (; j + LL_V <= d; j += LL_V) {
-      const vf lv = *(const vfu*)(lr + j), xv = *(const vfu*)(xr + j);
-      vf t = lv < zero ? lv : -lv;
-      t = t < zero - 87.f ? zero - 87.f : t;
-      const vf sp = (lv > zero ? lv : zero) + vlog1p(vexp(t));
-      const vf nanfix = lv == lv ? zero : lv;
-      sumv += xv * lv - sp + nanfix;
-    }
-    float sum = 0.f;
-    for (int q = 0; q < LL_V; q++) sum += sumv[q];
-    for (; j < d; j++) {
-      const float lv = lr[j], xv = xr[j];
-      float t = lv < 0.f ? lv : -lv;
-      if (t < -87.f) t = -87.f;
-      const float sp = (lv > 0.f ? lv : 0.f) + vlog1p(vexp((vf){} + t))[0];
-      sum += xv * lv - sp + (lv == lv ? 0.f : lv);
-    }
-    value[r] = sum;
-  }
+  for (size_t r = r0; r < r1; r++) value[r] = bernoulliRow(l + r * d, x + (r % xrows) * d, d, nullptr);
 }
 
 // 2·MR independent accumulators (the micro-kernel's own register budget), one FMA each per round.

@@ -300,24 +300,28 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 
 const size_t GRAIN = 1 << 15;  // elements per part below which one thread does it all
 
-int partsFor(const Pool* pool, size_t size) {
-  const size_t want = size / GRAIN;
-  const int t = pool->threads();
-  return want < 1 ? 1 : (want < static_cast<size_t>(t) ? static_cast<int>(want) : t);
+// Parts for `n` items of `cost` elements' work each: one per GRAIN of work,
+// at most one per thread and one per item.
+int partsFor(const Pool* pool, size_t n, size_t cost = 1) {
+  const size_t want = n * cost / GRAIN;
+  size_t parts = want < 1 ? 1 : want;
+  if (parts > static_cast<size_t>(pool->threads())) parts = pool->threads();
+  if (parts > n) parts = n > 0 ? n : 1;
+  return static_cast<int>(parts);
 }
 
-struct AdamJob {
-  const float *w, *g, *m, *v;
-  float *wo, *mo, *vo;
-  size_t size;
-  float c1, c2, alpha, eps;
-  int parts;
-};
-
-void adamPart(void* ctx, int part, float*) {
-  const AdamJob* j = static_cast<const AdamJob*>(ctx);
-  const size_t lo = j->size * part / j->parts, hi = j->size * (part + 1) / j->parts;
-  K->adam(j->w, j->g, j->m, j->v, j->wo, j->mo, j->vo, lo, hi, j->c1, j->c2, j->alpha, j->eps);
+// Runs f(lo, hi) on the pool over [0, n) cut into `parts` consecutive ranges.
+template <class F>
+void forRanges(Pool* pool, size_t n, int parts, const F& f) {
+  struct Ctx {
+    const F* f;
+    size_t n;
+    int parts;
+  } ctx{&f, n, parts};
+  pool->run([](void* c, int p, float*) {
+    const Ctx* x = static_cast<const Ctx*>(c);
+    (*x->f)(x->n * p / x->parts, x->n * (p + 1) / x->parts);
+  }, &ctx, parts);
 }
 
 // adam(memory, w, g, m, v, w', m', v', size, c1, c2, alpha, eps)
@@ -326,31 +330,16 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   if (!args.ok) return nullptr;
   const int64_t size = args.integer(8);
   if (size < 0) args.fail("adam", "negative size");
-  AdamJob j;
-  const float** ins[] = {&j.w, &j.g, &j.m, &j.v};
-  for (int i = 0; i < 4; i++) *ins[i] = args.at(args.integer(1 + i), size - 1, "adam");
-  float** outs[] = {&j.wo, &j.mo, &j.vo};
-  for (int i = 0; i < 3; i++) *outs[i] = args.at(args.integer(5 + i), size - 1, "adam");
-  j.c1 = static_cast<float>(args.num(9)), j.c2 = static_cast<float>(args.num(10));
-  j.alpha = static_cast<float>(args.num(11)), j.eps = static_cast<float>(args.num(12));
+  float* t[7];
+  for (int i = 0; i < 7; i++) t[i] = args.at(args.integer(1 + i), size - 1, "adam");
+  const float c1 = static_cast<float>(args.num(9)), c2 = static_cast<float>(args.num(10));
+  const float alpha = static_cast<float>(args.num(11)), eps = static_cast<float>(args.num(12));
   if (!args.ok) return nullptr;
-  j.size = static_cast<size_t>(size);
-  j.parts = partsFor(args.pool, j.size);
-  args.pool->run(adamPart, &j, j.parts);
+  const size_t n = static_cast<size_t>(size);
+  forRanges(args.pool, n, partsFor(args.pool, n), [&](size_t lo, size_t hi) {
+    K->adam(t[0], t[1], t[2], t[3], t[4], t[5], t[6], lo, hi, c1, c2, alpha, eps);
+  });
   return nullptr;
-}
-
-struct SgdJob {
-  const float *w, *g, *v;
-  float *wo, *vo;
-  size_t size;
-  float momentum, lr;
-  int nesterov, first, parts;
-};
-
-void sgdPart(void* ctx, int part, float*) {
-  const SgdJob* j = static_cast<const SgdJob*>(ctx);
-  K->sgd(j->w, j->g, j->v, j->wo, j->vo, j->size * part / j->parts, j->size * (part + 1) / j->parts, j->momentum, j->lr, j->nesterov, j->first);
 }
 
 // sgd(memory, w, g, v, w', v', size, momentum, lr, nesterov, first)
@@ -359,38 +348,18 @@ napi_value Sgd(napi_env env, napi_callback_info info) {
   if (!args.ok) return nullptr;
   const int64_t size = args.integer(6);
   if (size < 0) args.fail("sgd", "negative size");
-  SgdJob j;
-  j.w = args.at(args.integer(1), size - 1, "sgd");
-  j.g = args.at(args.integer(2), size - 1, "sgd");
-  j.v = args.at(args.integer(3), size - 1, "sgd");
-  j.wo = args.at(args.integer(4), size - 1, "sgd");
-  j.vo = args.at(args.integer(5), size - 1, "sgd");
-  j.momentum = static_cast<float>(args.num(7)), j.lr = static_cast<float>(args.num(8));
+  float* t[5];
+  for (int i = 0; i < 5; i++) t[i] = args.at(args.integer(1 + i), size - 1, "sgd");
+  const float momentum = static_cast<float>(args.num(7)), lr = static_cast<float>(args.num(8));
   bool nesterov = false, first = false;
   napi_get_value_bool(env, args.argv[9], &nesterov);
   napi_get_value_bool(env, args.argv[10], &first);
   if (!args.ok) return nullptr;
-  j.nesterov = nesterov ? 1 : 0, j.first = first ? 1 : 0;
-  j.size = static_cast<size_t>(size);
-  j.parts = partsFor(args.pool, j.size);
-  args.pool->run(sgdPart, &j, j.parts);
+  const size_t n = static_cast<size_t>(size);
+  forRanges(args.pool, n, partsFor(args.pool, n), [&](size_t lo, size_t hi) {
+    K->sgd(t[0], t[1], t[2], t[3], t[4], lo, hi, momentum, lr, nesterov ? 1 : 0, first ? 1 : 0);
+  });
   return nullptr;
-}
-
-struct ColsumJob {
-  const float* x;
-  float* out;
-  size_t rows, cols;
-  int parts;
-};
-
-void colsumPart(void* ctx, int part, float*) {
-  const ColsumJob* j = static_cast<const ColsumJob*>(ctx);
-  // Column ranges in multiples of 64 floats so threads never share a cache line.
-  const size_t blocks = (j->cols + 63) / 64;
-  size_t j0 = blocks * part / j->parts * 64, j1 = blocks * (part + 1) / j->parts * 64;
-  if (j1 > j->cols) j1 = j->cols;
-  if (j0 < j1) K->colsum(j->x, j->out, j->rows, j->cols, j0, j1);
 }
 
 // colsum(memory, x, out, rows, cols)
@@ -399,29 +368,17 @@ napi_value Colsum(napi_env env, napi_callback_info info) {
   if (!args.ok) return nullptr;
   const int64_t rows = args.integer(3), cols = args.integer(4);
   if (rows < 0 || cols < 0) args.fail("colsum", "negative size");
-  ColsumJob j;
-  j.x = args.at(args.integer(1), rows * cols - 1, "colsum");
-  j.out = args.at(args.integer(2), cols - 1, "colsum");
+  const float* x = args.at(args.integer(1), rows * cols - 1, "colsum");
+  float* out = args.at(args.integer(2), cols - 1, "colsum");
   if (!args.ok) return nullptr;
-  j.rows = static_cast<size_t>(rows), j.cols = static_cast<size_t>(cols);
-  const size_t blocks = (j.cols + 63) / 64;
-  int parts = partsFor(args.pool, j.rows * j.cols);
-  if (static_cast<size_t>(parts) > blocks) parts = blocks > 0 ? static_cast<int>(blocks) : 1;
-  j.parts = parts;
-  args.pool->run(colsumPart, &j, parts);
+  const size_t r = static_cast<size_t>(rows), c = static_cast<size_t>(cols);
+  // Column ranges in blocks of 64 floats so threads never share a cache line.
+  const size_t blocks = (c + 63) / 64;
+  forRanges(args.pool, blocks, partsFor(args.pool, blocks, 64 * r), [&](size_t lo, size_t hi) {
+    const size_t j1 = hi * 64 < c ? hi * 64 : c;
+    if (lo * 64 < j1) K->colsum(x, out, r, c, lo * 64, j1);
+  });
   return nullptr;
-}
-
-struct BernoulliJob {
-  const float *l, *x;
-  float *value, *grad;
-  size_t rows, d;
-  int parts;
-};
-
-void bernoulliPart(void* ctx, int part, float*) {
-  const BernoulliJob* j = static_cast<const BernoulliJob*>(ctx);
-  K->bernoulli(j->l, j->x, j->d, j->value, j->grad, j->rows * part / j->parts, j->rows * (part + 1) / j->parts);
 }
 
 // bernoulli(memory, logits, x, rows, d, value, grad)
@@ -430,30 +387,15 @@ napi_value Bernoulli(napi_env env, napi_callback_info info) {
   if (!args.ok) return nullptr;
   const int64_t rows = args.integer(3), d = args.integer(4);
   if (rows < 0 || d < 0) args.fail("bernoulli", "negative size");
-  BernoulliJob j;
-  j.l = args.at(args.integer(1), rows * d - 1, "bernoulli");
-  j.x = args.at(args.integer(2), rows * d - 1, "bernoulli");
-  j.value = args.at(args.integer(5), rows - 1, "bernoulli");
-  j.grad = args.at(args.integer(6), rows * d - 1, "bernoulli");
+  const float* l = args.at(args.integer(1), rows * d - 1, "bernoulli");
+  const float* x = args.at(args.integer(2), rows * d - 1, "bernoulli");
+  float* value = args.at(args.integer(5), rows - 1, "bernoulli");
+  float* grad = args.at(args.integer(6), rows * d - 1, "bernoulli");
   if (!args.ok) return nullptr;
-  j.rows = static_cast<size_t>(rows), j.d = static_cast<size_t>(d);
-  int parts = partsFor(args.pool, j.rows * j.d / 4);  // ~4× the work of an element-wise pass per element
-  if (static_cast<size_t>(parts) > j.rows) parts = j.rows > 0 ? static_cast<int>(j.rows) : 1;
-  j.parts = parts;
-  args.pool->run(bernoulliPart, &j, parts);
+  const size_t r = static_cast<size_t>(rows), dd = static_cast<size_t>(d);
+  // ~4× the work of an element-wise pass per value
+  forRanges(args.pool, r, partsFor(args.pool, r, dd / 4), [&](size_t lo, size_t hi) { K->bernoulli(l, x, dd, value, grad, lo, hi); });
   return nullptr;
-}
-
-struct BernoulliValueJob {
-  const float *l, *x;
-  float* value;
-  size_t rows, xrows, d;
-  int parts;
-};
-
-void bernoulliValuePart(void* ctx, int part, float*) {
-  const BernoulliValueJob* j = static_cast<const BernoulliValueJob*>(ctx);
-  K->bernoulliValue(j->l, j->x, j->d, j->xrows, j->value, j->rows * part / j->parts, j->rows * (part + 1) / j->parts);
 }
 
 // bernoulliValue(memory, logits, x, rows, xrows, d, value): x [xrows, d] broadcast over logits [rows, d]
@@ -462,29 +404,13 @@ napi_value BernoulliValue(napi_env env, napi_callback_info info) {
   if (!args.ok) return nullptr;
   const int64_t rows = args.integer(3), xrows = args.integer(4), d = args.integer(5);
   if (rows < 0 || d < 0 || xrows < 1 || rows % xrows != 0) args.fail("bernoulliValue", "x's rows must divide the logits' rows");
-  BernoulliValueJob j;
-  j.l = args.at(args.integer(1), rows * d - 1, "bernoulliValue");
-  j.x = args.at(args.integer(2), xrows * d - 1, "bernoulliValue");
-  j.value = args.at(args.integer(6), rows - 1, "bernoulliValue");
+  const float* l = args.at(args.integer(1), rows * d - 1, "bernoulliValue");
+  const float* x = args.at(args.integer(2), xrows * d - 1, "bernoulliValue");
+  float* value = args.at(args.integer(6), rows - 1, "bernoulliValue");
   if (!args.ok) return nullptr;
-  j.rows = static_cast<size_t>(rows), j.xrows = static_cast<size_t>(xrows), j.d = static_cast<size_t>(d);
-  int parts = partsFor(args.pool, j.rows * j.d / 4);
-  if (static_cast<size_t>(parts) > j.rows) parts = j.rows > 0 ? static_cast<int>(j.rows) : 1;
-  j.parts = parts;
-  args.pool->run(bernoulliValuePart, &j, parts);
+  const size_t r = static_cast<size_t>(rows), xr = static_cast<size_t>(xrows), dd = static_cast<size_t>(d);
+  forRanges(args.pool, r, partsFor(args.pool, r, dd / 4), [&](size_t lo, size_t hi) { K->bernoulliValue(l, x, dd, xr, value, lo, hi); });
   return nullptr;
-}
-
-struct ReluGradJob {
-  const float *dy, *y;
-  float* out;
-  size_t size;
-  int parts;
-};
-
-void reluGradPart(void* ctx, int part, float*) {
-  const ReluGradJob* j = static_cast<const ReluGradJob*>(ctx);
-  K->reluGrad(j->dy, j->y, j->out, j->size * part / j->parts, j->size * (part + 1) / j->parts);
 }
 
 // reluGrad(memory, dy, y, out, size)
@@ -493,14 +419,11 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   if (!args.ok) return nullptr;
   const int64_t size = args.integer(4);
   if (size < 0) args.fail("reluGrad", "negative size");
-  ReluGradJob j;
-  j.dy = args.at(args.integer(1), size - 1, "reluGrad");
-  j.y = args.at(args.integer(2), size - 1, "reluGrad");
-  j.out = args.at(args.integer(3), size - 1, "reluGrad");
+  float* t[3];
+  for (int i = 0; i < 3; i++) t[i] = args.at(args.integer(1 + i), size - 1, "reluGrad");
   if (!args.ok) return nullptr;
-  j.size = static_cast<size_t>(size);
-  j.parts = partsFor(args.pool, j.size);
-  args.pool->run(reluGradPart, &j, j.parts);
+  const size_t n = static_cast<size_t>(size);
+  forRanges(args.pool, n, partsFor(args.pool, n), [&](size_t lo, size_t hi) { K->reluGrad(t[0], t[1], t[2], lo, hi); });
   return nullptr;
 }
 
