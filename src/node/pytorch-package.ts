@@ -19,7 +19,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Config } from '../core/config/schema.js';
 import { readRows, type DataSource } from '../core/data/dataset.js';
-import { encodeNpy } from '../core/data/npy.js';
+import { encodeNpy, npyHeader } from '../core/data/npy.js';
 import { exportedWeights, exportSafetensors } from '../core/io/export.js';
 import type { ManifestData } from '../core/io/run-layout.js';
 import { decodeSafetensors, SafetensorsError } from '../core/io/safetensors.js';
@@ -105,15 +105,7 @@ function writeExamplesNpy(data: DataSource, file: string, onProgress?: (done: nu
   const shape = [data.size, ...data.shape];
   const fd = openSync(file, 'w');
   try {
-    const descr = bytes ? '|u1' : '<f4';
-    const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-    let text = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
-    const total = Math.ceil((10 + text.length + 1) / 64) * 64;
-    text = text.padEnd(total - 10 - 1, ' ') + '\n';
-    const head = new Uint8Array(total);
-    head.set([0x93, ...Array.from('NUMPY', (c) => c.charCodeAt(0)), 1, 0]);
-    new DataView(head.buffer).setUint16(8, text.length, true);
-    for (let i = 0; i < text.length; i++) head[10 + i] = text.charCodeAt(i);
+    const head = npyHeader(bytes ? '|u1' : '<f4', shape);
     writeSync(fd, head);
     for (let start = 0; start < data.size; start += chunk) {
       const x = rows(start);

@@ -116,20 +116,31 @@ function toCOrder(data: NpyArray['data'], shape: readonly number[]): NpyArray['d
   return out;
 }
 
+/**
+ * The preamble and header of a version-1 .npy file for an array of `shape`
+ * with numpy type `descr` ('<f4', '<i4', '|u1'): a multiple of 64 bytes,
+ * ending in a newline; the values follow it (little-endian, C order).
+ */
+export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
+  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
+  header = header.padEnd(total - 10 - 1, ' ') + '\n';
+  const out = new Uint8Array(total);
+  out.set([0x93, ...Array.from('NUMPY', (c) => c.charCodeAt(0)), 1, 0]);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  return out;
+}
+
 /** Encodes a float32 or int32 array as a version-1 .npy file (little-endian, C order). */
 export function encodeNpy(data: Float32Array | Int32Array, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new RangeError(`shape ${shape.join('×')} holds ${count} values, got ${data.length}`);
-  const descr = data instanceof Float32Array ? '<f4' : '<i4';
-  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
-  // The preamble and header together are a multiple of 64 bytes, ending in a newline.
-  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
-  header = header.padEnd(total - 10 - 1, ' ') + '\n';
+  const head = npyHeader(data instanceof Float32Array ? '<f4' : '<i4', shape);
+  const total = head.length;
   const out = new Uint8Array(total + data.byteLength);
-  out.set([0x93, ...Array.from('NUMPY', (c) => c.charCodeAt(0)), 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  out.set(head);
   const values = new DataView(out.buffer, total);
   if (data instanceof Float32Array) data.forEach((v, i) => values.setFloat32(4 * i, v, true));
   else data.forEach((v, i) => values.setInt32(4 * i, v, true));
