@@ -104,16 +104,6 @@ def main():
             phases['generator'] = (make_optimizer(adv['generatorOptimizer'], model.nets['encoder'].parameters()), adv['generatorOptimizer'])
 
 
-    def encode(x):
-        heads = enc(x)
-        return (heads['loc'], heads['logvar']) if model.gaussian_encoder else (heads['code'], None)
-
-    def sample_code(x):
-        loc, logvar = encode(x)
-        if logvar is None:
-            return loc
-        return loc + torch.exp(0.5 * logvar) * torch.randn(loc.shape, generator=gen).to(device)
-
     def step_phase(name, loss, params):
         opt = phases[name][0]
         opt.zero_grad(set_to_none=True)
@@ -139,42 +129,28 @@ def main():
             terms = {}
             if family == 'vae':
                 beta = train_cfg['beta'] * (min(1.0, step / warm) if warm > 0 else 1.0)
-                loc, logvar = encode(x)
-                z = loc + torch.exp(0.5 * logvar) * torch.randn(loc.shape, generator=gen).to(device)
-                rec = -model.likelihood.log_prob(dec(z), x).mean()
-                if model.prior.kind == 'standard-normal':
-                    kl = (0.5 * (torch.exp(logvar) + loc * loc - 1 - logvar)).sum(-1).mean()
-                else:
-                    z2 = loc + torch.exp(0.5 * logvar) * torch.randn(loc.shape, generator=gen).to(device)
-                    log_q = (-0.5 * (math.log(2 * math.pi) + logvar + (z2 - loc) ** 2 / torch.exp(logvar))).sum(-1)
-                    kl = (log_q - model.prior.log_prob(z2)).mean()
-                step_phase('elbo', rec + beta * kl, model.parameters())
-                terms = {'loss': (rec + kl).item(), 'reconstruction': rec.item(), 'kl': kl.item()}
+                total, values = model.negative_elbo(x, beta, gen, encoder=enc, decoder=dec)
+                step_phase('elbo', total, model.parameters())
+                terms = {k: v.item() for k, v in values.items()}
             else:
                 noise = adv['inputNoise']
                 x_in = x + noise * torch.randn(x.shape, generator=gen).to(device) if noise > 0 else x
-                z = sample_code(x_in)
-                rec = -model.likelihood.log_prob(dec(z), x).mean()
+                rec, z = model.reconstruction_loss(x, x_in, gen, encoder=enc, decoder=dec)
                 params = list(model.nets['encoder'].parameters()) + list(model.nets['decoder'].parameters())
                 if adv['generator'] == 'joint':
-                    # The generator's gradient reaches the encoder through D; D itself is not stepped here.
-                    g = torch.nn.functional.softplus(-model.discriminate(z)).mean()
+                    # The generator's gradient reaches the encoder through D (unwrapped: D is not stepped here).
+                    g = model.generator_loss(z)
                     step_phase('reconstruction', rec + adv['generatorWeight'] * g, params)
                     terms['generator'] = g.item()
                 else:
                     step_phase('reconstruction', rec, params)
                 terms['reconstruction'] = rec.item()
                 for _ in range(adv['discriminatorSteps']):
-                    with torch.no_grad():
-                        fake = sample_code(x_in)
-                    real = model.prior.sample(x.shape[0], gen, device)
-                    logits = disc(torch.cat([real, fake], 0))['logit'].squeeze(-1)
-                    m = x.shape[0]
-                    d_loss = torch.nn.functional.softplus(-logits[:m]).mean() + torch.nn.functional.softplus(logits[m:]).mean()
+                    d_loss = model.discriminator_loss(x_in, gen, encoder=enc, discriminator=disc)
                     step_phase('discriminator', d_loss, model.nets['discriminator'].parameters())
                     terms['discriminator'] = d_loss.item()
                 if adv['generator'] == 'separate':
-                    g = torch.nn.functional.softplus(-model.discriminate(sample_code(x_in))).mean()
+                    g = model.generator_loss(model.sample_code(x_in, gen, encoder=enc))
                     step_phase('generator', g, model.nets['encoder'].parameters())
                     terms['generator'] = g.item()
             for k, v in terms.items():

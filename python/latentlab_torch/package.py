@@ -123,31 +123,33 @@ class Model(nn.Module):
         adversarial = self.config.get('adversarial', {})
         self.gaussian_encoder = self.family == 'vae' or adversarial.get('encoder') == 'gaussian'
 
-    # -- the three nets
-    def encode(self, x):
+    # -- the three nets. Each method takes the net to call (a DistributedDataParallel
+    # wrapper while training, so its gradients are averaged); the model's own by default.
+    def encode(self, x, encoder=None):
         """(loc, logvar) of q(z|x), or (code, None) for a deterministic encoder."""
-        heads = self.nets['encoder'](x)
+        heads = (encoder or self.nets['encoder'])(x)
         return (heads['loc'], heads['logvar']) if self.gaussian_encoder else (heads['code'], None)
 
-    def sample_code(self, x, generator=None):
-        loc, logvar = self.encode(x)
+    def sample_code(self, x, generator=None, encoder=None):
+        loc, logvar = self.encode(x, encoder)
         if logvar is None:
             return loc
         eps = torch.randn(loc.shape, generator=generator).to(loc.device)
         return loc + torch.exp(0.5 * logvar) * eps
 
-    def decode(self, z):
-        return self.nets['decoder'](z)
+    def decode(self, z, decoder=None):
+        return (decoder or self.nets['decoder'])(z)
 
-    def discriminate(self, z):
-        return self.nets['discriminator'](z)['logit'].squeeze(-1)
+    def discriminate(self, z, discriminator=None):
+        return (discriminator or self.nets['discriminator'])(z)['logit'].squeeze(-1)
 
     # -- objectives (nats per example, means over the batch)
-    def negative_elbo(self, x, beta=1.0, generator=None):
-        loc, logvar = self.encode(x)
+    def negative_elbo(self, x, beta=1.0, generator=None, encoder=None, decoder=None):
+        """(β-weighted total to minimise, {loss, reconstruction, kl})."""
+        loc, logvar = self.encode(x, encoder)
         eps = torch.randn(loc.shape, generator=generator).to(loc.device)
         z = loc + torch.exp(0.5 * logvar) * eps
-        reconstruction = -self.likelihood.log_prob(self.decode(z), x).mean()
+        reconstruction = -self.likelihood.log_prob(self.decode(z, decoder), x).mean()
         if self.prior.kind == 'standard-normal':
             kl = (0.5 * (torch.exp(logvar) + loc * loc - 1 - logvar)).sum(-1).mean()
         else:  # one Monte Carlo sample of E_q[log q − log p], drawn apart from the reconstruction's
@@ -158,21 +160,23 @@ class Model(nn.Module):
         total = reconstruction + beta * kl
         return total, {'loss': loss, 'reconstruction': reconstruction, 'kl': kl}
 
-    def reconstruction_loss(self, x, x_in=None, generator=None):
-        z = self.sample_code(x if x_in is None else x_in, generator)
-        return -self.likelihood.log_prob(self.decode(z), x).mean(), z
+    def reconstruction_loss(self, x, x_in=None, generator=None, encoder=None, decoder=None):
+        """(E[−log p(x|z)], z) with z coded from x_in (x with the encoder's input noise), x by default."""
+        z = self.sample_code(x if x_in is None else x_in, generator, encoder)
+        return -self.likelihood.log_prob(self.decode(z, decoder), x).mean(), z
 
-    def discriminator_loss(self, x_in, discriminate, generator=None):
-        """`discriminate`: the discriminator net to call (a DDP wrapper while training); one call on [prior; codes]."""
+    def discriminator_loss(self, x_in, generator=None, encoder=None, discriminator=None):
+        """E_p[softplus(−D(z))] + E_x[softplus(D(E(x)))], D called once on [prior samples; codes]."""
         with torch.no_grad():
-            fake = self.sample_code(x_in, generator)
+            fake = self.sample_code(x_in, generator, encoder)
         real = self.prior.sample(x_in.shape[0], generator, x_in.device)
-        logits = discriminate(torch.cat([real, fake], 0))['logit'].squeeze(-1)
+        logits = self.discriminate(torch.cat([real, fake], 0), discriminator)
         n = x_in.shape[0]
         return F.softplus(-logits[:n]).mean() + F.softplus(logits[n:]).mean()
 
-    def generator_loss_of(self, z):
-        return F.softplus(-self.discriminate(z)).mean()
+    def generator_loss(self, z, discriminator=None):
+        """E[softplus(−D(z))]: the encoder fooling D."""
+        return F.softplus(-self.discriminate(z, discriminator)).mean()
 
 
 class Package:
