@@ -83,44 +83,41 @@ function pythonSources(): Record<string, Uint8Array> {
 }
 
 /**
- * Writes `data` to `file` as .npy, batch by batch (streamed sources are read
- * once per pass): uint8 when every value is k/255 for a whole k (images as
- * LatentLab reads them), float32 otherwise.
+ * Writes `data` to `file` as .npy, batch by batch: uint8 when every value is
+ * k/255 for a whole k (images as LatentLab reads them), float32 otherwise.
+ * One pass for 8-bit data (a streamed image folder is decoded once); a value
+ * off the 8-bit grid starts the file again as float32.
  */
 function writeExamplesNpy(data: DataSource, file: string, onProgress?: (done: number) => void): 'uint8' | 'float32' {
   const dim = data.shape.reduce((a, b) => a * b, 1);
   const chunk = Math.max(1, Math.floor(4_000_000 / Math.max(1, dim)));
   const rows = (start: number) => readRows(data, Int32Array.from({ length: Math.min(chunk, data.size - start) }, (_, i) => start + i));
-  let bytes = true;
-  for (let start = 0; start < data.size && bytes; start += chunk) {
-    const x = rows(start);
-    for (let i = 0; i < x.length; i++) {
-      const k = Math.round(x[i] * 255);
-      if (k < 0 || k > 255 || Math.fround(k / 255) !== x[i]) {
-        bytes = false;
-        break;
+  const write = (bytes: boolean): boolean => {
+    const fd = openSync(file, 'w');
+    try {
+      writeSync(fd, npyHeader(bytes ? '|u1' : '<f4', [data.size, ...data.shape]));
+      for (let start = 0; start < data.size; start += chunk) {
+        const x = rows(start);
+        if (bytes) {
+          const b = new Uint8Array(x.length);
+          for (let i = 0; i < x.length; i++) {
+            const k = Math.round(x[i] * 255);
+            if (!(k >= 0 && k <= 255 && Math.fround(k / 255) === x[i])) return false;
+            b[i] = k;
+          }
+          writeSync(fd, b);
+        } else writeSync(fd, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+        if (data.size > chunk) onProgress?.(Math.min(data.size, start + chunk));
       }
+      fsyncSync(fd);
+      return true;
+    } finally {
+      closeSync(fd);
     }
-  }
-  const shape = [data.size, ...data.shape];
-  const fd = openSync(file, 'w');
-  try {
-    const head = npyHeader(bytes ? '|u1' : '<f4', shape);
-    writeSync(fd, head);
-    for (let start = 0; start < data.size; start += chunk) {
-      const x = rows(start);
-      if (bytes) {
-        const b = new Uint8Array(x.length);
-        for (let i = 0; i < x.length; i++) b[i] = Math.round(x[i] * 255);
-        writeSync(fd, b);
-      } else writeSync(fd, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
-      if (data.size > chunk) onProgress?.(Math.min(data.size, start + chunk));
-    }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return bytes ? 'uint8' : 'float32';
+  };
+  if (write(true)) return 'uint8';
+  write(false);
+  return 'float32';
 }
 
 function packageReadme(settings: PytorchSettings, withData: boolean): string {
