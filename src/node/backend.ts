@@ -78,7 +78,7 @@ async function initBackendInner(choice: BackendChoice): Promise<string> {
     else if (native?.addon) name = 'native';
     else {
       name = 'wasm';
-      if (!noticeShown && process.env.LATENTLAB_NATIVE !== '0') process.stderr.write(`latentlab: the native engine is ${native?.reason}; training runs on the slower wasm engine\n`);
+      if (!noticeShown && process.env.LATENTLAB_NATIVE !== '0') process.stderr.write(`latentlab: the native engine is ${native?.reason}; LatentLab runs on the slower wasm engine\n`);
       noticeShown = true;
     }
   } else if (choice === 'tensorflow' && !(await tryTfjsNode())) {

@@ -49,11 +49,11 @@ export function loadNative(): { addon?: NativeAddon; reason?: string } {
     const addon = createRequire(import.meta.url)(NATIVE_MODULE) as NativeAddon;
     const threads = Number(process.env.LATENTLAB_THREADS);
     if (process.env.LATENTLAB_THREADS !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
-      return (loaded = { reason: `LATENTLAB_THREADS must be a whole number from 1 to 256 (got "${process.env.LATENTLAB_THREADS}")` });
+      return (loaded = { reason: `not usable: LATENTLAB_THREADS must be a whole number from 1 to 256 (got "${process.env.LATENTLAB_THREADS}")` });
     }
     return (loaded = { addon });
   } catch (err) {
-    return (loaded = { reason: `failed to load ${NATIVE_MODULE}: ${(err as Error).message.split('\n')[0]}` });
+    return (loaded = { reason: `not loadable (${NATIVE_MODULE}): ${(err as Error).message.split('\n')[0]}` });
   }
 }
 
