@@ -14,13 +14,19 @@
  * behind tfjs-layers), dense (dense layers as that kernel vs tfjs-layers' apply),
  * identity (Identity without a copy vs the wasm backend's copying one),
  * bernoulli (the fused Bernoulli log-likelihood kernel vs TF.js ops), or
- * all four at once (Adam and column sums stay on in both).
+ * all four at once (Adam and column sums stay on in both) — on the wasm
+ * engine; or, on the native engine, gaussian (the fused Gaussian sample, KL
+ * and log-density kernels vs TF.js ops).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/engine/gradients.js';
 import { installTransposeFreeMatMul } from '../src/core/engine/transpose-free-matmul.js';
-import { BERNOULLI_KERNEL, installWasmKernels, MATMUL_KERNEL } from '../src/core/engine/wasm-kernels.js';
+import {
+  BERNOULLI_KERNEL, GAUSSIAN_KL_GRAD_KERNEL, GAUSSIAN_KL_KERNEL, GAUSSIAN_LOG_PROB_KERNEL, GAUSSIAN_SAMPLE_GRAD_KERNEL, GAUSSIAN_SAMPLE_KERNEL,
+  installWasmKernels, MATMUL_KERNEL,
+} from '../src/core/engine/wasm-kernels.js';
+import { initBackend } from '../src/node/backend.js';
 import { resolveConfig } from '../src/core/config/resolve.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
 import { trainEpoch } from '../src/core/training/trainer.js';
@@ -34,14 +40,21 @@ const steps = option('--steps', 20);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const kernelsOf: Record<string, string[]> = { gemm: ['BatchMatMul', '_FusedMatMul', MATMUL_KERNEL], dense: [MATMUL_KERNEL], identity: ['Identity'], bernoulli: [BERNOULLI_KERNEL] };
 kernelsOf.all = [...new Set([...kernelsOf.gemm, ...kernelsOf.identity, ...kernelsOf.bernoulli])];
+kernelsOf.gaussian = [GAUSSIAN_SAMPLE_KERNEL, GAUSSIAN_SAMPLE_GRAD_KERNEL, GAUSSIAN_KL_KERNEL, GAUSSIAN_KL_GRAD_KERNEL, GAUSSIAN_LOG_PROB_KERNEL];
 if (!kernelsOf[feature]) throw new Error(`feature must be one of ${Object.keys(kernelsOf).join(', ')}`);
 
-await tf.setBackend('wasm');
-installTransposeFreeMatMul('wasm');
-const off = new Map(kernelsOf[feature].map((n) => [n, tf.getKernel(n, 'wasm')]));
-installWasmKernels('wasm');
+let off: Map<string, tf.KernelConfig | undefined>;
+if (feature === 'gaussian') {
+  if ((await initBackend('native')) !== 'native') throw new Error('gaussian needs the native engine');
+  off = new Map(kernelsOf[feature].map((n) => [n, undefined]));
+} else {
+  await tf.setBackend('wasm');
+  installTransposeFreeMatMul('wasm');
+  off = new Map(kernelsOf[feature].map((n) => [n, tf.getKernel(n, 'wasm')]));
+  installWasmKernels('wasm');
+}
 const on = new Map(kernelsOf[feature].map((n) => [n, tf.getKernel(n, 'wasm')]));
-const use = (configs: typeof on) => {
+const use = (configs: Map<string, tf.KernelConfig | undefined>) => {
   for (const [name, config] of configs) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
     if (config) tf.registerKernel(config);

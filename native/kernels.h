@@ -46,6 +46,22 @@ struct LLKernels {
   float (*fmaProbe)(long iters);
   // out = dy where y > 0, else 0 (the ReLU's gradient given its output), on [lo, hi).
   void (*reluGrad)(const float* dy, const float* y, float* out, size_t lo, size_t hi);
+  // The diagonal Gaussian's kernels over rows [r0, r1) of d values, μ = mu and
+  // log σ² = lv read at row r mod prows (a batch's parameters broadcast over
+  // leading sample axes):
+  // z = μ + exp(½·lv)·ε (the reparameterised sample);
+  void (*gaussSample)(const float* mu, const float* lv, const float* eps, size_t d, size_t prows, float* z, size_t r0, size_t r1);
+  // its gradient to lv, dlv = ½·dz·(z − μ) (= ½·dz·σ·ε; the one to μ is dz itself);
+  void (*gaussSampleGrad)(const float* dz, const float* z, const float* mu, size_t d, size_t prows, float* dlv, size_t r0, size_t r1);
+  // value[r] = KL(N(μ, σ²) ‖ N(0, I)) = ½ Σ_d μ² + σ² − 1 − lv (prows = rows);
+  void (*gaussKl)(const float* mu, const float* lv, size_t d, float* value, size_t r0, size_t r1);
+  // its gradient scaled by dkl[r]: dmu = dkl·μ, dlv = ½·dkl·(σ² − 1);
+  void (*gaussKlGrad)(const float* dkl, const float* mu, const float* lv, size_t d, float* dmu, float* dlv, size_t r0, size_t r1);
+  // value[r] = log N(x_r; μ, σ²) = −½ Σ_d log 2π + lv + (x − μ)²/σ², and with
+  // dmu non-null the derivatives of each term, in x's shape: dmu = (x − μ)/σ²,
+  // dlv = ½·((x − μ)²/σ² − 1) (the one to x is −dmu).
+  void (*gaussLogProb)(const float* x, const float* mu, const float* lv, size_t d, size_t prows, float* value, float* dmu,
+                       float* dlv, size_t r0, size_t r1);
 };
 
 extern const LLKernels ll_kernels_generic;

@@ -267,6 +267,125 @@ void bernoulliValue(const float* l, const float* x, size_t d, size_t xrows, floa
   for (size_t r = r0; r < r1; r++) value[r] = bernoulliRow(l + r * d, x + (r % xrows) * d, d, nullptr);
 }
 
+// exp(t) for any t: t clamped to [−87, 88.3] (n = round(t/ln 2) in
+// [−126, 127], so 2ⁿ is a normal float), the same polynomial as vexp; +∞
+// above 88.3 (within 1.5 % of float32's largest finite exp), NaN stays NaN.
+inline vf vexpAny(vf t) {
+  const vf zero = (vf){};
+  vf tc = t > zero + 88.3f ? zero + 88.3f : t;
+  tc = tc < zero - 87.f ? zero - 87.f : tc;
+  tc = t == t ? tc : zero;
+  const vf fn = tc * 1.44269504088896341f + 0.5f;
+  vi n = __builtin_convertvector(fn, vi);  // truncation toward 0
+  n += (vi)(__builtin_convertvector(n, vf) > fn);  // −1 where that rounded up: floor(t/ln 2 + ½)
+  const vf nf = __builtin_convertvector(n, vf);
+  const vf r = (tc - nf * 0.693145751953125f) - nf * 1.428606765330187e-06f;
+  vf p = (vf){} + 1.f / 5040.f;
+  p = p * r + 1.f / 720.f;
+  p = p * r + 1.f / 120.f;
+  p = p * r + 1.f / 24.f;
+  p = p * r + 1.f / 6.f;
+  p = p * r + 0.5f;
+  p = p * r + 1.f;
+  p = p * r + 1.f;
+  const vi bits = (n + 127) << 23;
+  vf scale;
+  memcpy(&scale, &bits, sizeof scale);
+  vf out = p * scale;
+  out = t > zero + 88.3f ? zero + __builtin_inff() : out;
+  return t == t ? out : t;
+}
+
+// Up to LL_V floats from p (n of them when n < LL_V, the rest zero), and back.
+inline vf loadN(const float* p, size_t n) {
+  if (n >= (size_t)LL_V) return *(const vfu*)p;
+  vf v = (vf){};
+  for (size_t q = 0; q < n; q++) v[q] = p[q];
+  return v;
+}
+inline void storeN(float* p, size_t n, vf v) {
+  if (n >= (size_t)LL_V) {
+    *(vfu*)p = v;
+    return;
+  }
+  for (size_t q = 0; q < n; q++) p[q] = v[q];
+}
+// Σ of the first n lanes (all when n ≥ LL_V).
+inline float sumN(vf v, size_t n) {
+  float s = 0.f;
+  for (size_t q = 0; q < n && q < (size_t)LL_V; q++) s += v[q];
+  return s;
+}
+
+void gaussSample(const float* mu, const float* lv, const float* eps, size_t d, size_t prows, float* z, size_t r0, size_t r1) {
+  for (size_t r = r0; r < r1; r++) {
+    const size_t p = (r % prows) * d, o = r * d;
+    for (size_t j = 0; j < d; j += LL_V) {
+      const size_t n = d - j;
+      storeN(z + o + j, n, loadN(mu + p + j, n) + vexpAny(0.5f * loadN(lv + p + j, n)) * loadN(eps + o + j, n));
+    }
+  }
+}
+
+void gaussSampleGrad(const float* dz, const float* z, const float* mu, size_t d, size_t prows, float* dlv, size_t r0, size_t r1) {
+  for (size_t r = r0; r < r1; r++) {
+    const size_t p = (r % prows) * d, o = r * d;
+    for (size_t j = 0; j < d; j += LL_V) {
+      const size_t n = d - j;
+      storeN(dlv + o + j, n, 0.5f * loadN(dz + o + j, n) * (loadN(z + o + j, n) - loadN(mu + p + j, n)));
+    }
+  }
+}
+
+void gaussKl(const float* mu, const float* lv, size_t d, float* value, size_t r0, size_t r1) {
+  for (size_t r = r0; r < r1; r++) {
+    float sum = 0.f;
+    vf acc = (vf){};
+    for (size_t j = 0; j < d; j += LL_V) {
+      const size_t n = d - j;
+      const vf m = loadN(mu + r * d + j, n), l = loadN(lv + r * d + j, n);
+      const vf t = m * m + vexpAny(l) - 1.f - l;
+      if (n >= (size_t)LL_V) acc += t;
+      else sum += sumN(t, n);
+    }
+    value[r] = 0.5f * (sumN(acc, LL_V) + sum);
+  }
+}
+
+void gaussKlGrad(const float* dkl, const float* mu, const float* lv, size_t d, float* dmu, float* dlv, size_t r0, size_t r1) {
+  for (size_t r = r0; r < r1; r++) {
+    const float g = dkl[r];
+    for (size_t j = 0; j < d; j += LL_V) {
+      const size_t n = d - j, o = r * d + j;
+      storeN(dmu + o, n, g * loadN(mu + o, n));
+      storeN(dlv + o, n, (0.5f * g) * (vexpAny(loadN(lv + o, n)) - 1.f));
+    }
+  }
+}
+
+void gaussLogProb(const float* x, const float* mu, const float* lv, size_t d, size_t prows, float* value, float* dmu,
+                  float* dlv, size_t r0, size_t r1) {
+  const float log2pi = 1.8378770664093453f;
+  for (size_t r = r0; r < r1; r++) {
+    const size_t p = (r % prows) * d, o = r * d;
+    float sum = 0.f;
+    vf acc = (vf){};
+    for (size_t j = 0; j < d; j += LL_V) {
+      const size_t n = d - j;
+      const vf l = loadN(lv + p + j, n), diff = loadN(x + o + j, n) - loadN(mu + p + j, n);
+      const vf prec = vexpAny(-l), scaled = diff * prec, q = diff * scaled;
+      const vf t = log2pi + l + q;
+      if (n >= (size_t)LL_V) acc += t;
+      else sum += sumN(t, n);
+      if (dmu) {
+        storeN(dmu + o + j, n, scaled);
+        storeN(dlv + o + j, n, 0.5f * (q - 1.f));
+      }
+    }
+    value[r] = -0.5f * (sumN(acc, LL_V) + sum);
+  }
+}
+
 // 2·MR independent accumulators (the micro-kernel's own register budget), one FMA each per round.
 float fmaProbe(long iters) {
   vf acc[MR][2];
@@ -298,4 +417,5 @@ void reluGrad(const float* __restrict dy, const float* __restrict y, float* __re
 
 extern "C" const LLKernels LL_NAME = {
     LL_NAME_STR, LL_NS::MR, LL_NS::NR, LL_NS::gemm, LL_NS::workFloats, LL_NS::adam, LL_NS::colsum, LL_NS::bernoulli, LL_NS::bernoulliValue, LL_NS::sgd, LL_NS::fmaProbe, LL_NS::reluGrad,
+    LL_NS::gaussSample, LL_NS::gaussSampleGrad, LL_NS::gaussKl, LL_NS::gaussKlGrad, LL_NS::gaussLogProb,
 };

@@ -191,8 +191,9 @@ struct Args {
   size_t length = 0;
   bool ok = true;
   Pool* pool = nullptr;
+  const char* name;
 
-  Args(napi_env e, napi_callback_info info, size_t expected, const char* name) : env(e) {
+  Args(napi_env e, napi_callback_info info, size_t expected, const char* n) : env(e), name(n) {
     void* data = nullptr;
     napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
     pool = static_cast<Pool*>(data);
@@ -211,12 +212,12 @@ struct Args {
   }
   double num(size_t i) {
     double v = 0;
-    if (napi_get_value_double(env, argv[i], &v) != napi_ok) ok = false;
+    if (napi_get_value_double(env, argv[i], &v) != napi_ok) fail(name, "an argument is not a number");
     return v;
   }
   int64_t integer(size_t i) {
     int64_t v = 0;
-    if (napi_get_value_int64(env, argv[i], &v) != napi_ok) ok = false;
+    if (napi_get_value_int64(env, argv[i], &v) != napi_ok) fail(name, "an argument is not a number");
     return v;
   }
   // A float32 array at byte offset `off` whose farthest element is `span`
@@ -427,6 +428,99 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The diagonal Gaussian's kernels (kernels.h): rows of d values; μ and log σ²
+// have prows rows, read at row r mod prows. Checks the sizes and ranges every
+// one of them shares; null when they fail (the exception is pending).
+struct GaussShape {
+  size_t rows, prows, d;
+};
+bool gaussShape(Args& args, int64_t rows, int64_t prows, int64_t d, const char* name, GaussShape* out) {
+  if (rows < 0 || d < 0 || prows < 1 || rows % prows != 0) {
+    args.fail(name, "the parameters' rows must divide the rows");
+    return false;
+  }
+  *out = {static_cast<size_t>(rows), static_cast<size_t>(prows), static_cast<size_t>(d)};
+  return args.ok;
+}
+
+// gaussSample(memory, mu, lv, eps, rows, prows, d, z)
+napi_value GaussSample(napi_env env, napi_callback_info info) {
+  Args args(env, info, 8, "gaussSample");
+  GaussShape g;
+  if (!args.ok || !gaussShape(args, args.integer(4), args.integer(5), args.integer(6), "gaussSample", &g)) return nullptr;
+  const int64_t n = g.rows * g.d, pn = g.prows * g.d;
+  const float* mu = args.at(args.integer(1), pn - 1, "gaussSample");
+  const float* lv = args.at(args.integer(2), pn - 1, "gaussSample");
+  const float* eps = args.at(args.integer(3), n - 1, "gaussSample");
+  float* z = args.at(args.integer(7), n - 1, "gaussSample");
+  if (!args.ok) return nullptr;
+  forRanges(args.pool, g.rows, partsFor(args.pool, g.rows, g.d * 2), [&](size_t lo, size_t hi) { K->gaussSample(mu, lv, eps, g.d, g.prows, z, lo, hi); });
+  return nullptr;
+}
+
+// gaussSampleGrad(memory, dz, z, mu, rows, prows, d, dlv)
+napi_value GaussSampleGrad(napi_env env, napi_callback_info info) {
+  Args args(env, info, 8, "gaussSampleGrad");
+  GaussShape g;
+  if (!args.ok || !gaussShape(args, args.integer(4), args.integer(5), args.integer(6), "gaussSampleGrad", &g)) return nullptr;
+  const int64_t n = g.rows * g.d;
+  const float* dz = args.at(args.integer(1), n - 1, "gaussSampleGrad");
+  const float* z = args.at(args.integer(2), n - 1, "gaussSampleGrad");
+  const float* mu = args.at(args.integer(3), g.prows * g.d - 1, "gaussSampleGrad");
+  float* dlv = args.at(args.integer(7), n - 1, "gaussSampleGrad");
+  if (!args.ok) return nullptr;
+  forRanges(args.pool, g.rows, partsFor(args.pool, g.rows, g.d), [&](size_t lo, size_t hi) { K->gaussSampleGrad(dz, z, mu, g.d, g.prows, dlv, lo, hi); });
+  return nullptr;
+}
+
+// gaussKl(memory, mu, lv, rows, d, value)
+napi_value GaussKl(napi_env env, napi_callback_info info) {
+  Args args(env, info, 6, "gaussKl");
+  GaussShape g;
+  if (!args.ok || !gaussShape(args, args.integer(3), args.integer(3), args.integer(4), "gaussKl", &g)) return nullptr;
+  const int64_t n = g.rows * g.d;
+  const float* mu = args.at(args.integer(1), n - 1, "gaussKl");
+  const float* lv = args.at(args.integer(2), n - 1, "gaussKl");
+  float* value = args.at(args.integer(5), static_cast<int64_t>(g.rows) - 1, "gaussKl");
+  if (!args.ok) return nullptr;
+  forRanges(args.pool, g.rows, partsFor(args.pool, g.rows, g.d * 2), [&](size_t lo, size_t hi) { K->gaussKl(mu, lv, g.d, value, lo, hi); });
+  return nullptr;
+}
+
+// gaussKlGrad(memory, dkl, mu, lv, rows, d, dmu, dlv)
+napi_value GaussKlGrad(napi_env env, napi_callback_info info) {
+  Args args(env, info, 8, "gaussKlGrad");
+  GaussShape g;
+  if (!args.ok || !gaussShape(args, args.integer(4), args.integer(4), args.integer(5), "gaussKlGrad", &g)) return nullptr;
+  const int64_t n = g.rows * g.d;
+  const float* dkl = args.at(args.integer(1), static_cast<int64_t>(g.rows) - 1, "gaussKlGrad");
+  const float* mu = args.at(args.integer(2), n - 1, "gaussKlGrad");
+  const float* lv = args.at(args.integer(3), n - 1, "gaussKlGrad");
+  float* dmu = args.at(args.integer(6), n - 1, "gaussKlGrad");
+  float* dlv = args.at(args.integer(7), n - 1, "gaussKlGrad");
+  if (!args.ok) return nullptr;
+  forRanges(args.pool, g.rows, partsFor(args.pool, g.rows, g.d * 2), [&](size_t lo, size_t hi) { K->gaussKlGrad(dkl, mu, lv, g.d, dmu, dlv, lo, hi); });
+  return nullptr;
+}
+
+// gaussLogProb(memory, x, mu, lv, rows, prows, d, value, dmu, dlv): dmu < 0 for the value alone
+napi_value GaussLogProb(napi_env env, napi_callback_info info) {
+  Args args(env, info, 10, "gaussLogProb");
+  GaussShape g;
+  if (!args.ok || !gaussShape(args, args.integer(4), args.integer(5), args.integer(6), "gaussLogProb", &g)) return nullptr;
+  const int64_t n = g.rows * g.d, pn = g.prows * g.d;
+  const float* x = args.at(args.integer(1), n - 1, "gaussLogProb");
+  const float* mu = args.at(args.integer(2), pn - 1, "gaussLogProb");
+  const float* lv = args.at(args.integer(3), pn - 1, "gaussLogProb");
+  float* value = args.at(args.integer(7), static_cast<int64_t>(g.rows) - 1, "gaussLogProb");
+  const bool grads = args.integer(8) >= 0;
+  float* dmu = grads ? args.at(args.integer(8), n - 1, "gaussLogProb") : nullptr;
+  float* dlv = grads ? args.at(args.integer(9), n - 1, "gaussLogProb") : nullptr;
+  if (!args.ok) return nullptr;
+  forRanges(args.pool, g.rows, partsFor(args.pool, g.rows, g.d * 3), [&](size_t lo, size_t hi) { K->gaussLogProb(x, mu, lv, g.d, g.prows, value, dmu, dlv, lo, hi); });
+  return nullptr;
+}
+
 // ----------------------------------------------------------- configuration
 
 // fmaPeak(): GFLOP/s of the calling thread's fused multiply-adds on the
@@ -496,7 +590,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"bernoulliValue", BernoulliValue}, {"sgd", Sgd}, {"reluGrad", ReluGrad}, {"setThreads", SetThreads}, {"info", Info}, {"fmaPeak", FmaPeak}};
+  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"bernoulliValue", BernoulliValue}, {"sgd", Sgd}, {"reluGrad", ReluGrad}, {"gaussSample", GaussSample}, {"gaussSampleGrad", GaussSampleGrad}, {"gaussKl", GaussKl}, {"gaussKlGrad", GaussKlGrad}, {"gaussLogProb", GaussLogProb}, {"setThreads", SetThreads}, {"info", Info}, {"fmaPeak", FmaPeak}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, pool, &v);

@@ -216,6 +216,63 @@ describe('native kernels', { skip }, () => {
     assert.deepEqual(Array.from(variable.dataSync()).map((x) => +x.toFixed(5)), [0.75, 1.75, 2.75]);
   });
 
+  it('the Gaussian\'s fused sample, KL and log-density match TF.js ops in value and gradient, broadcast, threaded, NaN and ±Inf', async () => {
+    const { GAUSSIAN_KL_KERNEL, hasFusedKernel } = await import('../src/core/engine/wasm-kernels.js');
+    const { fusedGaussianKl, fusedGaussianLogProb, fusedGaussianSample } = await import('../src/core/distributions/gaussian-fused.js');
+    assert.ok(hasFusedKernel(GAUSSIAN_KL_KERNEL));
+    // The same three functions written with TF.js ops (what the wasm and cpu engines run).
+    const opsSample = (l: tf.Tensor, lv: tf.Tensor, e: tf.Tensor) => tf.add(l, tf.mul(tf.exp(tf.mul(lv, 0.5)), e));
+    const opsKl = (l: tf.Tensor, lv: tf.Tensor) => tf.mul(tf.sum(tf.sub(tf.add(tf.square(l), tf.exp(lv)), tf.add(lv, 1)), -1), 0.5);
+    const opsLogProb = (x: tf.Tensor, l: tf.Tensor, lv: tf.Tensor) =>
+      tf.mul(tf.sum(tf.add(tf.add(tf.mul(tf.square(tf.sub(x, l)), tf.exp(tf.neg(lv))), lv), Math.log(2 * Math.PI)), -1), -0.5);
+    const close = (got: Float32Array | Int32Array | Uint8Array, want: Float32Array | Int32Array | Uint8Array, tol: number, what: string) => {
+      assert.equal(got.length, want.length, `${what}: length`);
+      for (let i = 0; i < got.length; i++) {
+        const [g, w] = [got[i], want[i]];
+        if (Number.isNaN(w) || !Number.isFinite(w)) assert.ok(Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w)), `${what}[${i}]: ${g} vs ${w}`);
+        else assert.ok(Math.abs(g - w) <= tol * Math.max(1, Math.abs(w)), `${what}[${i}]: ${g} vs ${w}`);
+      }
+    };
+    for (const [lead, rows, d] of [[[], 37, 23], [[3], 37, 23], [[], 517, 131], [[2, 2], 5, 1], [[], 1, 40]] as [number[], number, number][]) {
+      const what = `[${[...lead, rows, d]}]`;
+      const loc = tf.tensor2d(fill(new Float32Array(rows * d), rows + d).map((u) => 3 * u), [rows, d]);
+      const logVar = tf.tensor2d(fill(new Float32Array(rows * d), rows * d).map((u) => 4 * u), [rows, d]);
+      const eps = tf.tensor(fill(new Float32Array(lead.reduce((a, b) => a * b, 1) * rows * d), 7), [...lead, rows, d]);
+      const x = tf.tensor(fill(new Float32Array(eps.size), 8).map((u) => 5 * u), eps.shape);
+      // Values, no gradient recorded.
+      close(fusedGaussianSample(loc, logVar, eps)!.dataSync(), opsSample(loc, logVar, eps).dataSync(), 2e-6, `sample ${what}`);
+      close(fusedGaussianLogProb(x, loc, logVar)!.dataSync(), opsLogProb(x, loc, logVar).dataSync(), 2e-6, `logProb ${what}`);
+      if (lead.length === 0) close(fusedGaussianKl(loc, logVar)!.dataSync(), opsKl(loc, logVar).dataSync(), 2e-6, `kl ${what}`);
+      // Gradients of a weighted sum of each (so every output's gradient differs), to every input.
+      const w = tf.tensor(fill(new Float32Array(eps.size / d), 9), eps.shape.slice(0, -1));
+      const sampleGrads = (f: typeof opsSample) => tf.grads((l: tf.Tensor, lv: tf.Tensor) => tf.sum(tf.mul(f(l, lv, eps), tf.expandDims(w, -1))))([loc, logVar]);
+      const logProbGrads = (f: typeof opsLogProb) => tf.grads((xs: tf.Tensor, l: tf.Tensor, lv: tf.Tensor) => tf.sum(tf.mul(f(xs, l, lv), w)))([x, loc, logVar]);
+      sampleGrads((l, lv, e) => fusedGaussianSample(l, lv, e)!).forEach((g, i) => close(g.dataSync(), sampleGrads(opsSample)[i].dataSync(), 2e-5, `sample grad ${i} ${what}`));
+      logProbGrads((xs, l, lv) => fusedGaussianLogProb(xs, l, lv)!).forEach((g, i) => close(g.dataSync(), logProbGrads(opsLogProb)[i].dataSync(), 2e-5, `logProb grad ${i} ${what}`));
+      if (lead.length === 0) {
+        const klGrads = (f: typeof opsKl) => tf.grads((l: tf.Tensor, lv: tf.Tensor) => tf.sum(tf.mul(f(l, lv), w)))([loc, logVar]);
+        klGrads((l, lv) => fusedGaussianKl(l, lv)!).forEach((g, i) => close(g.dataSync(), klGrads(opsKl)[i].dataSync(), 2e-5, `kl grad ${i} ${what}`));
+      }
+      tf.dispose([loc, logVar, eps, x, w]);
+    }
+    // exp over its whole float32 range, through the KL with μ = 0: ½(e^lv − 1 − lv) per entry.
+    const lvs = Float32Array.from([...Array.from({ length: 401 }, (_, i) => -100 + i * 0.5), 88.3, 88.5, 89, Infinity, -Infinity, NaN]);
+    const kl = fusedGaussianKl(tf.zeros([lvs.length, 1]), tf.tensor2d(lvs, [lvs.length, 1]))!.dataSync();
+    lvs.forEach((lv, i) => {
+      const want = Number.isNaN(lv) || lv === Infinity ? NaN : lv > Math.fround(88.3) ? Infinity : 0.5 * (Math.exp(Math.max(lv, -87)) - 1 - lv);
+      if (!Number.isFinite(want)) assert.ok(Object.is(kl[i], want) || (Number.isNaN(kl[i]) && Number.isNaN(want)), `kl at lv = ${lv}: ${kl[i]}`);
+      else assert.ok(Math.abs(kl[i] - want) <= 2e-7 * Math.max(1, Math.abs(want)) * 4, `kl at lv = ${lv}: ${kl[i]} vs ${want}`);
+    });
+    // The distributions take the fused path on the native engine.
+    const { DiagNormal } = await import('../src/core/distributions/normal.js');
+    const { klDivergence } = await import('../src/core/distributions/kl.js');
+    const { StandardNormal } = await import('../src/core/distributions/normal.js');
+    const q = new DiagNormal(tf.tensor2d([[0.5, -1]]), tf.tensor2d([[0.2, -0.3]]));
+    const before = tf.memory().numTensors;
+    assert.ok(Math.abs(klDivergence(q, new StandardNormal(2), { seed: 1 }).dataSync()[0] - 0.5 * (0.25 + 1 + Math.exp(0.2) + Math.exp(-0.3) - 2 - 0.2 + 0.3)) < 1e-6);
+    assert.equal(tf.memory().numTensors, before + 1, 'the fused KL leaves only its result');
+  });
+
   it('checks every range against the memory: a bad offset or size is a RangeError, not a stray write', () => {
     const memory = new ArrayBuffer(4096);
     assert.throws(() => native.gemm(memory, 0, 4, 1, 0, 4, 1, 4048, 4, 4, 4, 4, -1, false), /outside the buffer/);
@@ -228,6 +285,14 @@ describe('native kernels', { skip }, () => {
     assert.throws(() => native.bernoulliValue(memory, 0, 0, 10, 3, 10, 0), /must divide/);
     assert.throws(() => native.sgd(memory, 0, 0, 0, 0, 0, 2000, 0.9, 0.1, false, false), /outside the buffer/);
     assert.throws(() => native.reluGrad(memory, 0, 0, 0, 2000), /outside the buffer/);
+    assert.throws(() => native.gaussSample(memory, 0, 0, 0, 60, 20, 20, 0), /outside the buffer/);
+    assert.throws(() => native.gaussSample(memory, 0, 0, 0, 10, 3, 2, 0), /must divide/);
+    assert.throws(() => native.gaussSampleGrad(memory, 0, 0, 0, 60, 60, 20, 0), /outside the buffer/);
+    assert.throws(() => native.gaussKl(memory, 0, 0, 100, 20, 0), /outside the buffer/);
+    assert.throws(() => native.gaussKlGrad(memory, 0, 0, 0, 100, 20, 0, 0), /outside the buffer/);
+    assert.throws(() => native.gaussLogProb(memory, 0, 0, 0, 100, 1, 20, 0, -1, -1), /outside the buffer/);
+    assert.throws(() => native.gaussLogProb(memory, 0, 0, 0, 4, 4, 4, 0, 4080, 0), /outside the buffer/);
+    assert.throws(() => native.gaussKl(memory, 0, 0, 'x' as unknown as number, 4, 0), /not a number/);
     assert.throws(() => native.setThreads(0), /thread count/);
     const peak = native.fmaPeak();
     assert.ok(Number.isFinite(peak) && peak > 0.1, `fmaPeak ${peak}`);

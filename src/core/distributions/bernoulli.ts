@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
-import { BERNOULLI_KERNEL, BERNOULLI_VALUE_KERNEL, hasFusedKernel } from '../engine/wasm-kernels.js';
+import { BERNOULLI_KERNEL, BERNOULLI_VALUE_KERNEL, hasFusedKernel, recordingGradients } from '../engine/wasm-kernels.js';
 
 type CustomOp = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 
@@ -53,11 +53,6 @@ const bernoulliLogProbFused = tf.customGrad(((logits: tf.Tensor, x: tf.Tensor, s
   };
 }) as unknown as CustomOp);
 
-/** True when no gradient is being recorded (outside tf.grad / valueAndGrads). */
-function noGradient(): boolean {
-  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth === 0;
-}
-
 /** Σ_d x·l − softplus(l) with TF.js ops, x broadcast by the ops themselves (no gradient). */
 function bernoulliLogProbValue(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.sum(tf.sub(tf.mul(x, logits), tf.sub(tf.relu(logits), tf.log(tf.sigmoid(tf.abs(logits))))), -1));
@@ -94,7 +89,7 @@ export class Bernoulli implements Distribution {
   logProb(x: tf.Tensor): tf.Tensor {
     // Nothing records gradients (evaluation, importance sampling): the value
     // alone, x read once per row of logits however many samples share it.
-    if (x.rank <= this.logits.rank && noGradient() && this.logits.dtype === 'float32' && x.dtype === 'float32') {
+    if (x.rank <= this.logits.rank && !recordingGradients() && this.logits.dtype === 'float32' && x.dtype === 'float32') {
       const suffix = this.logits.shape.slice(this.logits.rank - x.rank);
       if (suffix.join() === x.shape.join()) {
         if (hasFusedKernel(BERNOULLI_VALUE_KERNEL)) return tf.engine().runKernel(BERNOULLI_VALUE_KERNEL, { logits: this.logits, x }) as tf.Tensor;

@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DiagNormal } from './normal.js';
+import { fusedGaussianKl } from './gaussian-fused.js';
 import type { Distribution } from './types.js';
 
 /** Either side of a KL: a distribution over latent vectors, or a prior (priors/types.ts), which has no event shape of its own. */
@@ -56,6 +57,8 @@ export function monteCarloKl(q: KlOperand, p: KlOperand, { seed, samples = 1 }: 
 
 registerKl('normal', 'standard-normal', (q) => {
   const { loc, logVar } = q as unknown as DiagNormal;
+  const fused = fusedGaussianKl(loc, logVar);
+  if (fused) return fused;
   return tf.tidy(() => tf.mul(tf.sum(tf.sub(tf.add(tf.square(loc), tf.exp(logVar)), tf.add(logVar, 1)), -1), 0.5));
 });
 

@@ -5,6 +5,8 @@
  *
  * `sample` is reparameterised (Kingma & Welling 2014): z = μ + σ·ε with
  * ε ~ N(0, I) drawn from a seeded generator, so gradients flow to μ and σ.
+ * On the native engine the sample and the density run as fused kernels
+ * (gaussian-fused.ts); the values are the same function.
  *
  * As p(x|z) of 8-bit data, `logProbOfBins` gives each value the mass
  * Φ((b − μ)/σ) − Φ((a − μ)/σ) over its bin [a, b] of 1/255, the bins of 0
@@ -16,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gridValues, HALF_BIN, LOG_BIN } from './bins.js';
 import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
+import { fusedGaussianLogProb, fusedGaussianSample } from './gaussian-fused.js';
 
 /** Below this mass a bin's log comes from the density (see the header). */
 const MIN_MASS = 1e-5;
@@ -49,10 +52,12 @@ export class DiagNormal implements Distribution {
   sample({ seed, n }: SampleOptions): tf.Tensor {
     const shape = n === undefined ? this.loc.shape : [n, ...this.loc.shape];
     const eps = tf.randomNormal(shape, 0, 1, 'float32', seed);
-    return tf.add(this.loc, tf.mul(this.scale(), eps));
+    return fusedGaussianSample(this.loc, this.logVar, eps) ?? tf.add(this.loc, tf.mul(this.scale(), eps));
   }
 
   logProb(x: tf.Tensor): tf.Tensor {
+    const fused = fusedGaussianLogProb(x, this.loc, this.logVar);
+    if (fused) return fused;
     return tf.tidy(() => {
       const sq = tf.square(tf.sub(x, this.loc));
       const inner = tf.add(tf.add(tf.mul(sq, tf.exp(tf.neg(this.logVar))), this.logVar), LOG_2PI);

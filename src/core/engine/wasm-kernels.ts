@@ -56,6 +56,12 @@ export interface NativeKernels {
   bernoulliValue(memory: ArrayBuffer, logits: number, x: number, rows: number, xRows: number, d: number, value: number): void;
   sgd(memory: ArrayBuffer, w: number, g: number, v: number, wo: number, vo: number, size: number, momentum: number, lr: number, nesterov: boolean, first: boolean): void;
   reluGrad(memory: ArrayBuffer, dy: number, y: number, out: number, size: number): void;
+  gaussSample(memory: ArrayBuffer, mu: number, lv: number, eps: number, rows: number, prows: number, d: number, z: number): void;
+  gaussSampleGrad(memory: ArrayBuffer, dz: number, z: number, mu: number, rows: number, prows: number, d: number, dlv: number): void;
+  gaussKl(memory: ArrayBuffer, mu: number, lv: number, rows: number, d: number, value: number): void;
+  gaussKlGrad(memory: ArrayBuffer, dkl: number, mu: number, lv: number, rows: number, d: number, dmu: number, dlv: number): void;
+  /** dmu < 0: the value alone. */
+  gaussLogProb(memory: ArrayBuffer, x: number, mu: number, lv: number, rows: number, prows: number, d: number, value: number, dmu: number, dlv: number): void;
 }
 
 type Exports = Record<string, (...args: number[]) => void>;
@@ -97,6 +103,27 @@ export const BERNOULLI_VALUE_KERNEL = 'LatentLabBernoulliValue';
  * outputs [value [...]: Σ_d x·l − softplus(l), grad [..., d]: x − σ(l)].
  */
 export const BERNOULLI_KERNEL = 'LatentLabBernoulli';
+/**
+ * The diagonal Gaussian's kernels (native engine only). Shapes: x, z, ε and
+ * dz are [..., rows, d]; μ (`loc`) and log σ² (`logVar`) are [prows, d] or x's
+ * shape, broadcast over x's leading axes (K samples of one batch).
+ *
+ * GAUSSIAN_SAMPLE_KERNEL: {loc, logVar, eps} → z = μ + exp(½ log σ²)·ε.
+ */
+export const GAUSSIAN_SAMPLE_KERNEL = 'LatentLabGaussianSample';
+/** {dz, z, loc} → ½·dz·(z − μ), the sample's gradient to log σ² (in z's shape). */
+export const GAUSSIAN_SAMPLE_GRAD_KERNEL = 'LatentLabGaussianSampleGrad';
+/** {loc, logVar} of one shape [..., d] → [...]: KL(N(μ, σ²) ‖ N(0, I)) = ½ Σ_d μ² + σ² − 1 − log σ². */
+export const GAUSSIAN_KL_KERNEL = 'LatentLabGaussianKl';
+/** {dkl [...], loc, logVar} → [dkl·μ, ½·dkl·(σ² − 1)], the KL's gradients. */
+export const GAUSSIAN_KL_GRAD_KERNEL = 'LatentLabGaussianKlGrad';
+/**
+ * {x, loc, logVar}, attrs {grads} → value [...] = log N(x; μ, σ²) summed over
+ * d; with grads also [(x − μ)/σ², ½((x − μ)²/σ² − 1)] in x's shape, the
+ * derivatives to μ and log σ² of each term (the one to x is minus the first).
+ */
+export const GAUSSIAN_LOG_PROB_KERNEL = 'LatentLabGaussianLogProb';
+const GAUSSIAN_KERNELS = [GAUSSIAN_SAMPLE_KERNEL, GAUSSIAN_SAMPLE_GRAD_KERNEL, GAUSSIAN_KL_KERNEL, GAUSSIAN_KL_GRAD_KERNEL, GAUSSIAN_LOG_PROB_KERNEL];
 /**
  * The matrix-product kernel of kernels/gemm.wat, with _FusedMatMul's inputs
  * {a, b, bias?} and attributes {transposeA, transposeB, activation: 'linear' | 'relu'}.
@@ -186,6 +213,75 @@ function reluGradKernel(native: NativeKernels, memory: { buffer: ArrayBuffer }):
     native.reluGrad(memory.buffer, offset(dy), offset(y), offset(out), product(dy.shape));
     return out;
   };
+}
+
+/**
+ * Rows of x's last axis and of the parameters' (μ's) when μ is x's shape or
+ * ends it: [rows, prows, d], or null when the shapes do not fit.
+ */
+function gaussRows(x: tf.TensorInfo, params: tf.TensorInfo[]): [number, number, number] | null {
+  const p = params[0];
+  if ([x, ...params].some((t) => t.dtype !== 'float32') || params.some((t) => t.shape.join() !== p.shape.join())) return null;
+  if (p.shape.length < 1 || p.shape.length > x.shape.length || x.shape.slice(x.shape.length - p.shape.length).join() !== p.shape.join()) return null;
+  const d = x.shape[x.shape.length - 1];
+  return [product(x.shape.slice(0, -1)), product(p.shape.slice(0, -1)), d];
+}
+
+function gaussianKernels(native: NativeKernels, memory: { buffer: ArrayBuffer }): [string, KernelFunc][] {
+  const fail = (name: string): never => {
+    throw new Error(`${name}: float32 tensors whose parameters' shape ends the data's shape`);
+  };
+  const setup = (backend: unknown) => {
+    const b = backend as WasmBackendInternals;
+    return { b, offset: (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset };
+  };
+  return [
+    [GAUSSIAN_SAMPLE_KERNEL, ({ inputs, backend }) => {
+      const { loc, logVar, eps } = inputs as Record<string, tf.TensorInfo>;
+      const { b, offset } = setup(backend);
+      const shape = gaussRows(eps, [loc, logVar]) ?? fail(GAUSSIAN_SAMPLE_KERNEL);
+      const z = b.makeOutput([...eps.shape], 'float32');
+      if (shape[0] > 0 && shape[1] > 0) native.gaussSample(memory.buffer, offset(loc), offset(logVar), offset(eps), ...shape, offset(z));
+      return z;
+    }],
+    [GAUSSIAN_SAMPLE_GRAD_KERNEL, ({ inputs, backend }) => {
+      const { dz, z, loc } = inputs as Record<string, tf.TensorInfo>;
+      const { b, offset } = setup(backend);
+      const shape = (dz.shape.join() === z.shape.join() ? gaussRows(z, [loc]) : null) ?? fail(GAUSSIAN_SAMPLE_GRAD_KERNEL);
+      const dlv = b.makeOutput([...z.shape], 'float32');
+      if (shape[0] > 0 && shape[1] > 0) native.gaussSampleGrad(memory.buffer, offset(dz), offset(z), offset(loc), ...shape, offset(dlv));
+      return dlv;
+    }],
+    [GAUSSIAN_KL_KERNEL, ({ inputs, backend }) => {
+      const { loc, logVar } = inputs as Record<string, tf.TensorInfo>;
+      const { b, offset } = setup(backend);
+      const [rows, , d] = (loc.shape.join() === logVar.shape.join() ? gaussRows(loc, [logVar]) : null) ?? fail(GAUSSIAN_KL_KERNEL);
+      const value = b.makeOutput(loc.shape.slice(0, -1), 'float32');
+      if (rows > 0) native.gaussKl(memory.buffer, offset(loc), offset(logVar), rows, d, offset(value));
+      return value;
+    }],
+    [GAUSSIAN_KL_GRAD_KERNEL, ({ inputs, backend }) => {
+      const { dkl, loc, logVar } = inputs as Record<string, tf.TensorInfo>;
+      const { b, offset } = setup(backend);
+      const fits = loc.shape.join() === logVar.shape.join() && dkl.dtype === 'float32' && dkl.shape.join() === loc.shape.slice(0, -1).join();
+      const [rows, , d] = (fits ? gaussRows(loc, [logVar]) : null) ?? fail(GAUSSIAN_KL_GRAD_KERNEL);
+      const outs = [0, 1].map(() => b.makeOutput([...loc.shape], 'float32'));
+      if (rows > 0) native.gaussKlGrad(memory.buffer, offset(dkl), offset(loc), offset(logVar), rows, d, offset(outs[0]), offset(outs[1]));
+      return outs;
+    }],
+    [GAUSSIAN_LOG_PROB_KERNEL, ({ inputs, backend, attrs }) => {
+      const { x, loc, logVar } = inputs as Record<string, tf.TensorInfo>;
+      const { grads } = attrs as unknown as { grads: boolean };
+      const { b, offset } = setup(backend);
+      const shape = gaussRows(x, [loc, logVar]) ?? fail(GAUSSIAN_LOG_PROB_KERNEL);
+      const value = b.makeOutput(x.shape.slice(0, -1), 'float32');
+      const outs = grads ? [0, 1].map(() => b.makeOutput([...x.shape], 'float32')) : [];
+      if (shape[0] > 0 && shape[1] > 0) {
+        native.gaussLogProb(memory.buffer, offset(x), offset(loc), offset(logVar), ...shape, offset(value), grads ? offset(outs[0]) : -1, grads ? offset(outs[1]) : -1);
+      }
+      return [value, ...outs];
+    }],
+  ];
 }
 
 /**
@@ -319,8 +415,14 @@ export function installWasmKernels(backendName = 'wasm', native?: NativeKernels)
   replaceKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
   replaceKernel({ kernelName: BERNOULLI_KERNEL, backendName, kernelFunc: bernoulliKernel(load('bernoulli')) });
   // Kernels the wasm engine does not have: the callers fall back to TF.js ops there.
-  for (const [kernelName, make] of [[SGD_KERNEL, sgdKernel], [RELU_GRAD_KERNEL, reluGradKernel], [BERNOULLI_VALUE_KERNEL, bernoulliValueKernel]] as const) {
-    if (native) replaceKernel({ kernelName, backendName, kernelFunc: make(native, memory) });
+  const nativeOnly: [string, KernelFunc | undefined][] = [
+    [SGD_KERNEL, native && sgdKernel(native, memory)],
+    [RELU_GRAD_KERNEL, native && reluGradKernel(native, memory)],
+    [BERNOULLI_VALUE_KERNEL, native && bernoulliValueKernel(native, memory)],
+    ...(native ? gaussianKernels(native, memory) : GAUSSIAN_KERNELS.map((name): [string, undefined] => [name, undefined])),
+  ];
+  for (const [kernelName, kernelFunc] of nativeOnly) {
+    if (kernelFunc) replaceKernel({ kernelName, backendName, kernelFunc });
     else if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
   }
   const gemm = load('gemm');
@@ -351,6 +453,11 @@ export function installWasmKernels(backendName = 'wasm', native?: NativeKernels)
 /** The engine whose kernels are installed for `backendName`, if any. */
 export function installedEngine(backendName = tf.getBackend()): 'wasm' | 'native' | undefined {
   return installed.get(backendName);
+}
+
+/** True when a gradient is being recorded (inside tf.grad / valueAndGrads): fused ops then also compute what their backward pass needs. */
+export function recordingGradients(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
 }
 
 /**
