@@ -32,8 +32,9 @@ struct LLKernels {
                size_t lo, size_t hi, float c1, float c2, float alpha, float eps);
   // out[j] = Σ_r x[r, j] for j in [j0, j1).
   void (*colsum)(const float* x, float* out, size_t rows, size_t cols, size_t j0, size_t j1);
-  // Rows [r0, r1): value[r] = Σ_d x·l − softplus(l), grad[r, d] = x − σ(l).
-  void (*bernoulli)(const float* l, const float* x, size_t d, float* value, float* grad, size_t r0, size_t r1);
+  // Rows [r0, r1) of logits [rows, d], x's row r mod xrows (x broadcast over
+  // leading axes): value[r] = Σ_d x·l − softplus(l), grad[r, d] = x − σ(l).
+  void (*bernoulli)(const float* l, const float* x, size_t d, size_t xrows, float* value, float* grad, size_t r0, size_t r1);
   // The value alone, x broadcast over leading axes: rows [r0, r1) of logits
   // [rows, d] read x's row r mod xrows; value[r] = Σ_d x·l − softplus(l).
   void (*bernoulliValue)(const float* l, const float* x, size_t d, size_t xrows, float* value, size_t r0, size_t r1);

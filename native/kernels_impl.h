@@ -259,8 +259,8 @@ inline float bernoulliRow(const float* lr, const float* xr, size_t d, float* gr)
   return sum;
 }
 
-void bernoulli(const float* l, const float* x, size_t d, float* value, float* grad, size_t r0, size_t r1) {
-  for (size_t r = r0; r < r1; r++) value[r] = bernoulliRow(l + r * d, x + r * d, d, grad + r * d);
+void bernoulli(const float* l, const float* x, size_t d, size_t xrows, float* value, float* grad, size_t r0, size_t r1) {
+  for (size_t r = r0; r < r1; r++) value[r] = bernoulliRow(l + r * d, x + (r % xrows) * d, d, grad + r * d);
 }
 
 void bernoulliValue(const float* l, const float* x, size_t d, size_t xrows, float* value, size_t r0, size_t r1) {

@@ -382,20 +382,20 @@ napi_value Colsum(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// bernoulli(memory, logits, x, rows, d, value, grad)
+// bernoulli(memory, logits, x, rows, xrows, d, value, grad): x [xrows, d] broadcast over logits [rows, d]
 napi_value Bernoulli(napi_env env, napi_callback_info info) {
-  Args args(env, info, 7, "bernoulli");
+  Args args(env, info, 8, "bernoulli");
   if (!args.ok) return nullptr;
-  const int64_t rows = args.integer(3), d = args.integer(4);
-  if (rows < 0 || d < 0) args.fail("bernoulli", "negative size");
+  const int64_t rows = args.integer(3), xrows = args.integer(4), d = args.integer(5);
+  if (rows < 0 || d < 0 || xrows < 1 || rows % xrows != 0) args.fail("bernoulli", "x's rows must divide the logits' rows");
   const float* l = args.at(args.integer(1), rows * d - 1, "bernoulli");
-  const float* x = args.at(args.integer(2), rows * d - 1, "bernoulli");
-  float* value = args.at(args.integer(5), rows - 1, "bernoulli");
-  float* grad = args.at(args.integer(6), rows * d - 1, "bernoulli");
+  const float* x = args.at(args.integer(2), xrows * d - 1, "bernoulli");
+  float* value = args.at(args.integer(6), rows - 1, "bernoulli");
+  float* grad = args.at(args.integer(7), rows * d - 1, "bernoulli");
   if (!args.ok) return nullptr;
-  const size_t r = static_cast<size_t>(rows), dd = static_cast<size_t>(d);
+  const size_t r = static_cast<size_t>(rows), xr = static_cast<size_t>(xrows), dd = static_cast<size_t>(d);
   // ~4× the work of an element-wise pass per value
-  forRanges(args.pool, r, partsFor(args.pool, r, dd / 4), [&](size_t lo, size_t hi) { K->bernoulli(l, x, dd, value, grad, lo, hi); });
+  forRanges(args.pool, r, partsFor(args.pool, r, dd / 4), [&](size_t lo, size_t hi) { K->bernoulli(l, x, dd, xr, value, grad, lo, hi); });
   return nullptr;
 }
 

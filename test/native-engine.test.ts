@@ -273,13 +273,34 @@ describe('native kernels', { skip }, () => {
     assert.equal(tf.memory().numTensors, before + 1, 'the fused KL leaves only its result');
   });
 
+  it('the Bernoulli likelihood with x broadcast over K samples matches TF.js ops in value and gradient', async () => {
+    const { Bernoulli } = await import('../src/core/distributions/bernoulli.js');
+    const { BERNOULLI_BROADCAST_KERNEL, hasFusedKernel } = await import('../src/core/engine/wasm-kernels.js');
+    assert.ok(hasFusedKernel(BERNOULLI_BROADCAST_KERNEL), 'the broadcasting kernel is what runs');
+    const [k, rows, d] = [3, 41, 29];
+    const logits = tf.tensor3d(fill(new Float32Array(k * rows * d), 31).map((u) => 8 * u), [k, rows, d]);
+    const x = tf.tensor2d(fill(new Float32Array(rows * d), 32).map((u) => (u + 1) / 2), [rows, d]);
+    const w = tf.tensor2d(fill(new Float32Array(k * rows), 33), [k, rows]);
+    const ops = (l: tf.Tensor, xs: tf.Tensor) => tf.sum(tf.sub(tf.mul(xs, l), tf.softplus(l)), -1);
+    const fused = (l: tf.Tensor, xs: tf.Tensor) => new Bernoulli(l).logProb(xs);
+    const grads = (f: typeof ops) => tf.grads((l: tf.Tensor, xs: tf.Tensor) => tf.sum(tf.mul(f(l, xs), w)))([logits, x]);
+    const [gl, gx] = grads(fused), [wl, wx] = grads(ops);
+    const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    assert.ok(maxDiff(tf.tidy(() => tf.grads((l: tf.Tensor) => tf.sum(fused(l, x)))([logits])[0]), tf.tidy(() => tf.grads((l: tf.Tensor) => tf.sum(ops(l, x)))([logits])[0])) < 1e-5);
+    assert.ok(maxDiff(gl, wl) < 1e-5, 'gradient to the logits');
+    assert.deepEqual(gx.shape, [rows, d]);
+    assert.ok(maxDiff(gx, wx) < 1e-4, 'gradient to x, summed over the K samples');
+    tf.dispose([logits, x, w, gl, gx, wl, wx]);
+  });
+
   it('checks every range against the memory: a bad offset or size is a RangeError, not a stray write', () => {
     const memory = new ArrayBuffer(4096);
     assert.throws(() => native.gemm(memory, 0, 4, 1, 0, 4, 1, 4048, 4, 4, 4, 4, -1, false), /outside the buffer/);
     assert.throws(() => native.gemm(memory, 2, 4, 1, 0, 4, 1, 0, 4, 4, 4, 4, -1, false), /outside the buffer/);
     assert.throws(() => native.adam(memory, 0, 0, 0, 0, 0, 0, 0, 2000, 0.1, 0.1, 0.1, 0.1), /outside the buffer/);
     assert.throws(() => native.colsum(memory, 0, 0, 100, 100), /outside the buffer/);
-    assert.throws(() => native.bernoulli(memory, 0, 0, 20, 100, 0, 0), /outside the buffer/);
+    assert.throws(() => native.bernoulli(memory, 0, 0, 20, 20, 100, 0, 0), /outside the buffer/);
+    assert.throws(() => native.bernoulli(memory, 0, 0, 10, 3, 10, 0, 0), /must divide/);
     assert.throws(() => native.gemm(new Float32Array(4) as unknown as ArrayBuffer, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, -1, false), /ArrayBuffer/);
     assert.throws(() => native.bernoulliValue(memory, 0, 0, 30, 1, 100, 0), /outside the buffer/);
     assert.throws(() => native.bernoulliValue(memory, 0, 0, 10, 3, 10, 0), /must divide/);

@@ -45,6 +45,7 @@ export interface PytorchSettings {
 /** Why `config` cannot be trained by the PyTorch package, or undefined when it can. */
 export function pytorchUnsupported(config: Config): string | undefined {
   if (config.model !== 'vae' && config.model !== 'aae') return `the ${config.model} family is not in the PyTorch package (vae and aae are)`;
+  if (config.model === 'vae' && config.objective.kind !== 'elbo') return `the ${config.objective.kind} objective is not in the PyTorch package (it trains the ELBO)`;
   if (config.labels.use !== 'none') return `label-aware training (labels.use "${config.labels.use}") is not in the PyTorch package`;
   if (!['bernoulli', 'gaussian', 'continuous-bernoulli'].includes(config.likelihood.kind)) return `the ${config.likelihood.kind} likelihood is not in the PyTorch package (bernoulli, gaussian and continuous-bernoulli are)`;
   for (const [name, net] of [['encoder', config.encoder], ['decoder', config.decoder]] as const) {

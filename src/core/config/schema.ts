@@ -275,6 +275,16 @@ export const LabelsSchema = z.strictObject({
   fraction: z.number().min(0).max(1).default(1),
 });
 
+/**
+ * What a VAE trains: the evidence lower bound, or the importance-weighted
+ * bound L_K with K samples per example (Burda et al. 2015; objectives/iwae.ts),
+ * the bound `eval --iw K` reports. L_K costs K decoder passes per example.
+ */
+export const VaeObjectiveSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('elbo') }),
+  z.strictObject({ kind: z.literal('iwae'), k: positiveInt.max(5000).default(50) }),
+]);
+
 /** What every model has. */
 const common = {
   seed: z.int().min(0).max(2 ** 31 - 1).default(1),
@@ -298,7 +308,7 @@ const adversarial = AdversarialSchema.default(AdversarialSchema.parse({}));
  */
 export const ModelConfigSchema = z.discriminatedUnion('model', [
   /** The variational autoencoder. */
-  z.strictObject({ model: z.literal('vae'), ...common }),
+  z.strictObject({ model: z.literal('vae'), ...common, objective: VaeObjectiveSchema.default({ kind: 'elbo' }) }),
   /** The adversarial autoencoder. */
   z.strictObject({ model: z.literal('aae'), ...common, adversarial }),
   /** The semi-supervised AAE (§5): a class code learned from a few labels beside the style. */
@@ -326,6 +336,9 @@ export const ConfigSchema = z.preprocess(
     }
     const bad = means.findIndex((m) => m.length !== c.latentDim);
     if (bad >= 0) ctx.addIssue({ code: 'custom', path: ['prior', 'means', bad], message: `has ${means[bad].length} coordinates; the latent space has ${c.latentDim} (latentDim)` });
+  }
+  if (c.model === 'vae' && c.objective.kind === 'iwae' && (c.train.beta !== 1 || c.train.klWarmupEpochs > 0)) {
+    ctx.addIssue({ code: 'custom', path: ['objective', 'kind'], message: 'the importance-weighted bound has no KL term to weight: train.beta must be 1 and train.klWarmupEpochs 0' });
   }
   if (c.labels.fraction < 1 && c.labels.use !== 'prior') {
     ctx.addIssue({ code: 'custom', path: ['labels', 'fraction'], message: `a labelled fraction below 1 applies to label-guided training (labels.use "prior"), not "${c.labels.use}"` });

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
-import { BERNOULLI_KERNEL, BERNOULLI_VALUE_KERNEL, hasFusedKernel, recordingGradients } from '../engine/wasm-kernels.js';
+import { BERNOULLI_BROADCAST_KERNEL, BERNOULLI_KERNEL, BERNOULLI_VALUE_KERNEL, hasFusedKernel, recordingGradients } from '../engine/wasm-kernels.js';
 
 type CustomOp = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 
@@ -58,6 +58,27 @@ function bernoulliLogProbValue(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.sum(tf.sub(tf.mul(x, logits), tf.sub(tf.relu(logits), tf.log(tf.sigmoid(tf.abs(logits))))), -1));
 }
 
+/**
+ * The fused function with x broadcast over the logits' leading axes (the
+ * native engine's kernel reads x once per leading index): the gradient to x
+ * is summed over those axes.
+ */
+function bernoulliLogProbBroadcast(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const lead = [...Array(logits.rank - x.rank).keys()];
+  return (tf.customGrad(((l: tf.Tensor, xs: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [value, residual] = tf.engine().runKernel(BERNOULLI_BROADCAST_KERNEL, { logits: l, x: xs }) as tf.Tensor[];
+    save([residual, l]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [r, lg] = saved;
+        const g = tf.expandDims(dy, -1);
+        return [tf.mul(g, r), tf.sum(tf.mul(g, lg), lead)];
+      },
+    };
+  }) as unknown as CustomOp) as unknown as (l: tf.Tensor, x: tf.Tensor) => tf.Tensor)(logits, x);
+}
+
 function bernoulliLogProb(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
   const fused = logits.dtype === 'float32' && x.dtype === 'float32' && hasFusedKernel(BERNOULLI_KERNEL);
   return (fused ? bernoulliLogProbFused : bernoulliLogProbOps)(logits, x) as unknown as tf.Tensor;
@@ -96,6 +117,10 @@ export class Bernoulli implements Distribution {
         // Binary ops broadcast by themselves; TF.js's Tile (broadcastTo) is slow on the wasm backend.
         if (x.rank < this.logits.rank) return bernoulliLogProbValue(this.logits, x);
       }
+    }
+    if (x.rank < this.logits.rank && this.logits.dtype === 'float32' && x.dtype === 'float32' && hasFusedKernel(BERNOULLI_BROADCAST_KERNEL)
+      && this.logits.shape.slice(this.logits.rank - x.rank).join() === x.shape.join()) {
+      return bernoulliLogProbBroadcast(this.logits, x);
     }
     const logits = x.rank > this.logits.rank ? tf.broadcastTo(this.logits, x.shape) : this.logits;
     const xs = logits.rank > x.rank ? tf.broadcastTo(x, logits.shape) : x;

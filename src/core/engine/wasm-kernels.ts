@@ -52,7 +52,8 @@ export interface NativeKernels {
   gemm(memory: ArrayBuffer, a: number, sai: number, sak: number, b: number, sbk: number, sbj: number, c: number, ldc: number, m: number, n: number, k: number, bias: number, relu: boolean): void;
   adam(memory: ArrayBuffer, w: number, g: number, m: number, v: number, wo: number, mo: number, vo: number, size: number, c1: number, c2: number, alpha: number, eps: number): void;
   colsum(memory: ArrayBuffer, x: number, out: number, rows: number, cols: number): void;
-  bernoulli(memory: ArrayBuffer, logits: number, x: number, rows: number, d: number, value: number, grad: number): void;
+  /** x [xRows, d] broadcast over logits [rows, d]. */
+  bernoulli(memory: ArrayBuffer, logits: number, x: number, rows: number, xRows: number, d: number, value: number, grad: number): void;
   bernoulliValue(memory: ArrayBuffer, logits: number, x: number, rows: number, xRows: number, d: number, value: number): void;
   sgd(memory: ArrayBuffer, w: number, g: number, v: number, wo: number, vo: number, size: number, momentum: number, lr: number, nesterov: boolean, first: boolean): void;
   reluGrad(memory: ArrayBuffer, dy: number, y: number, out: number, size: number): void;
@@ -77,7 +78,7 @@ function nativeExports(native: NativeKernels, memory: { buffer: ArrayBuffer }): 
       native.gemm(memory.buffer, a, sai / 4, sak / 4, b, sbk / 4, sbj / 4, c, ldc / 4, m, n, k, flags & 1 ? bias : -1, (flags & 2) !== 0),
     adam: (w, g, m, v, wo, mo, vo, size, c1, c2, alpha, eps) => native.adam(memory.buffer, w, g, m, v, wo, mo, vo, size, c1, c2, alpha, eps),
     colsum: (x, out, rows, cols) => native.colsum(memory.buffer, x, out, rows, cols),
-    bernoulli: (l, x, rows, d, value, grad) => native.bernoulli(memory.buffer, l, x, rows, d, value, grad),
+    bernoulli: (l, x, rows, d, value, grad) => native.bernoulli(memory.buffer, l, x, rows, rows, d, value, grad),
   };
 }
 
@@ -125,6 +126,12 @@ export const GAUSSIAN_KL_GRAD_KERNEL = 'LatentLabGaussianKlGrad';
 export const GAUSSIAN_LOG_PROB_KERNEL = 'LatentLabGaussianLogProb';
 const GAUSSIAN_KERNELS = [GAUSSIAN_SAMPLE_KERNEL, GAUSSIAN_SAMPLE_GRAD_KERNEL, GAUSSIAN_KL_KERNEL, GAUSSIAN_KL_GRAD_KERNEL, GAUSSIAN_LOG_PROB_KERNEL];
 /**
+ * BERNOULLI_KERNEL with x broadcast (native engine only): x's shape may end
+ * the logits' shape, read once for every leading index (the K samples of
+ * one batch in an importance-weighted objective) instead of copied K times.
+ */
+export const BERNOULLI_BROADCAST_KERNEL = 'LatentLabBernoulliBroadcast';
+/**
  * The matrix-product kernel of kernels/gemm.wat, with _FusedMatMul's inputs
  * {a, b, bias?} and attributes {transposeA, transposeB, activation: 'linear' | 'relu'}.
  * Differentiable when neither operand is transposed: a dense layer in one
@@ -142,19 +149,26 @@ function decodeBase64(b64: string): Uint8Array {
   return out;
 }
 
-function bernoulliKernel(exports: Exports): KernelFunc {
+/** With `native`, x may be broadcast over the logits' leading axes (see BERNOULLI_KERNEL). */
+function bernoulliKernel(exports: Exports, native?: { kernels: NativeKernels; memory: { buffer: ArrayBuffer } }): KernelFunc {
   return ({ inputs, backend }) => {
     const b = backend as unknown as WasmBackendInternals;
     const { logits, x } = inputs as Record<string, tf.TensorInfo>;
-    if (logits.dtype !== 'float32' || x.dtype !== 'float32' || logits.shape.length < 1 || logits.shape.join() !== x.shape.join()) {
-      throw new Error(`${BERNOULLI_KERNEL}: logits and x must be float32 tensors of one shape`);
+    const same = logits.shape.join() === x.shape.join();
+    const suffix = x.shape.length >= 1 && x.shape.length <= logits.shape.length && logits.shape.slice(logits.shape.length - x.shape.length).join() === x.shape.join();
+    if (logits.dtype !== 'float32' || x.dtype !== 'float32' || logits.shape.length < 1 || !(same || (native && suffix))) {
+      throw new Error(`${BERNOULLI_KERNEL}: logits and x must be float32 tensors of one shape${native ? ', or x of a shape that ends the logits\' shape' : ''}`);
     }
     const d = logits.shape[logits.shape.length - 1];
     const value = b.makeOutput(logits.shape.slice(0, -1), 'float32');
     const grad = b.makeOutput([...logits.shape], 'float32');
     const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
     const rows = product(logits.shape.slice(0, -1));
-    if (rows > 0) exports.bernoulli(offset(logits), offset(x), rows, d, offset(value), offset(grad));
+    const xRows = product(x.shape.slice(0, -1));
+    if (rows > 0 && xRows > 0) {
+      if (native) native.kernels.bernoulli(native.memory.buffer, offset(logits), offset(x), rows, xRows, d, offset(value), offset(grad));
+      else exports.bernoulli(offset(logits), offset(x), rows, d, offset(value), offset(grad));
+    }
     return [value, grad];
   };
 }
@@ -413,12 +427,14 @@ export function installWasmKernels(backendName = 'wasm', native?: NativeKernels)
     ...Object.fromEntries(Object.entries(replaced).filter(([fn]) => fn === name)),
   });
   replaceKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(load('adam')) });
-  replaceKernel({ kernelName: BERNOULLI_KERNEL, backendName, kernelFunc: bernoulliKernel(load('bernoulli')) });
+  const bernoulliExports = load('bernoulli');
+  replaceKernel({ kernelName: BERNOULLI_KERNEL, backendName, kernelFunc: bernoulliKernel(bernoulliExports) });
   // Kernels the wasm engine does not have: the callers fall back to TF.js ops there.
   const nativeOnly: [string, KernelFunc | undefined][] = [
     [SGD_KERNEL, native && sgdKernel(native, memory)],
     [RELU_GRAD_KERNEL, native && reluGradKernel(native, memory)],
     [BERNOULLI_VALUE_KERNEL, native && bernoulliValueKernel(native, memory)],
+    [BERNOULLI_BROADCAST_KERNEL, native && bernoulliKernel(bernoulliExports, { kernels: native, memory })],
     ...(native ? gaussianKernels(native, memory) : GAUSSIAN_KERNELS.map((name): [string, undefined] => [name, undefined])),
   ];
   for (const [kernelName, kernelFunc] of nativeOnly) {

@@ -1,9 +1,25 @@
-/** The variational autoencoder family: one phase, the negative ELBO (objectives/elbo.ts). */
+/**
+ * The variational autoencoder family: one phase, the negative ELBO
+ * (objectives/elbo.ts) or, with objective.kind 'iwae', the negative
+ * importance-weighted bound (objectives/iwae.ts), which is then also its
+ * held-out objective.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { configOf } from '../config/schema.js';
+import type { Autoencoder } from '../models/types.js';
 import { negativeElbo } from '../objectives/elbo.js';
+import { negativeIwBound } from '../objectives/iwae.js';
+import type { ObjectiveValue } from '../objectives/types.js';
 import { createOptimizer } from '../training/optimizers.js';
 import { linearWarmup } from '../training/schedules.js';
 import { buildVaeNets, createVae, type VaeNets } from '../models/vae.js';
 import type { ModelFamily } from './types.js';
+
+/** The configured objective: −ELBO (β-weighted in training), or −L_K. */
+function objective(model: Autoencoder, x: tf.Tensor, seed: number, options: { beta?: number; training?: boolean; labels?: tf.Tensor1D }): ObjectiveValue {
+  const spec = configOf(model.config, 'vae').objective;
+  return spec.kind === 'iwae' ? negativeIwBound(model, x, { seed, k: spec.k, training: options.training, labels: options.labels }) : negativeElbo(model, x, { seed, ...options });
+}
 
 export const vaeFamily: ModelFamily = {
   netNames: ['encoder', 'decoder'],
@@ -15,14 +31,16 @@ export const vaeFamily: ModelFamily = {
     return [{
       name: 'elbo',
       optimizer: createOptimizer(train.optimizer, model.variables()),
-      loss: (x, { seed, step, labels }) => negativeElbo(model, x, { seed, beta: beta(step), training: true, labels }),
+      loss: (x, { seed, step, labels }) => objective(model, x, seed, { beta: beta(step), training: true, labels }),
     }];
   },
-  evaluate: (model, x, seed, labels) => negativeElbo(model, x, { seed, labels }),
+  evaluate: (model, x, seed, labels) => objective(model, x, seed, { labels }),
   terms: {
     headline: 'loss',
+    alternates: ['iwLoss'],
     info: {
       loss: { label: '−ELBO', unit: 'nats' },
+      iwLoss: { label: '−L_K (IWAE bound)', unit: 'nats' },
       reconstruction: { label: 'reconstruction', unit: 'nats' },
       kl: { label: 'KL', unit: 'nats' },
     },

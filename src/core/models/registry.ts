@@ -35,8 +35,9 @@ export function termInfo(name: string): TermInfo {
 /** The term to headline among `terms` (a record of metrics.jsonl): the family's when it is there. */
 export function headlineTerm(terms: Readonly<Record<string, number>>): { key: string; label: string } {
   for (const family of Object.values(modelFamilies)) {
-    const key = family.terms.headline;
-    if (key in terms) return { key, label: family.terms.info[key].label };
+    for (const key of [family.terms.headline, ...(family.terms.alternates ?? [])]) {
+      if (key in terms) return { key, label: family.terms.info[key].label };
+    }
   }
   const key = Object.keys(terms)[0] ?? 'loss';
   return { key, label: key };

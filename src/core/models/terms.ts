@@ -14,5 +14,7 @@ export interface TermInfo {
 /** A family's terms: the one to headline (what "loss" means for it) and every term it reports. */
 export interface FamilyTerms {
   readonly headline: string;
+  /** Terms headlined in its place when an objective of the family reports them instead (the VAE's −L_K when it trains the importance-weighted bound). */
+  readonly alternates?: readonly string[];
   readonly info: Readonly<Record<string, TermInfo>>;
 }

@@ -20,6 +20,7 @@ export interface TrainFlags {
   binarize?: string; data?: string; testFraction?: number; resize?: [number, number]; labelColumn?: string; labelFile?: string; trainClasses?: number[]; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
   discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number;
+  objective?: string; k?: number;
 }
 
 /** Which config field each flag sets (for error messages). */
@@ -36,6 +37,7 @@ const flagOf: Record<string, string> = {
   'train.klWarmupEpochs': '--kl-warmup', 'train.clipGradNorm': '--clip-grad-norm', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
   'labels.use': '--labels', 'labels.fraction': '--labelled-fraction', 'labels.classes': '--classes',
   'categorical.classes': '--classes/--clusters', 'categorical.labelled': '--labelled',
+  'objective.kind': '--objective', 'objective.k': '--k', objective: '--objective',
 };
 
 /** The flag that sets config field `key` or the field it lies in ("encoder.hidden.0" → --hidden/--encoder-hidden). */
@@ -148,6 +150,12 @@ export function configFromFlags(flags: TrainFlags): Config {
   if (adversarialFlags.length && (model ?? 'vae') === 'vae') {
     throw new UserError(`${adversarialFlags.join(', ')}: for the adversarial models (--model aae, semi-supervised-aae or clustering-aae); a vae has no discriminator`);
   }
+  if ((flags.objective !== undefined || flags.k !== undefined) && (model ?? 'vae') !== 'vae') {
+    throw new UserError(`${flags.objective !== undefined ? '--objective' : '--k'}: for --model vae (the ${model} trains its own objective)`);
+  }
+  if (flags.k !== undefined && flags.objective !== 'iwae' && (base as { objective?: { kind?: string } }).objective?.kind !== 'iwae') {
+    throw new UserError('--k: the number of importance samples of --objective iwae');
+  }
   checkPriorFlags(flags);
   // The semi-supervised and clustering AAEs have a categorical code of their own: --classes sets its size.
   const categoricalCode = model === 'semi-supervised-aae' || model === 'clustering-aae';
@@ -178,6 +186,7 @@ export function configFromFlags(flags: TrainFlags): Config {
       testFraction: flags.testFraction, resize: flags.resize, labelColumn: flags.labelColumn, labelFile: flags.labelFile, trainClasses: flags.trainClasses,
     },
     train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, clipGradNorm: flags.clipGradNorm, optimizer: { learningRate: flags.lr } },
+    objective: flags.objective === 'elbo' ? { kind: 'elbo' } : flags.objective === 'iwae' || flags.k !== undefined ? { kind: 'iwae', k: flags.k } : undefined,
   };
   const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
   try {
@@ -206,7 +215,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses'] as const)
+    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses', 'objective', 'k'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs, --lr-drop, --clip-grad-norm (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -285,6 +294,8 @@ export function trainCommand(): Command {
     .option('--lr <rate>', "learning rate of the model's optimizer (vae) or of the reconstruction phase (aae); default Adam 0.001", floatArg(0, { exclusive: true }))
     .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
     .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
+    .addOption(new Option('--objective <kind>', "vae: 'elbo' (default) or 'iwae', the importance-weighted bound L_K (Burda et al. 2015) — K decoder passes per example, the bound eval --iw K reports").choices(['elbo', 'iwae']))
+    .option('--k <n>', 'importance samples per example of --objective iwae (default 50)', intArg(1))
     .addOption(new Option('--binarize <mode>', "'dynamic': resample binary pixels every batch").choices(['none', 'dynamic']))
     .option('--data <source>', "'mnist' (embedded, default); a folder of PNG/JPEG images (one subfolder per class, optional train/ and test/); a folder of IDX files (train-images-idx3-ubyte, t10k- or test-images…, label files; .gz too; colour as idx4); a .npy or .npz array file; a .csv/.tsv table with a header row. Data with values outside [0, 1] (tables) gets a Gaussian likelihood unless --likelihood says otherwise")
     .option('--test-fraction <f>', 'data without a test split: the fraction held out for testing, a fixed seeded choice (default 0.1)', floatArg(0, { exclusive: true }))
@@ -307,6 +318,7 @@ Examples:
   latentlab train --preset conv-mnist              # convolutional VAE (conv 32-64, dense 256, 10-D latent)
   latentlab train --net conv --latent-dim 16       # the default conv nets, other settings as given
   latentlab train --latent-dim 10 --beta 4 --kl-warmup 2
+  latentlab train --preset iwae-mnist --objective iwae --k 50   # the IWAE paper's 784-200-200-50 nets
   latentlab train --data ./my-idx-folder --likelihood gaussian
   latentlab train --data ./photos --resize 32x32 --likelihood gaussian   # photos/<class>/*.jpg
   latentlab train --data measurements.csv --label-column species --latent-dim 2
