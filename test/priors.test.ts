@@ -9,7 +9,8 @@ import type { PriorSpec } from '../src/core/config/schema.js';
 import { klDivergence, DiagNormal } from '../src/core/distributions/index.js';
 import { buildModel } from '../src/core/models/registry.js';
 import { negativeElbo } from '../src/core/objectives/elbo.js';
-import { createPrior, GaussianMixture } from '../src/core/priors/index.js';
+import { createPrior, GaussianMixture, type VampPrior } from '../src/core/priors/index.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { DataError } from '../src/core/data/errors.js';
 import { loadPriorResources } from '../src/node/prior-file.js';
 import { setupBackend, values } from './helpers/tf.js';
@@ -131,5 +132,76 @@ describe('prior sample files (loadPriorResources)', () => {
 
   it('invalid JSON is named on one line, the parser\'s quote of the text escaped', () => {
     assert.match(refused('rows.json', '[[1, 2],\n    at evil]'), /^not valid JSON \(.*\\n    at evil\]/);
+  });
+});
+
+describe('VampPrior', () => {
+  const config = resolveConfig({ latentDim: 2, seed: 4, prior: { kind: 'vamp', components: 5 }, encoder: { hidden: [16] }, decoder: { hidden: [16] } });
+  let model: ReturnType<typeof buildModel>;
+  let kernel: tfl.LayerVariable;
+  let prior: VampPrior;
+  before(async () => {
+    await setupBackend();
+    model = buildModel(config, [12]);
+    // Spread the pseudo-inputs so the five components differ.
+    kernel = model.nets.pseudoInputs.trainableWeights[0];
+    kernel.write(tf.randomUniform(kernel.shape as number[], 0, 1, 'float32', 9));
+    prior = model.prior as VampPrior;
+  });
+
+  it('is the encoder\'s posterior averaged over the pseudo-inputs, which are clipped to [0, 1]', () => {
+    const u = prior.pseudoInputs();
+    assert.ok(values(u).every((v) => v >= 0 && v <= 1));
+    const q = model.encode(u) as DiagNormal;
+    const [mu, lv] = [values(q.loc), values(q.logVar)];
+    const z = tf.tensor2d([[0.3, -1.2], [2, 0.5], [-0.1, 0.05], [4, -4]]);
+    const got = values(prior.logProb(z));
+    const zs = values(z);
+    for (let b = 0; b < 4; b++) {
+      // log (1/K) Σ_k N(z_b; μ_k, σ_k²), in float64
+      let sum = 0;
+      for (let k = 0; k < 5; k++) {
+        let log = 0;
+        for (let j = 0; j < 2; j++) log += -0.5 * (Math.log(2 * Math.PI) + lv[k * 2 + j] + (zs[b * 2 + j] - mu[k * 2 + j]) ** 2 / Math.exp(lv[k * 2 + j]));
+        sum += Math.exp(log) / 5;
+      }
+      assert.ok(Math.abs(got[b] - Math.log(sum)) < 2e-4 * Math.max(1, Math.abs(Math.log(sum))), `z ${b}: ${got[b]} vs ${Math.log(sum)}`);
+    }
+    assert.deepEqual(prior.logProb(tf.zeros([3, 4, 2])).shape, [3, 4], 'leading axes kept');
+  });
+
+  it('is a density that integrates to 1 (Monte Carlo) and its samples follow it', () => {
+    // ∫ p(z) dz = E_g[p(z)/g(z)] for a wide Gaussian g: 200k draws.
+    const n = 200000, s = 4;
+    const z = tf.mul(tf.randomNormal([n, 2], 0, 1, 'float32', 11), s);
+    const logG = tf.sub(tf.mul(tf.sum(tf.square(tf.div(z, s)), 1), -0.5), Math.log(2 * Math.PI * s * s));
+    const ratios = values(tf.exp(tf.sub(prior.logProb(z), logG)));
+    const mean = ratios.reduce((a, v) => a + v, 0) / n;
+    const se = Math.sqrt(ratios.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1) / n);
+    assert.ok(Math.abs(mean - 1) < 4 * se + 1e-3, `∫ p = ${mean.toFixed(4)} ± ${se.toFixed(4)}`);
+    // The samples' mean and second moment match the mixture's: (1/K) Σ μ_k and (1/K) Σ (μ_k² + σ_k²).
+    const q = model.encode(prior.pseudoInputs()) as DiagNormal;
+    const [mu, lv] = [values(q.loc), values(q.logVar)];
+    const samples = values(prior.sample({ seed: 5, n: 50000 }));
+    for (let j = 0; j < 2; j++) {
+      let m = 0, m2 = 0, sm = 0, sm2 = 0;
+      for (let k = 0; k < 5; k++) m += mu[k * 2 + j] / 5, m2 += (mu[k * 2 + j] ** 2 + Math.exp(lv[k * 2 + j])) / 5;
+      for (let i = 0; i < 50000; i++) sm += samples[i * 2 + j] / 50000, sm2 += samples[i * 2 + j] ** 2 / 50000;
+      const sd = Math.sqrt(m2 - m * m);
+      assert.ok(Math.abs(sm - m) < 5 * sd / Math.sqrt(50000), `dim ${j}: sample mean ${sm} vs ${m}`);
+      assert.ok(Math.abs(sm2 - m2) < 0.03 * m2, `dim ${j}: second moment ${sm2} vs ${m2}`);
+    }
+    assert.deepEqual(values(prior.mean()).map((v) => +v.toFixed(5)), [0, 1].map((j) => +((mu[j] + mu[2 + j] + mu[4 + j] + mu[6 + j] + mu[8 + j]) / 5).toFixed(5)));
+  });
+
+  it('trains its pseudo-inputs with the model (a Monte Carlo KL), and is refused outside a VAE', () => {
+    assert.ok(model.variables().some((v) => v.name === (kernel.read() as tf.Variable).name), 'the pseudo-inputs are among the variables');
+    const x = tf.randomUniform([8, 12], 0, 1, 'float32', 2);
+    const { grads } = tf.variableGrads(() => negativeElbo(model, x, { seed: 1 }).total, model.variables());
+    const g = grads[kernel.name];
+    assert.ok(g && values(tf.abs(g)).some((v) => v > 0), 'the ELBO has a gradient to the pseudo-inputs');
+    assert.throws(() => resolveConfig({ model: 'aae', prior: { kind: 'vamp' } } as never), /VampPrior is made of a VAE's encoder/);
+    assert.throws(() => resolveConfig({ prior: { kind: 'vamp' }, labels: { use: 'conditional' } }), /pseudo-inputs have no labels/);
+    assert.throws(() => createPrior({ kind: 'vamp', components: 5 }, 2), /built by a VAE/);
   });
 });

@@ -83,8 +83,8 @@ describe('reading a run folder (readRun over any store)', () => {
     assert.deepEqual(Object.keys(checksums!).sort(), Object.keys(files).filter((f) => f.startsWith('checkpoints/epoch-0002/')).map((f) => f.slice('checkpoints/epoch-0002/'.length)).sort());
     assert.deepEqual(run.metrics.map((r) => r.epoch), [1, 2]);
     assert.equal(run.tornMetrics, false);
-    await verifyRun(fileMapStore('run', files), run, modelFamily(run.config).netNames);
-    const nets = await readCheckpointNets(fileMapStore('run', files), run.checkpoint!, modelFamily(run.config).netNames);
+    await verifyRun(fileMapStore('run', files), run, modelFamily(run.config).netNames(run.config));
+    const nets = await readCheckpointNets(fileMapStore('run', files), run.checkpoint!, modelFamily(run.config).netNames(run.config));
     assert.deepEqual(Object.keys(nets).sort(), ['decoder', 'discriminator', 'encoder']);
     for (const net of Object.values(nets)) net.dispose();
   });

@@ -259,11 +259,11 @@ function checkSizesFitCheckpoint(store: RunStore, run: OpenedRun, nets: Record<s
 export async function loadCheckpointNets(run: OpenedRun, checkpoint: Checkpoint): Promise<Record<string, tfl.LayersModel>> {
   const family = modelFamily(run.config);
   const store = diskStore(run.dir);
-  await asyncUserError(() => verifyRun(store, { ...run, checkpoint }, family.netNames));
+  await asyncUserError(() => verifyRun(store, { ...run, checkpoint }, family.netNames(run.config)));
   let nets: Record<string, tfl.LayersModel> | undefined;
   let expected: Record<string, tfl.LayersModel> = {};
   try {
-    nets = await readCheckpointNets(store, checkpoint, family.netNames);
+    nets = await readCheckpointNets(store, checkpoint, family.netNames(run.config));
     checkSizesFitCheckpoint(store, run, nets);
     expected = family.buildNets(run.config, run.manifest.data.shape);
     checkNetsMatchConfig(store, nets, expected);

@@ -56,7 +56,7 @@ export async function loadModel(run: RunDetail): Promise<Autoencoder> {
   const config = resolveStoredConfig(run.config, `${run.name}/config.json`);
   const family = modelFamily(config);
   const nets: Record<string, tfl.LayersModel> = {};
-  for (const name of family.netNames) nets[name] = await tfl.loadLayersModel(new URL(run.nets[name], location.href).href);
+  for (const name of family.netNames(config)) nets[name] = await tfl.loadLayersModel(new URL(run.nets[name], location.href).href);
   let samples: Float32Array | undefined;
   if (config.prior.kind === 'samples') {
     const res = await fetch(`api/runs/${encodeURIComponent(run.name)}/prior`);

@@ -84,6 +84,12 @@ export const PriorSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('uniform'), halfWidth: z.number().positive().default(2) }),
   /** Draws (with replacement) from samples in a file: .npy, .json ([[…], …]) or IDX, shape [n, latentDim]. */
   z.strictObject({ kind: z.literal('samples'), file: z.string().min(1) }),
+  /**
+   * The VampPrior (Tomczak & Welling 2018), a VAE's prior: the mixture of the
+   * encoder's posteriors q(z|u_k) at `components` pseudo-inputs u_k learned
+   * with the model (priors/vamp.ts). The paper uses 500 on MNIST.
+   */
+  z.strictObject({ kind: z.literal('vamp'), components: positiveInt.max(5000).default(500) }),
 ]);
 
 export const DataSchema = z.strictObject({
@@ -352,7 +358,13 @@ export const ConfigSchema = z.preprocess(
   if (prior.kind === 'gaussian-mixture' && !prior.means && c.latentDim < 2) {
     ctx.addIssue({ code: 'custom', path: ['prior', 'kind'], message: `gaussian-mixture: the circle layout needs a latent of at least 2 dimensions (latentDim is ${c.latentDim}); give "means" for 1-D` });
   }
-  if (c.model === 'vae' && prior.kind !== 'standard-normal' && prior.kind !== 'gaussian-mixture') {
+  if (prior.kind === 'vamp' && c.model !== 'vae') {
+    ctx.addIssue({ code: 'custom', path: ['prior', 'kind'], message: `the VampPrior is made of a VAE's encoder (a mixture of its posteriors at learned pseudo-inputs): model must be "vae", not "${c.model}"` });
+  }
+  if (prior.kind === 'vamp' && c.labels.use !== 'none') {
+    ctx.addIssue({ code: 'custom', path: ['prior', 'kind'], message: 'the VampPrior\'s pseudo-inputs have no labels: labels.use must be "none"' });
+  }
+  if (c.model === 'vae' && prior.kind !== 'standard-normal' && prior.kind !== 'gaussian-mixture' && prior.kind !== 'vamp') {
     const why = prior.kind === 'uniform' ? 'is zero outside its support' : 'has no density';
     ctx.addIssue({ code: 'custom', path: ['prior', 'kind'], message: `a VAE needs a prior with a density that is positive everywhere (its KL term is E_q[log q − log p]); ${prior.kind} ${why}: train it with an adversarial autoencoder instead` });
   }

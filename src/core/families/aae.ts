@@ -15,7 +15,8 @@ import type { ConfigOf } from '../config/schema.js';
 import type { ModelFamily } from './types.js';
 
 export const aaeFamily: ModelFamily<ConfigOf<'aae'>> = {
-  netNames: ['encoder', 'decoder', 'discriminator'],
+  netNames: () => ['encoder', 'decoder', 'discriminator'],
+  possibleNetNames: ['encoder', 'decoder', 'discriminator'],
   buildNets: buildAaeNets,
   create: createAae,
   phases(model) {

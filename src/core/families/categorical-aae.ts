@@ -80,7 +80,8 @@ const terms = (semiSupervised: boolean): FamilyTerms => ({
 function categoricalFamily<K extends 'semi-supervised-aae' | 'clustering-aae'>(kind: K): ModelFamily<ConfigOf<K>> {
   const semiSupervised = kind === 'semi-supervised-aae';
   return {
-    netNames: CATEGORICAL_NETS,
+    netNames: () => CATEGORICAL_NETS,
+    possibleNetNames: CATEGORICAL_NETS,
     buildNets: buildCategoricalNets,
     create: createCategoricalAae,
     phases(model, { train }) {

@@ -30,8 +30,10 @@ export interface TrainingSchedule {
  * each family its own; methods keep the table assignable to ModelFamily).
  */
 export interface ModelFamily<C extends Config = Config> {
-  /** Names of the networks, as saved in checkpoints. */
-  readonly netNames: readonly string[];
+  /** Names of the networks a model of `config` has, as saved in checkpoints (a VAE with a VampPrior adds its pseudo-inputs). */
+  netNames(config: C): readonly string[];
+  /** Every name `netNames` may give for some config (what an uploaded run of the family may hold). */
+  readonly possibleNetNames: readonly string[];
   /** Fresh nets for examples of `dataShape` ([H, W], [H, W, C] or [D]; a run's manifest.json records it as data.shape). */
   buildNets(config: C, dataShape: readonly number[]): Record<string, tfl.LayersModel>;
   /** Wraps nets into the model; `resources` carries what the prior needs beyond its spec (see PriorResources). */

@@ -22,7 +22,8 @@ function objective(model: Autoencoder, x: tf.Tensor, seed: number, options: { be
 }
 
 export const vaeFamily: ModelFamily = {
-  netNames: ['encoder', 'decoder'],
+  netNames: (config) => (config.prior.kind === 'vamp' ? ['encoder', 'decoder', 'pseudoInputs'] : ['encoder', 'decoder']),
+  possibleNetNames: ['encoder', 'decoder', 'pseudoInputs'],
   buildNets: (config, dataShape) => ({ ...buildVaeNets(config, dataShape) }),
   create: (config, dataShape, nets, resources) => createVae(config, dataShape, nets as unknown as VaeNets, resources),
   phases(model, { stepsPerEpoch }) {

@@ -16,7 +16,7 @@ import type { Config } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
 import { trainableVariables } from '../nets/mlp.js';
 import { applyNet, buildDecoderNet, buildEncoderNet } from '../nets/build.js';
-import { createPrior, type PriorResources } from '../priors/index.js';
+import { buildPseudoInputs, createPrior, PSEUDO_INPUTS_NET, type PriorResources } from '../priors/index.js';
 import { deriveSeed } from '../util/random.js';
 import { likelihoodFromOutputs, likelihoodHeads } from './likelihood.js';
 import type { Autoencoder } from './types.js';
@@ -26,6 +26,8 @@ import { checkDataShape, exampleSize, flatExamples } from './data-shape.js';
 export interface VaeNets {
   readonly encoder: tfl.LayersModel;
   readonly decoder: tfl.LayersModel;
+  /** The VampPrior's pseudo-inputs (prior.kind 'vamp' only). */
+  readonly pseudoInputs?: tfl.LayersModel;
 }
 
 /** The decoder net z → likelihood parameters, for examples of `dataShape` (shared by every model family). */
@@ -53,7 +55,9 @@ export function withLabels(input: tf.Tensor, labels: tf.Tensor1D | undefined, cl
 export function buildVaeNets(config: Config, dataShape: readonly number[]): VaeNets {
   const encoder = buildGaussianEncoder(config, dataShape);
   try {
-    return { encoder, decoder: buildDecoder(config, dataShape) };
+    const decoder = buildDecoder(config, dataShape);
+    if (config.prior.kind !== 'vamp') return { encoder, decoder };
+    return { encoder, decoder, pseudoInputs: buildPseudoInputs(config.prior.components, exampleSize(dataShape), deriveSeed(config.seed, 3)) };
   } catch (e) {
     encoder.dispose();
     throw e;
@@ -62,15 +66,22 @@ export function buildVaeNets(config: Config, dataShape: readonly number[]): VaeN
 
 /** A VAE over examples of `dataShape` (e.g. [28, 28]); pass `nets` to wrap loaded networks. */
 export function createVae(config: Config, shape: readonly number[], nets: VaeNets = buildVaeNets(config, shape), resources: PriorResources = {}): Autoencoder {
-  const { encoder, decoder } = nets;
+  const { encoder, decoder, pseudoInputs } = nets;
   const dataShape = checkDataShape(shape);
-  const prior = createPrior(config.prior, config.latentDim, resources);
+  const inputs = labelInputs(config);
+  if (config.prior.kind === 'vamp' && !pseudoInputs) throw new ConfigError('prior', ['vamp: the model has no pseudo-inputs net']);
+  const gaussian = (x: tf.Tensor, training: boolean, labels?: tf.Tensor1D) => {
+    const [loc, logVar] = applyNet(encoder, withLabels(flatExamples(x, dataShape), labels, inputs.encoder, 'encoder'), training);
+    return { loc, logVar };
+  };
+  const prior = createPrior(config.prior, config.latentDim, pseudoInputs
+    ? { ...resources, vamp: { pseudoInputs, encode: (u) => gaussian(u, false) as { loc: tf.Tensor2D; logVar: tf.Tensor2D } } }
+    : resources);
   if (!prior.hasDensity || !prior.fullSupport) {
     throw new ConfigError('prior', [
       `a VAE needs a prior with a density that is positive everywhere (its KL term is E_q[log q − log p]); ${prior.kind} ${prior.hasDensity ? 'is zero outside its support' : 'has no density'}: train it with an adversarial autoencoder instead`,
     ]);
   }
-  const inputs = labelInputs(config);
   return {
     kind: 'vae',
     config,
@@ -78,18 +89,19 @@ export function createVae(config: Config, shape: readonly number[], nets: VaeNet
     dataDim: exampleSize(dataShape),
     latentDim: config.latentDim,
     prior,
-    nets: { encoder, decoder },
+    nets: pseudoInputs ? { encoder, decoder, [PSEUDO_INPUTS_NET]: pseudoInputs } : { encoder, decoder },
     encode(x, { training = false, labels } = {}) {
-      const [loc, logVar] = applyNet(encoder, withLabels(flatExamples(x, dataShape), labels, inputs.encoder, 'encoder'), training);
+      const { loc, logVar } = gaussian(x, training, labels);
       return new DiagNormal(loc, logVar);
     },
     decode(z, { training = false, labels } = {}) {
       return likelihoodFromOutputs(config.likelihood, applyNet(decoder, withLabels(z, labels, inputs.decoder, 'decoder'), training), dataShape);
     },
-    variables: () => [...trainableVariables(encoder), ...trainableVariables(decoder)],
+    variables: () => [...trainableVariables(encoder), ...trainableVariables(decoder), ...(pseudoInputs ? trainableVariables(pseudoInputs) : [])],
     dispose() {
       encoder.dispose();
       decoder.dispose();
+      pseudoInputs?.dispose();
     },
   };
 }

@@ -11,12 +11,14 @@ import { GaussianMixture } from './mixture.js';
 import { EmpiricalPrior } from './samples.js';
 import { SwissRoll, UniformBox } from './shapes.js';
 import type { Prior, PriorResources } from './types.js';
+import { VampPrior } from './vamp.js';
 
 export type { ComponentPrior, Prior, PriorResources } from './types.js';
 export { isComponentPrior } from './types.js';
 export { EmpiricalPrior } from './samples.js';
 export { GaussianMixture } from './mixture.js';
 export { SwissRoll, UniformBox } from './shapes.js';
+export { buildPseudoInputs, PSEUDO_INPUTS_NET, VampPrior } from './vamp.js';
 
 type PriorKind = PriorSpec['kind'];
 type Factory<K extends PriorKind> = (spec: Extract<PriorSpec, { kind: K }>, dim: number, resources: PriorResources) => Prior;
@@ -45,6 +47,12 @@ const factories: { [K in PriorKind]: Factory<K> } = {
     if (!samples) invalid(`samples: the samples of ${spec.file} were not loaded (the caller reads the file and passes them in)`);
     if (samples.length === 0 || samples.length % dim !== 0) invalid(`samples: ${spec.file} does not hold rows of ${dim} values (latentDim)`);
     return new EmpiricalPrior(samples, dim);
+  },
+  vamp: (spec, dim, { vamp }) => {
+    if (!vamp) invalid('vamp: the VampPrior is built by a VAE from its encoder and pseudo-inputs (model "vae")');
+    const prior = new VampPrior(dim, vamp);
+    if (prior.components !== spec.components) invalid(`vamp: the pseudo-inputs net holds ${prior.components} pseudo-inputs, the config asks for ${spec.components}`);
+    return prior;
   },
 };
 

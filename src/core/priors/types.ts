@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { SampleOptions } from '../distributions/types.js';
+import type { VampResources } from './vamp.js';
 
 /**
  * A prior p(z) over `eventSize` latent dimensions. `sample({seed, n})` →
@@ -11,6 +12,8 @@ import type { SampleOptions } from '../distributions/types.js';
 export interface PriorResources {
   /** [n, dim] row-major samples for a `samples` prior. */
   readonly samples?: Float32Array;
+  /** A VampPrior's pseudo-inputs net and its VAE's encoder (the VAE passes them). */
+  readonly vamp?: VampResources;
 }
 
 export interface Prior {

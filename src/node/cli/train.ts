@@ -73,7 +73,7 @@ function likelihoodFromFlags(kind?: string, variance?: string): unknown {
 
 /** Which priors each prior flag shapes; given for another prior, it would be an unknown key or silently unused. */
 const PRIOR_FLAGS = [
-  ['--prior-components', 'priorComponents', ['gaussian-mixture', 'swiss-roll']],
+  ['--prior-components', 'priorComponents', ['gaussian-mixture', 'swiss-roll', 'vamp']],
   ['--prior-radius', 'priorRadius', ['gaussian-mixture']],
   ['--prior-std', 'priorStd', ['gaussian-mixture']],
 ] as const;
@@ -268,10 +268,10 @@ export function trainCommand(): Command {
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'elu', 'sigmoid']))
     .addOption(new Option('--likelihood <kind>', 'p(x|z): bernoulli (default); gaussian (real values); discretized-logistic (8-bit images: the probability of each 0–255 value, a bound in nats of the 8-bit data); continuous-bernoulli (a density on [0, 1]); `eval --8-bit` compares them on the 8-bit values').choices(['bernoulli', 'gaussian', 'discretized-logistic', 'continuous-bernoulli']))
     .option('--variance <v>', "gaussian likelihood: 'learned' (default) or a fixed σ² such as 0.01")
-    .addOption(new Option('--prior <kind>', 'p(z): standard-normal (default), gaussian-mixture, swiss-roll (2-D, AAE only), uniform (AAE only)')
-      .choices(['standard-normal', 'gaussian-mixture', 'swiss-roll', 'uniform']))
+    .addOption(new Option('--prior <kind>', 'p(z): standard-normal (default), gaussian-mixture, swiss-roll (2-D, AAE only), uniform (AAE only), vamp (VAE only: the VampPrior, a mixture of the encoder\'s posteriors at learned pseudo-inputs)')
+      .choices(['standard-normal', 'gaussian-mixture', 'swiss-roll', 'uniform', 'vamp']))
     .option('--prior-file <file>', 'aae: a prior given by samples: .npy (float32/64), .json rows or IDX, shape [n, latent-dim]')
-    .option('--prior-components <K>', 'gaussian-mixture: components on a circle (default 10)', intArg(1))
+    .option('--prior-components <K>', 'gaussian-mixture: components on a circle (default 10); vamp: pseudo-inputs (default 500)', intArg(1))
     .option('--prior-radius <r>', 'gaussian-mixture: radius of the circle (default 4)', floatArg(0, { exclusive: true }))
     .option('--prior-std <σ>', 'gaussian-mixture: standard deviation of each component (default 0.5)', floatArg(0, { exclusive: true }))
     .option('--discriminator-hidden <sizes>', 'aae: discriminator hidden widths (default 256,256)', listArg)
@@ -319,6 +319,7 @@ Examples:
   latentlab train --net conv --latent-dim 16       # the default conv nets, other settings as given
   latentlab train --latent-dim 10 --beta 4 --kl-warmup 2
   latentlab train --preset iwae-mnist --objective iwae --k 50   # the IWAE paper's 784-200-200-50 nets
+  latentlab train --preset iwae-mnist --prior vamp              # VampPrior: 500 learned pseudo-inputs
   latentlab train --data ./my-idx-folder --likelihood gaussian
   latentlab train --data ./photos --resize 32x32 --likelihood gaussian   # photos/<class>/*.jpg
   latentlab train --data measurements.csv --label-column species --latent-dim 2

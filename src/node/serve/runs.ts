@@ -80,7 +80,7 @@ async function verifyForPage(run: OpenedRun): Promise<void> {
   if (result?.signature !== signature) {
     result = { signature };
     try {
-      await verifyRun(diskStore(run.dir), run, modelFamily(run.config).netNames);
+      await verifyRun(diskStore(run.dir), run, modelFamily(run.config).netNames(run.config));
     } catch (e) {
       if (!(e instanceof RunFolderError)) throw e;
       result.error = e.message;
@@ -96,7 +96,7 @@ export async function describeRun(runsDir: string, name: string) {
   await verifyForPage(run);
   const base = `/runs/${encodeURIComponent(name)}`;
   const nets = run.checkpoint
-    ? Object.fromEntries(modelFamily(run.config).netNames.map((net) => [net, `${base}/checkpoints/${run.checkpoint!.path}/${net}/model.json`]))
+    ? Object.fromEntries(modelFamily(run.config).netNames(run.config).map((net) => [net, `${base}/checkpoints/${run.checkpoint!.path}/${net}/model.json`]))
     : {};
   return {
     name, config: run.config, manifest: run.manifest, checkpoint: run.checkpoint, metrics: run.metrics,

@@ -19,7 +19,7 @@ import { HttpError } from './http-util.js';
 import { isRunName } from './runs.js';
 
 /** Every net name any model family saves: an upload may hold these and no others. */
-const NET_NAMES = [...new Set(Object.values(modelFamilies).flatMap((f) => f.netNames))];
+const NET_NAMES = [...new Set(Object.values(modelFamilies).flatMap((f) => f.possibleNetNames))];
 
 const utf8 = (data: FileMap[string]) => (typeof data === 'string' ? data : utf8Decode(data));
 
@@ -64,12 +64,12 @@ export async function saveRun(runsDir: string, body: Buffer): Promise<string> {
     const store = fileMapStore(name, files);
     const run = readRun(store);
     checkpoint = run.checkpoint;
-    await verifyRun(store, run, modelFamily(config).netNames);
+    await verifyRun(store, run, modelFamily(config).netNames(config));
   } catch (e) {
     if (e instanceof RunFolderError) throw new HttpError(400, e.message);
     throw e;
   }
-  for (const net of modelFamily(config).netNames) {
+  for (const net of modelFamily(config).netNames(config)) {
     for (const file of ['model.json', 'weights.bin'] as const) {
       if (!(netFile(checkpoint!.path, net, file) in files)) throw new HttpError(400, `files: ${netFile(checkpoint!.path, net, file)} is missing (the checkpoint that checkpoints/latest.json names)`);
     }
