@@ -7,6 +7,9 @@ import { resolveConfig } from '../src/core/config/resolve.js';
 import { configOf } from '../src/core/config/schema.js';
 import { configFromFlags, trainCommand, type TrainFlags } from '../src/node/cli/train.js';
 import { reproducePlan } from '../src/node/reproduce.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describeRun, makeTempDir, runCli } from './helpers/cli.js';
 
 /** The flags `latentlab train ARGS` parses to (the command's action replaced, nothing trains). */
 function parseTrainFlags(args: string): TrainFlags {
@@ -35,6 +38,44 @@ describe('reproduce aae', () => {
     for (const row of reproducePlan({ dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs: 3 })) {
       assert.equal(row.config.train.epochs, 3);
       assert.ok(!row.flags.includes('--lr-drop'), row.flags);
+    }
+  });
+});
+
+describe('reproduce vae', () => {
+  it('every row\'s stated command gives the config it trains; --quick is small; --epochs replaces the budgets', () => {
+    const plan = reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1 });
+    assert.deepEqual(plan.map((r) => configOf(r.config, 'vae').objective.kind), ['elbo', 'iwae', 'elbo']);
+    assert.deepEqual(plan.map((r) => r.config.prior.kind), ['standard-normal', 'standard-normal', 'vamp']);
+    for (const row of plan) {
+      assert.ok(row.config.train.epochs > 10, `${row.name}: an hour's budget, ${row.config.train.epochs} epochs`);
+      assert.deepEqual(configFromFlags(parseTrainFlags(row.flags)), row.config, `${row.name}: latentlab train ${row.flags}`);
+    }
+    for (const row of reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: true, seed: 2 })) {
+      assert.equal(row.config.train.epochs, 2);
+      assert.equal(row.config.data.trainLimit, 5000);
+      assert.equal(row.config.seed, 2);
+    }
+    assert.ok(reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs: 3 }).every((r) => r.config.train.epochs === 3));
+  });
+
+  it('--quick trains its three runs, bounds them and writes the table', () => {
+    const { dir, remove } = makeTempDir('latentlab-reproduce-');
+    try {
+      const r = runCli(['reproduce', 'vae', '--quick', '--out', dir, '-q'], { timeoutMs: 300_000 });
+      assert.equal(r.status, 0, describeRun(r));
+      const [folder] = readdirSync(dir);
+      const table = JSON.parse(readFileSync(path.join(dir, folder, 'table.json'), 'utf8')) as { paper: string; rows: { ours: string; run: string; paper: string }[] };
+      assert.equal(table.paper, 'vae');
+      assert.equal(table.rows.length, 3);
+      for (const row of table.rows) {
+        const nll = Number.parseFloat(row.ours);
+        assert.ok(nll > 50 && nll < 560, `a bound in nats per image: ${row.ours}`);
+        assert.ok(existsSync(path.join(dir, folder, row.run, 'metrics.jsonl')), `${row.run}: a run folder`);
+      }
+      assert.match(readFileSync(path.join(dir, folder, 'table.md'), 'utf8'), /86\.76[\s\S]*84\.78[\s\S]*85\.57/);
+    } finally {
+      remove();
     }
   });
 });
