@@ -353,6 +353,22 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     assert.deepEqual(consoleErrors, []);
   });
 
+  test('a VAE with a VampPrior trained on the IWAE bound: the explorer decodes with the pseudo-inputs loaded, the runs list headlines −L_K', async () => {
+    const r = runCli(['train', '--prior', 'vamp', '--prior-components', '20', '--objective', 'iwae', '--k', '3', '--train-limit', '1000', '--test-limit', '300',
+      '--hidden', '64', '--latent-dim', '2', '--epochs', '1', '--seed', '3', '--out', RUNS, '--name', 'vamp', '-q']);
+    assert.equal(r.status, 0, describeRun(r));
+    await open('#view=explore&run=vamp');
+    const prior = await page.evaluate(() => {
+      const model = (window.latentlab.explorers[0] as any).data.model;
+      return { kind: model.prior.kind, nets: Object.keys(model.nets).sort() };
+    });
+    assert.deepEqual(prior, { kind: 'vamp', nets: ['decoder', 'encoder', 'pseudoInputs'] });
+    assert.ok(warm(await pixels('canvas.scatter')) > 100, 'the scatter has too few label-coloured pixels');
+    await open('#view=runs');
+    assert.match(await page.textContent('main') ?? '', /−L_K \(IWAE bound\)/);
+    assert.deepEqual(consoleErrors, []);
+  });
+
   test('a semi-supervised AAE: the class picker sets y, the plane shows the style, the page lists its cluster figure', async () => {
     const r = runCli(['train', '--model', 'semi-supervised-aae', '--labelled', '100', '--train-limit', '1000', '--test-limit', '300', '--hidden', '64',
       '--discriminator-hidden', '32', '--epochs', '1', '--seed', '3', '--out', RUNS, '--name', 'semi', '-q']);
