@@ -514,12 +514,14 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     expectUserError(['train', '--latent-dim', '0', ...QUICK, '--out', out], [/--latent-dim/, /at least 1/], out);
   });
 
-  test('--objective and --k: only a VAE, --k only with iwae, β and the warm-up refused with iwae', () => {
+  test('--objective, --k and --latent-layers: only a VAE, --k only with iwae, β refused with iwae, no labels with stacked layers', () => {
     const out = freshOut();
     expectUserError(['train', '--model', 'aae', '--objective', 'iwae', ...QUICK, '--out', out], [/--objective: for --model vae/], out);
     expectUserError(['train', '--k', '5', ...QUICK, '--out', out], [/--k: the number of importance samples of --objective iwae/], out);
     expectUserError(['train', '--objective', 'iwae', '--beta', '2', ...QUICK, '--out', out], [/no KL term to weight/, /--objective/], out);
     expectUserError(['train', '--objective', 'iwae', '--k', '0', ...QUICK, '--out', out], [/--k/], out);
+    expectUserError(['train', '--model', 'aae', '--latent-layers', '8', ...QUICK, '--out', out], [/--latent-layers: for --model vae/], out);
+    expectUserError(['train', '--latent-layers', '8', '--labels', 'conditional', ...QUICK, '--out', out], [/stacked stochastic layers take no labels/, /--latent-layers/], out);
   });
 
   test('--epochs -1', () => {

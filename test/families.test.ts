@@ -48,6 +48,7 @@ const slices = {
 const variants: [ModelKind, string, object][] = [
   ['vae', 'VampPrior', { prior: { kind: 'vamp', components: 6 } }],
   ['vae', 'IWAE objective', { objective: { kind: 'iwae', k: 3 } }],
+  ['vae', 'two stochastic layers, IWAE', { latentLayers: [{ size: 4, hidden: [8] }], objective: { kind: 'iwae', k: 2 } }],
 ];
 
 for (const [kind, variant, slice] of [...(Object.keys(modelFamilies) as ModelKind[]).map((k): [ModelKind, string, object] => [k, '', slices[k]]), ...variants]) {

@@ -45,8 +45,9 @@ describe('reproduce aae', () => {
 describe('reproduce vae', () => {
   it('every row\'s stated command gives the config it trains; --quick is small; --epochs replaces the budgets', () => {
     const plan = reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1 });
-    assert.deepEqual(plan.map((r) => configOf(r.config, 'vae').objective.kind), ['elbo', 'iwae', 'elbo']);
-    assert.deepEqual(plan.map((r) => r.config.prior.kind), ['standard-normal', 'standard-normal', 'vamp']);
+    assert.deepEqual(plan.map((r) => configOf(r.config, 'vae').objective.kind), ['elbo', 'iwae', 'elbo', 'iwae']);
+    assert.deepEqual(plan.map((r) => r.config.prior.kind), ['standard-normal', 'standard-normal', 'vamp', 'standard-normal']);
+    assert.deepEqual(plan.map((r) => configOf(r.config, 'vae').latentLayers.length), [0, 0, 0, 1]);
     for (const row of plan) {
       assert.ok(row.config.train.epochs > 10, `${row.name}: an hour's budget, ${row.config.train.epochs} epochs`);
       assert.deepEqual(configFromFlags(parseTrainFlags(row.flags)), row.config, `${row.name}: latentlab train ${row.flags}`);
@@ -59,7 +60,7 @@ describe('reproduce vae', () => {
     assert.ok(reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs: 3 }).every((r) => r.config.train.epochs === 3));
   });
 
-  it('--quick trains its three runs, bounds them and writes the table', () => {
+  it('--quick trains its four runs, bounds them and writes the table', () => {
     const { dir, remove } = makeTempDir('latentlab-reproduce-');
     try {
       const r = runCli(['reproduce', 'vae', '--quick', '--out', dir, '-q'], { timeoutMs: 300_000 });
@@ -67,13 +68,13 @@ describe('reproduce vae', () => {
       const [folder] = readdirSync(dir);
       const table = JSON.parse(readFileSync(path.join(dir, folder, 'table.json'), 'utf8')) as { paper: string; rows: { ours: string; run: string; paper: string }[] };
       assert.equal(table.paper, 'vae');
-      assert.equal(table.rows.length, 3);
+      assert.equal(table.rows.length, 4);
       for (const row of table.rows) {
         const nll = Number.parseFloat(row.ours);
         assert.ok(nll > 50 && nll < 560, `a bound in nats per image: ${row.ours}`);
         assert.ok(existsSync(path.join(dir, folder, row.run, 'metrics.jsonl')), `${row.run}: a run folder`);
       }
-      assert.match(readFileSync(path.join(dir, folder, 'table.md'), 'utf8'), /86\.76[\s\S]*84\.78[\s\S]*85\.57/);
+      assert.match(readFileSync(path.join(dir, folder, 'table.md'), 'utf8'), /86\.76[\s\S]*84\.78[\s\S]*85\.57[\s\S]*82\.90/);
     } finally {
       remove();
     }

@@ -46,6 +46,7 @@ export interface PytorchSettings {
 export function pytorchUnsupported(config: Config): string | undefined {
   if (config.model !== 'vae' && config.model !== 'aae') return `the ${config.model} family is not in the PyTorch package (vae and aae are)`;
   if (config.model === 'vae' && config.objective.kind !== 'elbo') return `the ${config.objective.kind} objective is not in the PyTorch package (it trains the ELBO)`;
+  if (config.model === 'vae' && config.latentLayers.length) return 'stacked stochastic layers (latentLayers) are not in the PyTorch package';
   if (config.prior.kind === 'vamp') return 'the VampPrior is not in the PyTorch package (its priors are fixed distributions)';
   if (config.labels.use !== 'none') return `label-aware training (labels.use "${config.labels.use}") is not in the PyTorch package`;
   if (!['bernoulli', 'gaussian', 'continuous-bernoulli'].includes(config.likelihood.kind)) return `the ${config.likelihood.kind} likelihood is not in the PyTorch package (bernoulli, gaussian and continuous-bernoulli are)`;

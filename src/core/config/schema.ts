@@ -291,6 +291,18 @@ export const VaeObjectiveSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('iwae'), k: positiveInt.max(5000).default(50) }),
 ]);
 
+/**
+ * Stochastic layers between the data and the top latent (of `latentDim`), from
+ * the data up: z₁ of `size` values, then the next, … With one entry of size
+ * 100 and latentDim 50, q(z₁|x) q(z₂|z₁) and p(z₂) p(z₁|z₂) p(x|z₁) — the
+ * IWAE paper's two-stochastic-layer model. `hidden`: the widths of the MLPs
+ * of q(z_{l+1}|z_l) and p(z_l|z_{l+1}) around the layer above this one.
+ */
+export const LatentLayersSchema = z.array(z.strictObject({
+  size: positiveInt.max(4096),
+  hidden: z.array(positiveInt.max(65536)).max(16).default([100, 100]),
+})).max(8).default([]);
+
 /** What every model has. */
 const common = {
   seed: z.int().min(0).max(2 ** 31 - 1).default(1),
@@ -314,7 +326,7 @@ const adversarial = AdversarialSchema.default(AdversarialSchema.parse({}));
  */
 export const ModelConfigSchema = z.discriminatedUnion('model', [
   /** The variational autoencoder. */
-  z.strictObject({ model: z.literal('vae'), ...common, objective: VaeObjectiveSchema.default({ kind: 'elbo' }) }),
+  z.strictObject({ model: z.literal('vae'), ...common, objective: VaeObjectiveSchema.default({ kind: 'elbo' }), latentLayers: LatentLayersSchema }),
   /** The adversarial autoencoder. */
   z.strictObject({ model: z.literal('aae'), ...common, adversarial }),
   /** The semi-supervised AAE (§5): a class code learned from a few labels beside the style. */
@@ -360,6 +372,12 @@ export const ConfigSchema = z.preprocess(
   }
   if (prior.kind === 'vamp' && c.model !== 'vae') {
     ctx.addIssue({ code: 'custom', path: ['prior', 'kind'], message: `the VampPrior is made of a VAE's encoder (a mixture of its posteriors at learned pseudo-inputs): model must be "vae", not "${c.model}"` });
+  }
+  if (c.model === 'vae' && c.latentLayers.length > 0 && c.labels.use !== 'none') {
+    ctx.addIssue({ code: 'custom', path: ['latentLayers'], message: 'stacked stochastic layers take no labels: labels.use must be "none"' });
+  }
+  if (c.model === 'vae' && c.latentLayers.length > 0 && prior.kind === 'vamp') {
+    ctx.addIssue({ code: 'custom', path: ['latentLayers'], message: 'stacked stochastic layers with a VampPrior are not supported: use a standard-normal or gaussian-mixture prior' });
   }
   if (prior.kind === 'vamp' && c.labels.use !== 'none') {
     ctx.addIssue({ code: 'custom', path: ['prior', 'kind'], message: 'the VampPrior\'s pseudo-inputs have no labels: labels.use must be "none"' });

@@ -12,7 +12,8 @@ import { negativeIwBound } from '../objectives/iwae.js';
 import type { ObjectiveValue } from '../objectives/types.js';
 import { createOptimizer } from '../training/optimizers.js';
 import { linearWarmup } from '../training/schedules.js';
-import { buildVaeNets, createVae, type VaeNets } from '../models/vae.js';
+import { buildVaeNets, createVae, layerNetNames, type VaeNets } from '../models/vae.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelFamily } from './types.js';
 
 /** The configured objective: −ELBO (β-weighted in training), or −L_K. */
@@ -22,9 +23,9 @@ function objective(model: Autoencoder, x: tf.Tensor, seed: number, options: { be
 }
 
 export const vaeFamily: ModelFamily = {
-  netNames: (config) => (config.prior.kind === 'vamp' ? ['encoder', 'decoder', 'pseudoInputs'] : ['encoder', 'decoder']),
-  possibleNetNames: ['encoder', 'decoder', 'pseudoInputs'],
-  buildNets: (config, dataShape) => ({ ...buildVaeNets(config, dataShape) }),
+  netNames: (config) => ['encoder', 'decoder', ...(config.prior.kind === 'vamp' ? ['pseudoInputs'] : []), ...layerNetNames(config)],
+  possibleNetNames: ['encoder', 'decoder', 'pseudoInputs', ...Array.from({ length: 8 }, (_, i) => [`encoder${i + 1}`, `decoder${i + 1}`]).flat()],
+  buildNets: (config, dataShape) => Object.fromEntries(Object.entries(buildVaeNets(config, dataShape)).filter((e): e is [string, tfl.LayersModel] => e[1] !== undefined)),
   create: (config, dataShape, nets, resources) => createVae(config, dataShape, nets as unknown as VaeNets, resources),
   phases(model, { stepsPerEpoch }) {
     const { train } = model.config;

@@ -49,11 +49,17 @@ export function batchBound(model: Autoencoder, x: tf.Tensor2D, labels: tf.Tensor
   for (let done = 0, c = 0; done < k; done += chunk, c++) {
     const n = Math.min(chunk, k - done);
     const next = tf.tidy(() => {
-      const q = model.encode(x, { labels });
-      const z = q.sample({ seed: deriveSeed(seed, c), n });
-      const p = model.decode(z, { labels });
-      const logLikelihood = eightBit ? eightBitLogProb(p, x) : p.logProb(x);
-      const logW = tf.sub(tf.add(logLikelihood, model.prior.logProb(z)), q.logProb(z));
+      let logW: tf.Tensor;
+      if (model.sampleJoint) {
+        const { likelihood, logRatio } = model.sampleJoint(x, { k: n, seed: deriveSeed(seed, c) });
+        logW = tf.sub(eightBit ? eightBitLogProb(likelihood, x) : likelihood.logProb(x), logRatio);
+      } else {
+        const q = model.encode(x, { labels });
+        const z = q.sample({ seed: deriveSeed(seed, c), n });
+        const p = model.decode(z, { labels });
+        const logLikelihood = eightBit ? eightBitLogProb(p, x) : p.logProb(x);
+        logW = tf.sub(tf.add(logLikelihood, model.prior.logProb(z)), q.logProb(z));
+      }
       const lse = tf.logSumExp(logW, 0) as tf.Tensor1D;
       return acc ? (tf.logSumExp(tf.stack([acc, lse]), 0) as tf.Tensor1D) : lse;
     });

@@ -9,6 +9,13 @@ import type { CodecOptions } from './conditioning.js';
  * A latent-variable autoencoder: networks + prior + likelihood, composed.
  * `encode(x)` is q(z|x), `decode(z)` is p(x|z); both return distributions.
  */
+export interface JointOptions {
+  /** Draws per example. */
+  readonly k: number;
+  readonly seed: number;
+  readonly training?: boolean;
+}
+
 export interface Autoencoder {
   readonly kind: Config['model'];
   readonly config: Config;
@@ -32,6 +39,15 @@ export interface Autoencoder {
    * `labels` as for `encode`.
    */
   decode(z: tf.Tensor, options?: CodecOptions): Distribution;
+  /**
+   * Models with several stochastic layers (z₁ … z_L, the top one of
+   * `latentDim`): K joint draws z ~ q(z₁|x) q(z₂|z₁) …, reparameterised, with
+   * p(x|z₁) and log q(z|x) − log p(z) summed over the layers, [K, batch].
+   * The objectives and the importance-weighted bound use it in place of
+   * encode → sample → decode. `encode` and `decode` then give the top layer's
+   * codes through the intermediate layers' means (for figures and the page).
+   */
+  sampleJoint?(x: tf.Tensor, options: JointOptions): { likelihood: Distribution; logRatio: tf.Tensor };
   /** Every trainable variable, in a stable order. */
   variables(): tf.Variable[];
   dispose(): void;

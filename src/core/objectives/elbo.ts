@@ -8,6 +8,8 @@
  * they read in nats per example:
  *   reconstruction = −log p(x|z),  kl = KL(q ‖ p),  loss = reconstruction + kl.
  * The optimised `total` is reconstruction + β·kl (β-VAE, KL warm-up).
+ * With several stochastic layers (Autoencoder.sampleJoint) the KL is the
+ * single-draw estimate of log q(z|x) − log p(z) over all of them.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { klDivergence } from '../distributions/kl.js';
@@ -25,6 +27,14 @@ export interface ElboOptions {
 }
 
 export function negativeElbo(model: Autoencoder, x: tf.Tensor, { seed, beta = 1, training = false, labels }: ElboOptions): ObjectiveValue {
+  if (model.sampleJoint) {
+    // Several stochastic layers: one joint draw, the KL as log q(z|x) − log p(z) summed over the layers (Monte Carlo).
+    const { likelihood, logRatio } = model.sampleJoint(x, { k: 1, seed, training });
+    const reconstruction = tf.neg(tf.mean(likelihood.logProb(x))) as tf.Scalar;
+    const kl = tf.mean(logRatio) as tf.Scalar;
+    const loss = tf.add(reconstruction, kl) as tf.Scalar;
+    return { total: beta === 1 ? loss : (tf.add(reconstruction, tf.mul(kl, beta)) as tf.Scalar), terms: { loss, reconstruction, kl } };
+  }
   const q = model.encode(x, { training, labels });
   const z = q.sample({ seed });
   const reconstruction = tf.neg(tf.mean(model.decode(z, { training, labels }).logProb(x))) as tf.Scalar;

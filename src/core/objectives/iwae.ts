@@ -30,10 +30,18 @@ export interface IwaeOptions {
 
 export function negativeIwBound(model: Autoencoder, x: tf.Tensor, { seed, k, training = false, labels }: IwaeOptions): ObjectiveValue {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`importance samples must be a positive integer, got ${k}`);
-  const q = model.encode(x, { training, labels });
-  const z = q.sample({ seed, n: k }); // [K, batch, latent]
-  const logLikelihood = model.decode(z, { training, labels }).logProb(x); // [K, batch]
-  const logRatio = tf.sub(q.logProb(z), model.prior.logProb(z)); // log q − log p, [K, batch]
+  let logLikelihood: tf.Tensor; // [K, batch]
+  let logRatio: tf.Tensor; // log q − log p, [K, batch]
+  if (model.sampleJoint) {
+    const joint = model.sampleJoint(x, { k, seed, training });
+    logLikelihood = joint.likelihood.logProb(x);
+    logRatio = joint.logRatio;
+  } else {
+    const q = model.encode(x, { training, labels });
+    const z = q.sample({ seed, n: k }); // [K, batch, latent]
+    logLikelihood = model.decode(z, { training, labels }).logProb(x);
+    logRatio = tf.sub(q.logProb(z), model.prior.logProb(z));
+  }
   const logW = tf.sub(logLikelihood, logRatio);
   const bound = tf.sub(tf.logSumExp(logW, 0), Math.log(k)); // [batch]
   const loss = tf.neg(tf.mean(bound)) as tf.Scalar;

@@ -20,7 +20,7 @@ export interface TrainFlags {
   binarize?: string; data?: string; testFraction?: number; resize?: [number, number]; labelColumn?: string; labelFile?: string; trainClasses?: number[]; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
   discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number;
-  objective?: string; k?: number;
+  objective?: string; k?: number; latentLayers?: number[];
 }
 
 /** Which config field each flag sets (for error messages). */
@@ -37,7 +37,7 @@ const flagOf: Record<string, string> = {
   'train.klWarmupEpochs': '--kl-warmup', 'train.clipGradNorm': '--clip-grad-norm', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
   'labels.use': '--labels', 'labels.fraction': '--labelled-fraction', 'labels.classes': '--classes',
   'categorical.classes': '--classes/--clusters', 'categorical.labelled': '--labelled',
-  'objective.kind': '--objective', 'objective.k': '--k', objective: '--objective',
+  'objective.kind': '--objective', 'objective.k': '--k', objective: '--objective', latentLayers: '--latent-layers',
 };
 
 /** The flag that sets config field `key` or the field it lies in ("encoder.hidden.0" → --hidden/--encoder-hidden). */
@@ -153,6 +153,7 @@ export function configFromFlags(flags: TrainFlags): Config {
   if ((flags.objective !== undefined || flags.k !== undefined) && (model ?? 'vae') !== 'vae') {
     throw new UserError(`${flags.objective !== undefined ? '--objective' : '--k'}: for --model vae (the ${model} trains its own objective)`);
   }
+  if (flags.latentLayers !== undefined && (model ?? 'vae') !== 'vae') throw new UserError(`--latent-layers: for --model vae (a ${model} has one latent layer)`);
   if (flags.k !== undefined && flags.objective !== 'iwae' && (base as { objective?: { kind?: string } }).objective?.kind !== 'iwae') {
     throw new UserError('--k: the number of importance samples of --objective iwae');
   }
@@ -186,6 +187,7 @@ export function configFromFlags(flags: TrainFlags): Config {
       testFraction: flags.testFraction, resize: flags.resize, labelColumn: flags.labelColumn, labelFile: flags.labelFile, trainClasses: flags.trainClasses,
     },
     train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, clipGradNorm: flags.clipGradNorm, optimizer: { learningRate: flags.lr } },
+    latentLayers: flags.latentLayers?.map((size) => ({ size })),
     objective: flags.objective === 'elbo' ? { kind: 'elbo' } : flags.objective === 'iwae' || flags.k !== undefined ? { kind: 'iwae', k: flags.k } : undefined,
   };
   const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
@@ -215,7 +217,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses', 'objective', 'k'] as const)
+    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses', 'objective', 'k', 'latentLayers'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs, --lr-drop, --clip-grad-norm (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -296,6 +298,7 @@ export function trainCommand(): Command {
     .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
     .addOption(new Option('--objective <kind>', "vae: 'elbo' (default) or 'iwae', the importance-weighted bound L_K (Burda et al. 2015) — K decoder passes per example, the bound eval --iw K reports").choices(['elbo', 'iwae']))
     .option('--k <n>', 'importance samples per example of --objective iwae (default 50)', intArg(1))
+    .option('--latent-layers <sizes>', "vae: stochastic layers between the data and the top latent (--latent-dim), from the data up, e.g. 100: q(z₁|x) q(z₂|z₁), p(z₂) p(z₁|z₂) p(x|z₁), with MLPs of 100-100 between layers (config: latentLayers[].hidden)", listArg)
     .addOption(new Option('--binarize <mode>', "'dynamic': resample binary pixels every batch").choices(['none', 'dynamic']))
     .option('--data <source>', "'mnist' (embedded, default); a folder of PNG/JPEG images (one subfolder per class, optional train/ and test/); a folder of IDX files (train-images-idx3-ubyte, t10k- or test-images…, label files; .gz too; colour as idx4); a .npy or .npz array file; a .csv/.tsv table with a header row. Data with values outside [0, 1] (tables) gets a Gaussian likelihood unless --likelihood says otherwise")
     .option('--test-fraction <f>', 'data without a test split: the fraction held out for testing, a fixed seeded choice (default 0.1)', floatArg(0, { exclusive: true }))
@@ -320,6 +323,7 @@ Examples:
   latentlab train --latent-dim 10 --beta 4 --kl-warmup 2
   latentlab train --preset iwae-mnist --objective iwae --k 50   # the IWAE paper's 784-200-200-50 nets
   latentlab train --preset iwae-mnist --prior vamp              # VampPrior: 500 learned pseudo-inputs
+  latentlab train --preset iwae2-mnist --objective iwae --k 50  # two stochastic layers (100 and 50 units)
   latentlab train --data ./my-idx-folder --likelihood gaussian
   latentlab train --data ./photos --resize 32x32 --likelihood gaussian   # photos/<class>/*.jpg
   latentlab train --data measurements.csv --label-column species --latent-dim 2
