@@ -6,7 +6,9 @@
  * Fréchet distance on the features of the shipped classifier
  * (bench/mnist-features.ts; not comparable to published FIDs). The 10,000
  * first training images against the test images give the floor (what real
- * digits score).
+ * digits score); the test images' own reconstructions (decoded means of
+ * q(z|x)) give each model's ceiling, what its decoder draws from codes it
+ * has seen.
  *
  *   node --import tsx bench/samplers.ts RUN [RUN …] [--n 10000] [--components 10[,20…]] [--seed 1] [--json out.json] [--grids DIR]
  *
@@ -20,7 +22,8 @@ import { initBackend } from '../src/node/backend.js';
 import { loadDataSplits } from '../src/node/datasets.js';
 import { imageGridPng } from '../src/node/figures.js';
 import { loadRunModel } from '../src/node/load-run.js';
-import { sampleImages } from '../src/node/run-figures.js';
+import { decodeMeans, encodeMeans, sampleImages } from '../src/node/run-figures.js';
+import * as tf from '@tensorflow/tfjs-core';
 import { createSampler } from '../src/node/samplers.js';
 import { featureNet, frechetDistance, imageStats, loadClassifier } from './mnist-features.js';
 
@@ -59,6 +62,13 @@ for (const dir of positionals) {
   const base = { run: name, model: run.config.model, latentDim: model.latentDim, epochs: run.checkpoint?.epoch ?? 0 };
   const samplers = [{ label: 'prior', make: () => createSampler('prior', { run, model, components: 0 }) },
     ...ks.map((k) => ({ label: `gmm-k${k}`, make: () => createSampler('gmm', { run, model, components: k, log: (line: string) => console.log(`  ${line}`) }) }))];
+  const codes = encodeMeans(model, test);
+  const z = tf.tensor2d(codes, [test.size, model.latentDim]);
+  const recon = decodeMeans(model, z, test.labels);
+  z.dispose();
+  const reconFd = frechetDistance(imageStats(features, recon, test.size), reference);
+  rows.push({ ...base, sampler: 'test reconstructions', fd: reconFd });
+  console.log(`${name} reconstructions of the test images: FD ${reconFd.toFixed(3)}`);
   for (const { label, make } of samplers) {
     const started = performance.now();
     const sampler = await make();

@@ -152,14 +152,15 @@ function rows(values: Float64Array, width: number): number[][] {
 
 async function gmmSampler({ run, model, components, log = (line) => process.stderr.write(`${line}\n`) }: SamplerRequest): Promise<Sampler> {
   const description = `a ${components}-component Gaussian mixture fitted to the training codes`;
-  const data = trainingData(run);
-  checkLabels(run.config, data);
   const file = path.join(run.dir, gmmSamplerFile(components));
+  // The manifest's count of training examples stands for the data in the key, so reading the cache needs no data.
   const key: CacheKey = {
-    checkpoint: weightsDigest(run), components, seed: deriveSeed(run.config.seed, 301), codes: data.size, data: run.config.data.source, ...FIT,
+    checkpoint: weightsDigest(run), components, seed: deriveSeed(run.config.seed, 301), codes: run.manifest.data.train, data: run.config.data.source, ...FIT,
   };
   const cached = readCache(file, key, log);
   if (cached) return { source: cached, description, file, cached: true };
+  const data = trainingData(run);
+  checkLabels(run.config, data);
   if (data.size < components) throw new UserError(`--components ${components}: the run has only ${data.size} training examples to fit them to`);
   const started = performance.now();
   log(`encoding the ${data.size} training examples of ${data.name}`);
@@ -182,7 +183,7 @@ async function gmmSampler({ run, model, components, log = (line) => process.stde
     throw e;
   }
   const seconds = (performance.now() - fitStarted) / 1000;
-  log(`EM ${fit.converged ? 'converged after' : 'stopped at'} ${fit.iterations} iterations in ${seconds.toFixed(1)} s: mean log-likelihood ${fit.logLikelihood.toFixed(3)} nats per code`);
+  log(`EM ${fit.converged ? 'converged after' : 'stopped at'} ${fit.iterations} iteration${fit.iterations === 1 ? '' : 's'} in ${seconds.toFixed(1)} s: mean log-likelihood ${fit.logLikelihood.toFixed(3)} nats per code`);
   const { weights, means, covariances } = fit.mixture.parameters;
   writeJsonAtomic(file, {
     format: CACHE_FORMAT, version: CACHE_VERSION, key,
