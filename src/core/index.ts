@@ -30,6 +30,11 @@ export { DivergenceError, allFinite, nonFiniteTerms } from './training/divergenc
 export { readRun, readRunMetrics, readCheckpointNets, readOptimizerState, fileMapStore, RunFolderError, type RunStore, type RunContents } from './io/run-layout.js';
 export { importanceWeightedBound, type IwResult } from './metrics/iw.js';
 export { pcaProject } from './metrics/pca.js';
+export { featureStats, frechetDistance, type FeatureStats } from './metrics/frechet.js';
+export { fitGmm, defaultKernels, kmeans, GmmFitError, type GmmFit, type GmmFitOptions } from './samplers/fit-gmm.js';
+export { FullGaussianMixture, logDensities, type MixtureParameters } from './samplers/mixture.js';
+export { typedArrayKernels, type EmKernels } from './samplers/em-kernels.js';
+export { tensorKernels } from './samplers/em-kernels-tf.js';
 export { mmd } from './metrics/mmd.js';
 export { parzenEstimate, parzenLogLikelihoods, DEFAULT_PARZEN_SIGMAS, type ParzenResult } from './metrics/parzen.js';
 export { knnAccuracy, twoSampleAccuracy } from './metrics/separability.js';

@@ -14,6 +14,7 @@ import { isConditional } from '../core/models/conditioning.js';
 import { pcaProject } from '../core/metrics/pca.js';
 import { headlineTerm } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
+import type { Prior } from '../core/priors/types.js';
 import { classStyleCodes, isCategoricalModel, type CategoricalAutoencoder } from '../core/models/categorical-aae.js';
 import { assignClusters } from '../core/metrics/clusters.js';
 import { priorDensityGrid, type DensityGrid } from '../core/priors/density.js';
@@ -31,10 +32,14 @@ export function imageLayout(shape: readonly number[]): { height: number; width: 
 
 /** Means of p(x|z[, y]) for the given codes, [n, dataDim], clamped to [0, 1]. */
 export function decodeMeans(model: Autoencoder, z: tf.Tensor2D, labels?: Int32Array): Float32Array {
-  return tf.tidy(() => {
+  const means = tf.tidy(() => {
     const y = labels && isConditional(model.config) ? tf.tensor1d(labels, 'int32') : undefined;
-    return tf.clipByValue(model.decode(z, { labels: y }).mean(), 0, 1).dataSync() as Float32Array;
+    return tf.clipByValue(model.decode(z, { labels: y }).mean(), 0, 1);
   });
+  // Read outside tidy, which would walk every element of a typed array handed back to it (seconds for 10,000 images).
+  const values = means.dataSync() as Float32Array;
+  means.dispose();
+  return values;
 }
 
 /** Means of q(z|x[, y]) for a dataset, [size, latentDim]. */
@@ -48,13 +53,19 @@ export function cyclingLabels(n: number, classes: number): Int32Array {
 }
 
 /**
- * Samples from the prior, decoded to means: [n, dataDim]. A conditional
- * decoder gets every class equally often (labels cycling 0..classes−1), so
- * the images are samples of p(x) = Σ_y p(y) p(x|y) with p(y) uniform.
+ * Samples from the prior (or from `source`, e.g. a mixture fitted to the
+ * training codes), decoded to means: [n, dataDim]. A conditional decoder
+ * gets every class equally often (labels cycling 0..classes−1), so the
+ * images are samples of p(x) = Σ_y p(y) p(x|y) with p(y) uniform.
  */
-export function sampleImages(model: Autoencoder, n: number, seed: number): Float32Array {
+export function sampleImages(model: Autoencoder, n: number, seed: number, source: Pick<Prior, 'sample'> = model.prior): Float32Array {
   const labels = isConditional(model.config) ? cyclingLabels(n, model.config.labels.classes) : undefined;
-  return tf.tidy(() => decodeMeans(model, model.prior.sample({ seed, n }) as tf.Tensor2D, labels));
+  const z = source.sample({ seed, n }) as tf.Tensor2D;
+  try {
+    return decodeMeans(model, z, labels);
+  } finally {
+    z.dispose();
+  }
 }
 
 /**

@@ -12,6 +12,8 @@
  *   checkpoints/epoch-000N/<net>/model.json + weights.bin    TF.js layers format
  *   checkpoints/epoch-000N/<phase>.optimizer.json + .bin     optimizer step and state
  *   *.png                             figures
+ *   sampler-gmm-k<K>.json             a K-component Gaussian mixture fitted to the training codes
+ *                                     (`latentlab sample --sampler gmm`): derived, refitted when stale
  *
  * Writing goes through a map of relative path → bytes (`FileMap`), which the
  * caller hands to its file store (the Node writer writes the map atomically;
@@ -41,6 +43,11 @@ export const RUN_FILES = {
   latest: 'checkpoints/latest.json',
   checkpoints: 'checkpoints',
 } as const;
+
+/** The file caching a K-component Gaussian mixture fitted to a run's training codes (derived data, like the figures). */
+export function gmmSamplerFile(components: number): string {
+  return `sampler-gmm-k${components}.json`;
+}
 
 /** The files a run folder must have to be opened. */
 export const REQUIRED_RUN_FILES = [RUN_FILES.config, RUN_FILES.manifest] as const;
