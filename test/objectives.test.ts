@@ -99,6 +99,26 @@ describe('importance-weighted bound (IWAE objective)', () => {
   });
 });
 
+describe('the test set binarised once (eval --binarize)', () => {
+  it('draws each value from Bernoulli(intensity), the same draws every time, in the data\'s shape', async () => {
+    const { binarizedOnce } = await import('../src/core/data/dataset.js');
+    const n = 2000, dim = 50;
+    const x = Float32Array.from({ length: n * dim }, (_, i) => (i % dim) / (dim - 1));
+    const data = makeDataset('ramp', [dim], x);
+    const a = binarizedOnce(data), b = binarizedOnce(data), c = binarizedOnce(data, 5);
+    assert.ok(a.x.every((v) => v === 0 || v === 1));
+    assert.deepEqual(a.x, b.x);
+    assert.notDeepEqual(a.x, c.x);
+    assert.deepEqual(a.shape, [dim]);
+    for (const j of [0, 10, 25, 49]) {
+      let ones = 0;
+      for (let i = 0; i < n; i++) ones += a.x[i * dim + j];
+      const p = j / (dim - 1);
+      assert.ok(Math.abs(ones / n - p) <= 4 * Math.sqrt(p * (1 - p) / n) + 1e-9, `column ${j}: ${ones / n} ones, intensity ${p}`);
+    }
+  });
+});
+
 describe('two stochastic layers', () => {
   it('the importance-weighted bound with K = 5000 reaches log p(x) computed by integrating over both layers', async () => {
     // x (3 binary values) ← z₁ (1-D) ← z₂ (1-D): log p(x) = log ∫∫ p(x|z₁) p(z₁|z₂) p(z₂) on a grid, in float64.

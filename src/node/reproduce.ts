@@ -28,14 +28,14 @@ import pc from 'picocolors';
 import { withLearningRateDrop } from '../core/config/lr-drop.js';
 import { mergeConfig, resolveConfig } from '../core/config/resolve.js';
 import type { Config, ConfigInput } from '../core/config/schema.js';
-import { makeDataset, take, type Dataset } from '../core/data/dataset.js';
+import { binarizedOnce, take, type Dataset } from '../core/data/dataset.js';
 import { importanceWeightedBound } from '../core/metrics/iw.js';
 import { assignClusters, clusterError } from '../core/metrics/clusters.js';
 import { DEFAULT_PARZEN_SIGMAS, parzenEstimate } from '../core/metrics/parzen.js';
 import type { CategoricalAutoencoder } from '../core/models/categorical-aae.js';
 import type { Autoencoder } from '../core/models/types.js';
 import { nowMs } from '../core/util/clock.js';
-import { deriveSeed, uniformGenerator } from '../core/util/random.js';
+import { deriveSeed } from '../core/util/random.js';
 import { loadDataSplits } from './datasets.js';
 import { writeFileAtomic, writeJsonAtomic } from './fs-atomic.js';
 import { readPreset } from './presets.js';
@@ -106,16 +106,13 @@ function parzen(model: Autoencoder, config: Config, quick: boolean): string {
 }
 
 /**
- * MNIST's test images binarised once (x ~ Bernoulli(intensity), a fixed
- * seed), as the likelihood papers evaluate a model trained on dynamically
- * binarised images.
+ * MNIST's test images binarised once (data/dataset.ts binarizedOnce, as
+ * `eval --binarize`), as the likelihood papers evaluate a model trained on
+ * dynamically binarised images.
  */
 function binarisedTest(limit: number | undefined): Dataset {
   const { test } = loadDataSplits('mnist', {});
-  const subset = limit === undefined ? test : take(test, limit);
-  const rand = uniformGenerator(20151101);
-  const x = Float32Array.from(subset.x, (v) => (rand() < v ? 1 : 0));
-  return makeDataset('MNIST test, binarised once', subset.shape, x, subset.labels);
+  return binarizedOnce(limit === undefined ? test : take(test, limit));
 }
 
 /** −L_K on the binarised test images, nats. */

@@ -93,6 +93,21 @@ export function materialize(ds: DataSource): Dataset {
   return { ...rest, x: ds.read(Int32Array.from({ length: ds.size }, (_, i) => i)) };
 }
 
+/** The seed of `binarizedOnce` unless told otherwise: one fixed binarisation, so every evaluation sees the same test set. */
+export const BINARIZE_ONCE_SEED = 20151101;
+
+/**
+ * `ds` with every value v ∈ [0, 1] replaced by one draw x ~ Bernoulli(v)
+ * (seeded): the fixed binarised test set on which the likelihood papers
+ * evaluate models trained on dynamically binarised MNIST. In memory.
+ */
+export function binarizedOnce(ds: DataSource, seed = BINARIZE_ONCE_SEED): Dataset {
+  const data = materialize(ds);
+  const rand = uniformGenerator(seed);
+  const x = Float32Array.from(data.x, (v) => (rand() < v ? 1 : 0));
+  return { ...data, name: `${data.name}, binarised once (seed ${seed})`, x };
+}
+
 export interface DataSplits {
   readonly train: Dataset;
   readonly test: Dataset;

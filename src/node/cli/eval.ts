@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import type { Config } from '../../core/config/schema.js';
-import { batches, evaluationBatchSize, mapInParts, materialize, readRows, take, withImageShape, type DataSource } from '../../core/data/dataset.js';
+import { batches, binarizedOnce, evaluationBatchSize, mapInParts, materialize, readRows, take, withImageShape, type DataSource } from '../../core/data/dataset.js';
 import type { Autoencoder } from '../../core/models/types.js';
 import { evaluateObjective } from '../../core/metrics/evaluate.js';
 import { importanceWeightedBound } from '../../core/metrics/iw.js';
@@ -25,7 +25,7 @@ import { createReporter, type Reporter } from '../progress.js';
 import { sampleImages } from '../run-figures.js';
 import { intArg } from './options.js';
 
-interface EvalFlags { iw?: number; '8Bit'?: boolean; limit?: number; seed: number; backend: BackendChoice; json?: boolean; quiet?: boolean; parzen?: boolean; parzenSamples: number; parzenValidation: number }
+interface EvalFlags { iw?: number; binarize?: boolean; '8Bit'?: boolean; limit?: number; seed: number; backend: BackendChoice; json?: boolean; quiet?: boolean; parzen?: boolean; parzenSamples: number; parzenValidation: number }
 
 export async function runEval(dir: string, flags: EvalFlags): Promise<Record<string, unknown>> {
   await initBackend(flags.backend);
@@ -33,11 +33,13 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   // A large image folder is read from disk batch by batch, as in training.
   const splits = loadTrainingSplits(run.config.data.source, dataOptions(run.config.data, { limits: false }));
   const [fullTrain, fullTest] = [withImageShape(splits.train, run.manifest.data.shape), withImageShape(splits.test, run.manifest.data.shape)];
-  const test = take(fullTest, flags.limit ?? run.config.data.testLimit);
+  const limited = take(fullTest, flags.limit ?? run.config.data.testLimit);
+  if (flags.binarize && flags['8Bit']) throw new UserError('--binarize and --8-bit: binarised images are not 8-bit values; choose one');
+  const test = flags.binarize ? binarizedOnce(limited) : limited;
   const reporter = createReporter({ quiet: flags.quiet || flags.json });
   checkLabels(run.config, test);
   const elbo = await evaluateObjective((x, s, labels) => modelFamily(run.config).evaluate(model, x, s, labels), test, { seed: evaluationSeed(run.config.seed) });
-  const result: Record<string, unknown> = { run: dir, model: run.config.model, epoch: run.checkpoint?.epoch, images: test.size, terms: elbo };
+  const result: Record<string, unknown> = { run: dir, model: run.config.model, epoch: run.checkpoint?.epoch, images: test.size, ...(flags.binarize ? { binarized: true } : {}), terms: elbo };
   if (run.config.labels.use === 'prior' && model.prior instanceof GaussianMixture && test.labels) {
     // Label-guided: how many test codes sit nearest their own class's component.
     result.componentAccuracy = componentAccuracy(await mapInParts(test, 2000, model.latentDim, (part) => encodeData(model, part)), test.labels, model.prior.means);
@@ -89,7 +91,7 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
     error: 'test classification error (fraction)',
   };
   const lines = [
-    `${pc.bold(dir)} — ${run.config.model}, epoch ${run.checkpoint?.epoch}, ${test.size} test images, nats per image`,
+    `${pc.bold(dir)} — ${run.config.model}, epoch ${run.checkpoint?.epoch}, ${test.size} test images${result.binarized ? ' (binarised once)' : ''}, nats per image`,
     ...Object.entries(elbo).filter(([k]) => k !== 'error').map(([k, v]) => `  ${(described[k] ?? k).padEnd(36)} ${v.toFixed(2)}`),
   ];
   if (typeof result.componentAccuracy === 'number') {
@@ -163,6 +165,7 @@ export function evalCommand(): Command {
     .option('--iw <K>', 'also compute the importance-weighted bound with K samples per image (Burda et al. 2015); K=5000 is the usual yardstick', intArg(1))
     .option('--8-bit', 'also the bounds on the test set as 8-bit values: each value\'s probability is the likelihood\'s mass over its bin of 1/255, so a Gaussian or continuous-Bernoulli model compares with a discretised-logistic one in the same nats (with --iw, the importance-weighted bound too)')
     .option('--limit <n>', 'evaluate the first N test images only (the IW bound costs K decoder passes per image)', intArg(1))
+    .option('--binarize', 'evaluate on the test images binarised once (each value x ~ Bernoulli(intensity), a fixed seed): the test set of the likelihood papers for a model trained with --binarize dynamic')
     .option('--parzen', 'also estimate the Parzen-window log-likelihood of the test set from decoded prior samples (σ chosen on the last training images)')
     .option('--parzen-samples <n>', 'decoded samples for the Parzen window', intArg(2), 10000)
     .option('--parzen-validation <n>', 'training images (from the end) that choose σ', intArg(1), 1000)
