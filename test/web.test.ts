@@ -353,7 +353,7 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     assert.deepEqual(consoleErrors, []);
   });
 
-  test('a VAE with a VampPrior trained on the IWAE bound: the explorer decodes with the pseudo-inputs loaded, the runs list headlines −L_K', async () => {
+  test('a VAE with a VampPrior trained on the IWAE bound, and one with two stochastic layers: the explorer loads their extra nets and draws the codes; the runs list headlines −L_K', async () => {
     const r = runCli(['train', '--prior', 'vamp', '--prior-components', '20', '--objective', 'iwae', '--k', '3', '--train-limit', '1000', '--test-limit', '300',
       '--hidden', '64', '--latent-dim', '2', '--epochs', '1', '--seed', '3', '--out', RUNS, '--name', 'vamp', '-q']);
     assert.equal(r.status, 0, describeRun(r));
@@ -366,6 +366,13 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     assert.ok(warm(await pixels('canvas.scatter')) > 100, 'the scatter has too few label-coloured pixels');
     await open('#view=runs');
     assert.match(await page.textContent('main') ?? '', /−L_K \(IWAE bound\)/);
+    // Two stochastic layers: the page loads the nets between them and decodes through z₁.
+    const two = runCli(['train', '--latent-layers', '8', '--train-limit', '1000', '--test-limit', '300', '--hidden', '64', '--latent-dim', '2',
+      '--epochs', '1', '--seed', '3', '--out', RUNS, '--name', 'two-layers', '-q']);
+    assert.equal(two.status, 0, describeRun(two));
+    await open('#view=explore&run=two-layers');
+    assert.deepEqual(await page.evaluate(() => Object.keys((window.latentlab.explorers[0] as any).data.model.nets).sort()), ['decoder', 'decoder1', 'encoder', 'encoder1']);
+    assert.ok(warm(await pixels('canvas.scatter')) > 100, 'the scatter has too few label-coloured pixels');
     assert.deepEqual(consoleErrors, []);
   });
 
