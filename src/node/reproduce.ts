@@ -41,6 +41,9 @@ import { writeFileAtomic, writeJsonAtomic } from './fs-atomic.js';
 import { readPreset } from './presets.js';
 import { sampleImages } from './run-figures.js';
 import { trainRun } from './train-run.js';
+import { lineChartPng } from './figures.js';
+import { headlineTerm } from '../core/models/registry.js';
+import type { EpochRecord } from '../core/training/fit.js';
 
 export type PaperName = 'aae' | 'vae';
 
@@ -222,6 +225,21 @@ export function reproducePlan(o: ReproduceOptions): { name: string; config: Conf
   return experiments(o).map((e) => ({ name: e.name, ...experimentConfig(e, o) }));
 }
 
+/**
+ * The learning curves of a reproduction's runs: each run's held-out headline
+ * term (−ELBO, or −L_K for an IWAE run; on the test images as training
+ * evaluates them) against its cumulative training hours.
+ */
+export function learningCurvesPng(runs: readonly { name: string; records: readonly EpochRecord[] }[], note: string): Buffer {
+  const series = runs.map(({ name, records }) => {
+    let hours = 0;
+    const x = records.map((r) => (hours += (r.seconds + r.evalSeconds) / 3600));
+    const { key, label } = headlineTerm(records[0]?.test ?? {});
+    return { name: `${name} (${label})`, x, y: records.map((r) => r.test[key]) };
+  });
+  return lineChartPng(series, { title: 'Held-out bound per epoch against training time', note, xLabel: 'training hours (evaluation included)', yLabel: 'nats per test image', width: 860, height: 480 });
+}
+
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: ReproduceRow[]; table: string }> {
   const log = (line: string) => { if (!o.quiet) process.stdout.write(`${line}\n`); };
   const list = experiments(o);
@@ -236,6 +254,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: Reprodu
     : `${pc.bold('reproduce aae')}: ${list.length} runs with the paper's 1000-1000 nets on all of MNIST (${list.map((e) => o.epochs ?? e.epochs).join(', ')} epochs) — about ${
       (list.reduce((t, e) => t + (o.epochs ?? e.epochs) * e.secondsPerEpoch, 0) / 3600).toFixed(1)} hours on 2 cores (the paper trains for thousands of epochs).`);
   const rows: ReproduceRow[] = [];
+  const curves: { name: string; records: readonly EpochRecord[] }[] = [];
   for (const [i, e] of list.entries()) {
     log(`\n${pc.bold(`[${i + 1}/${list.length}] ${e.name}`)}`);
     const { config, flags } = experimentConfig(e, o);
@@ -243,6 +262,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: Reprodu
     const start = nowMs();
     const result = await trainRun({ config, dir, backend: o.backend, quiet: o.quiet });
     const ours = await e.measure(result.model, result.records.at(-1)!.test, config);
+    curves.push({ name: e.name, records: result.records });
     result.model.dispose();
     const seconds = (nowMs() - start) / 1000;
     rows.push({ name: e.name, metric: e.metric, ours, paper: e.paper, command: o.quick ? `latentlab reproduce ${paper} --quick` : `latentlab train ${flags}`, seconds, run: path.relative(o.dir, dir) });
@@ -261,6 +281,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: Reprodu
     source, '',
   ].join('\n');
   writeFileAtomic(path.join(o.dir, 'table.md'), new TextEncoder().encode(table));
+  if (paper === 'vae') writeFileAtomic(path.join(o.dir, 'curves.png'), learningCurvesPng(curves, 'test images as training evaluates them (greyscale intensities for a dynamically binarised run)'));
   writeJsonAtomic(path.join(o.dir, 'table.json'), { paper, quick: o.quick, epochs: o.quick ? (paper === 'vae' ? 2 : 1) : o.epochs ?? 'per experiment', rows });
   return { rows, table };
 }
