@@ -74,6 +74,7 @@ describe('reproduce vae', () => {
         assert.ok(nll > 50 && nll < 560, `a bound in nats per image: ${row.ours}`);
         assert.ok(existsSync(path.join(dir, folder, row.run, 'metrics.jsonl')), `${row.run}: a run folder`);
       }
+      assert.ok(existsSync(path.join(dir, folder, 'curves.png')), 'the learning curves');
       assert.match(readFileSync(path.join(dir, folder, 'table.md'), 'utf8'), /86\.76[\s\S]*84\.78[\s\S]*85\.57[\s\S]*82\.90/);
     } finally {
       remove();
