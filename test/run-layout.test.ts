@@ -154,3 +154,16 @@ describe('reading a run folder (readRun over any store)', () => {
     assert.equal((await describeRun(runs, 'fine')).checkpoint?.epoch, 2, 'verified again once the file changed back');
   });
 });
+
+describe('the config digest across versions', () => {
+  it('fields added later, at the value older runs trained with, leave the digest as it was; other values change it', async () => {
+    const { configDigest } = await import('../src/core/io/run-digest.js');
+    const current = resolveConfig({ latentDim: 5 });
+    // What an older LatentLab wrote to config.json (and digested): no objective, no latentLayers.
+    const { objective: _o, latentLayers: _l, ...older } = current as typeof current & { objective: unknown; latentLayers: unknown };
+    assert.equal(await configDigest(current), await configDigest(older as typeof current), 'an older run folder still verifies');
+    assert.notEqual(await configDigest(resolveConfig({ latentDim: 5, objective: { kind: 'iwae', k: 5 } })), await configDigest(current));
+    assert.notEqual(await configDigest(resolveConfig({ latentDim: 5, latentLayers: [{ size: 8 }] })), await configDigest(current));
+    assert.notEqual(await configDigest(resolveConfig({ latentDim: 6 })), await configDigest(current));
+  });
+});

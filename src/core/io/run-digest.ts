@@ -39,13 +39,27 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The config without what a resume may change: `train.epochs`, `train.clipGradNorm` and every `schedule`. */
+/**
+ * Top-level fields added to the config after run folders began to record
+ * the digest, with the value every older run trained with. A field at that
+ * value is left out of the digest, so a folder written before it existed
+ * (whose config.json lacks it, and which `--resume` rewrites with it) keeps
+ * its digest; any other value is part of it. A new defaulted field joins
+ * this list in the change that adds it.
+ */
+const LATER_DEFAULTS: Readonly<Record<string, string>> = {
+  objective: canonicalJson({ kind: 'elbo' }),
+  latentLayers: canonicalJson([]),
+};
+
+/** The config without what a resume may change: `train.epochs`, `train.clipGradNorm` and every `schedule`; without LATER_DEFAULTS at their defaults. */
 function trainedPart(value: unknown, key = ''): unknown {
-  if (Array.isArray(value)) return value.map((v) => trainedPart(v));
+  if (Array.isArray(value)) return value.map((v) => trainedPart(v, '[]'));
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (k === 'schedule' || (key === 'train' && (k === 'epochs' || k === 'clipGradNorm'))) continue;
+    if (key === '' && k in LATER_DEFAULTS && canonicalJson(v) === LATER_DEFAULTS[k]) continue;
     out[k] = trainedPart(v, k);
   }
   return out;
