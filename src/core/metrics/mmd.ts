@@ -39,49 +39,57 @@ export function imqKernel(d: number, variance = 1, scales: readonly number[] = I
 const BLOCK_ENTRIES = 2 ** 18;
 
 /**
- * Σ_{i,j} k(a_i, b_j) summed over the scales, a block of a's rows at a time:
- * the whole [n, m] matrix at once held about 15 tensors of n·m floats (900 MB
- * for 2,000 codes against 2,000 samples), and the wasm heap keeps its peak.
+ * The four block sums of the kernel matrix of z = [x; y] (N = n + m points),
+ * [[Σ k(x, x), Σ k(x, y)], [Σ k(y, x), Σ k(y, y)]] with the scales summed and
+ * the diagonal included, a block of z's rows at a time: the whole [N, N]
+ * matrix at once held about 15 tensors of N² floats (about 1 GB for 2,000 codes
+ * against 2,000 samples), and the wasm heap keeps its peak. One matrix for
+ * the three sums keeps a training step to a few dozen small ops.
  * ‖a − b‖² is taken as ‖a‖² − 2a·b + ‖b‖² (one matrix product), clamped at 0
- * against rounding; differentiable in a and b.
+ * against rounding; differentiable in x and y.
  */
-function kernelSum(a: tf.Tensor2D, b: tf.Tensor2D, kernel: ImqKernel): tf.Scalar {
+function blockSums(x: tf.Tensor2D, y: tf.Tensor2D, kernel: ImqKernel): tf.Tensor2D {
   return tf.tidy(() => {
-    const [n, d] = a.shape;
-    const m = b.shape[0];
-    const rows = Math.max(1, Math.floor(BLOCK_ENTRIES / m));
-    const bSquared = tf.transpose(tf.sum(tf.square(b), 1, true));
-    const parts: tf.Scalar[] = [];
-    for (let start = 0; start < n; start += rows) {
+    const [n, d] = x.shape;
+    const total = n + y.shape[0];
+    const z = tf.concat([x, y], 0);
+    const squared = tf.sum(tf.square(z), 1, true);
+    const squaredRow = tf.transpose(squared);
+    // Column 0 marks the rows of x, column 1 those of y.
+    const groups = tf.tensor2d(Float32Array.from({ length: 2 * total }, (_, k) => ((Math.floor(k / 2) < n) === (k % 2 === 0) ? 1 : 0)), [total, 2]);
+    const rows = Math.max(1, Math.floor(BLOCK_ENTRIES / total));
+    const parts: tf.Tensor2D[] = [];
+    for (let start = 0; start < total; start += rows) {
       parts.push(tf.tidy(() => {
-        const block = rows >= n ? a : tf.slice(a, [start, 0], [Math.min(rows, n - start), d]);
-        const sq = tf.add(tf.sub(tf.sum(tf.square(block), 1, true), tf.mul(tf.matMul(block, b, false, true), 2)), bSquared);
-        const dist = tf.relu(sq);
-        return tf.addN(kernel.scales.map((s) => {
+        const count = Math.min(rows, total - start);
+        const whole = count === total;
+        const block = whole ? z : tf.slice(z, [start, 0], [count, d]);
+        const blockSquared = whole ? squared : tf.slice(squared, [start, 0], [count, 1]);
+        const dist = tf.relu(tf.add(tf.sub(blockSquared, tf.mul(tf.matMul(block, z, false, true), 2)), squaredRow));
+        const k = tf.addN(kernel.scales.map((s) => {
           const c = kernel.base * s;
-          return tf.sum(tf.div(c, tf.add(dist, c)));
-        })) as tf.Scalar;
+          return tf.div(c, tf.add(dist, c));
+        }));
+        return tf.matMul(whole ? groups : tf.slice(groups, [start, 0], [count, 2]), tf.matMul(k, groups), true, false) as tf.Tensor2D;
       }));
     }
-    return parts.length === 1 ? parts[0] : (tf.addN(parts) as tf.Scalar);
+    return parts.length === 1 ? parts[0] : (tf.addN(parts) as tf.Tensor2D);
   });
 }
 
 /**
  * The unbiased MMD² between x [n, d] and y [m, d] (n, m ≥ 2) as a scalar
- * tensor, differentiable in both. k(x_i, x_i) = Σ_s 1 exactly, so the
- * diagonal is taken out of the full sums as n·|scales|.
+ * tensor, differentiable in both. k(z, z) = Σ_s 1 exactly, so the
+ * diagonal is taken out of the block sums as |scales|·(1/(n−1) + 1/(m−1)).
  */
 export function mmdSquared(x: tf.Tensor2D, y: tf.Tensor2D, kernel: ImqKernel = imqKernel(x.shape[1])): tf.Scalar {
   const [n, d] = x.shape;
   const m = y.shape[0];
   if (n < 2 || m < 2 || y.shape[1] !== d) throw new Error(`mmd needs two samples of ≥ 2 points of one dimension, got [${x.shape}] and [${y.shape}]`);
   return tf.tidy(() => {
-    const diag = kernel.scales.length;
-    const kxx = tf.div(tf.sub(kernelSum(x, x, kernel), n * diag), n * (n - 1));
-    const kyy = tf.div(tf.sub(kernelSum(y, y, kernel), m * diag), m * (m - 1));
-    const kxy = tf.div(kernelSum(x, y, kernel), (n * m) / 2);
-    return tf.sub(tf.add(kxx, kyy), kxy) as tf.Scalar;
+    const weights = tf.tensor2d([1 / (n * (n - 1)), -1 / (n * m), -1 / (n * m), 1 / (m * (m - 1))], [2, 2]);
+    const diagonal = kernel.scales.length * (1 / (n - 1) + 1 / (m - 1));
+    return tf.sub(tf.sum(tf.mul(blockSums(x, y, kernel), weights)), diagonal) as tf.Scalar;
   });
 }
 
