@@ -2,7 +2,7 @@
  * Beyond one machine: `latentlab export --format pytorch` → training in
  * PyTorch on two processes (torchrun's own launcher, gloo on the CPU) →
  * `latentlab import` → a run folder whose LatentLab evaluation equals
- * PyTorch's. VAE and AAE, MLP and conv nets. Needs a Python with torch (CI
+ * PyTorch's. VAE, AAE and WAE, MLP and conv nets. Needs a Python with torch (CI
  * installs Debian's python3-torch); without one those tests say so and skip.
  * The refusals (a config the package cannot train, weights that do not fit)
  * run everywhere.

@@ -58,7 +58,8 @@ What it writes, in <out>/<name>/:
   comparison.json   every number in the report
 
 Time: it times a few steps first and prints its estimate. At the defaults
-(10 epochs, 512-256 nets, MNIST) expect roughly 20–25 minutes on 2 cores;
+(10 epochs, 512-256 nets, MNIST) expect roughly 30–35 minutes on 2 cores
+(the WAE's runs add about 40 % to the 20–25 minutes of the other four);
 --quick takes a few minutes.`)
     .action(async (flags: CompareFlags) => {
       await compare(flags);
