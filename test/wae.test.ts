@@ -145,6 +145,21 @@ describe('WAE objective and kernel', () => {
     }
   });
 
+  it('keeps the tensor count flat across epochs (an epoch ending in a batch of one too) and leaves nothing once disposed', async () => {
+    const before = tf.memory().numTensors;
+    const c = config({ wae: { encoder: 'gaussian' } });
+    const model = buildModel(c, [5]);
+    const phases = modelFamily(c).phases(model, { stepsPerEpoch: 3 });
+    const data = makeDataset('toy', [5], points(17, 5, 8, 0.5, 0.5));
+    await trainEpoch({ phases, data, batchSize: 8, epoch: 1, seed: 2, startStep: 0 });
+    const after1 = tf.memory().numTensors;
+    await trainEpoch({ phases, data, batchSize: 8, epoch: 2, seed: 2, startStep: 3 });
+    assert.equal(tf.memory().numTensors, after1);
+    phases[0].optimizer.dispose();
+    model.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   it('C = 2·d·σ²_p, σ²_p measured on the prior (≈ 1 for N(0, I), 8.25 for the ring) unless the config gives it', () => {
     const base = (extra: object) => {
       const model = buildModel(config({ latentDim: 2, ...extra }), [5]) as WassersteinAutoencoder;
