@@ -3,7 +3,8 @@
     python3 evaluate.py [--weights weights.safetensors] [--data DIR] [--limit N] [--iw K]
 
 VAE: the negative ELBO and its terms (one reparameterised sample per
-example); AAE: the reconstruction term. With --iw K (a model with q(z|x) and
+example); AAE: the reconstruction term; WAE: the reconstruction and the MMD²
+to the prior (the unbiased estimate per batch of test examples). With --iw K (a model with q(z|x) and
 a prior density: a VAE): also the importance-weighted bound of Burda et al.
 (2015), −L_K = −E[log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x)]. Nats per
 example, as LatentLab's `latentlab eval` reports them.
@@ -33,8 +34,10 @@ def evaluate(pkg, model, data=None, seed=5, limit=0, batch=500):
         if model.family == 'vae':
             _, terms = model.negative_elbo(x, generator=gen)
         else:
-            rec, _ = model.reconstruction_loss(x, generator=gen)
+            rec, z = model.reconstruction_loss(x, generator=gen)
             terms = {'reconstruction': rec}
+            if model.family == 'wae':
+                terms['mmd'] = model.mmd_penalty(z, gen)
         for k, v in terms.items():
             sums[k] = sums.get(k, 0.0) + float(v) * x.shape[0]
     return {'examples': n, **{k: v / n for k, v in sums.items()}}

@@ -93,6 +93,8 @@ def main():
     if family == 'vae':
         phases = {'elbo': (make_optimizer(train_cfg['optimizer'], list(model.nets['encoder'].parameters()) + list(model.nets['decoder'].parameters())), train_cfg['optimizer'])}
         warm = round(train_cfg.get('klWarmupEpochs', 0) * steps_per_epoch)
+    elif family == 'wae':
+        phases = {'wae': (make_optimizer(train_cfg['optimizer'], list(model.nets['encoder'].parameters()) + list(model.nets['decoder'].parameters())), train_cfg['optimizer'])}
     else:
         adv = config['adversarial']
         disc = wrap(model.nets['discriminator'])
@@ -132,6 +134,12 @@ def main():
                 total, values = model.negative_elbo(x, beta, gen, encoder=enc, decoder=dec)
                 step_phase('elbo', total, model.parameters())
                 terms = {k: v.item() for k, v in values.items()}
+            elif family == 'wae':
+                # The penalty on this process's codes; DDP averages the gradients of the processes' estimates.
+                rec, z = model.reconstruction_loss(x, None, gen, encoder=enc, decoder=dec)
+                mmd = model.mmd_penalty(z, gen)
+                step_phase('wae', rec + config['wae']['mmdWeight'] * mmd, model.parameters())
+                terms = {'reconstruction': rec.item(), 'mmd': mmd.item()}
             else:
                 noise = adv['inputNoise']
                 x_in = x + noise * torch.randn(x.shape, generator=gen).to(device) if noise > 0 else x

@@ -12,7 +12,7 @@ import type { CompareRow } from '../src/node/compare.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'latentlab-report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function row(model: 'vae' | 'aae', mmd: number, twoSample: number, reconstruction: number, curve?: number[]): CompareRow {
+function row(model: 'vae' | 'aae' | 'wae', mmd: number, twoSample: number, reconstruction: number, curve?: number[]): CompareRow {
   const run = `${model}-${mmd}-${twoSample}`;
   if (curve) {
     mkdirSync(path.join(dir, run), { recursive: true });
@@ -37,6 +37,22 @@ describe('comparison findings', () => {
     const [text] = findings([row('vae', 0.05, 0.64, 140), row('aae', 0.07, 0.58, 139, [141, 139])], dir);
     assert.match(text, /the two measures disagree/);
     assert.doesNotMatch(text, /match it more closely/);
+  });
+
+  it('place the WAE among the three: "most closely" only when both measures agree, its reconstruction and trend', () => {
+    const [vae, aae] = [row('vae', 0.7, 0.78, 140), row('aae', 0.07, 0.63, 139, [150, 145, 139])];
+    const texts = findings([vae, aae, row('wae', 0.05, 0.6, 137, [149, 141, 137])], dir);
+    assert.equal(texts.length, 2, 'one paragraph for VAE against AAE, one for the WAE');
+    assert.match(texts[1], /the WAE's codes match it most closely of the three by both measures/);
+    assert.match(texts[1], /VAE 0\.700 and 78\.0 %; AAE 0\.070 and 63\.0 %; WAE 0\.050 and 60\.0 %/);
+    assert.match(texts[1], /It reconstructs best of the three: 137\.00/);
+    assert.match(texts[1], /The WAE's test reconstruction fell every epoch/);
+    const split = findings([vae, aae, row('wae', 0.06, 0.7, 150, [150, 160])], dir)[1];
+    assert.match(split, /the two measures rank the WAE's codes differently: first of the three by MMD², second by the two-sample classifier/);
+    assert.doesNotMatch(split, /most closely/);
+    assert.match(split, /It reconstructs worse than the best: 150\.00/);
+    assert.match(split, /Warning: the WAE's test reconstruction rose from its best epoch \(150\.0\) to 160\.0/);
+    assert.match(findings([vae, aae, row('wae', 0.9, 0.9, 139)], dir)[1], /least closely of the three by both measures/);
   });
 
   it('warn when the AAE got worse as it trained', () => {

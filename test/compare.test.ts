@@ -33,11 +33,11 @@ describe('latentlab compare', () => {
     r = runCli(['compare', '--train-limit', '600', '--test-limit', '300', '--metric-images', '200', '--epochs', '1', '--hidden', '32', '--out', out, '--name', 'c'], { timeoutMs: 300_000 });
   });
 
-  test('trains the four models, says how long it expects to take, and writes four run folders', () => {
+  test('trains the six models, says how long it expects to take, and writes six run folders', () => {
     ok(r, 'compare');
-    assert.match(r.stdout, /expected time: about \d+ (s|min)/);
-    assert.deepEqual(listDir(dir).sort(), ['aae-gaussian', 'aae-mixture', 'comparison.json', 'report.html', 'report.md', 'vae-gaussian', 'vae-mixture']);
-    for (const run of ['vae-gaussian', 'aae-gaussian', 'vae-mixture', 'aae-mixture']) {
+    assert.match(r.stdout, /expected time: about \d+ (s|min) \(timed steps: VAE \d+ ms, AAE \d+ ms, WAE \d+ ms\)/);
+    assert.deepEqual(listDir(dir).sort(), ['aae-gaussian', 'aae-mixture', 'comparison.json', 'report.html', 'report.md', 'vae-gaussian', 'vae-mixture', 'wae-gaussian', 'wae-mixture']);
+    for (const run of ['vae-gaussian', 'aae-gaussian', 'wae-gaussian', 'vae-mixture', 'aae-mixture', 'wae-mixture']) {
       const config = readJson<{ model: string; latentDim: number; prior: { kind: string }; encoder: { hidden: number[] } }>(path.join(dir, run, 'config.json'));
       assert.equal(config.model, run.split('-')[0]);
       assert.equal(config.latentDim, 2);
@@ -51,7 +51,7 @@ describe('latentlab compare', () => {
 
   test('comparison.json holds every number, computed on the requested images', () => {
     const { rows } = readJson<{ rows: Row[] }>(path.join(dir, 'comparison.json'));
-    assert.deepEqual(rows.map((x) => x.name), ['vae-gaussian', 'aae-gaussian', 'vae-mixture', 'aae-mixture']);
+    assert.deepEqual(rows.map((x) => x.name), ['vae-gaussian', 'aae-gaussian', 'wae-gaussian', 'vae-mixture', 'aae-mixture', 'wae-mixture']);
     for (const row of rows) {
       assert.equal(row.latent.images, 200);
       assert.ok(Number.isFinite(row.latent.mmd), `${row.name} mmd`);
@@ -59,15 +59,18 @@ describe('latentlab compare', () => {
       assert.ok(row.latent.knn > 0.1 && row.latent.knn <= 1, `${row.name} k-NN ${row.latent.knn} (chance is 0.1)`);
       assert.ok(row.test.reconstruction > 0);
       assert.equal('loss' in row.test, row.model === 'vae');
+      assert.equal('mmd' in row.test, row.model === 'wae', 'the WAE reports its penalty term');
     }
   });
 
-  test('report.html is self-contained: the metrics table and 12 embedded figures that decode', async () => {
+  test('report.html is self-contained: the metrics table and 18 embedded figures that decode', async () => {
     const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
     const { rows } = readJson<{ rows: Row[] }>(path.join(dir, 'comparison.json'));
     for (const row of rows) assert.ok(html.includes(row.latent.mmd.toFixed(3)), `MMD of ${row.name} in the table`);
     const images = [...html.matchAll(/src="data:image\/png;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1], 'base64'));
-    assert.equal(images.length, 12, 'latent, samples and manifold for each of the four models');
+    assert.equal(images.length, 18, 'latent, samples and manifold for each of the six models');
+    assert.match(html, /<h1>VAE, AAE and WAE: how each shapes a 2-D latent space<\/h1>/);
+    assert.match(html, /<th>WAE <span class="run">wae-mixture\/<\/span><\/th>/, 'the WAE is a column of the figures');
     for (const png of images.slice(0, 2)) assert.ok((await decodePng(png)).width > 100);
     assert.ok(!/src="(?!data:)/.test(html), 'no links to files outside the page');
   });
@@ -75,9 +78,11 @@ describe('latentlab compare', () => {
   test('report.md links figures that exist beside it', () => {
     const md = readFileSync(path.join(dir, 'report.md'), 'utf8');
     const links = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
-    assert.equal(links.length, 12);
+    assert.equal(links.length, 18);
     for (const link of links) assert.ok(existsSync(path.join(dir, link)), link);
     assert.match(md, /\| VAE \| Gaussian N\(0, I\) \|/);
+    assert.match(md, /\| WAE \| 10 Gaussians on a circle \|/);
+    assert.match(md, /\| VAE \| AAE \| WAE \|/, 'three columns of figures per prior');
   });
 
   test('an existing comparison folder, or data without labels, is a clear error and nothing is left behind', () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, mergeConfig, resolveConfig, resolveStoredConfig } from '../src/core/config/resolve.js';
-import { configOf } from '../src/core/config/schema.js';
+import { configOf, isAdversarialConfig } from '../src/core/config/schema.js';
 import { configFromFlags, type TrainFlags } from '../src/node/cli/train.js';
 import { UserError } from '../src/node/errors.js';
 import { readConfigFile } from '../src/node/presets.js';
@@ -76,6 +76,18 @@ describe('config per model family', () => {
       (e: ConfigError) => /my\.json/.test(e.message) && /unknown key "adversarial".*a vae has no adversarial settings.*aae/.test(e.message));
     assert.throws(() => resolveConfig({ model: 'aae', categorical: { classes: 4 } }), /"categorical" is for the models with a categorical code/);
     assert.throws(() => resolveConfig({ model: 'clustering-aae', categorical: { labelled: 10 } }), /unknown key "labelled" in categorical.*semi-supervised-aae/);
+    assert.throws(() => resolveConfig({ model: 'aae', wae: { mmdWeight: 1 } }), /an aae has no wae settings; "wae" is for the Wasserstein autoencoder/);
+    assert.throws(() => resolveConfig({ model: 'wae', adversarial: { inputNoise: 0.3 } }), /a wae has no adversarial settings/);
+    assert.throws(() => resolveConfig({ model: 'wae', labels: { use: 'prior' } }), /labels\.use: "prior" .* needs model "aae"; a wae can use "conditional"/);
+  });
+
+  it('the WAE has its own slice: the encoder kind, λ, the kernel\'s scales and σ²_p', () => {
+    const wae = configOf(resolveConfig({ model: 'wae' }), 'wae');
+    assert.deepEqual({ ...wae.wae, scales: [...wae.wae.scales] }, { encoder: 'deterministic', mmdWeight: 100, scales: [0.1, 0.2, 0.5, 1, 2, 5, 10] });
+    assert.ok(!('adversarial' in wae) && !isAdversarialConfig(wae), 'no discriminator, so no adversarial slice (and lr-drop has no discriminator to drop)');
+    assert.throws(() => resolveConfig({ model: 'wae', wae: { scales: [] } }), /wae\.scales/);
+    assert.throws(() => resolveConfig({ model: 'wae', wae: { mmdWeight: -1 } }), /wae\.mmdWeight/);
+    assert.equal(configOf(resolveConfig({ model: 'wae', prior: { kind: 'swiss-roll' } }), 'wae').prior.kind, 'swiss-roll', 'any prior that can be sampled');
   });
 
   it('a stored config from before per-model slices loads without the slices its model never used', () => {
@@ -164,6 +176,19 @@ describe('config files and flags: messages that name the file or flag, on their 
     userError(() => configFromFlags(flags({ data: '' })), /^configuration: invalid configuration\n {2}- data\.source: .* \(--data\)$/);
     userError(() => configFromFlags(flags({ hidden: [20000] })), /- encoder\.hidden\.0: .* \(--hidden\/--encoder-hidden\)/);
     userError(() => configFromFlags(flags({ model: 'aae', discriminatorHidden: [20000] })), /- adversarial\.discriminator\.hidden\.0: .* \(--discriminator-hidden\)/);
+  });
+
+  it('WAE flags are refused for the other models, adversarial flags for the WAE, each by name', () => {
+    userError(() => configFromFlags(flags({ mmdWeight: 5 })), '--mmd-weight: for the Wasserstein autoencoder (--model wae); a vae has no MMD penalty');
+    userError(() => configFromFlags(flags({ model: 'aae', mmdWeight: 5 })), '--mmd-weight: for the Wasserstein autoencoder (--model wae); an aae has no MMD penalty');
+    userError(() => configFromFlags(flags({ encoder: 'gaussian' })), /^--encoder: for --model aae or wae.*a vae's encoder is always Gaussian$/);
+    userError(() => configFromFlags(flags({ model: 'clustering-aae', encoder: 'gaussian' })), /^--encoder: for --model aae or wae/);
+    userError(() => configFromFlags(flags({ model: 'wae', generatorWeight: 3, discriminatorSteps: 2 })),
+      '--discriminator-steps, --generator-weight: for the adversarial models (--model aae, semi-supervised-aae or clustering-aae); a wae has no discriminator');
+    const wae = configOf(configFromFlags(flags({ model: 'wae', mmdWeight: 30, encoder: 'gaussian' })), 'wae');
+    assert.equal(wae.wae.mmdWeight, 30);
+    assert.equal(wae.wae.encoder, 'gaussian');
+    assert.equal(configOf(configFromFlags(flags({ model: 'aae', encoder: 'gaussian' })), 'aae').adversarial.encoder, 'gaussian');
   });
 
   it('prior flags that do not shape the chosen prior are refused, by name', () => {

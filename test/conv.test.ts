@@ -126,6 +126,7 @@ const adversarial = { discriminator: { hidden: [8] } };
 const slices = {
   vae: {},
   aae: { adversarial },
+  wae: { wae: { encoder: 'gaussian' } },
   'semi-supervised-aae': { adversarial, categorical: { classes: 4, labelled: 8, labelledBatchSize: 8 } },
   'clustering-aae': { adversarial, categorical: { classes: 4 } },
 } satisfies Record<ModelKind, object>;

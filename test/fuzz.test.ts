@@ -817,7 +817,7 @@ function flagArb(small: boolean): fc.Arbitrary<string[]> {
   const choice = (flag: string, ...choices: string[]) => value(flag, fc.constantFrom(...choices), fc.constantFrom('', 'bogus', 'VAE', '--epochs'));
   const pathFlag = (flag: string) => pathArb().filter((p) => !small || p !== 'mnist').map((v) => [flag, v]);
   return fc.oneof(
-    choice('--model', 'vae', 'aae', 'semi-supervised-aae', 'clustering-aae'),
+    choice('--model', 'vae', 'aae', 'wae', 'semi-supervised-aae', 'clustering-aae'),
     pathFlag('--config'),
     choice('--preset', 'quick', 'canonical', 'aae-paper'),
     int('--latent-dim', 1, 8), list('--hidden'), list('--encoder-hidden'), list('--decoder-hidden'),
@@ -829,6 +829,7 @@ function flagArb(small: boolean): fc.Arbitrary<string[]> {
     int('--prior-components', 1, 12), float('--prior-radius', 10), float('--prior-std', 2),
     list('--discriminator-hidden'), int('--discriminator-steps', 1, 3), float('--discriminator-lr', 0.1),
     choice('--generator', 'joint', 'separate'), float('--generator-weight', 20), float('--generator-lr', 0.1), float('--input-noise', 1),
+    choice('--encoder', 'deterministic', 'gaussian'), float('--mmd-weight', 1000),
     choice('--labels', 'none', 'prior', 'conditional'),
     float('--labelled-fraction', 1), int('--classes', 1, 12), int('--labelled', 1, 50), int('--clusters', 2, 12),
     int('--batch-size', 1, 256), float('--clip-grad-norm', 10), int('--lr-drop', 2, 5), float('--lr', 0.1), float('--beta', 4), float('--kl-warmup', 3),

@@ -136,6 +136,7 @@ describe('memory', () => {
     for (const config of [
       resolveConfig({ latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] } }),
       resolveConfig({ model: 'aae', latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] }, prior: { kind: 'gaussian-mixture', components: 3 } }),
+      resolveConfig({ model: 'wae', latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] }, prior: { kind: 'gaussian-mixture', components: 3 } }),
       resolveConfig({ model: 'aae', latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] },
         train: { optimizer: { kind: 'sgd', learningRate: 0.01, momentum: 0.9 } } }),
     ]) {

@@ -2,7 +2,7 @@
  * Beyond one machine: `latentlab export --format pytorch` → training in
  * PyTorch on two processes (torchrun's own launcher, gloo on the CPU) →
  * `latentlab import` → a run folder whose LatentLab evaluation equals
- * PyTorch's. VAE and AAE, MLP and conv nets. Needs a Python with torch (CI
+ * PyTorch's. VAE, AAE and WAE, MLP and conv nets. Needs a Python with torch (CI
  * installs Debian's python3-torch); without one those tests say so and skip.
  * The refusals (a config the package cannot train, weights that do not fit)
  * run everywhere.
@@ -15,6 +15,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, encodeSafetensors } from '../src/core/io/safetensors.js';
+import { mmdSquared } from '../src/core/metrics/mmd.js';
+import type { WassersteinAutoencoder } from '../src/core/models/wae.js';
 import { loadRunModel } from '../src/node/load-run.js';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
 import { setupBackend } from './helpers/tf.js';
@@ -35,6 +37,7 @@ const data = { source: 'mnist', trainLimit: 1200, testLimit: 200 };
 const CASES = {
   'VAE, MLP': { model: 'vae', latentDim: 4, encoder: { hidden: [64] }, decoder: { hidden: [64] } },
   'AAE, MLP, mixture prior': { model: 'aae', latentDim: 2, prior: { kind: 'gaussian-mixture' }, encoder: { hidden: [64] }, decoder: { hidden: [64] }, adversarial: { discriminator: { hidden: [32] } } },
+  'WAE, MLP, mixture prior': { model: 'wae', latentDim: 2, prior: { kind: 'gaussian-mixture' }, encoder: { hidden: [64] }, decoder: { hidden: [64] } },
   'VAE, conv': { model: 'vae', latentDim: 4, encoder: { kind: 'conv', channels: [4, 8], hidden: [32] }, decoder: { kind: 'conv', channels: [4, 8], hidden: [32] } },
   'AAE, conv, Gaussian encoder, swiss-roll prior': {
     model: 'aae', latentDim: 2, prior: { kind: 'swiss-roll' }, adversarial: { encoder: 'gaussian', discriminator: { hidden: [32] }, generator: 'separate' },
@@ -77,7 +80,7 @@ describe('latentlab export --format pytorch → torchrun → latentlab import', 
       const record = JSON.parse(readFileSync(path.join(run, 'imported.json'), 'utf8'));
       const ours = record.latentlabEval[headline] as number;
       // The deterministic AAE encoder gives one number; a sampled code (VAE, Gaussian AAE) differs by its Monte Carlo noise.
-      const deterministic = config.model === 'aae' && !('encoder' in config.adversarial);
+      const deterministic = (config.model === 'aae' && !('encoder' in config.adversarial)) || config.model === 'wae';
       const tolerance = deterministic ? 1e-4 * ours : 0.015 * ours;
       assert.ok(Math.abs(ours - pytorch[headline]) <= tolerance, `LatentLab's test ${headline} ${ours.toFixed(3)} vs PyTorch's ${pytorch[headline].toFixed(3)}`);
       const evaluated = runCli(['eval', run, '--json']);
@@ -106,6 +109,23 @@ print(json.dumps({k: v.tolist() for k, v in heads.items()}))
       const want = theirs.loc ?? theirs.code;
       loc.flat().forEach((v, j) => assert.ok(Math.abs(v - want.flat()[j]) <= 1e-4 * (1 + Math.abs(v)), `code ${j}: ${v} vs ${want.flat()[j]}`));
       tf.dispose(x);
+      if (config.model === 'wae') {
+        // The package's MMD² is LatentLab's: the same kernel (latentlab.json) and the same value on the same points.
+        const { kernel } = JSON.parse(readFileSync(path.join(pkg, 'latentlab.json'), 'utf8')) as { kernel: { base: number; scales: number[] } };
+        assert.deepEqual(kernel, { base: (model as WassersteinAutoencoder).kernel.base, scales: [...(model as WassersteinAutoencoder).kernel.scales] });
+        assert.ok(Number.isFinite(pytorch.mmd), `PyTorch's test MMD² ${pytorch.mmd}`);
+        const [a, b] = [Array.from({ length: 12 }, (_, i) => [Math.sin(i), Math.cos(3 * i)]), Array.from({ length: 9 }, (_, i) => [2 * Math.cos(i), i / 4])];
+        const theirsMmd = spawnSync(python!, ['-c', `
+import json, sys, torch
+sys.path.insert(0, '.')
+from latentlab_torch.package import mmd_squared
+a, b, k = json.loads(sys.argv[1])
+print(float(mmd_squared(torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64), k['base'], k['scales'])))
+`, JSON.stringify([a, b, kernel])], { cwd: pkg, encoding: 'utf8' });
+        assert.equal(theirsMmd.status, 0, theirsMmd.stderr);
+        const oursMmd = tf.tidy(() => mmdSquared(tf.tensor2d(a), tf.tensor2d(b), kernel).dataSync()[0]);
+        assert.ok(Math.abs(oursMmd - Number(theirsMmd.stdout)) < 1e-5, `MMD² ${oursMmd} (LatentLab) vs ${theirsMmd.stdout.trim()} (PyTorch)`);
+      }
       model.dispose();
     });
   }

@@ -260,7 +260,7 @@ describe('the web page', { skip: skip ?? false }, () => {
   });
 
   /** Trains a small model in the page's Train view (512 images, 1 epoch, 32 hidden units) and waits until it is done. */
-  const trainInPage = async (model: 'vae' | 'aae', latent: number) => {
+  const trainInPage = async (model: 'vae' | 'aae' | 'wae', latent: number) => {
     await open('#view=train');
     await page.selectOption('select[name=model]', model);
     await page.fill('input[name=train]', '512');
@@ -307,6 +307,25 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
     assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test reconstruction \d+\.\d\d nats per image/);
     assert.equal(await page.$eval('.curves', (e: any) => e.dataset.epochPoints), '1');
     assert.equal(await page.$eval('canvas.chart.adversarial', (e: any) => e.hidden), false, 'the adversarial chart is shown');
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('a WAE trained in the page: its MMD² penalty gets its own chart; a WAE run from the CLI opens in the explorer and decodes', async () => {
+    await trainInPage('wae', 2);
+    assert.match(await page.textContent('.curves .status') ?? '', /done: 1 epoch, test reconstruction \d+\.\d\d nats per image/);
+    assert.equal(await page.$eval('canvas.chart.penalty', (e: any) => e.hidden), false, 'the MMD² chart is shown');
+    assert.equal(await page.$eval('canvas.chart.adversarial', (e: any) => e.hidden), true, 'no adversarial chart for a WAE');
+    const r = runCli(['train', '--model', 'wae', '--encoder', 'gaussian', '--train-limit', '1000', '--test-limit', '300', '--hidden', '64',
+      '--epochs', '1', '--seed', '3', '--out', RUNS, '--name', 'wae', '-q']);
+    assert.equal(r.status, 0, describeRun(r));
+    await open('#view=runs&run=wae');
+    assert.match(await page.textContent('table.terms') ?? '', /mmd.*\d\.\d{4}/s, 'MMD² shown with four decimals');
+    await open('#view=explore&run=wae');
+    assert.ok(warm(await pixels('canvas.scatter')) > 200, 'the WAE\'s codes are drawn');
+    const box = await page.evaluate(() => window.latentlab.explorers[0].plotBox());
+    const n = await page.$eval('.explorer', (e: any) => Number(e.dataset.decodes));
+    await page.mouse.move(box.x + 0.3 * box.width, box.y + 0.6 * box.height);
+    await page.waitForFunction((k) => Number(document.querySelector('.explorer').dataset.decodes) > k, n);
     assert.deepEqual(consoleErrors, []);
   });
 

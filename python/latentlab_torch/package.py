@@ -9,6 +9,9 @@ discriminator and generator phases), with LatentLab's definitions:
         discriminator  = E_p(z)[softplus(−D(z))] + E_x[softplus(D(E(x)))]
         generator      = E_x[softplus(−D(E(x)))]
         'joint': reconstruction + λ·generator in one phase (encoder + decoder)
+  WAE   reconstruction + λ·MMD²(codes, as many prior samples): the unbiased
+        estimate with k(a, b) = Σ_s C_s / (C_s + ‖a − b‖²), C_s = base·s
+        (latentlab.json's kernel)
   p(x|z) bernoulli: logits; gaussian: loc (+ log σ² = softplus(r + 6) − 6 when
         learned); continuous-bernoulli: logits, log C = log(η / tanh(η/2)).
 """
@@ -106,22 +109,38 @@ class Prior:
         raise ValueError(f'prior {self.kind!r} has no density')
 
 
+def mmd_squared(x, y, base, scales):
+    """The unbiased MMD² between x [n, d] and y [m, d] (n, m ≥ 2) under the IMQ kernel summed over scales."""
+    n, m = x.shape[0], y.shape[0]
+
+    def kernel_sum(a, b, off_diagonal):
+        sq = ((a.unsqueeze(1) - b.unsqueeze(0)) ** 2).sum(-1)
+        total = sum((base * s) / (base * s + sq) for s in scales)
+        if off_diagonal:
+            total = total * (1 - torch.eye(a.shape[0], device=a.device, dtype=a.dtype))
+        return total.sum()
+
+    return (kernel_sum(x, x, True) / (n * (n - 1)) + kernel_sum(y, y, True) / (m * (m - 1))
+            - 2 * kernel_sum(x, y, False) / (n * m))
+
+
 class Model(nn.Module):
-    """encoder, decoder (and discriminator for an AAE) as ExportedNets; `family` is 'vae' or 'aae'."""
+    """encoder, decoder (and discriminator for an AAE) as ExportedNets; `family` is 'vae', 'aae' or 'wae'."""
 
     def __init__(self, architecture, settings, folder):
         super().__init__()
         self.family = architecture['model']
-        if self.family not in ('vae', 'aae'):
-            raise ValueError(f'model family {self.family!r} is not supported by the PyTorch package (vae and aae are)')
+        if self.family not in ('vae', 'aae', 'wae'):
+            raise ValueError(f'model family {self.family!r} is not supported by the PyTorch package (vae, aae and wae are)')
         self.config = settings['config']
         self.latent_dim = architecture['latentDim']
         shapes = settings['tensorShapes']
         self.nets = nn.ModuleDict({name: ExportedNet(name, spec, shapes) for name, spec in architecture['nets'].items()})
         self.likelihood = Likelihood(architecture['likelihood'])
         self.prior = Prior(settings['prior'], self.latent_dim, folder)
-        adversarial = self.config.get('adversarial', {})
-        self.gaussian_encoder = self.family == 'vae' or adversarial.get('encoder') == 'gaussian'
+        encoder_kind = self.config.get('adversarial', self.config.get('wae', {})).get('encoder')
+        self.gaussian_encoder = self.family == 'vae' or encoder_kind == 'gaussian'
+        self.kernel = settings.get('kernel')
 
     # -- the three nets. Each method takes the net to call (a DistributedDataParallel
     # wrapper while training, so its gradients are averaged); the model's own by default.
@@ -177,6 +196,13 @@ class Model(nn.Module):
     def generator_loss(self, z, discriminator=None):
         """E[softplus(−D(z))]: the encoder fooling D."""
         return F.softplus(-self.discriminate(z, discriminator)).mean()
+
+    def mmd_penalty(self, z, generator=None):
+        """The WAE's MMD²(codes z, as many prior samples); 0 for a batch of one."""
+        if z.shape[0] < 2:
+            return z.sum() * 0
+        prior = self.prior.sample(z.shape[0], generator, z.device)
+        return mmd_squared(z, prior, self.kernel['base'], self.kernel['scales'])
 
 
 class Package:

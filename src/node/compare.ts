@@ -1,9 +1,10 @@
 /**
- * `latentlab compare` as a library call: a VAE and an AAE with the same
- * encoder/decoder sizes and a 2-D latent, each trained once with a standard
- * Gaussian prior and once with the 10-component mixture prior (four ordinary
- * run folders), then measured on the same held-out images and written up as
- * a report (report.md, report.html with the figures embedded, comparison.json).
+ * `latentlab compare` as a library call: a VAE, an AAE and a WAE with the
+ * same encoder/decoder sizes and a 2-D latent, each trained once with a
+ * standard Gaussian prior and once with the 10-component mixture prior (six
+ * ordinary run folders), then measured on the same held-out images and
+ * written up as a report (report.md, report.html with the figures embedded,
+ * comparison.json).
  *
  * Before training it times a few steps of each family and says how long the
  * whole comparison should take.
@@ -77,11 +78,12 @@ const PRIORS = [
   { key: 'gaussian', label: 'Gaussian N(0, I)', spec: { kind: 'standard-normal' } },
   { key: 'mixture', label: '10 Gaussians on a circle', spec: { kind: 'gaussian-mixture', components: 10, radius: 4, std: 0.5 } },
 ] as const;
-const MODELS = ['vae', 'aae'] as const;
+/** The families compared, in column order: a KL term, a discriminator, a kernel penalty (each with its defaults). */
+export const COMPARE_MODELS = ['vae', 'aae', 'wae'] as const;
 
-/** The four configurations, in training order. */
+/** The six configurations, in training order. */
 export function compareConfigs(o: Pick<CompareOptions, 'epochs' | 'hidden' | 'seed' | 'data' | 'trainLimit' | 'testLimit'>) {
-  return PRIORS.flatMap((prior) => MODELS.map((model) => {
+  return PRIORS.flatMap((prior) => COMPARE_MODELS.map((model) => {
     const input: ConfigInput = {
       model, seed: o.seed, latentDim: 2, prior: prior.spec,
       encoder: { hidden: [...o.hidden] }, decoder: { hidden: [...o.hidden].reverse() },
@@ -125,7 +127,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   let data: ReturnType<typeof loadTrainingSplits>;
   let perStep: Awaited<ReturnType<typeof timeSteps>>;
   try {
-    // One copy of the data for the four runs (every config has the same data options); a large image folder is read batch by batch.
+    // One copy of the data for the six runs (every config has the same data options); a large image folder is read batch by batch.
     data = loadTrainingSplits(o.data, dataOptions(configs[0].config.data));
     if (!data.test.labels) throw new UserError(`--data ${o.data}: the comparison colours codes by label and measures k-NN accuracy, so the data needs label files`);
     perStep = await timeSteps(configs, data.train);
@@ -140,8 +142,9 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   // Evaluation, figures and metrics add about a fifth (measured on MNIST at the default settings).
   const estimate = (model: string) => 1.2 * steps * perStep.get(model)!;
   const remaining = (from: number) => configs.slice(from).reduce((sum, c) => sum + estimate(c.config.model), 0);
-  log(`${pc.bold('compare')}: VAE and AAE × Gaussian and 10-Gaussian-mixture priors, 2-D latent, ${o.epochs} epochs each on ${train.size} images`);
-  log(`expected time: about ${pc.bold(formatMinutes(remaining(0)))} (timed steps: VAE ${(1000 * perStep.get('vae')!).toFixed(0)} ms, AAE ${(1000 * perStep.get('aae')!).toFixed(0)} ms)`);
+  const timed = COMPARE_MODELS.map((m) => `${m.toUpperCase()} ${(1000 * perStep.get(m)!).toFixed(0)} ms`).join(', ');
+  log(`${pc.bold('compare')}: VAE, AAE and WAE × Gaussian and 10-Gaussian-mixture priors, 2-D latent, ${o.epochs} epochs each on ${train.size} images`);
+  log(`expected time: about ${pc.bold(formatMinutes(remaining(0)))} (timed steps: ${timed})`);
   const rows: CompareRow[] = [];
   // The comparison folder appears whole or not at all: an error or Ctrl-C part-way removes it.
   // (Registered before each run's own handler, so it runs first and exits.)

@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
+import { termInfo } from '../core/models/registry.js';
 
 export interface Reporter {
   start(label: string, total: number): void;
@@ -13,9 +14,9 @@ export interface Reporter {
   log(line: string): void;
 }
 
-/** Formats named values as "name 12.34 · other 5.67". */
+/** Formats named values as "name 12.34 · other 5.67", a term that asks for more decimals (termInfo's `digits`) with them. */
 export function formatTerms(values: Readonly<Record<string, number>>, digits = 2): string {
-  return Object.entries(values).map(([k, v]) => `${k} ${v.toFixed(digits)}`).join(' · ');
+  return Object.entries(values).map(([k, v]) => `${k} ${v.toFixed(termInfo(k).digits ?? digits)}`).join(' · ');
 }
 
 /** A bar on a TTY (stderr), quiet otherwise; `quiet` silences everything but log(). */

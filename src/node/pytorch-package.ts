@@ -24,6 +24,7 @@ import { exportedWeights, exportSafetensors } from '../core/io/export.js';
 import type { ManifestData } from '../core/io/run-layout.js';
 import { decodeSafetensors, SafetensorsError } from '../core/io/safetensors.js';
 import type { Autoencoder } from '../core/models/types.js';
+import type { WassersteinAutoencoder } from '../core/models/wae.js';
 import { UserError } from './errors.js';
 import { writeDirAtomic } from './fs-atomic.js';
 import { packagePath } from './package-root.js';
@@ -40,11 +41,13 @@ export interface PytorchSettings {
   readonly config: Config;
   readonly data: ManifestData;
   readonly prior: Record<string, unknown>;
+  /** The WAE's MMD kernel, as the model computed it (C_s = base · s; base = 2·d·σ²_p with σ²_p measured on the prior). */
+  readonly kernel?: { readonly base: number; readonly scales: readonly number[] };
 }
 
 /** Why `config` cannot be trained by the PyTorch package, or undefined when it can. */
 export function pytorchUnsupported(config: Config): string | undefined {
-  if (config.model !== 'vae' && config.model !== 'aae') return `the ${config.model} family is not in the PyTorch package (vae and aae are)`;
+  if (config.model !== 'vae' && config.model !== 'aae' && config.model !== 'wae') return `the ${config.model} family is not in the PyTorch package (vae, aae and wae are)`;
   if (config.model === 'vae' && config.objective.kind !== 'elbo') return `the ${config.objective.kind} objective is not in the PyTorch package (it trains the ELBO)`;
   if (config.model === 'vae' && config.latentLayers.length) return 'stacked stochastic layers (latentLayers) are not in the PyTorch package';
   if (config.prior.kind === 'vamp') return 'the VampPrior is not in the PyTorch package (its priors are fixed distributions)';
@@ -124,7 +127,7 @@ function writeExamplesNpy(data: DataSource, file: string, onProgress?: (done: nu
 }
 
 function packageReadme(settings: PytorchSettings, withData: boolean): string {
-  const family = settings.config.model === 'vae' ? 'VAE' : 'AAE';
+  const family = settings.config.model.toUpperCase();
   return `# ${family} exported from LatentLab ${settings.latentlab} for PyTorch
 
 Train it on one machine or many with PyTorch's DistributedDataParallel:
@@ -134,7 +137,7 @@ python3 train.py                                   # one process
 torchrun --nproc_per_node=4 train.py               # 4 processes on this machine (gloo on CPUs, NCCL on GPUs)
 torchrun --nnodes=2 --node_rank=0 --master_addr=HOST --nproc_per_node=8 train.py   # and node_rank=1 on the other
 python3 train.py --epochs 50 --steps 0 --out weights.safetensors
-python3 evaluate.py --weights weights.safetensors  # test ${settings.config.model === 'vae' ? '−ELBO' : 'reconstruction'} in nats per example
+python3 evaluate.py --weights weights.safetensors  # test ${settings.config.model === 'vae' ? '−ELBO' : settings.config.model === 'wae' ? 'reconstruction (nats per example) and MMD²' : 'reconstruction in nats per example'}
 \`\`\`
 
 If torchrun stops before starting any process with "'NoneType' object has no
@@ -158,7 +161,10 @@ The global batch (config.train.batchSize, or --batch-size) is split over the
 processes and their gradients averaged, so N processes train as one process
 would on the same batches. The phases, optimizers (Adam, SGD with momentum),
 learning-rate schedules, KL warm-up, β, gradient clipping, dynamic
-binarisation and the AAE's input noise are LatentLab's.
+binarisation, the AAE's input noise and the WAE's kernel (latentlab.json \`kernel\`) are LatentLab's.
+Under torchrun a WAE's MMD² is taken over each process's share of the batch
+against as many prior samples and the gradients averaged: still an unbiased
+penalty, from fewer pairs than one process on the whole batch would use.
 
 What it does not do: resume from a checkpoint (it trains from model.safetensors
 and writes weights at the end), keep LatentLab's random streams (the same
@@ -185,7 +191,11 @@ export function writePytorchPackage({ model, config, data, out, splits, onProgre
   if (why) throw new UserError(`--format pytorch: ${why}`);
   const { bytes, architecture } = exportSafetensors(model, data.shape, { latentlab: VERSION });
   const prior = priorSettings(model, config.seed);
-  const settings: PytorchSettings = { format: PYTORCH_PACKAGE_FORMAT, latentlab: VERSION, config, data, prior: prior.settings };
+  const kernel = (model as Partial<WassersteinAutoencoder>).kernel;
+  const settings: PytorchSettings = {
+    format: PYTORCH_PACKAGE_FORMAT, latentlab: VERSION, config, data, prior: prior.settings,
+    ...(kernel ? { kernel: { base: kernel.base, scales: [...kernel.scales] } } : {}),
+  };
   const staged = `${out}.new-${process.pid}`;
   rmSync(staged, { recursive: true, force: true });
   writeDirAtomic(staged, {

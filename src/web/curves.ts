@@ -26,12 +26,16 @@ export class Curves {
   private readonly perEpoch = chartCanvas(WIDTH, HEIGHT, 'chart epochs');
   /** Adversarial losses (binary cross-entropies), shown only when a run reports them. */
   private readonly adversarial = chartCanvas(WIDTH, HEIGHT, 'chart adversarial');
+  /** A kernel penalty (the WAE's MMD²), shown only when a run reports one. */
+  private readonly penalty = chartCanvas(WIDTH, HEIGHT, 'chart penalty');
   private readonly status = h('p', { class: 'status muted' }, 'waiting for data…');
   private pending = false;
 
   constructor() {
     this.adversarial.canvas.hidden = true;
-    this.element = h('div', { class: 'curves' }, this.status, h('div', { class: 'row' }, this.live.canvas, this.perEpoch.canvas, this.adversarial.canvas));
+    this.penalty.canvas.hidden = true;
+    this.element = h('div', { class: 'curves' }, this.status,
+      h('div', { class: 'row' }, this.live.canvas, this.perEpoch.canvas, this.adversarial.canvas, this.penalty.canvas));
     this.draw();
   }
 
@@ -68,7 +72,7 @@ export class Curves {
   }
 
   private draw(): void {
-    // Terms in nats share one axis; cross-entropies of a discriminator and generator (≈ 0.7) get their own.
+    // Terms in nats share one axis; cross-entropies of a discriminator and generator (≈ 0.7) get their own, and so does an MMD² (≈ 0.01).
     const names = [...new Set(this.progress.flatMap((p) => Object.keys(p.terms)))];
     const x = this.progress.map((p) => p.epoch - 1 + p.batch / p.batches);
     const series = (unit: string): LineSeries[] => names.filter((n) => termInfo(n).unit === unit)
@@ -83,6 +87,14 @@ export class Curves {
       drawLineChart(this.adversarial.ctx, adversarial, {
         width: WIDTH, height: HEIGHT, title: 'Cross-entropy terms, live', note: 'discriminator and generator: log 2 ≈ 0.69 when D cannot tell codes from prior samples',
         xLabel: 'epoch', yLabel: 'cross-entropy',
+      });
+    }
+    const penalty = series('mmd');
+    this.penalty.canvas.hidden = penalty.length === 0;
+    if (penalty.length) {
+      drawLineChart(this.penalty.ctx, penalty, {
+        width: WIDTH, height: HEIGHT, title: 'MMD² to the prior, live', note: 'the WAE\'s penalty on each batch of codes: 0 when they match the prior',
+        xLabel: 'epoch', yLabel: 'MMD²',
       });
     }
     const ex = this.epochs.map((r) => r.epoch);

@@ -6,10 +6,10 @@
 import { getRun, listRuns, type RunSummary } from './api.js';
 import { errorBox, h } from './dom.js';
 import { link } from './nav.js';
-import { headlineTerm } from '../core/models/registry.js';
+import { headlineTerm, termInfo } from '../core/models/registry.js';
 
-function fmt(v: number | undefined): string {
-  return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2);
+function fmt(v: number | undefined, term?: string): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(term === undefined ? 2 : termInfo(term).digits ?? 2);
 }
 
 function row(r: RunSummary): HTMLElement {
@@ -30,12 +30,12 @@ async function details(name: string): Promise<HTMLElement> {
   const last = run.metrics.at(-1);
   const metrics = last
     ? h('table', { class: 'terms' }, h('tr', {}, h('th', {}, ''), ...Object.keys(last.test).map((k) => h('th', {}, k))),
-      h('tr', {}, h('td', {}, 'train'), ...Object.keys(last.test).map((k) => h('td', {}, fmt(last.train[k])))),
-      h('tr', {}, h('td', {}, 'test'), ...Object.keys(last.test).map((k) => h('td', {}, fmt(last.test[k])))))
+      h('tr', {}, h('td', {}, 'train'), ...Object.keys(last.test).map((k) => h('td', {}, fmt(last.train[k], k)))),
+      h('tr', {}, h('td', {}, 'test'), ...Object.keys(last.test).map((k) => h('td', {}, fmt(last.test[k], k)))))
     : h('p', { class: 'muted' }, 'no finished epoch yet');
   return h('section', { class: 'run-details' },
     h('h2', {}, name),
-    h('p', {}, `${run.manifest.created} · trained on ${run.manifest.backend} · ${run.metrics.length} epochs, final terms (nats per image; discriminator and generator: binary cross-entropies):`),
+    h('p', {}, `${run.manifest.created} · trained on ${run.manifest.backend} · ${run.metrics.length} epochs, final terms (nats per image; discriminator and generator: binary cross-entropies; mmd: MMD² to the prior, no unit):`),
     metrics,
     h('div', { class: 'figures' }, ...run.figures.map((src) => h('img', { src, alt: src.split('/').pop() ?? '', loading: 'lazy' }))),
     h('details', {}, h('summary', {}, 'config.json'), h('pre', {}, JSON.stringify(run.config, null, 2))));

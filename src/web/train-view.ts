@@ -28,7 +28,7 @@ function numberInput(name: string, value: number, min: number, max: number): HTM
 
 export function trainView(backend: string, scope: ViewScope): HTMLElement {
   const inputs = {
-    model: h('select', { name: 'model' }, h('option', { value: 'vae' }, 'VAE'), h('option', { value: 'aae' }, 'AAE')),
+    model: h('select', { name: 'model' }, h('option', { value: 'vae' }, 'VAE'), h('option', { value: 'aae' }, 'AAE'), h('option', { value: 'wae' }, 'WAE')),
     trainLimit: numberInput('train', 5000, 256, 20000),
     epochs: numberInput('epochs', 3, 1, 50),
     latentDim: numberInput('latent', 2, 1, 16),

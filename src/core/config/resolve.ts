@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { migrateConfig } from './migrate.js';
 import { ConfigSchema, type Config } from './schema.js';
-import { quoted } from '../util/text.js';
+import { quoted, withArticle } from '../util/text.js';
 
 /** A configuration that failed validation; `issues` are "path: message" lines. */
 export class ConfigError extends Error {
@@ -15,6 +15,7 @@ export class ConfigError extends Error {
 const SLICE_OWNERS: Record<string, string> = {
   adversarial: 'the adversarial models (aae, semi-supervised-aae, clustering-aae)',
   categorical: 'the models with a categorical code (semi-supervised-aae, clustering-aae)',
+  wae: 'the Wasserstein autoencoder (wae)',
 };
 
 function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
@@ -23,7 +24,7 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
     const where = issue.path.length ? ` in ${path}` : '';
     const model = (input as { model?: unknown })?.model ?? 'vae';
     const owners = issue.path.length === 0 ? issue.keys.filter((k) => k in SLICE_OWNERS) : [];
-    const hint = owners.length ? ` (a ${String(model)} has no ${owners.join(' or ')} settings; ${owners.map((k) => `"${k}" is for ${SLICE_OWNERS[k]}`).join('; ')})` : '';
+    const hint = owners.length ? ` (${withArticle(String(model))} has no ${owners.join(' or ')} settings; ${owners.map((k) => `"${k}" is for ${SLICE_OWNERS[k]}`).join('; ')})` : '';
     const fieldHint = issue.path[0] === 'categorical' && model === 'clustering-aae' ? ' (a clustering-aae has no labels: labelled examples are for semi-supervised-aae)' : '';
     // A key is quoted as JSON, so one holding a line break or a control character stays on its line.
     return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => quoted(k)).join(', ')}${where}${hint}${fieldHint}`;

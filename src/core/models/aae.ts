@@ -17,9 +17,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { ConfigOf } from '../config/schema.js';
+import type { Config, ConfigOf } from '../config/schema.js';
 import { DiagNormal } from '../distributions/normal.js';
 import { PointMass } from '../distributions/point-mass.js';
+import type { Distribution } from '../distributions/types.js';
 import { applyMlp, buildMlp, trainableVariables } from '../nets/mlp.js';
 import { applyNet, buildEncoderNet } from '../nets/build.js';
 import { ConfigError } from '../config/resolve.js';
@@ -43,12 +44,25 @@ export interface AdversarialAutoencoder extends Autoencoder {
   readonly groups: { readonly encoder: tf.Variable[]; readonly decoder: tf.Variable[]; readonly discriminator: tf.Variable[] };
 }
 
+/** What a code encoder gives: z = E(x) ('deterministic') or q(z|x) = N(μ(x), σ²(x)) ('gaussian'). */
+export type CodeEncoderKind = 'deterministic' | 'gaussian';
+
+/** The encoder net of a model whose q(z|x) may be a point: one head `code`, or the Gaussian encoder's `loc` and `logvar`. */
+export function buildCodeEncoder(config: Config, dataShape: readonly number[], kind: CodeEncoderKind): tfl.LayersModel {
+  return kind === 'gaussian'
+    ? buildGaussianEncoder(config, dataShape)
+    : buildEncoderNet(config.encoder, { name: 'encoder', dataShape, extraInputs: 0, heads: [{ name: 'code', size: config.latentDim }], seed: deriveSeed(config.seed, 1) });
+}
+
+/** q(z|x) from the encoder's heads: a point mass at the code, or the Gaussian of [loc, log σ²]. */
+export function codeDistribution(heads: tf.Tensor[], kind: CodeEncoderKind): Distribution {
+  return kind === 'gaussian' ? new DiagNormal(heads[0], heads[1]) : new PointMass(heads[0]);
+}
+
 /** Fresh encoder, decoder and discriminator nets for `config` and examples of `dataShape`. */
 export function buildAaeNets(config: ConfigOf<'aae'>, dataShape: readonly number[]): Record<string, tfl.LayersModel> {
   const { latentDim, adversarial, seed } = config;
-  const encoder = adversarial.encoder === 'gaussian'
-    ? buildGaussianEncoder(config, dataShape)
-    : buildEncoderNet(config.encoder, { name: 'encoder', dataShape, extraInputs: 0, heads: [{ name: 'code', size: latentDim }], seed: deriveSeed(seed, 1) });
+  const encoder = buildCodeEncoder(config, dataShape, adversarial.encoder);
   let decoder: tfl.LayersModel;
   try {
     decoder = buildDecoder(config, dataShape);
@@ -67,7 +81,6 @@ export function createAae(config: ConfigOf<'aae'>, shape: readonly number[], net
   const { encoder, decoder, discriminator } = nets;
   const dataShape = checkDataShape(shape);
   const prior = createPrior(config.prior, config.latentDim, resources);
-  const gaussian = config.adversarial.encoder === 'gaussian';
   const inputs = labelInputs(config);
   if (config.labels.use === 'prior' && (!isComponentPrior(prior) || prior.components !== config.labels.classes)) {
     throw new ConfigError('labels', [
@@ -86,10 +99,7 @@ export function createAae(config: ConfigOf<'aae'>, shape: readonly number[], net
     prior,
     nets: { encoder, decoder, discriminator },
     groups,
-    encode(x, { training = false } = {}) {
-      const heads = applyNet(encoder, flatExamples(x, dataShape), training);
-      return gaussian ? new DiagNormal(heads[0], heads[1]) : new PointMass(heads[0]);
-    },
+    encode: (x, { training = false } = {}) => codeDistribution(applyNet(encoder, flatExamples(x, dataShape), training), config.adversarial.encoder),
     decode: (z, { training = false, labels } = {}) =>
       likelihoodFromOutputs(config.likelihood, applyNet(decoder, withLabels(z, labels, inputs.decoder, 'decoder'), training), dataShape),
     discriminate: (z, { training = false, labels } = {}) => {

@@ -8,6 +8,7 @@ import { aaeFamily } from '../families/aae.js';
 import { clusteringAaeFamily, semiSupervisedAaeFamily } from '../families/categorical-aae.js';
 import type { ModelFamily } from '../families/types.js';
 import { vaeFamily } from '../families/vae.js';
+import { waeFamily } from '../families/wae.js';
 import type { PriorResources } from '../priors/index.js';
 import type { TermInfo } from './terms.js';
 import type { Autoencoder } from './types.js';
@@ -19,6 +20,7 @@ export type { ModelFamily, TrainingSchedule } from '../families/types.js';
 export const modelFamilies = {
   vae: vaeFamily,
   aae: aaeFamily,
+  wae: waeFamily,
   'semi-supervised-aae': semiSupervisedAaeFamily,
   'clustering-aae': clusteringAaeFamily,
 } satisfies Record<Config['model'], ModelFamily>;

@@ -27,5 +27,8 @@ export function quoted(value: unknown, max = 80): string {
   return typeof value === 'string' ? `${json.slice(0, max - 2)}…"` : `${json.slice(0, max - 1)}…`;
 }
 
+/** A model's name with its article, for messages: "a vae", "an aae". */
+export const withArticle = (name: string): string => `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
+
 /** Compares strings with their digit runs as numbers ("2" before "10"): class folders, file names. */
 export const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;

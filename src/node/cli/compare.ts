@@ -36,28 +36,30 @@ export function printCompareSummary(result: CompareResult): void {
 
 export function compareCommand(): Command {
   return new Command('compare')
-    .description('train a VAE and an AAE (same nets, 2-D latent) with a Gaussian and with a 10-Gaussian mixture prior, and write a report comparing their latent spaces')
+    .description('train a VAE, an AAE and a WAE (same nets, 2-D latent) with a Gaussian and with a 10-Gaussian mixture prior, and write a report comparing their latent spaces')
     .option('--epochs <n>', 'epochs per model', intArg(1), 10)
     .option('--quick', `the quick version (${QUICK_EPOCHS} epochs per model, what npm start runs)`)
-    .option('--hidden <sizes>', 'encoder hidden widths (decoder mirrored), same for all four models', listArg, [512, 256])
+    .option('--hidden <sizes>', 'encoder hidden widths (decoder mirrored), same for all six models', listArg, [512, 256])
     .option('--data <source>', "'mnist' (embedded) or a folder of IDX files with labels", 'mnist')
     .option('--train-limit <n>', 'use only the first N training images', intArg(1))
     .option('--test-limit <n>', 'use only the first N test images', intArg(1))
     .option('--metric-images <n>', 'test images for prior match and k-NN accuracy (MMD costs n²)', intArg(4), 2000)
-    .option('--seed <n>', 'random seed for all four models', intArg(0), 1)
+    .option('--seed <n>', 'random seed for all six models', intArg(0), 1)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--out <dir>', 'parent folder of the comparison folder', 'runs')
     .option('--name <name>', 'comparison folder name (default compare-<timestamp>)')
     .option('-q, --quiet', 'no progress output')
     .addHelpText('after', `
 What it writes, in <out>/<name>/:
-  vae-gaussian/ aae-gaussian/ vae-mixture/ aae-mixture/   four ordinary run folders
+  vae-gaussian/ aae-gaussian/ wae-gaussian/
+  vae-mixture/  aae-mixture/  wae-mixture/    six ordinary run folders
   report.html       the report, figures embedded (open it in a browser)
   report.md         the same, figures linked
   comparison.json   every number in the report
 
 Time: it times a few steps first and prints its estimate. At the defaults
-(10 epochs, 512-256 nets, MNIST) expect roughly 20–25 minutes on 2 cores;
+(10 epochs, 512-256 nets, MNIST) expect roughly 30–35 minutes on 2 cores
+(the WAE's runs add about 40 % to the 20–25 minutes of the other four);
 --quick takes a few minutes.`)
     .action(async (flags: CompareFlags) => {
       await compare(flags);

@@ -11,7 +11,7 @@ import { componentAccuracy, encodeData } from '../../core/metrics/latent-match.j
 import { GaussianMixture } from '../../core/priors/mixture.js';
 import { DEFAULT_PARZEN_SIGMAS, parzenEstimate } from '../../core/metrics/parzen.js';
 import { checkLabels } from '../../core/models/conditioning.js';
-import { modelFamily } from '../../core/models/registry.js';
+import { modelFamily, termInfo } from '../../core/models/registry.js';
 import type { CategoricalAutoencoder } from '../../core/models/categorical-aae.js';
 import { assignClusters, clusterError } from '../../core/metrics/clusters.js';
 import { evaluationSeed } from '../../core/training/fit.js';
@@ -54,7 +54,7 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   }
   if (flags.iw) {
     if (!modelFamily(run.config).hasPosteriorDensity(run.config)) {
-      const hint = run.config.model === 'aae' ? ' (train it with "adversarial": {"encoder": "gaussian"})' : '; use --parzen instead';
+      const hint = run.config.model === 'aae' || run.config.model === 'wae' ? ' (train it with --encoder gaussian), or use --parzen' : '; use --parzen instead';
       throw new UserError(`--iw: the importance-weighted bound needs q(z|x) to have a density; this ${run.config.model} has a deterministic encoder${hint}`);
     }
     reporter.start(`IW bound, K=${flags.iw}`, test.size);
@@ -88,11 +88,12 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
     categoryDiscriminator: 'category discriminator loss (BCE)',
     categoryGenerator: 'category generator loss (BCE)',
     balance: 'category balance  KL(ȳ ‖ uniform)',
+    mmd: 'MMD²(q(z), p(z))  (no unit)',
     error: 'test classification error (fraction)',
   };
   const lines = [
     `${pc.bold(dir)} — ${run.config.model}, epoch ${run.checkpoint?.epoch}, ${test.size} test images${result.binarized ? ' (binarised once)' : ''}, nats per image`,
-    ...Object.entries(elbo).filter(([k]) => k !== 'error').map(([k, v]) => `  ${(described[k] ?? k).padEnd(36)} ${v.toFixed(2)}`),
+    ...Object.entries(elbo).filter(([k]) => k !== 'error').map(([k, v]) => `  ${(described[k] ?? k).padEnd(36)} ${v.toFixed(termInfo(k).digits ?? 2)}`),
   ];
   if (typeof result.componentAccuracy === 'number') {
     lines.push(`  ${'codes nearest their class\'s component'.padEnd(36)} ${(100 * result.componentAccuracy).toFixed(1)} % (label-guided; chance ≈ ${(100 / run.config.labels.classes).toFixed(0)} %)`);

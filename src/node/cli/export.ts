@@ -111,7 +111,7 @@ lists the layers in order with their activations. The TF.js format itself is alr
 pytorch: a folder with the model in PyTorch (latentlab_torch/, built from architecture.json),
 LatentLab's objectives and phases, train.py (one process, or torchrun with
 DistributedDataParallel: gloo on CPUs, NCCL on GPUs), evaluate.py, the starting weights and
-the data as LatentLab reads it (data/*.npy). VAE and AAE, MLP and conv nets; not label-aware
+the data as LatentLab reads it (data/*.npy). VAE, AAE and WAE, MLP and conv nets; not label-aware
 models, batch normalisation or the discretised logistic. Bring the trained weights back with
   latentlab import weights.safetensors --config <package>/config.json
 Examples:

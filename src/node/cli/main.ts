@@ -29,9 +29,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `
 Start here:
-  npm start                      quick tour: VAE vs AAE on MNIST, a report with every figure (a few minutes)
+  npm start                      quick tour: VAE, AAE and WAE on MNIST, a report with every figure (a few minutes)
   latentlab train --help         all training options (--model aae, --prior, --labels …)
-  latentlab compare --help       the full VAE-vs-AAE comparison
+  latentlab compare --help       the full VAE / AAE / WAE comparison
   latentlab serve                the web page: explore, compare and watch runs in ./runs
   latentlab encode / decode      codes of your data, and data from codes (CSV, .npy)
   latentlab score                anomaly scores per example; AUROC when anomalies are known

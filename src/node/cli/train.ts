@@ -4,8 +4,11 @@ import pc from 'picocolors';
 import { mergeConfig, resolveConfig } from '../../core/config/resolve.js';
 import { AdversarialSchema, type Config } from '../../core/config/schema.js';
 import { withLearningRateDrop } from '../../core/config/lr-drop.js';
+import { withArticle } from '../../core/util/text.js';
 
 const ADVERSARIAL_DEFAULTS = AdversarialSchema.parse({});
+/** The models with a discriminator (an `adversarial` slice). */
+const ADVERSARIAL_MODELS: readonly string[] = ['aae', 'semi-supervised-aae', 'clustering-aae'];
 import { BACKENDS, describeBackend, initBackend, type BackendChoice } from '../backend.js';
 import { UserError } from '../errors.js';
 import { openRunFolder } from '../run-folder.js';
@@ -19,7 +22,7 @@ export interface TrainFlags {
   activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number; clipGradNorm?: number;
   binarize?: string; data?: string; testFraction?: number; resize?: [number, number]; labelColumn?: string; labelFile?: string; trainClasses?: number[]; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
-  discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number;
+  encoder?: string; mmdWeight?: number; discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number;
   objective?: string; k?: number; latentLayers?: number[];
 }
 
@@ -38,6 +41,7 @@ const flagOf: Record<string, string> = {
   'labels.use': '--labels', 'labels.fraction': '--labelled-fraction', 'labels.classes': '--classes',
   'categorical.classes': '--classes/--clusters', 'categorical.labelled': '--labelled',
   'objective.kind': '--objective', 'objective.k': '--k', objective: '--objective', latentLayers: '--latent-layers',
+  'adversarial.encoder': '--encoder', 'wae.encoder': '--encoder', 'wae.mmdWeight': '--mmd-weight',
 };
 
 /** The flag that sets config field `key` or the field it lies in ("encoder.hidden.0" → --hidden/--encoder-hidden). */
@@ -147,8 +151,13 @@ export function configFromFlags(flags: TrainFlags): Config {
     ['--discriminator-hidden', flags.discriminatorHidden], ['--discriminator-steps', flags.discriminatorSteps], ['--discriminator-lr', flags.discriminatorLr],
     ['--generator', flags.generator], ['--generator-weight', flags.generatorWeight], ['--generator-lr', flags.generatorLr], ['--input-noise', flags.inputNoise],
   ] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
-  if (adversarialFlags.length && (model ?? 'vae') === 'vae') {
-    throw new UserError(`${adversarialFlags.join(', ')}: for the adversarial models (--model aae, semi-supervised-aae or clustering-aae); a vae has no discriminator`);
+  const kind = String(model ?? 'vae');
+  if (adversarialFlags.length && !ADVERSARIAL_MODELS.includes(kind)) {
+    throw new UserError(`${adversarialFlags.join(', ')}: for the adversarial models (--model aae, semi-supervised-aae or clustering-aae); ${withArticle(kind)} has no discriminator`);
+  }
+  if (flags.mmdWeight !== undefined && kind !== 'wae') throw new UserError(`--mmd-weight: for the Wasserstein autoencoder (--model wae); ${withArticle(kind)} has no MMD penalty`);
+  if (flags.encoder !== undefined && kind !== 'aae' && kind !== 'wae') {
+    throw new UserError(`--encoder: for --model aae or wae, whose encoder may be deterministic or Gaussian; ${kind === 'vae' ? "a vae's encoder is always Gaussian" : `${withArticle(kind)}'s is deterministic`}`);
   }
   if ((flags.objective !== undefined || flags.k !== undefined) && (model ?? 'vae') !== 'vae') {
     throw new UserError(`${flags.objective !== undefined ? '--objective' : '--k'}: for --model vae (the ${model} trains its own objective)`);
@@ -177,7 +186,9 @@ export function configFromFlags(flags: TrainFlags): Config {
         : undefined,
     labels: { use: flags.labels, fraction: flags.labelledFraction, classes: categoricalCode ? undefined : flags.classes },
     categorical: { classes: flags.clusters ?? (categoricalCode ? flags.classes : undefined), labelled: flags.labelled },
+    wae: { encoder: kind === 'wae' ? flags.encoder : undefined, mmdWeight: flags.mmdWeight },
     adversarial: {
+      encoder: kind === 'aae' ? flags.encoder : undefined,
       discriminator: { hidden: flags.discriminatorHidden }, discriminatorSteps: flags.discriminatorSteps, inputNoise: flags.inputNoise,
       generator: flags.generator ?? (flags.generatorLr !== undefined ? 'separate' : undefined), generatorWeight: flags.generatorWeight,
       discriminatorOptimizer: phaseRate('discriminatorOptimizer', flags.discriminatorLr), generatorOptimizer: phaseRate('generatorOptimizer', flags.generatorLr),
@@ -217,7 +228,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses', 'objective', 'k', 'latentLayers'] as const)
+    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'encoder', 'mmdWeight', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses', 'objective', 'k', 'latentLayers'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs, --lr-drop, --clip-grad-norm (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -257,8 +268,8 @@ export function printRunSummary(result: TrainRunResult): void {
 export function trainCommand(): Command {
   return new Command('train')
     .description('train a model on MNIST or your IDX data and write a run folder')
-    .addOption(new Option('--model <kind>', 'vae (default); aae (adversarial autoencoder); semi-supervised-aae or clustering-aae (a categorical code beside a style code, paper §5–6)')
-      .choices(['vae', 'aae', 'semi-supervised-aae', 'clustering-aae']))
+    .addOption(new Option('--model <kind>', 'vae (default); aae (adversarial autoencoder); wae (Wasserstein autoencoder: an MMD penalty in place of the discriminator); semi-supervised-aae or clustering-aae (a categorical code beside a style code, paper §5–6)')
+      .choices(['vae', 'aae', 'wae', 'semi-supervised-aae', 'clustering-aae']))
     .addOption(new Option('--net <kind>', 'encoder and decoder: mlp (dense layers, the default) or conv (strided convolutions for images [H, W] or [H, W, C]: 4×4, stride 2, 32-64 channels, dense 256; --hidden sets the dense widths; presets conv-mnist and conv-colour)')
       .choices(['mlp', 'conv']))
     .option('--config <file>', 'JSON config file (see presets/ for the format)')
@@ -270,12 +281,15 @@ export function trainCommand(): Command {
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'elu', 'sigmoid']))
     .addOption(new Option('--likelihood <kind>', 'p(x|z): bernoulli (default); gaussian (real values); discretized-logistic (8-bit images: the probability of each 0–255 value, a bound in nats of the 8-bit data); continuous-bernoulli (a density on [0, 1]); `eval --8-bit` compares them on the 8-bit values').choices(['bernoulli', 'gaussian', 'discretized-logistic', 'continuous-bernoulli']))
     .option('--variance <v>', "gaussian likelihood: 'learned' (default) or a fixed σ² such as 0.01")
-    .addOption(new Option('--prior <kind>', 'p(z): standard-normal (default), gaussian-mixture, swiss-roll (2-D, AAE only), uniform (AAE only), vamp (VAE only: the VampPrior, a mixture of the encoder\'s posteriors at learned pseudo-inputs)')
+    .addOption(new Option('--prior <kind>', 'p(z): standard-normal (default), gaussian-mixture, swiss-roll (2-D; aae, wae), uniform (aae, wae), vamp (vae only: the VampPrior, a mixture of the encoder\'s posteriors at learned pseudo-inputs)')
       .choices(['standard-normal', 'gaussian-mixture', 'swiss-roll', 'uniform', 'vamp']))
-    .option('--prior-file <file>', 'aae: a prior given by samples: .npy (float32/64), .json rows or IDX, shape [n, latent-dim]')
+    .option('--prior-file <file>', 'aae, wae: a prior given by samples: .npy (float32/64), .json rows or IDX, shape [n, latent-dim]')
     .option('--prior-components <K>', 'gaussian-mixture: components on a circle (default 10); vamp: pseudo-inputs (default 500)', intArg(1))
     .option('--prior-radius <r>', 'gaussian-mixture: radius of the circle (default 4)', floatArg(0, { exclusive: true }))
     .option('--prior-std <σ>', 'gaussian-mixture: standard deviation of each component (default 0.5)', floatArg(0, { exclusive: true }))
+    .addOption(new Option('--encoder <kind>', 'aae, wae: deterministic (z = E(x), default) or gaussian (z ~ N(μ(x), σ²(x)); eval --iw then applies)')
+      .choices(['deterministic', 'gaussian']))
+    .option('--mmd-weight <λ>', 'wae: weight λ of MMD²(q(z), p(z)) beside the reconstruction in nats (default 100)', floatArg(0))
     .option('--discriminator-hidden <sizes>', 'aae: discriminator hidden widths (default 256,256)', listArg)
     .option('--discriminator-steps <n>', 'aae: discriminator updates per batch (default 2)', intArg(1))
     .option('--discriminator-lr <rate>', "aae: the discriminator optimizer's learning rate (default Adam 2e-4, β₁ 0.5)", floatArg(0, { exclusive: true }))
@@ -293,7 +307,7 @@ export function trainCommand(): Command {
     .option('--batch-size <n>', 'examples per step (default 128)', intArg(1))
     .option('--clip-grad-norm <n>', "scale each phase's gradients down to this global L2 norm when they exceed it (off by default; with --resume, to get past a divergence)", floatArg(0, { exclusive: true }))
     .option('--lr-drop <epoch>', 'from this epoch on, every optimizer at a tenth of its learning rate (a step decay)', intArg(2))
-    .option('--lr <rate>', "learning rate of the model's optimizer (vae) or of the reconstruction phase (aae); default Adam 0.001", floatArg(0, { exclusive: true }))
+    .option('--lr <rate>', "learning rate of the model's optimizer (vae, wae) or of the reconstruction phase (aae); default Adam 0.001", floatArg(0, { exclusive: true }))
     .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
     .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
     .addOption(new Option('--objective <kind>', "vae: 'elbo' (default) or 'iwae', the importance-weighted bound L_K (Burda et al. 2015) — K decoder passes per example, the bound eval --iw K reports").choices(['elbo', 'iwae']))
@@ -330,6 +344,8 @@ Examples:
   latentlab train --data arrays.npz                # x_train/y_train/x_test/y_test, or x and y
   latentlab train --model aae --prior gaussian-mixture   # 10 Gaussians on a circle, 2-D latent
   latentlab train --preset aae-paper               # the AAE paper's appendix recipe (SGD + momentum, 1000-1000 nets)
+  latentlab train --model wae --latent-dim 8 --batch-size 100   # Wasserstein autoencoder (WAE-MMD), the paper's MNIST latent
+  latentlab train --model wae --mmd-weight 10 --encoder gaussian  # a lighter penalty, a Gaussian q(z|x) (eval --iw applies)
   latentlab train --model aae --prior gaussian-mixture --labels prior --labelled-fraction 0.1
   latentlab train --model aae --labels conditional --latent-dim 8   # supervised: z holds the style (styles.png)
   latentlab train --labels conditional                              # conditional VAE
@@ -342,11 +358,13 @@ Examples:
   latentlab train --resume runs/semi-supervised-aae-z10-… --epochs 18 --lr-drop 15   # stalled? a tenth of the rates
 
 Config precedence: flags > --config/--preset > defaults. Unknown keys in a config file are errors.
-Optimizers per phase (config file): train.optimizer (vae; aae reconstruction),
+Optimizers per phase (config file): train.optimizer (vae, wae; aae reconstruction),
 adversarial.discriminatorOptimizer, adversarial.generatorOptimizer,
 categorical.classifierOptimizer (semi-supervised-aae); each
 {"kind": "adam", …} or {"kind": "sgd", "learningRate", "momentum", "nesterov"},
 with an optional "schedule": [{"fromEpoch": 51, "learningRate": 0.001}, …].
+WAE kernel (config file): wae.scales (C = 2·d·σ²_p·s; default 0.1,0.2,0.5,1,2,5,10) and
+wae.priorVariance (σ²_p; default: measured on 10,000 samples of the prior).
 Memory: an image folder that would take more than 768 MB as float32 is read from disk
 batch by batch (LATENTLAB_STREAM_MB=200 sets another limit in MB; 0 streams every folder).`)
     .action(async (flags: TrainFlags) => printRunSummary(await runTrain(flags)));
