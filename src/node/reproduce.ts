@@ -131,8 +131,13 @@ async function testNll(model: Autoencoder, quick: boolean, quiet?: boolean): Pro
   return `${result.nll.toFixed(2)} (−L_${k}, ${data.size} images)`;
 }
 
-/** Seconds per full epoch measured on a quiet 2-core machine (native engine), for the up-front estimate and the default budgets. */
-const VAE_SECONDS_PER_EPOCH = { elbo: 12, iwae: 150, vamp: 30, iwae2: 200 };
+/**
+ * Seconds per full epoch, for the up-front estimate and the default budgets:
+ * the CPU time per epoch of one-thread runs of each row on the native
+ * engine (2026-12-01: 13.8, 130, 36 and 260 s), rounded down a little for
+ * the second core.
+ */
+const VAE_SECONDS_PER_EPOCH = { elbo: 12, iwae: 120, vamp: 30, iwae2: 240 };
 /** The default budget of each full `reproduce vae` run: about an hour of training on 2 cores. */
 const VAE_BUDGET_SECONDS = 3600;
 

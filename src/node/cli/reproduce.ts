@@ -48,7 +48,7 @@ the published figure, the command, the epochs, the wall time) and table.json.
 
 Time: --quick takes a few minutes. The full version trains four models on
 all of MNIST for a budget of about an hour each on 2 cores (the ELBO VAE
-~300 epochs, the IWAE ~24, the VampPrior VAE ~120, the two-layer IWAE ~18),
+300 epochs, the IWAE 30, the VampPrior VAE 120, the two-layer IWAE 15),
 then bounds each with 5000 importance samples on the 10,000 test images
 (~5 minutes each): about 4.4 hours; it prints its estimate before it starts. The papers train for
 thousands of epochs: with an hour each, expect a few nats above them; the
