@@ -168,6 +168,15 @@ describe('VampPrior', () => {
       assert.ok(Math.abs(got[b] - Math.log(sum)) < 2e-4 * Math.max(1, Math.abs(Math.log(sum))), `z ${b}: ${got[b]} vs ${Math.log(sum)}`);
     }
     assert.deepEqual(prior.logProb(tf.zeros([3, 4, 2])).shape, [3, 4], 'leading axes kept');
+    // Without a gradient the components are computed once: the same values, no tensors left behind, until a variable changes.
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) tf.tidy(() => assert.deepEqual(values(prior.logProb(z)), got));
+    assert.equal(tf.memory().numTensors, before, 'repeated evaluation keeps no tensors');
+    const saved = kernel.read().clone();
+    kernel.write(tf.randomUniform(kernel.shape as number[], 0, 1, 'float32', 10));
+    assert.notDeepEqual(values(prior.logProb(z)), got, 'new pseudo-inputs, new density');
+    kernel.write(saved);
+    assert.deepEqual(values(prior.logProb(z)), got, 'and back');
   });
 
   it('is a density that integrates to 1 (Monte Carlo) and its samples follow it', () => {

@@ -101,7 +101,7 @@ export function createVae(config: Config, shape: readonly number[], nets: VaeNet
     return { loc, logVar };
   };
   const prior = createPrior(config.prior, config.latentDim, pseudoInputs
-    ? { ...resources, vamp: { pseudoInputs, encode: (u) => gaussian(u, false) as { loc: tf.Tensor2D; logVar: tf.Tensor2D } } }
+    ? { ...resources, vamp: { pseudoInputs, encode: (u) => gaussian(u, false) as { loc: tf.Tensor2D; logVar: tf.Tensor2D }, variables: () => [...trainableVariables(encoder), ...trainableVariables(pseudoInputs)] } }
     : resources);
   if (!prior.hasDensity || !prior.fullSupport) {
     throw new ConfigError('prior', [
@@ -160,6 +160,7 @@ export function createVae(config: Config, shape: readonly number[], nets: VaeNet
     variables: () => all.flatMap((net) => trainableVariables(net)),
     dispose() {
       for (const net of all) net.dispose();
+      (prior as { dispose?: () => void }).dispose?.();
     },
   };
 }

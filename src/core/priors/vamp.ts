@@ -23,6 +23,7 @@ import type { SampleOptions } from '../distributions/types.js';
 import { LOG_2PI } from '../distributions/normal.js';
 import { uniformGenerator } from '../util/random.js';
 import type { Prior } from './types.js';
+import { recordingGradients } from '../engine/wasm-kernels.js';
 
 /** The name of the pseudo-inputs' net in a model's nets and checkpoints. */
 export const PSEUDO_INPUTS_NET = 'pseudoInputs';
@@ -32,6 +33,8 @@ export interface VampResources {
   readonly pseudoInputs: tfl.LayersModel;
   /** μ and log σ² of q(z|u) for u of shape [K, dataDim]. */
   readonly encode: (u: tf.Tensor2D) => { loc: tf.Tensor2D; logVar: tf.Tensor2D };
+  /** The variables the components depend on (the encoder's and the pseudo-inputs'), to know when they changed. */
+  readonly variables: () => readonly tf.Variable[];
 }
 
 /** A fresh pseudo-inputs net: K pseudo-inputs of `dataDim` values, N(0.05, 0.01²), seeded. */
@@ -62,9 +65,34 @@ export class VampPrior implements Prior {
     return tf.clipByValue(this.resources.pseudoInputs.trainableWeights[0].read(), 0, 1) as tf.Tensor2D;
   }
 
-  /** μ_k and log σ²_k of the K components, [K, d] each, from the encoder's current weights. */
+  /**
+   * μ_k and log σ²_k of the K components, [K, d] each, from the encoder's
+   * current weights. With no gradient recorded (evaluation, the importance-
+   * weighted bound's many chunks) they are computed once and reused until a
+   * variable they depend on is assigned (its data changes); the caller may
+   * dispose what it gets, as with fresh tensors.
+   */
   componentParams(): { loc: tf.Tensor2D; logVar: tf.Tensor2D } {
-    return this.resources.encode(this.pseudoInputs());
+    if (recordingGradients()) return this.resources.encode(this.pseudoInputs());
+    const key = this.resources.variables().map((v) => v.dataId);
+    if (!this.cache || this.cache.key.length !== key.length || this.cache.key.some((id, i) => id !== key[i])) {
+      this.dropCache();
+      const { loc, logVar } = tf.tidy(() => this.resources.encode(this.pseudoInputs()));
+      this.cache = { key, loc: tf.keep(loc), logVar: tf.keep(logVar) };
+    }
+    return { loc: tf.clone(this.cache.loc), logVar: tf.clone(this.cache.logVar) };
+  }
+
+  private cache: { key: object[]; loc: tf.Tensor2D; logVar: tf.Tensor2D } | null = null;
+
+  private dropCache(): void {
+    if (this.cache) tf.dispose([this.cache.loc, this.cache.logVar]);
+    this.cache = null;
+  }
+
+  /** Frees the cached components (the model's dispose calls it). */
+  dispose(): void {
+    this.dropCache();
   }
 
   logProb(z: tf.Tensor): tf.Tensor {
