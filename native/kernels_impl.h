@@ -180,12 +180,10 @@ void colsum(const float* x, float* out, size_t rows, size_t cols, size_t j0, siz
   }
 }
 
-// exp(t) for t ∈ [−87, 0]: 2ⁿ·exp(r), n = round(t/ln 2), |r| ≤ ½ln 2, exp(r)
-// by its Taylor polynomial to r⁷ (relative error < 10⁻⁸); 2ⁿ from the bits.
-inline vf vexp(vf t) {
-  const vf half = (vf){} + 0.5f;
-  const vf fn = t * 1.44269504088896341f - half;
-  const vi n = __builtin_convertvector(fn, vi);  // truncation of t/ln2 − ½, t ≤ 0: rounds to nearest
+// exp(t) = 2ⁿ·exp(r) for n = round(t/ln 2) in [−126, 127] (given), r = t − n·ln 2
+// (|r| ≤ ½ln 2), exp(r) by its Taylor polynomial to r⁷ (relative error
+// < 10⁻⁸); 2ⁿ from the bits.
+inline vf expReduced(vf t, vi n) {
   const vf nf = __builtin_convertvector(n, vf);
   const vf r = (t - nf * 0.693145751953125f) - nf * 1.428606765330187e-06f;
   vf p = (vf){} + 1.f / 5040.f;
@@ -200,6 +198,12 @@ inline vf vexp(vf t) {
   vf scale;
   memcpy(&scale, &bits, sizeof scale);
   return p * scale;
+}
+
+// exp(t) for t ∈ [−87, 0].
+inline vf vexp(vf t) {
+  // truncation of t/ln2 − ½, t ≤ 0: rounds to nearest
+  return expReduced(t, __builtin_convertvector(t * 1.44269504088896341f - 0.5f, vi));
 }
 
 // log1p(e) for e ∈ [0, 1]: 2·atanh(s), s = e/(2+e) ∈ [0, ⅓], odd series to s¹⁵.
@@ -268,8 +272,8 @@ void bernoulliValue(const float* l, const float* x, size_t d, size_t xrows, floa
 }
 
 // exp(t) for any t: t clamped to [−87, 88.3] (n = round(t/ln 2) in
-// [−126, 127], so 2ⁿ is a normal float), the same polynomial as vexp; +∞
-// above 88.3 (within 1.5 % of float32's largest finite exp), NaN stays NaN.
+// [−126, 127], so 2ⁿ is a normal float), then as vexp; +∞ above 88.3
+// (within 1.5 % of float32's largest finite exp), NaN stays NaN.
 inline vf vexpAny(vf t) {
   const vf zero = (vf){};
   vf tc = t > zero + 88.3f ? zero + 88.3f : t;
@@ -278,20 +282,7 @@ inline vf vexpAny(vf t) {
   const vf fn = tc * 1.44269504088896341f + 0.5f;
   vi n = __builtin_convertvector(fn, vi);  // truncation toward 0
   n += (vi)(__builtin_convertvector(n, vf) > fn);  // −1 where that rounded up: floor(t/ln 2 + ½)
-  const vf nf = __builtin_convertvector(n, vf);
-  const vf r = (tc - nf * 0.693145751953125f) - nf * 1.428606765330187e-06f;
-  vf p = (vf){} + 1.f / 5040.f;
-  p = p * r + 1.f / 720.f;
-  p = p * r + 1.f / 120.f;
-  p = p * r + 1.f / 24.f;
-  p = p * r + 1.f / 6.f;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
-  const vi bits = (n + 127) << 23;
-  vf scale;
-  memcpy(&scale, &bits, sizeof scale);
-  vf out = p * scale;
+  vf out = expReduced(tc, n);
   out = t > zero + 88.3f ? zero + __builtin_inff() : out;
   return t == t ? out : t;
 }
