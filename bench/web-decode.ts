@@ -34,6 +34,8 @@ export interface WebDecodeResult {
   readonly medianMs: number;
   readonly p90Ms: number;
   readonly decodes: number;
+  /** The page's own backend only: full redraws of the explorer's plane (every test code, zooming), ms. */
+  readonly frames?: { readonly points: number; readonly medianMs: number; readonly p90Ms: number; readonly count: number };
 }
 
 function quantile(xs: number[], q: number): number {
@@ -75,16 +77,26 @@ export async function webDecodeBenchmark({ run, decodes = 200 }: { run?: string;
       const page = await browser.newPage();
       await page.goto(`${server.url}${forced ? `?backend=${forced}` : ''}#view=explore&run=${encodeURIComponent(name)}`);
       await page.waitForFunction(() => (globalThis as any).latentlab?.ready === true, null, { timeout: 120_000 });
-      const { backend, times } = await page.evaluate((n) => {
+      const { backend, times, frames, points } = await page.evaluate(([n, withFrames]) => {
         const ll = (globalThis as any).latentlab;
-        ll.explorers[0].timeDecodes(20);
-        return { backend: ll.backend as string, times: ll.explorers[0].timeDecodes(n) as number[] };
-      }, decodes);
+        const explorer = ll.explorers[0];
+        explorer.timeDecodes(20);
+        const decodeTimes = explorer.timeDecodes(n) as number[];
+        if (withFrames) explorer.timeFrames(10);
+        return { backend: ll.backend as string, times: decodeTimes, frames: withFrames ? explorer.timeFrames(n) as number[] : null, points: explorer.projection.points.length / 2 as number };
+      }, [decodes, forced === null] as const);
       await page.close();
-      const row = { backend, auto: forced === null, medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9), decodes: times.length };
+      const row: WebDecodeResult = {
+        backend, auto: forced === null, medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9), decodes: times.length,
+        ...(frames ? { frames: { points, medianMs: quantile(frames, 0.5), p90Ms: quantile(frames, 0.9), count: frames.length } } : {}),
+      };
       rows.push(row);
       const verdict = row.auto ? (row.medianMs < 16 ? '  (target < 16 ms: met)' : '  (target < 16 ms: NOT met)') : '';
       console.log(`  ${(forced ? `backend=${forced}` : `page's own choice (${backend})`).padEnd(30)} median ${row.medianMs.toFixed(2)} ms per decode, p90 ${row.p90Ms.toFixed(2)} ms${verdict}`);
+      if (row.frames) {
+        const f = row.frames;
+        console.log(`  ${'plane redraw, zooming'.padEnd(30)} median ${f.medianMs.toFixed(2)} ms per frame, p90 ${f.p90Ms.toFixed(2)} ms with ${f.points} test codes drawn  (target < 16 ms: ${f.p90Ms < 16 ? 'met' : 'NOT met'})`);
+      }
     }
   } finally {
     await browser.close();

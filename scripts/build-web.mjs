@@ -1,5 +1,5 @@
-// Builds the web page into dist/web: one ES module bundle (esbuild) from
-// src/web/main.ts, the HTML and CSS, and the TF.js wasm backend's binaries
+// Builds the web page into dist/web: ES module bundles (esbuild) of
+// src/web/main.ts and the UMAP worker, the HTML and CSS, and the TF.js wasm backend's binaries
 // (served at /tfjs-wasm/, where the page's setWasmPaths points).
 // Run by `npm run build:web`, and by `prepare` after `npm ci` / `npm install`.
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,8 +15,9 @@ const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'ut
 rmSync(out, { recursive: true, force: true });
 mkdirSync(path.join(out, 'tfjs-wasm'), { recursive: true });
 await build({
-  entryPoints: [path.join(root, 'src/web/main.ts')],
-  outfile: path.join(out, 'main.js'),
+  // The page, and UMAP's worker (a module worker the explorer starts on demand).
+  entryPoints: { main: path.join(root, 'src/web/main.ts'), 'umap-worker': path.join(root, 'src/web/umap-worker.ts') },
+  outdir: out,
   bundle: true,
   format: 'esm',
   platform: 'browser',

@@ -10,8 +10,16 @@ import { modelFamily } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
 import type { EpochRecord } from '../core/training/fit.js';
 
+/** Where a run stands: a live `latentlab train` writes it, it reached its planned epochs, it stopped short, or it has no epoch yet. */
+export type RunStatus = 'training' | 'finished' | 'interrupted' | 'empty';
+
 export interface RunSummary {
+  /** The run folder's path inside the runs folder ("vae-z2", or "compare-…/vae-gaussian" for a nested one). */
   readonly name: string;
+  /** The folder holding it ("" at the top). */
+  readonly group?: string;
+  readonly status?: RunStatus;
+  readonly plannedEpochs?: number;
   readonly model?: string;
   readonly latentDim?: number;
   readonly prior?: string;
@@ -30,6 +38,15 @@ export interface RunDetail {
   readonly metrics: EpochRecord[];
   readonly figures: string[];
   readonly nets: Record<string, string>;
+  readonly status?: RunStatus;
+  readonly plannedEpochs?: number;
+  /** The run's row of the comparison (`latentlab compare`) it belongs to, when there is one. */
+  readonly comparison?: {
+    readonly latent: { readonly images: number; readonly mmd: number; readonly twoSample: number; readonly knn: number | null };
+    readonly test: Record<string, number>;
+    readonly priorLabel?: string;
+    readonly report?: string;
+  };
 }
 
 /** Test or training images: intensities in [0, 1], [count, dim] row-major. */

@@ -1,21 +1,28 @@
 /**
- * The Interpolation view: pick two test images (click one, then another);
- * the decoder's means along the straight line between their codes are shown
- * between the two originals.
+ * The Interpolation view: the decoder's means along a path between the codes
+ * of two test images, shown between the two originals. Either end is any
+ * test image the explorer holds, chosen by index (or by clicking one of the
+ * first thumbnails, or from the explorer's "interpolate" link); the path is
+ * the straight line or the great circle (slerp), with a chosen number of
+ * steps. The URL keeps a, b, the path and the steps.
  */
-import { listRuns } from './api.js';
 import { drawImage, errorBox, h, imageCanvas } from './dom.js';
-import { decodeMeans, linearPath } from './latent.js';
-import { hashFor, runPicker } from './nav.js';
+import { decodeMeans, linearPath, slerpPath } from './latent.js';
+import { currentRuns } from './live.js';
+import { hashFor, replaceParams, runPicker, type ViewScope } from './nav.js';
 import { loadCurrentRun, type LoadedRun } from './session.js';
 
 const CHOICES = 48;
-const STEPS = 10;
+const DEFAULT_STEPS = 10;
+const MAX_STEPS = 40;
 
-function strip(run: LoadedRun, a: number, b: number): HTMLElement {
+type PathKind = 'linear' | 'slerp';
+
+function strip(run: LoadedRun, a: number, b: number, steps: number, kind: PathKind): HTMLElement {
   const { model, images, codes } = run;
   const d = model.latentDim;
-  const path = linearPath(codes.subarray(a * d, (a + 1) * d), codes.subarray(b * d, (b + 1) * d), STEPS);
+  const ends = [codes.subarray(a * d, (a + 1) * d), codes.subarray(b * d, (b + 1) * d)] as const;
+  const path = kind === 'slerp' ? slerpPath(ends[0], ends[1], steps) : linearPath(ends[0], ends[1], steps);
   // A decoder given the label renders the path as the first image's class.
   const decoded = decodeMeans(model, path, images.labels?.[a] ?? 0);
   const cell = (values: Float32Array, offset: number, caption: string, cls: string) => {
@@ -23,40 +30,103 @@ function strip(run: LoadedRun, a: number, b: number): HTMLElement {
     drawImage(c, values, images.shape, offset);
     return h('figure', {}, c, h('figcaption', {}, caption));
   };
-  return h('div', { class: 'path', 'data-a': String(a), 'data-b': String(b) },
+  return h('div', { class: 'path', 'data-a': String(a), 'data-b': String(b), 'data-steps': String(steps), 'data-kind': kind },
     cell(images.x, a * images.dim, `#${a}`, 'original'),
-    ...Array.from({ length: STEPS }, (_, s) => cell(decoded, s * images.dim, `t=${(s / (STEPS - 1)).toFixed(2)}`, 'step')),
+    ...Array.from({ length: steps }, (_, s) => cell(decoded, s * images.dim, `t=${(steps === 1 ? 0 : s / (steps - 1)).toFixed(2)}`, 'step')),
     cell(images.x, b * images.dim, `#${b}`, 'original'));
 }
 
-export async function interpolateView(params: URLSearchParams): Promise<HTMLElement> {
+function intParam(params: URLSearchParams, key: string, lo: number, hi: number, fallback: number): number {
+  const v = Number(params.get(key));
+  return params.get(key) !== null && Number.isInteger(v) && v >= lo && v <= hi ? v : fallback;
+}
+
+export async function interpolateView(params: URLSearchParams, scope: ViewScope): Promise<HTMLElement> {
   const name = params.get('run');
-  const names = (await listRuns()).filter((r) => !r.error && (r.epochs ?? 0) > 0).map((r) => r.name);
   const view = h('div', { class: 'view interpolate-view' }, h('div', { class: 'toolbar' },
-    runPicker(names, name, (n) => (location.hash = hashFor({ view: 'interpolate', run: n }))),
-    h('span', { class: 'muted' }, 'Click two test images: the path between their codes is decoded.')));
+    runPicker(await currentRuns(), scope, { selected: name, onPick: (n) => (location.hash = hashFor({ view: 'interpolate', run: n })), filter: (r) => !r.error && (r.epochs ?? 0) > 0 }),
+    h('span', { class: 'muted' }, 'Choose two test images by index, or click two thumbnails: the path between their codes is decoded.')));
   if (!name) return view;
   const run = await loadCurrentRun(name).catch((e: Error) => e);
   if (run instanceof Error) {
     view.append(errorBox(run.message));
     return view;
   }
-  let picked = [0, 1];
-  let next = 0;
-  const result = h('div', { class: 'result' }, strip(run, 0, 1));
+  const last = run.images.count - 1;
+  const state = {
+    a: intParam(params, 'a', 0, last, 0),
+    b: intParam(params, 'b', 0, last, Math.min(1, last)),
+    steps: intParam(params, 'steps', 2, MAX_STEPS, DEFAULT_STEPS),
+    kind: (params.get('path') === 'slerp' ? 'slerp' : 'linear') as PathKind,
+  };
+  const result = h('div', { class: 'result' });
+  const index = (key: 'a' | 'b') => {
+    const input = h('input', { type: 'number', min: '0', max: String(last), step: '1', value: String(state[key]), name: key, 'aria-label': `test image ${key === 'a' ? 'at the start' : 'at the end'} (0–${last})` });
+    input.addEventListener('change', () => {
+      const v = Number(input.value);
+      if (Number.isInteger(v) && v >= 0 && v <= last) {
+        state[key] = v;
+        update();
+      } else input.value = String(state[key]);
+    });
+    return input;
+  };
+  const inputs = { a: index('a'), b: index('b') };
+  const steps = h('input', { type: 'number', min: '2', max: String(MAX_STEPS), value: String(state.steps), name: 'steps', 'aria-label': 'steps along the path' });
+  steps.addEventListener('change', () => {
+    const v = Number(steps.value);
+    if (Number.isInteger(v) && v >= 2 && v <= MAX_STEPS) {
+      state.steps = v;
+      update();
+    } else steps.value = String(state.steps);
+  });
+  const kind = h('select', { name: 'path', 'aria-label': 'path' }, h('option', { value: 'linear' }, 'straight line'), h('option', { value: 'slerp' }, 'great circle (slerp)'));
+  kind.value = state.kind;
+  kind.addEventListener('change', () => {
+    state.kind = kind.value as PathKind;
+    update();
+  });
+  const swap = h('button', { type: 'button' }, 'swap');
+  swap.addEventListener('click', () => {
+    [state.a, state.b] = [state.b, state.a];
+    update();
+  });
+  let next: 'a' | 'b' = 'a';
   const thumbs = Array.from({ length: Math.min(CHOICES, run.images.count) }, (_, i) => {
     const c = imageCanvas(run.images.shape, 2, 'digit thumb');
     drawImage(c, run.images.x, run.images.shape, i * run.images.dim);
     c.title = `test image ${i}${run.images.labels ? `, label ${run.images.labels[i]}` : ''}`;
-    c.addEventListener('click', () => {
-      picked = next === 0 ? [i, picked[1]] : [picked[0], i];
-      next = 1 - next;
-      thumbs.forEach((t, j) => t.classList.toggle('picked', picked.includes(j)));
-      result.replaceChildren(strip(run, picked[0], picked[1]));
+    c.tabIndex = 0;
+    c.setAttribute('role', 'button');
+    c.setAttribute('aria-label', c.title);
+    const choose = () => {
+      state[next] = i;
+      next = next === 'a' ? 'b' : 'a';
+      update();
+    };
+    c.addEventListener('click', choose);
+    c.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        choose();
+      }
     });
     return c;
   });
-  thumbs.forEach((t, j) => t.classList.toggle('picked', picked.includes(j)));
-  view.append(h('div', { class: 'thumbs' }, ...thumbs), result);
+  function update(): void {
+    inputs.a.value = String(state.a);
+    inputs.b.value = String(state.b);
+    steps.value = String(state.steps);
+    kind.value = state.kind;
+    thumbs.forEach((t, j) => t.classList.toggle('picked', j === state.a || j === state.b));
+    result.replaceChildren(strip(run as LoadedRun, state.a, state.b, state.steps, state.kind));
+    replaceParams({ a: String(state.a), b: String(state.b), steps: state.steps === DEFAULT_STEPS ? null : String(state.steps), path: state.kind === 'linear' ? null : state.kind });
+  }
+  const form = h('div', { class: 'interpolate-form' },
+    h('label', {}, 'from test image ', inputs.a), h('label', {}, ' to ', inputs.b), swap,
+    h('label', {}, ' steps ', steps), h('label', {}, ' path ', kind),
+    h('span', { class: 'muted' }, ` (${run.images.count} test images; `, h('a', { href: hashFor({ view: 'explore', run: name }) }, 'pick them in the explorer'), ')'));
+  update();
+  view.append(form, result, h('h3', {}, `The first ${thumbs.length} test images`), h('div', { class: 'thumbs' }, ...thumbs));
   return view;
 }

@@ -80,3 +80,61 @@ export function priorDensity(model: Autoencoder, x: readonly [number, number], y
   for (const v of values) if (v > max) max = v;
   return max > 0 ? Float32Array.from(values, (v) => v / max) : null;
 }
+
+/**
+ * Spherical path of `steps` points from a to b (both [d]), [steps, d]: the
+ * great-circle interpolation (slerp) of the two vectors, which keeps a path
+ * between two typical draws of a Gaussian prior at a typical norm, where the
+ * straight line passes nearer the origin than any draw lies. Parallel vectors
+ * fall back to the straight line.
+ */
+export function slerpPath(a: Float32Array, b: Float32Array, steps: number): Float32Array {
+  const d = a.length;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let j = 0; j < d; j++) {
+    dot += a[j] * b[j];
+    na += a[j] * a[j];
+    nb += b[j] * b[j];
+  }
+  const cos = Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
+  const omega = Math.acos(cos);
+  if (!(Math.sin(omega) > 1e-6)) return linearPath(a, b, steps);
+  const out = new Float32Array(steps * d);
+  for (let s = 0; s < steps; s++) {
+    const t = steps === 1 ? 0 : s / (steps - 1);
+    const wa = Math.sin((1 - t) * omega) / Math.sin(omega);
+    const wb = Math.sin(t * omega) / Math.sin(omega);
+    for (let j = 0; j < d; j++) out[s * d + j] = wa * a[j] + wb * b[j];
+  }
+  return out;
+}
+
+/** Standard deviation of each dimension of [n, d] codes. */
+export function codeSpread(codes: Float32Array, d: number): Float64Array {
+  const n = codes.length / d;
+  const mean = new Float64Array(d);
+  const sq = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += codes[i * d + j] / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sq[j] += (codes[i * d + j] - mean[j]) ** 2 / Math.max(1, n - 1);
+  return sq.map(Math.sqrt);
+}
+
+/**
+ * A latent traversal: for each of `dims`, `steps` copies of z0 with that one
+ * dimension moved from z0_j − span·σ_j to z0_j + span·σ_j; [dims × steps, d].
+ */
+export function traversalLatents(z0: Float32Array, dims: readonly number[], steps: number, span: number, sigma: ArrayLike<number>): Float32Array {
+  const d = z0.length;
+  const out = new Float32Array(dims.length * steps * d);
+  dims.forEach((j, r) => {
+    for (let s = 0; s < steps; s++) {
+      const t = steps === 1 ? 0 : -1 + (2 * s) / (steps - 1);
+      const o = (r * steps + s) * d;
+      out.set(z0, o);
+      out[o + j] = z0[j] + t * span * (sigma[j] || 1);
+    }
+  });
+  return out;
+}

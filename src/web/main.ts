@@ -32,11 +32,15 @@ async function render(main: HTMLElement, nav: HTMLElement, backend: string): Pro
   const run = params.get('run');
   for (const a of nav.querySelectorAll('a')) a.classList.toggle('current', a.dataset.view === view);
   for (const a of nav.querySelectorAll<HTMLAnchorElement>('a')) a.href = hashFor({ view: a.dataset.view!, ...(run && a.dataset.view !== 'train' ? { run } : {}) });
+  for (const a of nav.querySelectorAll('a')) {
+    if (a.dataset.view === view) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
   window.latentlab.ready = false;
   main.replaceChildren(h('p', { class: 'muted loading' }, 'loading…'));
   const views: Record<View, () => Promise<HTMLElement> | HTMLElement> = {
-    runs: () => runsView(params), explore: () => exploreView(params), interpolate: () => interpolateView(params),
-    compare: () => compareView(params), dashboard: () => dashboardView(params, mine), train: () => trainView(backend, mine),
+    runs: () => runsView(params, mine), explore: () => exploreView(params, mine), interpolate: () => interpolateView(params, mine),
+    compare: () => compareView(params, mine), dashboard: () => dashboardView(params, mine), train: () => trainView(backend, mine),
   };
   let content: HTMLElement;
   try {

@@ -8,7 +8,7 @@ import { getRun, loadImages, loadModel, type ImageSet, type RunDetail } from './
 import { encodeMeans, priorSamples } from './latent.js';
 
 /** How many test images the explorer encodes and draws. */
-export const TEST_IMAGES = 2000;
+export const TEST_IMAGES = 10_000;
 const PRIOR_SAMPLES = 2000;
 
 export interface LoadedRun {

@@ -8,6 +8,10 @@ export interface Projection {
   readonly points: Float32Array;
   /** Fraction of the total variance each component explains. */
   readonly explained: readonly number[];
+  /** The principal directions, unit vectors of length d (point i's coordinate c is (x_i − mean) · components[c]). */
+  readonly components: readonly Float64Array[];
+  /** The points' mean, length d. */
+  readonly mean: Float64Array;
 }
 
 function covariance(x: Float32Array, n: number, d: number): { cov: Float64Array; mean: Float64Array } {
@@ -63,5 +67,5 @@ export function pcaProject(x: Float32Array, n: number, d: number, k = 2): Projec
       points[i * k + c] = s;
     });
   }
-  return { points, explained };
+  return { points, explained, components, mean };
 }
