@@ -14,10 +14,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { resolveConfig } from '../src/core/config/resolve.js';
+import type { FileMap } from '../src/core/io/layers-io.js';
+import { buildManifest, runFolderFiles } from '../src/core/io/run-layout.js';
+import { buildModel, modelFamily } from '../src/core/models/registry.js';
+import { describeFound } from '../src/node/cli/serve.js';
 import { mnistDirectory } from '../src/node/datasets.js';
+import { writeDirAtomic } from '../src/node/fs-atomic.js';
 import { isLoopback, startServer, type RunningServer } from '../src/node/serve/server.js';
 import { safeSegments } from '../src/node/serve/safe-path.js';
 import { REPO_ROOT, describeRun, hasStackTrace, makeTempDir, runCli } from './helpers/cli.js';
+import { setupBackend } from './helpers/tf.js';
 
 const tmp = makeTempDir('latentlab-serve-');
 const RUNS = path.join(tmp.dir, 'runs');
@@ -30,9 +36,9 @@ let server: RunningServer;
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
 
 /** Sends a request with `rawPath` exactly as given (no normalisation on the client side). */
-function request(rawPath: string, { method = 'GET', body, headers = {} }: { method?: string; body?: Buffer; headers?: Record<string, string | number> } = {}): Promise<Reply> {
+function request(rawPath: string, { method = 'GET', body, headers = {}, port = server.port }: { method?: string; body?: Buffer; headers?: Record<string, string | number>; port?: number } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, path: rawPath, method, headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -43,15 +49,34 @@ function request(rawPath: string, { method = 'GET', body, headers = {} }: { meth
   });
 }
 
-function writeRun(name: string): void {
-  const dir = path.join(RUNS, name);
+function writeRun(name: string, root = RUNS): void {
+  const dir = path.join(root, name);
   mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(resolveConfig({ latentDim: 2 })));
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ latentlab: 't', tfjs: 't', backend: 'cpu', created: 'now', seed: 1, model: 'vae', data: { source: 'mnist', shape: [28, 28], train: 10, test: 10 }, dataDim: 784, latentDim: 2, nets: {} }));
   writeFileSync(path.join(dir, 'metrics.jsonl'), `${JSON.stringify({ epoch: 1, step: 3, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: { loss: 10 }, test: { loss: 11 } })}\n`);
 }
 
+/**
+ * The files of a small real run (MNIST-shaped, 8 hidden units, 2-D latent,
+ * `epochs` epochs recorded of `planned`), as the page posts them: its
+ * checkpoint verifies and loads.
+ */
+async function tinyRunFiles({ epochs = 2, planned = 2 } = {}): Promise<FileMap> {
+  const config = resolveConfig({ latentDim: 2, encoder: { hidden: [8] }, decoder: { hidden: [8] }, data: { source: 'mnist', trainLimit: 100, testLimit: 300 }, train: { epochs: planned } });
+  const model = buildModel(config, [28, 28]);
+  const phases = modelFamily(config).phases(model, { stepsPerEpoch: 1 });
+  const records = Array.from({ length: epochs }, (_, i) => ({
+    epoch: i + 1, step: 3 * (i + 1), seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: { loss: 200 - i }, test: { loss: 201 - i },
+  }));
+  const files = await runFolderFiles(model, phases, records, await buildManifest(model, 'test', 'cpu', { source: 'mnist', shape: [28, 28], train: 100, test: 300 }), 'test');
+  for (const phase of phases) phase.optimizer.dispose();
+  model.dispose();
+  return files;
+}
+
 before(async () => {
+  await setupBackend();
   mkdirSync(WEB, { recursive: true });
   writeFileSync(path.join(WEB, 'index.html'), '<!doctype html><title>page</title>');
   mkdirSync(path.join(WEB, 'tfjs-wasm'));
@@ -297,10 +322,10 @@ describe('API', () => {
 });
 
 /** Opens the run's event stream and calls `step(text so far)` on each chunk until it returns true (5 s at most). */
-function followEvents(run: string, step: (text: string) => boolean): Promise<string> {
+function followEvents(run: string, step: (text: string) => boolean, port = server.port): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const req = http.get({ host: '127.0.0.1', port: server.port, path: `/api/runs/${run}/events` }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: `/api/runs/${encodeURIComponent(run)}/events` }, (res) => {
       const timer = setTimeout(() => {
         req.destroy();
         reject(new Error(`timed out; received: ${text}`));
@@ -397,5 +422,91 @@ describe('latentlab serve on the command line', () => {
   test('loopback addresses are told apart from the rest (anything else gets a warning)', () => {
     for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.ok(isLoopback(h), h);
     for (const h of ['0.0.0.0', '::', '192.168.1.10', 'example.org']) assert.ok(!isLoopback(h), h);
+  });
+});
+
+describe('run folders in subfolders (a comparison\'s six runs)', () => {
+  const NESTED = path.join(tmp.dir, 'nested-runs');
+  let nested: RunningServer;
+  const get = (p: string) => request(p, { port: nested.port });
+  const RUN = 'compare-x/vae-gaussian';
+
+  before(async () => {
+    writeRun('top', NESTED);
+    writeDirAtomic(path.join(NESTED, 'compare-x', 'vae-gaussian'), await tinyRunFiles());
+    writeFileSync(path.join(NESTED, 'compare-x', 'vae-gaussian', 'latent.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    writeRun('compare-x/aae-gaussian', NESTED);
+    writeRun('a/b/c/deep', NESTED);                       // 4 levels: listed
+    writeRun('a/b/c/d/too-deep', NESTED);                 // 5 levels: not looked for
+    writeRun('top/inside-a-run', NESTED);                 // inside a run folder: not looked at
+    writeRun('.hidden/r', NESTED);
+    writeRun('old.tmp/r', NESTED);
+    writeRun('compare-x/.vae-mixture.tmp-1-2', NESTED);
+    writeRun('outside-run', OUTSIDE);
+    symlinkSync(path.join(OUTSIDE, 'outside-run'), path.join(NESTED, 'link-out'));
+    symlinkSync(OUTSIDE, path.join(NESTED, 'compare-x', 'escape'));
+    nested = await startServer({ runsDir: NESTED, webDir: WEB, port: 0 });
+  });
+  after(() => nested?.close());
+
+  test('GET /api/runs lists runs found up to 4 levels down by their path, with their group; nothing hidden, temporary, too deep, inside a run or outside', async () => {
+    const runs = JSON.parse((await get('/api/runs')).body.toString()) as { name: string; group: string; error?: string }[];
+    assert.deepEqual(runs.map((r) => r.name).sort(), ['a/b/c/deep', 'compare-x/aae-gaussian', 'compare-x/vae-gaussian', 'top']);
+    assert.deepEqual(Object.fromEntries(runs.map((r) => [r.name, r.group])), { 'a/b/c/deep': 'a/b/c', 'compare-x/aae-gaussian': 'compare-x', 'compare-x/vae-gaussian': 'compare-x', top: '' });
+    assert.ok(runs.every((r) => r.error === undefined), JSON.stringify(runs));
+  });
+
+  test('a nested run\'s detail, nets, figures, events and images are served under its encoded name', async () => {
+    const r = await get(`/api/runs/${encodeURIComponent(RUN)}`);
+    assert.equal(r.status, 200, r.body.toString());
+    const detail = JSON.parse(r.body.toString());
+    assert.equal(detail.name, RUN);
+    assert.equal(detail.group, 'compare-x');
+    assert.deepEqual(detail.figures, ['/runs/compare-x/vae-gaussian/latent.png']);
+    assert.deepEqual(detail.nets, {
+      encoder: '/runs/compare-x/vae-gaussian/checkpoints/epoch-0002/encoder/model.json',
+      decoder: '/runs/compare-x/vae-gaussian/checkpoints/epoch-0002/decoder/model.json',
+    });
+    const net = await get(detail.nets.encoder);
+    assert.equal(net.status, 200);
+    assert.ok(JSON.parse(net.body.toString()).weightsManifest);
+    assert.equal((await get(detail.figures[0])).status, 200);
+    const data = await get(`/api/data?split=test&limit=3&run=${encodeURIComponent(RUN)}`);
+    assert.equal(data.status, 200, data.body.toString());
+    assert.equal(data.headers['x-count'], '3');
+    const text = await followEvents(RUN, (t) => t.includes('event: caught-up'), nested.port);
+    assert.equal(text.match(/event: epoch\ndata: \{"epoch":/g)?.length, 2, text);
+  });
+
+  const hostile = [
+    'compare-x%2F..%2Ftop', '..%2Ftop', 'compare-x%2F%2Fvae-gaussian', '%2Fcompare-x%2Fvae-gaussian', 'compare-x%2Fvae-gaussian%2F',
+    'top%2Finside-a-run', 'a%2Fb%2Fc%2Fd%2Ftoo-deep', '.hidden%2Fr', 'old.tmp%2Fr', 'link-out', 'compare-x%2Fescape', 'compare-x%2Fescape%2F..%2F..%2Fsecret.txt',
+    'compare-x%5Cvae-gaussian', `${encodeURIComponent(path.join(OUTSIDE, 'outside-run'))}`,
+  ];
+  for (const name of hostile) {
+    test(`refuses the run name ${name}`, async () => {
+      for (const p of [`/api/runs/${name}`, `/api/runs/${name}/events`, `/api/runs/${name}/prior`, `/api/data?limit=1&run=${name}`]) {
+        const r = await get(p);
+        assert.ok([400, 403, 404].includes(r.status), `${p}: status ${r.status}`);
+        assert.ok(!r.body.toString().includes(SECRET), `${p}: leaked`);
+      }
+    });
+  }
+
+  test('a link to a run folder outside the runs folder is neither listed nor served', async () => {
+    assert.equal((await get('/runs/link-out/config.json')).status, 403);
+    assert.equal((await get('/api/runs/link-out')).status, 404);
+  });
+
+  test('a run saved from the page keeps a plain name', async () => {
+    const r = await request('/api/runs', { port: nested.port, method: 'POST', headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ name: 'compare-x/saved', files: {} })) });
+    assert.equal(r.status, 400);
+  });
+
+  test('serve says how many runs it found, and in how many subfolders; or where it looked', () => {
+    assert.equal(describeFound(NESTED), '4 runs (3 of them in 2 subfolders)');
+    const empty = path.join(tmp.dir, 'empty-runs');
+    mkdirSync(empty);
+    assert.match(describeFound(empty), /^no run folders found in .*empty-runs \(looked up to 4 levels down\)/);
   });
 });

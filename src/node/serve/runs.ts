@@ -5,6 +5,14 @@
  * A run's checkpoint is verified (config digest, checksums: run-layout.ts
  * `verifyRun`) before the page is pointed at it; the result is kept until
  * one of the files it read changes.
+ *
+ * Run folders are found anywhere up to MAX_RUN_DEPTH levels under the runs
+ * folder (`latentlab compare` puts its six in a folder of their own): a folder
+ * holding config.json and manifest.json is a run, and nothing inside it is
+ * looked at. A run's name is its path from the runs folder, '/'-separated
+ * (`compare-20250101-120000/vae-gaussian`); its group is the folder above it
+ * ('' at the top). Hidden entries, `.tmp` folders and names other than
+ * RUN_NAME's are skipped; links are followed only while they stay inside.
  */
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -17,25 +25,98 @@ import { isInside } from './safe-path.js';
 
 const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
+/** How many folders deep run folders are looked for: a run's name has at most this many segments. */
+export const MAX_RUN_DEPTH = 4;
+
 /** True for a name a run folder may have (no separators, no dot-dot). */
 export function isRunName(name: string): boolean {
   return RUN_NAME.test(name) && !name.includes('..');
 }
 
-/** The real path of run `name` inside `runsDir`; 404 when it is not a run folder there. */
-export function runPath(runsDir: string, name: string): string {
-  if (!isRunName(name)) throw new HttpError(404, `no run named ${JSON.stringify(name)}`);
-  const root = realpathSync(runsDir);
-  const candidate = path.join(root, name);
+/** A folder the listing skips: a temporary (`x.tmp`, `x.tmp-<pid>-<time>`). */
+function isTemporaryName(name: string): boolean {
+  return /\.tmp(-\d+-\d+)?$/.test(name);
+}
+
+/** The segments of a run's name (`group/…/run`), or null when it is not one the listing could give. */
+export function runSegments(name: string): string[] | null {
+  const segments = name.split('/');
+  if (segments.length > MAX_RUN_DEPTH || segments.some((s) => !isRunName(s) || isTemporaryName(s))) return null;
+  return segments;
+}
+
+/** The URL path under which the server serves a run's `file` ('/'-separated): /runs/<each segment encoded>/… */
+export function runFileUrl(name: string, file = ''): string {
+  const parts = [...name.split('/'), ...file.split('/').filter((f) => f !== '')];
+  return `/runs/${parts.map(encodeURIComponent).join('/')}`;
+}
+
+/** True when `dir` holds a run folder's required files. */
+function isRunFolder(dir: string): boolean {
+  return existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, 'manifest.json'));
+}
+
+/** The real path of `entry` inside `dir` when it is a folder inside `root`, else undefined. */
+function folderInside(root: string, dir: string, entry: string): string | undefined {
   let real: string;
   try {
-    real = realpathSync(candidate);
+    real = realpathSync(path.join(dir, entry));
+    if (!isInside(root, real) || real === root || !statSync(real).isDirectory()) return undefined;
   } catch {
-    throw new HttpError(404, `no run named ${name}`);
+    return undefined;
   }
-  if (!isInside(root, real) || real === root || !statSync(real).isDirectory()) throw new HttpError(404, `no run named ${name}`);
-  if (!existsSync(path.join(real, 'config.json')) || !existsSync(path.join(real, 'manifest.json'))) throw new HttpError(404, `${name} is not a run folder`);
   return real;
+}
+
+/** The real path of run `name` inside `runsDir`; 404 when it is not a run folder there. */
+export function runPath(runsDir: string, name: string): string {
+  const segments = runSegments(name);
+  if (!segments) throw new HttpError(404, `no run named ${JSON.stringify(name)}`);
+  const root = realpathSync(runsDir);
+  let real = root;
+  for (const [i, segment] of segments.entries()) {
+    const next = folderInside(root, real, segment);
+    if (!next) throw new HttpError(404, `no run named ${name}`);
+    real = next;
+    // The listing does not look inside a run folder: neither does a name.
+    if (i < segments.length - 1 && isRunFolder(real)) throw new HttpError(404, `no run named ${name}`);
+  }
+  if (!isRunFolder(real)) throw new HttpError(404, `${name} is not a run folder`);
+  return real;
+}
+
+/** A run folder found under the runs folder. */
+export interface FoundRun {
+  /** Its path from the runs folder, '/'-separated. */
+  readonly name: string;
+  /** The folders above it ('' at the top). */
+  readonly group: string;
+  /** Its real path. */
+  readonly dir: string;
+}
+
+/** Every run folder under `runsDir` (MAX_RUN_DEPTH levels at most), in name order. */
+export function findRuns(runsDir: string): FoundRun[] {
+  const root = realpathSync(runsDir);
+  const found: FoundRun[] = [];
+  const walk = (dir: string, segments: readonly string[]) => {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (!isRunName(entry) || isTemporaryName(entry)) continue;
+      const real = folderInside(root, dir, entry);
+      if (!real) continue;
+      const rel = [...segments, entry];
+      if (isRunFolder(real)) found.push({ name: rel.join('/'), group: segments.join('/'), dir: real });
+      else if (rel.length < MAX_RUN_DEPTH) walk(real, rel);
+    }
+  };
+  walk(root, []);
+  return found;
 }
 
 /** Opens a run for the page; a broken folder becomes a 422 with its message. */
@@ -94,35 +175,31 @@ async function verifyForPage(run: OpenedRun): Promise<void> {
 export async function describeRun(runsDir: string, name: string) {
   const run = openRun(runsDir, name);
   await verifyForPage(run);
-  const base = `/runs/${encodeURIComponent(name)}`;
   const nets = run.checkpoint
-    ? Object.fromEntries(modelFamily(run.config).netNames(run.config).map((net) => [net, `${base}/checkpoints/${run.checkpoint!.path}/${net}/model.json`]))
+    ? Object.fromEntries(modelFamily(run.config).netNames(run.config).map((net) => [net, runFileUrl(name, `checkpoints/${run.checkpoint!.path}/${net}/model.json`)]))
     : {};
   return {
-    name, config: run.config, manifest: run.manifest, checkpoint: run.checkpoint, metrics: run.metrics,
-    figures: figures(run.dir).map((f) => `${base}/${f}`), nets, modified: lastModified(run.dir),
+    name, group: groupOf(name), config: run.config, manifest: run.manifest, checkpoint: run.checkpoint, metrics: run.metrics,
+    figures: figures(run.dir).map((f) => runFileUrl(name, f)), nets, modified: lastModified(run.dir),
   };
 }
 
-/** One summary per run folder directly inside `runsDir`, newest first; broken folders are listed with their error. */
+function groupOf(name: string): string {
+  return name.split('/').slice(0, -1).join('/');
+}
+
+/** One summary per run folder under `runsDir` (findRuns), newest first; broken folders are listed with their error. */
 export async function listRuns(runsDir: string) {
-  const root = realpathSync(runsDir);
   const out = [];
-  for (const entry of readdirSync(root)) {
-    if (!isRunName(entry)) continue;
+  for (const { name, group } of findRuns(runsDir)) {
     try {
-      runPath(runsDir, entry);
-    } catch {
-      continue;
-    }
-    try {
-      const r = await describeRun(runsDir, entry);
+      const r = await describeRun(runsDir, name);
       out.push({
-        name: entry, model: r.config.model, latentDim: r.config.latentDim, prior: r.config.prior.kind, data: r.manifest.data,
+        name, group, model: r.config.model, latentDim: r.config.latentDim, prior: r.config.prior.kind, data: r.manifest.data,
         epochs: r.metrics.length, last: r.metrics.at(-1) ?? null, checkpoint: r.checkpoint, figures: r.figures, modified: r.modified,
       });
     } catch (e) {
-      out.push({ name: entry, error: (e as Error).message, modified: 0 });
+      out.push({ name, group, error: (e as Error).message, modified: 0 });
     }
   }
   return out.sort((a, b) => b.modified - a.modified || a.name.localeCompare(b.name));
