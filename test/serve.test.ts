@@ -8,12 +8,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig } from '../src/core/config/resolve.js';
+import type { ConfigInput } from '../src/core/config/schema.js';
 import type { FileMap } from '../src/core/io/layers-io.js';
 import { buildManifest, runFolderFiles } from '../src/core/io/run-layout.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
@@ -49,10 +51,10 @@ function request(rawPath: string, { method = 'GET', body, headers = {}, port = s
   });
 }
 
-function writeRun(name: string, root = RUNS): void {
+function writeRun(name: string, root = RUNS, config: ConfigInput = { latentDim: 2 }): void {
   const dir = path.join(root, name);
   mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(resolveConfig({ latentDim: 2 })));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(resolveConfig(config)));
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ latentlab: 't', tfjs: 't', backend: 'cpu', created: 'now', seed: 1, model: 'vae', data: { source: 'mnist', shape: [28, 28], train: 10, test: 10 }, dataDim: 784, latentDim: 2, nets: {} }));
   writeFileSync(path.join(dir, 'metrics.jsonl'), `${JSON.stringify({ epoch: 1, step: 3, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: { loss: 10 }, test: { loss: 11 } })}\n`);
 }
@@ -321,6 +323,32 @@ describe('API', () => {
   });
 });
 
+/** An epoch line of metrics.jsonl. */
+const epochLine = (epoch: number) => `${JSON.stringify({ epoch, step: 3 * epoch, seconds: 1, evalSeconds: 0, imagesPerSecond: 1, train: { loss: 10 }, test: { loss: 11 } })}\n`;
+
+/** The id of a process that has exited. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '0']);
+  assert.ok(r.pid && r.status === 0);
+  return r.pid;
+}
+
+/** Writes training.json into a run folder as a training process would (`pid` alive or not). */
+function writeMarker(dir: string, pid: number): void {
+  writeFileSync(path.join(dir, 'training.json'), JSON.stringify({ pid, hostname: os.hostname(), started: new Date().toISOString() }));
+}
+
+/** Waits until `check()` returns something other than undefined (`ms` at most). */
+async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Opens the run's event stream and calls `step(text so far)` on each chunk until it returns true (5 s at most). */
 function followEvents(run: string, step: (text: string) => boolean, port = server.port): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -508,5 +536,87 @@ describe('run folders in subfolders (a comparison\'s six runs)', () => {
     const empty = path.join(tmp.dir, 'empty-runs');
     mkdirSync(empty);
     assert.match(describeFound(empty), /^no run folders found in .*empty-runs \(looked up to 4 levels down\)/);
+  });
+});
+
+describe('run status: training, finished, interrupted, empty', () => {
+  const ROOT = path.join(tmp.dir, 'status-runs');
+  let srv: RunningServer;
+  const get = (p: string) => request(p, { port: srv.port });
+  const detail = async (name: string) => JSON.parse((await get(`/api/runs/${encodeURIComponent(name)}`)).body.toString());
+
+  before(async () => {
+    writeRun('live', ROOT);                                          // 1 of 10 epochs, this process trains it
+    writeMarker(path.join(ROOT, 'live'), process.pid);
+    writeRun('stale', ROOT);                                         // 1 of 10 epochs, its process is gone (kill -9)
+    writeMarker(path.join(ROOT, 'stale'), deadPid());
+    writeRun('finished', ROOT, { latentDim: 2, train: { epochs: 1 } });
+    writeRun('interrupted', ROOT);
+    writeRun('empty', ROOT);
+    writeFileSync(path.join(ROOT, 'empty', 'metrics.jsonl'), '');
+    srv = await startServer({ runsDir: ROOT, webDir: WEB, port: 0 });
+  });
+  after(() => srv?.close());
+
+  test('each summary and each detail says where the run stands, with its epochs and planned epochs', async () => {
+    const runs = JSON.parse((await get('/api/runs')).body.toString()) as { name: string; status: string; epochs: number; plannedEpochs: number }[];
+    const expected: Record<string, unknown[]> = {
+      live: ['training', 1, 10], stale: ['interrupted', 1, 10], finished: ['finished', 1, 1], interrupted: ['interrupted', 1, 10], empty: ['empty', 0, 10],
+    };
+    assert.deepEqual(Object.fromEntries(runs.map((r) => [r.name, [r.status, r.epochs, r.plannedEpochs]])), expected);
+    for (const [name, want] of Object.entries(expected)) {
+      const d = await detail(name);
+      assert.deepEqual([d.status, d.epochs, d.plannedEpochs], want, name);
+    }
+  });
+
+  test('a run\'s event stream says its status after catching up, and again when it changes', async () => {
+    const dir = path.join(ROOT, 'live');
+    let step = 0;
+    const text = await followEvents('live', (t) => {
+      const statuses = [...t.matchAll(/event: status\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]));
+      if (step === 0 && statuses.length === 1) {
+        assert.ok(t.indexOf('event: caught-up') < t.indexOf('event: status'), t);
+        assert.deepEqual(statuses[0], { status: 'training', epochs: 1, plannedEpochs: 10 });
+        writeMarker(dir, deadPid());                                    // the process was killed
+        step = 1;
+      } else if (step === 1 && statuses.length === 2) {
+        assert.deepEqual(statuses[1], { status: 'interrupted', epochs: 1, plannedEpochs: 10 });
+        writeFileSync(path.join(dir, 'config.json'), JSON.stringify(resolveConfig({ latentDim: 2, train: { epochs: 2 } })));
+        appendFileSync(path.join(dir, 'metrics.jsonl'), epochLine(2));  // resumed to 2 epochs, and done
+        rmSync(path.join(dir, 'training.json'));
+        step = 2;
+      } else if (step === 2 && statuses.length === 3) {
+        assert.deepEqual(statuses[2], { status: 'finished', epochs: 2, plannedEpochs: 2 });
+        return true;
+      }
+      return false;
+    }, srv.port);
+    assert.ok(text.lastIndexOf('event: epoch') < text.lastIndexOf('event: status'), 'the new epoch comes before the status that counts it');
+  });
+
+  test('a real latentlab train: training while its process lives, interrupted after kill -9 (training.json left stale), finished after --resume (training.json gone)', async () => {
+    const dir = path.join(ROOT, 'real');
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/latentlab.js'), 'train', '--train-limit', '500', '--test-limit', '100', '--hidden', '16',
+      '--latent-dim', '2', '--batch-size', '50', '--epochs', '500', '--out', ROOT, '--name', 'real', '-q'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    try {
+      await waitFor('the first checkpoint', () => (existsSync(path.join(dir, 'checkpoints', 'latest.json')) ? true : undefined), 60_000);
+      const marker = JSON.parse(readFileSync(path.join(dir, 'training.json'), 'utf8'));
+      assert.equal(marker.pid, child.pid);
+      assert.equal((await detail('real')).status, 'training');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    assert.equal(await exited, 'SIGKILL');
+    assert.ok(existsSync(path.join(dir, 'training.json')), 'kill -9 leaves training.json');
+    const killed = await detail('real');
+    assert.equal(killed.status, 'interrupted');
+    const done = killed.checkpoint.epoch as number;
+    const r = runCli(['train', '--resume', dir, '--epochs', String(done + 1), '-q']);
+    assert.equal(r.status, 0, describeRun(r));
+    assert.ok(!existsSync(path.join(dir, 'training.json')), 'the resumed run replaced the stale training.json and removed it when done');
+    const finished = await detail('real');
+    assert.deepEqual([finished.status, finished.epochs, finished.plannedEpochs], ['finished', done + 1, done + 1]);
   });
 });

@@ -22,6 +22,8 @@ import { diskStore, openRunFolder, type OpenedRun } from '../run-folder.js';
 import { PROGRESS_FILE } from '../progress-log.js';
 import { HttpError } from './http-util.js';
 import { isInside } from './safe-path.js';
+import { statusOf } from './status.js';
+import { isTrainingLive } from '../training-marker.js';
 
 const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -178,9 +180,12 @@ export async function describeRun(runsDir: string, name: string) {
   const nets = run.checkpoint
     ? Object.fromEntries(modelFamily(run.config).netNames(run.config).map((net) => [net, runFileUrl(name, `checkpoints/${run.checkpoint!.path}/${net}/model.json`)]))
     : {};
+  const epochs = run.metrics.length;
+  const plannedEpochs = run.config.train.epochs;
   return {
     name, group: groupOf(name), config: run.config, manifest: run.manifest, checkpoint: run.checkpoint, metrics: run.metrics,
     figures: figures(run.dir).map((f) => runFileUrl(name, f)), nets, modified: lastModified(run.dir),
+    epochs, plannedEpochs, status: statusOf({ live: isTrainingLive(run.dir), epochs, plannedEpochs, checkpoint: run.checkpoint !== null }),
   };
 }
 
@@ -191,15 +196,17 @@ function groupOf(name: string): string {
 /** One summary per run folder under `runsDir` (findRuns), newest first; broken folders are listed with their error. */
 export async function listRuns(runsDir: string) {
   const out = [];
-  for (const { name, group } of findRuns(runsDir)) {
+  for (const { name, group, dir } of findRuns(runsDir)) {
     try {
       const r = await describeRun(runsDir, name);
       out.push({
         name, group, model: r.config.model, latentDim: r.config.latentDim, prior: r.config.prior.kind, data: r.manifest.data,
-        epochs: r.metrics.length, last: r.metrics.at(-1) ?? null, checkpoint: r.checkpoint, figures: r.figures, modified: r.modified,
+        epochs: r.epochs, plannedEpochs: r.plannedEpochs, status: r.status,
+        last: r.metrics.at(-1) ?? null, checkpoint: r.checkpoint, figures: r.figures, modified: r.modified,
       });
     } catch (e) {
-      out.push({ name, group, error: (e as Error).message, modified: 0 });
+      // A folder that does not read (a broken file, or a write under way) has no epochs to count.
+      out.push({ name, group, error: (e as Error).message, status: isTrainingLive(dir) ? 'training' as const : 'interrupted' as const, modified: 0 });
     }
   }
   return out.sort((a, b) => b.modified - a.modified || a.name.localeCompare(b.name));

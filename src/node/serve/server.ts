@@ -6,9 +6,12 @@
  *
  *   /                          the page (dist/web/index.html and its assets)
  *   /runs/<run>/<file>         files of run folders (model.json, weights.bin, figures …)
- *   /api/runs                  run summaries           POST: save a run (JSON, ≤ maxBody)
- *   /api/runs/<run>            one run: config, manifest, metrics, figures, net URLs
- *   /api/runs/<run>/events     text/event-stream of metrics.jsonl / progress.jsonl lines
+ *   /api/runs                  run summaries (name, group, status …)   POST: save a run (JSON, ≤ maxBody)
+ *   /api/runs/<run>            one run: config, manifest, metrics, status, figures, net URLs
+ *   /api/runs/<run>/events     text/event-stream of metrics.jsonl / progress.jsonl lines, then the run's status
+ *
+ * <run> is a run's name, its path under the runs folder (runs.ts), with its
+ * slashes percent-encoded: /api/runs/compare-x%2Fvae-gaussian.
  *   /api/runs/<run>/prior      samples of a `samples` prior (float32, X-Shape)
  *   /api/data?split=&limit=&run=   images + labels (see data.ts)
  */
