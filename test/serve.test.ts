@@ -349,6 +349,54 @@ async function waitFor<T>(what: string, check: () => T | undefined | Promise<T |
   }
 }
 
+interface SseEvent { readonly event: string; readonly data: string }
+
+/** A server-sent event stream being read: every event so far, and a wait for the next one that matches. */
+function openStream(rawPath: string, port: number) {
+  const events: SseEvent[] = [];
+  let buffer = '';
+  let wake = () => {};
+  const req = http.get({ host: '127.0.0.1', port, path: rawPath }, (res) => {
+    res.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event !== undefined && data !== undefined) events.push({ event, data });
+      }
+      wake();
+    });
+  });
+  req.on('error', () => {});
+  let read = 0;
+  return {
+    events,
+    /** The next event (after those already taken) that `match` accepts; rejects after `ms`. */
+    async next(match: (e: SseEvent) => boolean, ms = 5000): Promise<SseEvent> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        while (read < events.length) {
+          const e = events[read++];
+          if (match(e)) return e;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no matching event within ${ms} ms; got ${JSON.stringify(events)}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    },
+    close: () => req.destroy(),
+  };
+}
+
 /** Opens the run's event stream and calls `step(text so far)` on each chunk until it returns true (5 s at most). */
 function followEvents(run: string, step: (text: string) => boolean, port = server.port): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -618,5 +666,57 @@ describe('run status: training, finished, interrupted, empty', () => {
     assert.ok(!existsSync(path.join(dir, 'training.json')), 'the resumed run replaced the stale training.json and removed it when done');
     const finished = await detail('real');
     assert.deepEqual([finished.status, finished.epochs, finished.plannedEpochs], ['finished', done + 1, done + 1]);
+  });
+});
+
+describe('GET /api/events: the runs folder, live', () => {
+  const ROOT = path.join(tmp.dir, 'feed-runs');
+  let srv: RunningServer;
+  type Summary = { name: string; group: string; epochs: number; status: string; figures: string[] };
+  const runsOf = (e: SseEvent) => JSON.parse(e.data) as Summary[];
+
+  before(async () => {
+    writeRun('first', ROOT);
+    srv = await startServer({ runsDir: ROOT, webDir: WEB, port: 0 });
+  });
+  after(() => srv?.close());
+
+  test('sends the list on connect, then again when a run appears, gets an epoch, a figure, a new status, or goes; not for a progress line alone', async () => {
+    const stream = openStream('/api/events', srv.port);
+    try {
+      const first = await stream.next((e) => e.event === 'runs');
+      assert.equal(first.data, (await request('/api/runs', { port: srv.port })).body.toString(), 'the same JSON as GET /api/runs');
+      assert.deepEqual(runsOf(first).map((r) => r.name), ['first']);
+
+      writeRun('compare-y/new-run', ROOT);
+      let started = Date.now();
+      const appeared = runsOf(await stream.next((e) => e.event === 'runs'));
+      assert.ok(Date.now() - started < 3000, `the new run was announced after ${Date.now() - started} ms`);
+      const fresh = appeared.find((r) => r.name === 'compare-y/new-run');
+      assert.deepEqual([fresh?.group, fresh?.epochs, fresh?.status], ['compare-y', 1, 'interrupted']);
+
+      const dir = path.join(ROOT, 'compare-y', 'new-run');
+      appendFileSync(path.join(dir, 'progress.jsonl'), `${JSON.stringify({ time: 1, epoch: 2, batch: 1, batches: 3, terms: { loss: 9 } })}\n`);
+      await assert.rejects(stream.next((e) => e.event === 'runs', 1500), /no matching event/, 'a progress line alone changes nothing the list shows but the time');
+
+      started = Date.now();
+      appendFileSync(path.join(dir, 'metrics.jsonl'), epochLine(2));
+      const epoch = runsOf(await stream.next((e) => e.event === 'runs'));
+      assert.ok(Date.now() - started < 3000);
+      assert.equal(epoch.find((r) => r.name === 'compare-y/new-run')?.epochs, 2);
+
+      writeMarker(dir, process.pid);
+      assert.equal(runsOf(await stream.next((e) => e.event === 'runs')).find((r) => r.name === 'compare-y/new-run')?.status, 'training');
+      writeMarker(dir, deadPid());
+      assert.equal(runsOf(await stream.next((e) => e.event === 'runs')).find((r) => r.name === 'compare-y/new-run')?.status, 'interrupted');
+
+      writeFileSync(path.join(dir, 'loss.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+      assert.deepEqual(runsOf(await stream.next((e) => e.event === 'runs')).find((r) => r.name === 'compare-y/new-run')?.figures, ['/runs/compare-y/new-run/loss.png']);
+
+      rmSync(path.join(ROOT, 'compare-y'), { recursive: true });
+      assert.deepEqual(runsOf(await stream.next((e) => e.event === 'runs')).map((r) => r.name), ['first']);
+    } finally {
+      stream.close();
+    }
   });
 });

@@ -39,7 +39,8 @@ Every run folder under RUNS_DIR is listed, up to ${MAX_RUN_DEPTH} levels down, b
 from there: serve the folder you train into (runs/) and a comparison's six
 runs appear as compare-<time>/vae-gaussian and so on. Each run is shown as
 training (a latentlab train process is at it: its training.json names a live
-process), finished (all its epochs), interrupted, or empty (no epoch yet).
+process), finished (all its epochs), interrupted, or empty (no epoch yet);
+the list follows the folder live.
 
 The page loads each run's checkpointed nets (model.json + weights.bin) with
 TensorFlow.js in the browser; test images come from the data set the run was

@@ -17,13 +17,13 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { modelFamily } from '../../core/models/registry.js';
-import { RunFolderError, verifyRun } from '../../core/io/run-layout.js';
+import { RUN_FILES, RunFolderError, verifyRun } from '../../core/io/run-layout.js';
 import { diskStore, openRunFolder, type OpenedRun } from '../run-folder.js';
 import { PROGRESS_FILE } from '../progress-log.js';
 import { HttpError } from './http-util.js';
 import { isInside } from './safe-path.js';
-import { statusOf } from './status.js';
-import { isTrainingLive } from '../training-marker.js';
+import { fileStamps, statusOf } from './status.js';
+import { isTrainingLive, TRAINING_FILE } from '../training-marker.js';
 
 const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -143,8 +143,13 @@ function lastModified(dir: string): number {
 /** Verification results by run folder, each with what it was computed from (the pointer's text, the files' sizes and times). */
 const verified = new Map<string, { signature: string; error?: string }>();
 
+/** The files of a run's checkpoint that its pointer records a checksum for (relative to the run folder). */
+function checkpointFilesOf(run: OpenedRun): string[] {
+  return Object.keys(run.checkpoint?.checksums ?? {}).map((f) => `checkpoints/${run.checkpoint!.path}/${f}`);
+}
+
 function signatureOf(run: OpenedRun): string {
-  const files = ['config.json', 'manifest.json', ...Object.keys(run.checkpoint?.checksums ?? {}).map((f) => `checkpoints/${run.checkpoint!.path}/${f}`)];
+  const files = ['config.json', 'manifest.json', ...checkpointFilesOf(run)];
   const stamps = files.map((f) => {
     try {
       const stat = statSync(path.join(run.dir, f));
@@ -173,10 +178,19 @@ async function verifyForPage(run: OpenedRun): Promise<void> {
   if (result.error) throw new HttpError(422, result.error);
 }
 
-/** Everything the page shows about one run. */
-export async function describeRun(runsDir: string, name: string) {
-  const run = openRun(runsDir, name);
+/** A run folder opened and its checkpoint verified: a 422 with the message when either fails. */
+async function openVerified(dir: string): Promise<OpenedRun> {
+  let run: OpenedRun;
+  try {
+    run = openRunFolder(dir);
+  } catch (e) {
+    throw new HttpError(422, (e as Error).message);
+  }
   await verifyForPage(run);
+  return run;
+}
+
+function describeOpened(name: string, run: OpenedRun) {
   const nets = run.checkpoint
     ? Object.fromEntries(modelFamily(run.config).netNames(run.config).map((net) => [net, runFileUrl(name, `checkpoints/${run.checkpoint!.path}/${net}/model.json`)]))
     : {};
@@ -189,25 +203,76 @@ export async function describeRun(runsDir: string, name: string) {
   };
 }
 
+/** Everything the page shows about one run. */
+export async function describeRun(runsDir: string, name: string) {
+  return describeOpened(name, await openVerified(runPath(runsDir, name)));
+}
+
 function groupOf(name: string): string {
   return name.split('/').slice(0, -1).join('/');
+}
+
+/** What a summary shows of a run that reads, apart from its status (which is asked afresh each time). */
+function summaryOf(name: string, run: OpenedRun) {
+  return {
+    name, group: groupOf(name), model: run.config.model, latentDim: run.config.latentDim, prior: run.config.prior.kind, data: run.manifest.data,
+    epochs: run.metrics.length, plannedEpochs: run.config.train.epochs,
+    last: run.metrics.at(-1) ?? null, checkpoint: run.checkpoint, figures: figures(run.dir).map((f) => runFileUrl(name, f)), modified: lastModified(run.dir),
+  };
+}
+
+/** The files a summary is read from: when none of them changed (fs stamps), the summary has not either ('.': the folder's entries, figures among them). */
+const SUMMARY_FILES = [RUN_FILES.config, RUN_FILES.manifest, RUN_FILES.metrics, PROGRESS_FILE, RUN_FILES.latest, TRAINING_FILE, '.'];
+
+interface CachedSummary {
+  readonly files: readonly string[];
+  readonly stamps: string;
+  readonly summary?: ReturnType<typeof summaryOf>;
+  readonly error?: string;
+}
+
+/** Summaries by run name and folder, each kept until a file it was read from changes. */
+const summaries = new Map<string, CachedSummary>();
+
+async function readSummary(found: FoundRun): Promise<CachedSummary> {
+  for (let attempt = 1; ; attempt++) {
+    const stamps = fileStamps(found.dir, SUMMARY_FILES);
+    let run: OpenedRun | undefined;
+    try {
+      run = await openVerified(found.dir);
+      const files = [...SUMMARY_FILES, ...checkpointFilesOf(run)];
+      return { files, stamps: `${stamps}|${fileStamps(found.dir, files.slice(SUMMARY_FILES.length))}`, summary: summaryOf(found.name, run) };
+    } catch (e) {
+      // A file replaced while it was read (a checkpoint written meanwhile): read again once.
+      if (attempt === 1 && fileStamps(found.dir, SUMMARY_FILES) !== stamps) continue;
+      const files = [...SUMMARY_FILES, ...(run ? checkpointFilesOf(run) : [])];
+      return { files, stamps: `${stamps}|${fileStamps(found.dir, files.slice(SUMMARY_FILES.length))}`, error: (e as Error).message };
+    }
+  }
 }
 
 /** One summary per run folder under `runsDir` (findRuns), newest first; broken folders are listed with their error. */
 export async function listRuns(runsDir: string) {
   const out = [];
-  for (const { name, group, dir } of findRuns(runsDir)) {
-    try {
-      const r = await describeRun(runsDir, name);
-      out.push({
-        name, group, model: r.config.model, latentDim: r.config.latentDim, prior: r.config.prior.kind, data: r.manifest.data,
-        epochs: r.epochs, plannedEpochs: r.plannedEpochs, status: r.status,
-        last: r.metrics.at(-1) ?? null, checkpoint: r.checkpoint, figures: r.figures, modified: r.modified,
-      });
-    } catch (e) {
+  const seen = new Set<string>();
+  for (const found of findRuns(runsDir)) {
+    const key = `${found.name}\0${found.dir}`;
+    seen.add(key);
+    let cached = summaries.get(key);
+    if (!cached || fileStamps(found.dir, cached.files) !== cached.stamps) {
+      cached = await readSummary(found);
+      summaries.set(key, cached);
+    }
+    const live = isTrainingLive(found.dir);
+    if (cached.summary) {
+      const { epochs, plannedEpochs, last, checkpoint, figures: figureUrls, modified, ...rest } = cached.summary;
+      out.push({ ...rest, epochs, plannedEpochs, status: statusOf({ live, epochs, plannedEpochs, checkpoint: checkpoint !== null }), last, checkpoint, figures: figureUrls, modified });
+    } else {
       // A folder that does not read (a broken file, or a write under way) has no epochs to count.
-      out.push({ name, group, error: (e as Error).message, status: isTrainingLive(dir) ? 'training' as const : 'interrupted' as const, modified: 0 });
+      out.push({ name: found.name, group: found.group, error: cached.error ?? '', status: live ? 'training' as const : 'interrupted' as const, modified: 0 });
     }
   }
+  const root = realpathSync(runsDir);
+  for (const key of summaries.keys()) if (!seen.has(key) && isInside(root, key.slice(key.indexOf('\0') + 1))) summaries.delete(key);
   return out.sort((a, b) => b.modified - a.modified || a.name.localeCompare(b.name));
 }
