@@ -569,6 +569,38 @@ describe('run folders in subfolders (a comparison\'s six runs)', () => {
     });
   }
 
+  test('a run measured by latentlab compare carries its row of comparison.json and the report\'s URL; a missing, damaged or foreign file leaves it out', async () => {
+    const folder = path.join(NESTED, 'compare-x');
+    const row = {
+      name: 'vae-gaussian', model: 'vae', prior: 'standard-normal', priorLabel: 'Gaussian N(0, I)', run: 'vae-gaussian',
+      test: { negElbo: 150.25, reconstruction: 140.5, kl: 9.75 }, latent: { images: 2000, mmd: 0.0125, twoSample: 0.5625, knn: 0.8125 }, trainSeconds: 12,
+    };
+    const other = { ...row, name: 'aae-gaussian', model: 'aae', run: 'aae-gaussian', latent: { ...row.latent, knn: null } };
+    writeFileSync(path.join(folder, 'comparison.json'), JSON.stringify({ settings: { epochs: 2 }, rows: [other, row] }));
+    writeFileSync(path.join(folder, 'report.html'), '<!doctype html><title>report</title>');
+    const comparison = async (name: string) => {
+      const r = await get(`/api/runs/${encodeURIComponent(name)}`);
+      assert.equal(r.status, 200, r.body.toString());
+      return JSON.parse(r.body.toString()).comparison;
+    };
+    assert.deepEqual(await comparison(RUN), { latent: row.latent, test: row.test, priorLabel: row.priorLabel, report: '/runs/compare-x/report.html' });
+    assert.equal((await comparison('compare-x/aae-gaussian')).latent.knn, null);
+    assert.match((await get('/runs/compare-x/report.html')).body.toString(), /<title>report<\/title>/);
+    assert.equal(await comparison('top'), undefined, 'no comparison.json beside it');
+    rmSync(path.join(folder, 'report.html'));
+    assert.equal((await comparison(RUN)).report, null);
+    writeFileSync(path.join(folder, 'comparison.json'), JSON.stringify({ rows: [other] }));
+    assert.equal(await comparison(RUN), undefined, 'no row for the run');
+    for (const damaged of ['{"rows": [', '{"rows": {}}', 'null', JSON.stringify({ rows: [{ ...row, latent: 'x' }] })]) {
+      writeFileSync(path.join(folder, 'comparison.json'), damaged);
+      assert.equal(await comparison(RUN), undefined, damaged);
+    }
+    writeFileSync(path.join(OUTSIDE, 'comparison.json'), JSON.stringify({ rows: [row] }));
+    rmSync(path.join(folder, 'comparison.json'));
+    symlinkSync(path.join(OUTSIDE, 'comparison.json'), path.join(folder, 'comparison.json'));
+    assert.equal(await comparison(RUN), undefined, 'a comparison.json that links out of the runs folder is not read');
+  });
+
   test('a link to a run folder outside the runs folder is neither listed nor served', async () => {
     assert.equal((await get('/runs/link-out/config.json')).status, 403);
     assert.equal((await get('/api/runs/link-out')).status, 404);

@@ -14,7 +14,7 @@
  * ('' at the top). Hidden entries, `.tmp` folders and names other than
  * RUN_NAME's are skipped; links are followed only while they stay inside.
  */
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { modelFamily } from '../../core/models/registry.js';
 import { RUN_FILES, RunFolderError, verifyRun } from '../../core/io/run-layout.js';
@@ -203,9 +203,61 @@ function describeOpened(name: string, run: OpenedRun) {
   };
 }
 
-/** Everything the page shows about one run. */
+/** The largest comparison.json read (the six rows of `latentlab compare` take a few kB). */
+const MAX_COMPARISON_BYTES = 4 * 1024 * 1024;
+
+/** A regular file's real path when it is one inside `root`, else undefined. */
+function fileInside(root: string, file: string): string | undefined {
+  try {
+    const real = realpathSync(file);
+    return isInside(root, real) && statSync(real).isFile() ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const finiteOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * The numbers `latentlab compare` measured for the run in folder `dir`, from
+ * comparison.json beside it (compare.ts; its rows name their run folder
+ * relative to it), with the URL of the comparison's report.html when it is
+ * there. Undefined when there is none, or it does not read as one (a file
+ * edited by hand breaks nothing: it is left out).
+ */
+function comparisonOf(root: string, dir: string) {
+  const folder = path.dirname(dir);
+  if (!isInside(root, folder)) return undefined;
+  const file = fileInside(root, path.join(folder, 'comparison.json'));
+  if (!file) return undefined;
+  let rows: unknown;
+  try {
+    if (statSync(file).size > MAX_COMPARISON_BYTES) return undefined;
+    rows = (JSON.parse(readFileSync(file, 'utf8')) as { rows?: unknown })?.rows;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(rows)) return undefined;
+  const row = rows.find((r) => typeof r === 'object' && r !== null && (r as { run?: unknown }).run === path.basename(dir)) as Record<string, unknown> | undefined;
+  const { latent, test, priorLabel } = row ?? {};
+  if (typeof latent !== 'object' || latent === null || typeof test !== 'object' || test === null || typeof priorLabel !== 'string') return undefined;
+  const l = latent as Record<string, unknown>;
+  const relative = path.relative(root, folder).split(path.sep).filter((s) => s !== '');
+  const report = fileInside(root, path.join(folder, 'report.html')) ? `/runs/${[...relative, 'report.html'].map(encodeURIComponent).join('/')}` : null;
+  return {
+    latent: { images: finiteOrNull(l.images), mmd: finiteOrNull(l.mmd), twoSample: finiteOrNull(l.twoSample), knn: finiteOrNull(l.knn) },
+    test: Object.fromEntries(Object.entries(test).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<string, number>,
+    priorLabel,
+    report,
+  };
+}
+
+/** Everything the page shows about one run; `comparison` when a comparison it was part of measured it. */
 export async function describeRun(runsDir: string, name: string) {
-  return describeOpened(name, await openVerified(runPath(runsDir, name)));
+  const dir = runPath(runsDir, name);
+  const detail = describeOpened(name, await openVerified(dir));
+  const comparison = comparisonOf(realpathSync(runsDir), dir);
+  return comparison ? { ...detail, comparison } : detail;
 }
 
 function groupOf(name: string): string {

@@ -7,7 +7,7 @@
  *   /                          the page (dist/web/index.html and its assets)
  *   /runs/<run>/<file>         files of run folders (model.json, weights.bin, figures …)
  *   /api/runs                  run summaries (name, group, status …)   POST: save a run (JSON, ≤ maxBody)
- *   /api/runs/<run>            one run: config, manifest, metrics, status, figures, net URLs
+ *   /api/runs/<run>            one run: config, manifest, metrics, status, figures, net URLs, comparison numbers
  *   /api/runs/<run>/events     text/event-stream of metrics.jsonl / progress.jsonl lines, then the run's status
  *
  * <run> is a run's name, its path under the runs folder (runs.ts), with its
