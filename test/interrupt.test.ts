@@ -60,6 +60,7 @@ describe('interrupting training', () => {
     const pointer = JSON.parse(readFileSync(latest, 'utf8')) as { path: string; epoch: number };
     assert.ok(pointer.epoch >= 1 && pointer.epoch < 50);
     assert.ok(existsSync(path.join(dir, 'checkpoints', pointer.path, 'encoder', 'model.json')));
+    assert.ok(!existsSync(path.join(dir, 'training.json')), 'training.json (a process trains the run) was left behind');
   });
 
   for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
@@ -74,6 +75,7 @@ describe('interrupting training', () => {
       assert.match(stderr, new RegExp(`interrupted \\(${signal}\\); continue with: latentlab train --resume`));
       const pointer = JSON.parse(readFileSync(latest, 'utf8')) as { path: string };
       assert.ok(existsSync(path.join(dir, 'checkpoints', pointer.path, 'encoder', 'model.json')));
+      assert.ok(!existsSync(path.join(dir, 'training.json')), 'training.json was left behind');
     });
   }
 });

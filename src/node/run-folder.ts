@@ -11,6 +11,7 @@
  *     checkpoints/epoch-000N/<net>/model.json + weights.bin    (TF.js layers format)
  *     checkpoints/epoch-000N/<phase>.optimizer.json + .bin     (optimizer moments)
  *     *.png                figures
+ *     training.json        {pid, hostname, started} while a process trains the run (training-marker.ts)
  *
  * A checkpoint folder is written under a temporary name and renamed into
  * place, then `latest.json` is replaced atomically: a crash at any moment
@@ -34,6 +35,7 @@ import { UserError } from './errors.js';
 import { notARegularFile } from './regular-file.js';
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './fs-atomic.js';
 import { VERSION } from './version.js';
+import { isRunning } from './training-marker.js';
 import { modelFamily } from '../core/models/registry.js';
 import { allFinite } from '../core/training/divergence.js';
 import { printable } from '../core/util/text.js';
@@ -48,16 +50,6 @@ export const runFiles = RUN_FILES;
 
 export function buildManifest(model: Autoencoder, backend: string, data: Manifest['data']): Promise<Manifest> {
   return buildLayoutManifest(model, VERSION, backend, data);
-}
-
-/** True when process `pid` is running (signal 0 tests for it without sending anything). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -27,6 +27,7 @@ import { onStopSignal } from './signals.js';
 import { writeRunFigures, type FigureFiles } from './run-figures.js';
 import { disposeOptimizerState } from '../core/training/optimizer-state.js';
 import { writeJsonAtomic } from './fs-atomic.js';
+import { markTraining } from './training-marker.js';
 import {
   appendMetrics, buildManifest, createRunFolder, loadCheckpointNets, loadOptimizerState, removeStaleTemporaries, runFiles, saveCheckpoint, truncateMetrics, uniquePhases, type Manifest, type OpenedRun,
 } from './run-folder.js';
@@ -174,14 +175,18 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   if (!resume) {
     createRunFolder(dir, config, await buildManifest(model, backend, manifestDataOf(config, loaded, train, test)));
   }
+  let unmark = () => {};
   // Ctrl-C, SIGTERM and SIGHUP alike: the last checkpoint is complete (they are written atomically), so it stays.
   const stopListening = onStopSignal((signal, exitCode) => {
     reporter.stop();
+    unmark();
     if (!checkpointed && !resume) rmSync(dir, { recursive: true, force: true });
     process.stderr.write(checkpointed ? `\ninterrupted (${signal}); continue with: latentlab train --resume ${dir}\n` : `\ninterrupted (${signal}) before the first checkpoint; nothing kept\n`);
     process.exit(exitCode);
   });
   const logProgress = progressLog(dir, { keepThrough: completed });
+  // training.json: a process trains this folder (latentlab serve shows it live). It goes however training ends.
+  unmark = markTraining(dir);
   try {
     if (completed >= config.train.epochs) reporter.log(`${dir}: already trained for ${completed} epochs (raise --epochs to continue)`);
     await fit({
@@ -215,6 +220,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     });
   } catch (e) {
     reporter.stop();
+    unmark();
     model.dispose();
     if (!checkpointed && !resume) rmSync(dir, { recursive: true, force: true });
     if (e instanceof DivergenceError) throw new UserError(divergenceMessage(e, config, dir, checkpointed ? records.at(-1)?.epoch ?? completed : 0));
@@ -225,6 +231,11 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     for (const phase of uniquePhases(phases)) phase.optimizer.dispose();
   }
   // Figures use the first test examples; a streamed split is read in for them (2,000 at most).
-  const figures = writeRunFigures(dir, model, isStreamed(test) ? materialize(take(test, 2000)) : test, records);
+  let figures: FigureFiles;
+  try {
+    figures = writeRunFigures(dir, model, isStreamed(test) ? materialize(take(test, 2000)) : test, records);
+  } finally {
+    unmark();
+  }
   return { dir, records, figures, model };
 }

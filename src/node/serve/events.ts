@@ -5,11 +5,15 @@
  * files' sizes. When a file is rewritten (a resumed run drops the epochs past
  * its checkpoint: the file is replaced, or shrinks), an event `reset` tells
  * the page to forget what it has, and both files are replayed from the start.
+ * After the replay, event `caught-up`; then event `status`,
+ * {"status": …, "epochs": N, "plannedEpochs": M} (status.ts), and again each
+ * time the status changes (a run that finishes or whose process is gone).
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { PROGRESS_FILE } from '../progress-log.js';
+import { StatusFollower } from './status.js';
 
 const STREAMS = [
   { file: 'metrics.jsonl', event: 'epoch' },
@@ -62,6 +66,17 @@ export function streamRunEvents(req: IncomingMessage, res: ServerResponse, dir: 
   res.write('retry: 1000\n\n');
   const tails = STREAMS.map((s) => ({ ...s, tail: new LineTail(path.join(dir, s.file)) }));
   let idle = 0;
+  const follower = new StatusFollower(dir);
+  let caughtUp = false;
+  let lastStatus = '';
+  /** Sends the run's status when it differs from the last one sent (a folder that does not read just now is skipped). */
+  const sendStatus = () => {
+    const info = follower.read();
+    if (!info || info.status === lastStatus) return false;
+    lastStatus = info.status;
+    res.write(`event: status\ndata: ${JSON.stringify({ status: info.status, epochs: info.epochs, plannedEpochs: info.plannedEpochs })}\n\n`);
+    return true;
+  };
   const pump = () => {
     let sent = false;
     let batch = tails.map(({ tail }) => tail.read());
@@ -77,6 +92,8 @@ export function streamRunEvents(req: IncomingMessage, res: ServerResponse, dir: 
         sent = true;
       }
     });
+    // The status comes after the epochs it counts (and not before the replay is over).
+    if (caughtUp && sendStatus()) sent = true;
     idle = sent ? 0 : idle + 1;
     if (idle * pollMs >= 15_000) {
       res.write(': keep-alive\n\n');
@@ -85,6 +102,8 @@ export function streamRunEvents(req: IncomingMessage, res: ServerResponse, dir: 
   };
   pump();
   res.write('event: caught-up\ndata: {}\n\n');
+  caughtUp = true;
+  sendStatus();
   // The run folder can vanish while a page follows it: end that stream, never the server.
   const timer = setInterval(() => {
     try {

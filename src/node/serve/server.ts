@@ -6,10 +6,14 @@
  *
  *   /                          the page (dist/web/index.html and its assets)
  *   /runs/<run>/<file>         files of run folders (model.json, weights.bin, figures …)
- *   /api/runs                  run summaries           POST: save a run (JSON, ≤ maxBody)
- *   /api/runs/<run>            one run: config, manifest, metrics, figures, net URLs
- *   /api/runs/<run>/events     text/event-stream of metrics.jsonl / progress.jsonl lines
+ *   /api/runs                  run summaries (name, group, status …)   POST: save a run (JSON, ≤ maxBody)
+ *   /api/runs/<run>            one run: config, manifest, metrics, status, figures, net URLs, comparison numbers
+ *   /api/runs/<run>/events     text/event-stream of metrics.jsonl / progress.jsonl lines, then the run's status
+ *
+ * <run> is a run's name, its path under the runs folder (runs.ts), with its
+ * slashes percent-encoded: /api/runs/compare-x%2Fvae-gaussian.
  *   /api/runs/<run>/prior      samples of a `samples` prior (float32, X-Shape)
+ *   /api/events                text/event-stream: event `runs` (the /api/runs list) on connect and on each change
  *   /api/data?split=&limit=&run=   images + labels (see data.ts)
  */
 import { existsSync, statSync } from 'node:fs';
@@ -21,6 +25,7 @@ import { loadPriorResources } from '../prior-file.js';
 import { UserError } from '../errors.js';
 import { DataCache, type Split } from './data.js';
 import { streamRunEvents } from './events.js';
+import { RunsFeed } from './runs-feed.js';
 import { HttpError, readBody, sendBinary, sendFile, sendJson, sendText } from './http-util.js';
 import { describeRun, listRuns, openRun, runPath } from './runs.js';
 import { resolveInside } from './safe-path.js';
@@ -85,7 +90,7 @@ function hostName(header: string | undefined): string {
   return h.replace(/:\d+$/, '');
 }
 
-function handler(options: ServeOptions) {
+function handler(options: ServeOptions, feed: RunsFeed) {
   const { runsDir, webDir, maxBody = 64 * 1024 * 1024 } = options;
   const loopbackOnly = isLoopback(options.host ?? '127.0.0.1');
   const data = new DataCache();
@@ -104,6 +109,7 @@ function handler(options: ServeOptions) {
     }
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`);
     if (Number(req.headers['content-length'] ?? 0) > maxBody) throw new HttpError(413, 'request body too large');
+    if (rawPath === '/api/events') return feed.open(req, res);
     const api = /^\/api\/runs(?:\/([^/]+)(?:\/(events|prior))?)?\/?$/.exec(rawPath);
     if (api) {
       const name = api[1] === undefined ? undefined : decodeSegment(api[1]);
@@ -135,7 +141,8 @@ function handler(options: ServeOptions) {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { host = '127.0.0.1', port = 8080 } = options;
   checkFolders(options.runsDir, options.webDir);
-  const handle = handler(options);
+  const feed = new RunsFeed(options.runsDir);
+  const handle = handler(options, feed);
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       // A run folder or file the user broke is their error (422, its message);
@@ -166,6 +173,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         url: `http://${shown}:${actual}/`,
         port: actual,
         close: () => new Promise((done) => {
+          feed.close();
           server.closeAllConnections();
           server.close(() => done());
         }),
