@@ -104,7 +104,7 @@ export class Explorer {
   private dims: [number, number] = [0, 1];
   private readonly decoded: HTMLCanvasElement;
   private readonly pair: HTMLElement;
-  private readonly readout = h('div', { class: 'readout', 'aria-live': 'polite' });
+  private readonly readout = h('div', { class: 'readout' });
   private readonly timing = h('div', { class: 'timing muted' });
   private readonly note = h('p', { class: 'plane-note muted' });
   private readonly heading: HTMLElement;

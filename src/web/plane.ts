@@ -504,6 +504,13 @@ export class Plane {
       } else {
         this.marker = [centre[0] + ax * stepX, centre[1] + ay * stepY];
         this.onPointer?.(this.marker[0], this.marker[1]);
+        // As the pointer would: the nearest test image to where the marker went.
+        const [px, py] = this.toPixel(this.marker[0], this.marker[1]);
+        const hit = this.nearestPixel(px, py);
+        if (hit !== this.hovered) {
+          this.hovered = hit;
+          this.onHover?.(hit);
+        }
         this.drawOverlay();
       }
     } else if (e.key === '+' || e.key === '=') this.zoom(1 / 1.25, ...centre);

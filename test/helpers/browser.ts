@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from './cli.js';
 
 /** The browser binary (override with LATENTLAB_CHROMIUM). */
@@ -39,4 +39,18 @@ export function launchBrowser(): Promise<Browser> {
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
+}
+
+/**
+ * A canvas's pixels as RGBA bytes, read in the page and sent as base64 (a
+ * plain array of a large canvas's numbers takes seconds to cross over).
+ */
+export async function canvasPixels(page: Page, selector: string): Promise<Uint8Array> {
+  const b64 = await page.$eval(selector, (canvas: any) => {
+    const data: Uint8ClampedArray = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let s = '';
+    for (let i = 0; i < data.length; i += 0x8000) s += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    return (globalThis as any).btoa(s) as string;
+  });
+  return new Uint8Array(Buffer.from(b64, 'base64'));
 }
