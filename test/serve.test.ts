@@ -487,6 +487,7 @@ describe('latentlab serve on the command line', () => {
       });
     });
     assert.notEqual(new URL(url).port, '0');
+    assert.match(out, /^1 run$/m, 'says how many runs it found');
     const runs = (await (await fetch(`${url}api/runs`)).json()) as { name: string }[];
     assert.deepEqual(runs.map((r) => r.name), ['r1']);
     const code = await new Promise<number | null>((resolve) => {
