@@ -4,9 +4,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodePng } from '../src/node/figures.js';
+import { startServer } from '../src/node/serve/server.js';
 import { describeRun, hasStackTrace, listDir, makeTempDir, readJson, readJsonl, runCli, syntheticIdxFiles, writeIdxFolder, type CliResult } from './helpers/cli.js';
 
 const tmp = makeTempDir();
@@ -45,8 +46,31 @@ describe('latentlab compare', () => {
       assert.deepEqual(config.encoder.hidden, [32]);
       assert.equal(readJsonl(path.join(dir, run, 'metrics.jsonl')).length, 1);
       assert.ok(existsSync(path.join(dir, run, 'checkpoints', 'latest.json')));
+      assert.ok(!existsSync(path.join(dir, run, 'training.json')), `${run}: training.json left behind`);
     }
     assert.match(r.stdout, new RegExp(`report +${path.join(dir, 'report.html').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.ok(r.stdout.includes(`npx latentlab serve ${out} (they are listed under c/, beside your other runs)`), r.stdout);
+  });
+
+  test('latentlab serve on the --out folder lists the six runs under the comparison\'s folder, finished, each with its numbers and the report', async () => {
+    const web = path.join(tmp.dir, 'web');
+    mkdirSync(web, { recursive: true });
+    writeFileSync(path.join(web, 'index.html'), '<!doctype html>');
+    const server = await startServer({ runsDir: out, webDir: web, port: 0 });
+    try {
+      const runs = (await (await fetch(`${server.url}api/runs`)).json()) as { name: string; group: string; status: string }[];
+      assert.deepEqual(runs.map((x) => x.name).sort(), ['aae-gaussian', 'aae-mixture', 'vae-gaussian', 'vae-mixture', 'wae-gaussian', 'wae-mixture'].map((n) => `c/${n}`));
+      assert.ok(runs.every((x) => x.group === 'c' && x.status === 'finished'), JSON.stringify(runs));
+      const { rows } = readJson<{ rows: Row[] }>(path.join(dir, 'comparison.json'));
+      const detail = (await (await fetch(`${server.url}api/runs/${encodeURIComponent('c/wae-mixture')}`)).json()) as { comparison: { latent: unknown; test: unknown; report: string } };
+      const row = rows.find((x) => x.run === 'wae-mixture')!;
+      assert.deepEqual(detail.comparison.latent, row.latent);
+      assert.deepEqual(detail.comparison.test, row.test);
+      assert.equal(detail.comparison.report, '/runs/c/report.html');
+      assert.equal((await fetch(`${server.url}${detail.comparison.report.slice(1)}`)).status, 200);
+    } finally {
+      await server.close();
+    }
   });
 
   test('comparison.json holds every number, computed on the requested images', () => {

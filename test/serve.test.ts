@@ -24,6 +24,7 @@ import { mnistDirectory } from '../src/node/datasets.js';
 import { writeDirAtomic } from '../src/node/fs-atomic.js';
 import { isLoopback, startServer, type RunningServer } from '../src/node/serve/server.js';
 import { safeSegments } from '../src/node/serve/safe-path.js';
+import { SavedRunFigures } from '../src/node/serve/saved-figures.js';
 import { REPO_ROOT, describeRun, hasStackTrace, makeTempDir, runCli } from './helpers/cli.js';
 import { setupBackend } from './helpers/tf.js';
 
@@ -486,6 +487,7 @@ describe('latentlab serve on the command line', () => {
       });
     });
     assert.notEqual(new URL(url).port, '0');
+    assert.match(out, /^1 run$/m, 'says how many runs it found');
     const runs = (await (await fetch(`${url}api/runs`)).json()) as { name: string }[];
     assert.deepEqual(runs.map((r) => r.name), ['r1']);
     const code = await new Promise<number | null>((resolve) => {
@@ -750,5 +752,60 @@ describe('GET /api/events: the runs folder, live', () => {
     } finally {
       stream.close();
     }
+  });
+});
+
+describe('a run saved from the page gets its figures', () => {
+  const ROOT = path.join(tmp.dir, 'saved-runs');
+  let srv: RunningServer;
+
+  before(async () => {
+    mkdirSync(ROOT);
+    srv = await startServer({ runsDir: ROOT, webDir: WEB, port: 0 });
+  });
+  after(() => srv?.close());
+
+  test('after the 201, the figures latentlab train writes land in the folder, each a whole PNG, and the live list announces them', async () => {
+    const files = await tinyRunFiles();
+    const stream = openStream('/api/events', srv.port);
+    try {
+      await stream.next((e) => e.event === 'runs');
+      const body = Buffer.from(JSON.stringify({
+        name: 'from-page', files: Object.fromEntries(Object.entries(files).map(([f, data]) => [f, Buffer.from(data).toString('base64')])),
+      }));
+      const r = await request('/api/runs', { port: srv.port, method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+      assert.equal(r.status, 201, r.body.toString());
+      assert.deepEqual(JSON.parse(r.body.toString()), { name: 'from-page' });
+      const expected = ['latent.png', 'loss.png', 'manifold.png', 'reconstructions.png', 'samples.png'];
+      const announced = await stream.next((e) => {
+        const run = (JSON.parse(e.data) as { name: string; figures?: string[] }[]).find((x) => x.name === 'from-page');
+        return e.event === 'runs' && (run?.figures?.length ?? 0) >= expected.length;
+      }, 30_000);
+      const run = (JSON.parse(announced.data) as { name: string; figures: string[]; status: string }[]).find((x) => x.name === 'from-page')!;
+      assert.deepEqual(run.figures, expected.map((f) => `/runs/from-page/${f}`));
+      assert.equal(run.status, 'finished');
+      for (const f of expected) {
+        const png = readFileSync(path.join(ROOT, 'from-page', f));
+        assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${f}: PNG signature`);
+        assert.equal(png.subarray(-8, -4).toString('latin1'), 'IEND', `${f}: whole`);
+        assert.ok(png.readUInt32BE(16) > 50 && png.readUInt32BE(20) > 50, `${f}: ${png.readUInt32BE(16)}×${png.readUInt32BE(20)}`);
+      }
+    } finally {
+      stream.close();
+    }
+  });
+
+  test('figures that cannot be drawn are one line on stderr, and nothing else happens', async () => {
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      await new SavedRunFigures().draw(path.join(ROOT, 'no-such-run'), 'no-such-run');
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(lines.length, 1, lines.join(''));
+    assert.match(lines[0], /^latentlab serve: no figures for the saved run no-such-run: .*no-such-run.*\n$/);
+    assert.ok(!existsSync(path.join(ROOT, 'no-such-run')));
   });
 });

@@ -13,7 +13,7 @@ export interface CompareFlags {
 /** The settings of `--quick` (what `npm start` runs): fewer epochs, same models. */
 export const QUICK_EPOCHS = 3;
 
-export async function compare(flags: CompareFlags): Promise<CompareResult> {
+export async function compare(flags: CompareFlags, { serveHint = true } = {}): Promise<CompareResult> {
   const backend = await initBackend(flags.backend);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const dir = path.join(flags.out, flags.name ?? `compare-${stamp}`);
@@ -21,16 +21,22 @@ export async function compare(flags: CompareFlags): Promise<CompareResult> {
     dir, backend, epochs: flags.quick ? QUICK_EPOCHS : flags.epochs, hidden: flags.hidden, seed: flags.seed, data: flags.data,
     trainLimit: flags.trainLimit, testLimit: flags.testLimit, metricImages: flags.metricImages, quiet: flags.quiet,
   });
-  printCompareSummary(result);
+  printCompareSummary(result, { serveHint });
   return result;
 }
 
-export function printCompareSummary(result: CompareResult): void {
+/** The command that shows a comparison in the page: serve the folder it is in, where it is listed with the other runs. */
+export function serveCommandFor(result: Pick<CompareResult, 'dir'>): string {
+  return `npx latentlab serve ${path.dirname(result.dir)}`;
+}
+
+export function printCompareSummary(result: CompareResult, { serveHint = true } = {}): void {
   const lines = ['', pc.bold('model  prior                      reconstruction  MMD²    two-sample  k-NN')];
   for (const r of result.rows) {
     lines.push(`${r.model.toUpperCase().padEnd(6)} ${r.priorLabel.padEnd(26)} ${r.test.reconstruction.toFixed(2).padStart(14)}  ${r.latent.mmd.toFixed(3).padStart(6)}  ${`${(100 * r.latent.twoSample).toFixed(1)} %`.padStart(10)}  ${r.latent.knn === null ? '–' : `${(100 * r.latent.knn).toFixed(1)} %`}`);
   }
   lines.push('', `${pc.bold('report')} ${result.reports.html}`, `       ${result.reports.markdown}`, `${pc.bold('runs')}   ${result.rows.map((r) => path.join(result.dir, r.run)).join('\n       ')}`);
+  if (serveHint) lines.push('', `Explore them in the browser: ${pc.cyan(serveCommandFor(result))} (they are listed under ${path.basename(result.dir)}/, beside your other runs)`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

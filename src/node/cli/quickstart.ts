@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { BACKENDS, type BackendChoice } from '../backend.js';
-import { compare, QUICK_EPOCHS } from './compare.js';
+import { compare, QUICK_EPOCHS, serveCommandFor } from './compare.js';
 import { intArg } from './options.js';
 
 interface QuickstartFlags { epochs?: number; backend: BackendChoice; out: string }
@@ -18,9 +19,10 @@ export function quickstartCommand(): Command {
       const result = await compare({
         epochs: flags.epochs ?? QUICK_EPOCHS, hidden: [512, 256], seed: 1, data: 'mnist', metricImages: 2000,
         backend: flags.backend, out: flags.out, name: `quickstart-${stamp}`,
-      });
+      }, { serveHint: false });
       process.stdout.write(`\nOpen ${pc.bold(result.reports.html)} in a browser to see the six latent spaces side by side.
-Explore the six models in the browser (pointer over the latent plane, two runs side by side): ${pc.cyan(`npx latentlab serve ${result.dir}`)}
+Explore the six models in the browser (pointer over the latent plane, two runs side by side): ${pc.cyan(serveCommandFor(result))}
+(the page lists every run in ${path.dirname(result.dir)}; these six under ${path.basename(result.dir)}/)
 Next: ${pc.cyan('npx latentlab compare')} (the full comparison, 10 epochs each) · ${pc.cyan('npx latentlab train --help')} · ${pc.cyan(`npx latentlab eval ${result.dir}/vae-gaussian --iw 100 --limit 1000`)}\n`);
     });
 }

@@ -44,7 +44,9 @@ the list follows the folder live.
 
 The page loads each run's checkpointed nets (model.json + weights.bin) with
 TensorFlow.js in the browser; test images come from the data set the run was
-trained on. Only the built page (dist/web) and files inside RUNS_DIR are served.
+trained on. A run saved from the page gets the figures latentlab train draws
+(TensorFlow.js starts in the server on the first save, with the default backend).
+Only the built page (dist/web) and files inside RUNS_DIR are served.
 Stop with Ctrl-C.`)
     .action(async (runsDir: string, flags: ServeFlags) => {
       if (flags.port > 65535) throw new UserError(`--port: must be at most 65535, got ${flags.port}`);

@@ -13,6 +13,10 @@
  * (`compare-20250101-120000/vae-gaussian`); its group is the folder above it
  * ('' at the top). Hidden entries, `.tmp` folders and names other than
  * RUN_NAME's are skipped; links are followed only while they stay inside.
+ *
+ * A summary is kept until one of the files it was read from changes (their
+ * size, time and inode), so listing the folder every second, as the live
+ * list does (runs-feed.ts), costs a few stat calls per run.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -2,7 +2,8 @@
  * The page server behind `latentlab serve`: plain node:http, GET/HEAD for the
  * built page (dist/web) and for files inside the runs folder, a small JSON
  * API, server-sent events for live metrics, and one bounded POST that saves a
- * run trained in the browser.
+ * run trained in the browser (then draws its figures in the background:
+ * saved-figures.ts).
  *
  *   /                          the page (dist/web/index.html and its assets)
  *   /runs/<run>/<file>         files of run folders (model.json, weights.bin, figures …)
@@ -30,6 +31,7 @@ import { HttpError, readBody, sendBinary, sendFile, sendJson, sendText } from '.
 import { describeRun, listRuns, openRun, runPath } from './runs.js';
 import { resolveInside } from './safe-path.js';
 import { saveRun } from './save-run.js';
+import { SavedRunFigures } from './saved-figures.js';
 
 export interface ServeOptions {
   readonly runsDir: string;
@@ -90,7 +92,7 @@ function hostName(header: string | undefined): string {
   return h.replace(/:\d+$/, '');
 }
 
-function handler(options: ServeOptions, feed: RunsFeed) {
+function handler(options: ServeOptions, feed: RunsFeed, figures: SavedRunFigures) {
   const { runsDir, webDir, maxBody = 64 * 1024 * 1024 } = options;
   const loopbackOnly = isLoopback(options.host ?? '127.0.0.1');
   const data = new DataCache();
@@ -105,6 +107,7 @@ function handler(options: ServeOptions, feed: RunsFeed) {
       refuseCrossSite(req);
       const name = await saveRun(runsDir, await readBody(req, maxBody));
       sendJson(res, { name }, 201);
+      void figures.draw(path.join(runsDir, name), name);
       return;
     }
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`);
@@ -142,7 +145,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const { host = '127.0.0.1', port = 8080 } = options;
   checkFolders(options.runsDir, options.webDir);
   const feed = new RunsFeed(options.runsDir);
-  const handle = handler(options, feed);
+  const figures = new SavedRunFigures();
+  const handle = handler(options, feed, figures);
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       // A run folder or file the user broke is their error (422, its message);
@@ -172,11 +176,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       resolve({
         url: `http://${shown}:${actual}/`,
         port: actual,
-        close: () => new Promise((done) => {
+        // Resolves once the connections are closed and the figures being drawn are written.
+        close: () => new Promise<void>((done) => {
           feed.close();
           server.closeAllConnections();
           server.close(() => done());
-        }),
+        }).then(() => figures.idle()),
       });
     });
   });
