@@ -321,6 +321,10 @@ for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())`
         : [`${path.join(runName, sub, e.name)} ${createHash('sha256').update(readFileSync(path.join(dir, sub, e.name))).digest('hex')}`]));
       assert.deepEqual(listing.stdout.trim().split('\n').sort(), saved('').sort());
     } else process.stderr.write(`zip contents not checked (no /usr/bin/python3 with zipfile): ${listing.stderr}\n`);
+    // The server draws the saved run's figures; the Runs view shows them as they land, without a reload.
+    await open(`#view=runs&run=${path.basename(dir)}`, { navigate: true });
+    await page.waitForSelector('.run-details img[alt="latent.png"]', { timeout: 60_000 });
+    assert.ok(await page.locator('.run-details img').count() >= 4, 'the saved run shows fewer than four figures');
     const r = runCli(['sample', dir, '-n', '4', '--backend', 'cpu']);
     assert.equal(r.status, 0, describeRun(r));
     assert.ok(existsSync(path.join(dir, 'samples-n4-seed1.png')));
