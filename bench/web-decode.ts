@@ -50,7 +50,7 @@ async function writeBenchRun(runsDir: string): Promise<void> {
   const model = buildModel(config, [784]);
   const dir = path.join(runsDir, 'bench');
   createRunFolder(dir, config, await buildManifest(model, tf.getBackend(), { source: 'mnist', shape: [28, 28], train: 0, test: 0, numClasses: 10 }));
-  await saveCheckpoint(dir, model, [], 0, 0);
+  await saveCheckpoint(dir, model, [], 1, 1); // as if after one epoch: the run reader takes epochs from 1
   model.dispose();
 }
 

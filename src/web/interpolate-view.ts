@@ -25,8 +25,10 @@ function strip(run: LoadedRun, a: number, b: number, steps: number, kind: PathKi
   const path = kind === 'slerp' ? slerpPath(ends[0], ends[1], steps) : linearPath(ends[0], ends[1], steps);
   // A decoder given the label renders the path as the first image's class.
   const decoded = decodeMeans(model, path, images.labels?.[a] ?? 0);
+  // Long paths get smaller cells, so the strip stays on one row on a laptop's screen.
+  const scale = steps > 10 ? 2 : 3;
   const cell = (values: Float32Array, offset: number, caption: string, cls: string) => {
-    const c = imageCanvas(images.shape, 3, `digit ${cls}`);
+    const c = imageCanvas(images.shape, scale, `digit ${cls}`);
     drawImage(c, values, images.shape, offset);
     return h('figure', {}, c, h('figcaption', {}, caption));
   };
