@@ -524,7 +524,7 @@ export class Explorer {
     const head = ['index', ...(images.labels ? ['label'] : []), ...Array.from({ length: d }, (_, j) => this.dimName(j)), `${this.projection.kind}_x`, `${this.projection.kind}_y`];
     const lines = [head.join(',')];
     for (const i of rows) {
-      const label = images.labels ? [JSON.stringify(this.className(images.labels[i]))] : [];
+      const label = images.labels ? [`"${this.className(images.labels[i]).replace(/"/g, '""')}"`] : [];
       lines.push([String(i), ...label, ...Array.from(codes.subarray(i * d, (i + 1) * d), (v) => String(v)), String(this.projection.points[2 * i]), String(this.projection.points[2 * i + 1])].join(','));
     }
     return `${lines.join('\n')}\n`;
