@@ -58,12 +58,17 @@ function paramsFromState(s: ExplorerState, withZ = true): Record<string, string 
   };
 }
 
-/** Keeps the URL in step with an explorer (debounced: a pointer move changes z many times a second). */
-function followState(explorer: Explorer, withZ = true): void {
+/** Keeps the URL in step with an explorer (debounced: a pointer move changes z many times a second) while its view is shown. */
+function followState(explorer: Explorer, scope: ViewScope, withZ = true): void {
   let timer = 0;
+  let open = true;
+  scope.onLeave(() => {
+    open = false;
+    clearTimeout(timer);
+  });
   explorer.onState = (s) => {
     clearTimeout(timer);
-    timer = window.setTimeout(() => replaceParams(paramsFromState(s, withZ)), 150);
+    if (open) timer = window.setTimeout(() => replaceParams(paramsFromState(s, withZ)), 150);
   };
 }
 
@@ -80,7 +85,8 @@ export async function exploreView(params: URLSearchParams, scope: ViewScope): Pr
     return view;
   }
   const explorer = explorerFor(name, run, stateFromParams(params));
-  followState(explorer);
+  followState(explorer, scope);
+  scope.onLeave(() => explorer.close());
   active.explorers = [explorer];
   view.append(explorer.element);
   return view;
@@ -185,7 +191,8 @@ export async function compareView(params: URLSearchParams, scope: ViewScope): Pr
     if (sameImages) from.onPick = (i) => others.forEach((to) => to.showPair(i));
     if (sameKind) from.onView = (box) => others.forEach((to) => to.plane.setView(box, true));
   }
-  followState(explorers[0], false);
+  followState(explorers[0], scope, false);
+  scope.onLeave(() => explorers.forEach((e) => e.close()));
   const sizes = new Set(explorers.map((e) => e.z.length));
   if (sizes.size > 1) view.append(h('p', { class: 'muted' }, `The latents differ in size (${explorers.map((e) => e.z.length).join(', ')}): only planes of the same size are linked.`));
   active.explorers = explorers;

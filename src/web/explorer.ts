@@ -173,6 +173,12 @@ export class Explorer {
     else this.renderTraversal();
   }
 
+  /** Stops work still running for this explorer (a UMAP worker) when its view goes. */
+  close(): void {
+    this.umapJob?.cancel();
+    this.umapJob = null;
+  }
+
   /** The state the URL keeps. */
   state(): ExplorerState {
     const view = this.plane.view;

@@ -12,19 +12,15 @@ type Listener = (runs: readonly RunSummary[]) => void;
 const listeners = new Set<Listener>();
 let latest: readonly RunSummary[] | null = null;
 let source: EventSource | null = null;
-/** Updates received (tests and the status line read it). */
-export const liveStats = { updates: 0, connected: false };
 
+/** Opens the stream once (EventSource reconnects by itself when the server restarts). */
 function connect(): void {
   if (source) return;
   source = new EventSource('api/events');
   source.addEventListener('runs', (e) => {
     latest = JSON.parse((e as MessageEvent).data) as RunSummary[];
-    liveStats.updates++;
-    liveStats.connected = true;
     for (const l of listeners) l(latest);
   });
-  source.addEventListener('error', () => (liveStats.connected = false));
 }
 
 /** The runs as last received, or fetched now when the stream has not delivered yet. */

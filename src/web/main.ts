@@ -30,11 +30,11 @@ async function render(main: HTMLElement, nav: HTMLElement, backend: string): Pro
   const params = currentParams();
   const view = (params.get('view') ?? 'runs') as View;
   const run = params.get('run');
-  for (const a of nav.querySelectorAll('a')) a.classList.toggle('current', a.dataset.view === view);
-  for (const a of nav.querySelectorAll<HTMLAnchorElement>('a')) a.href = hashFor({ view: a.dataset.view!, ...(run && a.dataset.view !== 'train' ? { run } : {}) });
-  for (const a of nav.querySelectorAll('a')) {
+  for (const a of nav.querySelectorAll<HTMLAnchorElement>('a')) {
+    a.classList.toggle('current', a.dataset.view === view);
     if (a.dataset.view === view) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
+    a.href = hashFor({ view: a.dataset.view!, ...(run && a.dataset.view !== 'train' ? { run } : {}) });
   }
   window.latentlab.ready = false;
   main.replaceChildren(h('p', { class: 'muted loading' }, 'loading…'));
