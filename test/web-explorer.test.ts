@@ -19,7 +19,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { mnistDirectory } from '../src/node/datasets.js';
@@ -125,6 +125,39 @@ describe('the latent explorer', { skip: skip ?? false }, () => {
       assert.ok(await page.locator('select[aria-label="run"] option[value="late"]').count() === 1);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  test('the explorer of a run still training offers its newer checkpoint, and shows it on request', async () => {
+    const dir = path.join(RUNS, 'growing');
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/latentlab.js'), 'train', '--train-limit', '1000', '--test-limit', '300', '--hidden', '64',
+      '--latent-dim', '2', '--epochs', '4', '--seed', '6', '--out', RUNS, '--name', 'growing', '-q'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      // Pause it after its first checkpoint, so the page loads epoch 1 while more are to come.
+      const latest = path.join(dir, 'checkpoints', 'latest.json');
+      for (let i = 0; i < 1200 && !(existsSync(latest) && readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').includes('\n')); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(child.kill('SIGSTOP'), 'could not pause the training');
+      const paused = (JSON.parse(readFileSync(latest, 'utf8')) as { epoch: number }).epoch;
+      assert.ok(paused < 4, `the training had reached epoch ${paused} before it was paused`);
+      await open('#view=explore&run=growing');
+      const title = () => page.textContent('.plane-title');
+      assert.match(await title() ?? '', new RegExp(`epoch ${paused},`));
+      assert.equal(await page.isHidden('.newer-checkpoint'), true);
+      child.kill('SIGCONT');
+      assert.equal(await exited, 0);
+      // The notice follows each new checkpoint; once the process is done it names the last one.
+      await page.waitForFunction(() => /growing has a newer checkpoint \(epoch 4\)/.test(document.querySelector('.newer-checkpoint:not([hidden])')?.textContent ?? ''), null, { timeout: 30_000 });
+      await page.evaluate(() => (window.latentlab.ready = false));
+      await page.click('.newer-checkpoint button');
+      await page.waitForFunction(() => window.latentlab.ready === true);
+      assert.match(await title() ?? '', /epoch 4,/);
+      assert.deepEqual(consoleErrors, []);
+    } finally {
+      if (child.exitCode === null) {
+        child.kill('SIGCONT');
+        child.kill('SIGKILL');
+      }
     }
   });
 

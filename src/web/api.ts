@@ -27,6 +27,7 @@ export interface RunSummary {
   readonly epochs?: number;
   readonly last?: EpochRecord | null;
   readonly figures?: string[];
+  readonly checkpoint?: { epoch: number; step: number; path: string } | null;
   readonly error?: string;
 }
 

@@ -12,7 +12,7 @@ import { makeDataset } from '../core/data/dataset.js';
 import type { RunDetail, RunSummary } from './api.js';
 import { errorBox, h } from './dom.js';
 import { Explorer, type ExplorerState } from './explorer.js';
-import { currentRuns } from './live.js';
+import { currentRuns, watchRuns } from './live.js';
 import { hashFor, numberList, parseNumbers, replaceParams, runPicker, type ViewScope } from './nav.js';
 import type { ViewBox } from './plane.js';
 import type { ProjectionKind } from './projection.js';
@@ -88,8 +88,30 @@ export async function exploreView(params: URLSearchParams, scope: ViewScope): Pr
   followState(explorer, scope);
   scope.onLeave(() => explorer.close());
   active.explorers = [explorer];
-  view.append(explorer.element);
+  view.append(newerCheckpoint([run], scope), explorer.element);
   return view;
+}
+
+/**
+ * A notice that appears when a shown run (still training) has written a
+ * newer checkpoint than the one on screen, with a button that reloads the
+ * view on it (the state in the URL is kept).
+ */
+function newerCheckpoint(runs: readonly LoadedRun[], scope: ViewScope): HTMLElement {
+  const notice = h('p', { class: 'newer-checkpoint', role: 'status', hidden: '' });
+  watchRuns(scope, (list) => {
+    const newer = runs.flatMap((r) => {
+      const s = list.find((x) => x.name === r.detail.name);
+      return s?.checkpoint && s.checkpoint.path !== r.detail.checkpoint?.path ? [{ name: r.detail.name, epoch: s.checkpoint.epoch }] : [];
+    });
+    if (!newer.length) return;
+    const reload = h('button', { type: 'button' }, 'show it');
+    // The same hash again: render the view anew (loadCurrentRun sees the new checkpoint and reloads the run).
+    reload.addEventListener('click', () => window.dispatchEvent(new HashChangeEvent('hashchange')));
+    notice.replaceChildren(`${newer.map((n) => `${n.name} has a newer checkpoint (epoch ${n.epoch})`).join('; ')} `, reload);
+    notice.hidden = false;
+  });
+  return notice;
 }
 
 const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -196,6 +218,6 @@ export async function compareView(params: URLSearchParams, scope: ViewScope): Pr
   const sizes = new Set(explorers.map((e) => e.z.length));
   if (sizes.size > 1) view.append(h('p', { class: 'muted' }, `The latents differ in size (${explorers.map((e) => e.z.length).join(', ')}): only planes of the same size are linked.`));
   active.explorers = explorers;
-  view.append(h('div', { class: 'side-by-side' }, ...explorers.map((e, k) => h('div', { class: 'compared' }, e.element, metricsPanel(loaded[k].detail, loaded[k])))));
+  view.append(newerCheckpoint(loaded, scope), h('div', { class: 'side-by-side' }, ...explorers.map((e, k) => h('div', { class: 'compared' }, e.element, metricsPanel(loaded[k].detail, loaded[k])))));
   return view;
 }
