@@ -167,9 +167,10 @@ export class Explorer {
     else if (initial.view) this.plane.setView(initial.view, true);
     const start = centroid(data.codes, d);
     if (k) start.set(oneHotRow(k, 0));
-    if (initial.z && initial.z.length === d && initial.z.every(Number.isFinite)) start.set(initial.z);
+    const zGiven = !!initial.z && initial.z.length === d && initial.z.every(Number.isFinite);
+    if (zGiven) start.set(initial.z!);
     this.setLatent(start);
-    if (initial.picked !== undefined && initial.picked >= 0 && initial.picked < images.count) this.showPair(initial.picked, !initial.z);
+    if (initial.picked !== undefined && initial.picked >= 0 && initial.picked < images.count) this.showPair(initial.picked, !zGiven);
     else this.renderTraversal();
   }
 
