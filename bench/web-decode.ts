@@ -35,7 +35,11 @@ export interface WebDecodeResult {
   readonly p90Ms: number;
   readonly decodes: number;
   /** The page's own backend only: full redraws of the explorer's plane (every test code, zooming), ms. */
-  readonly frames?: { readonly points: number; readonly medianMs: number; readonly p90Ms: number; readonly count: number };
+  frames?: {
+    readonly points: number; readonly medianMs: number; readonly p90Ms: number; readonly count: number;
+    /** Compare with four planes, all redrawn per frame. */
+    readonly fourPlanes?: { readonly medianMs: number; readonly p90Ms: number };
+  };
 }
 
 function quantile(xs: number[], q: number): number {
@@ -86,7 +90,7 @@ export async function webDecodeBenchmark({ run, decodes = 200 }: { run?: string;
         return { backend: ll.backend as string, times: decodeTimes, frames: withFrames ? explorer.timeFrames(n) as number[] : null, points: explorer.projection.points.length / 2 as number };
       }, [decodes, forced === null] as const);
       await page.close();
-      const row: WebDecodeResult = {
+      const row: { -readonly [K in keyof WebDecodeResult]: WebDecodeResult[K] } = {
         backend, auto: forced === null, medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9), decodes: times.length,
         ...(frames ? { frames: { points, medianMs: quantile(frames, 0.5), p90Ms: quantile(frames, 0.9), count: frames.length } } : {}),
       };
@@ -96,6 +100,32 @@ export async function webDecodeBenchmark({ run, decodes = 200 }: { run?: string;
       if (row.frames) {
         const f = row.frames;
         console.log(`  ${'plane redraw, zooming'.padEnd(30)} median ${f.medianMs.toFixed(2)} ms per frame, p90 ${f.p90Ms.toFixed(2)} ms with ${f.points} test codes drawn  (target < 16 ms: ${f.p90Ms < 16 ? 'met' : 'NOT met'})`);
+        // Compare with four planes: a zoom on one redraws all four in the same frame.
+        const four = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+        const q = encodeURIComponent(name);
+        await four.goto(`${server.url}#view=compare&run=${q}&b=${q}&c=${q}&d=${q}`);
+        await four.waitForFunction(() => (globalThis as any).latentlab?.ready === true, null, { timeout: 120_000 });
+        const times = await four.evaluate((n) => {
+          const explorers = (globalThis as any).latentlab.explorers as any[];
+          const home = explorers[0].plane.homeView();
+          const out: number[] = [];
+          for (let i = 0; i < n + 10; i++) {
+            const k = 0.4 + 0.6 * Math.abs(Math.cos((Math.PI * i) / n));
+            const cx = (home.x.lo + home.x.hi) / 2;
+            const cy = (home.y.lo + home.y.hi) / 2;
+            const view = { x: { lo: cx - (cx - home.x.lo) * k, hi: cx + (home.x.hi - cx) * k }, y: { lo: cy - (cy - home.y.lo) * k, hi: cy + (home.y.hi - cy) * k } };
+            const start = performance.now();
+            for (const e of explorers) {
+              e.plane.view = view;
+              e.plane.draw();
+            }
+            if (i >= 10) out.push(performance.now() - start);
+          }
+          return out;
+        }, decodes);
+        await four.close();
+        row.frames = { ...f, fourPlanes: { medianMs: quantile(times, 0.5), p90Ms: quantile(times, 0.9) } };
+        console.log(`  ${'four planes (compare), zooming'.padEnd(30)} median ${quantile(times, 0.5).toFixed(2)} ms per frame, p90 ${quantile(times, 0.9).toFixed(2)} ms (4 × ${f.points} codes)`);
       }
     }
   } finally {
