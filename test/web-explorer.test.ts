@@ -24,7 +24,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { mnistDirectory } from '../src/node/datasets.js';
 import { startServer, type RunningServer } from '../src/node/serve/server.js';
-import { artifactPath, browserSkipReason, canvasPixels, launchBrowser } from './helpers/browser.js';
+import { artifactPath, browserSkipReason, canvasPixels, launchBrowser, showView } from './helpers/browser.js';
 import { REPO_ROOT, describeRun, makeTempDir, runCli } from './helpers/cli.js';
 
 declare const window: any;
@@ -71,13 +71,7 @@ describe('the latent explorer', { skip: skip ?? false }, () => {
   });
 
   async function open(hash: string, { navigate = false, on = page } = {}): Promise<void> {
-    if (navigate) {
-      await on.evaluate((h) => {
-        window.latentlab.ready = false;
-        location.hash = h;
-      }, hash);
-    } else await on.goto(`${server.url}${hash}`);
-    await on.waitForFunction(() => window.latentlab?.ready === true, null, { timeout: 60_000 });
+    await showView(on, server.url, hash, navigate);
     assert.deepEqual(consoleErrors, [], `console errors on ${hash}`);
   }
 

@@ -28,7 +28,7 @@ import { mnistDirectory } from '../src/node/datasets.js';
 import { loadRunModel } from '../src/node/load-run.js';
 import { decodeMeans } from '../src/node/run-figures.js';
 import { startServer, type RunningServer } from '../src/node/serve/server.js';
-import { artifactPath, browserSkipReason, canvasPixels, launchBrowser } from './helpers/browser.js';
+import { artifactPath, browserSkipReason, canvasPixels, launchBrowser, showView } from './helpers/browser.js';
 import { REPO_ROOT, describeRun, makeTempDir, readJsonl, runCli } from './helpers/cli.js';
 
 // Page-side globals, for the functions that run inside the page (this file compiles without DOM types).
@@ -79,13 +79,7 @@ describe('the web page', { skip: skip ?? false }, () => {
 
   /** Loads the page at `hash` (or, with `navigate`, only changes the hash of the page already loaded). */
   async function open(hash: string, { navigate = false } = {}): Promise<void> {
-    if (navigate) {
-      await page.evaluate((h) => {
-        window.latentlab.ready = false;
-        location.hash = h;
-      }, hash);
-    } else await page.goto(`${server.url}${hash}`);
-    await page.waitForFunction(() => window.latentlab?.ready === true, null, { timeout: 60_000 });
+    await showView(page, server.url, hash, navigate);
     assert.deepEqual(consoleErrors, [], `console errors on ${hash}`);
   }
 

@@ -7,7 +7,7 @@
  * data). Everything a person looks at is in the URL: runs, projection, the
  * zoomed box, the picked test image, z, hidden classes.
  */
-import { latentMatch } from '../core/metrics/latent-match.js';
+import { latentMatch, type LatentMatch } from '../core/metrics/latent-match.js';
 import { makeDataset } from '../core/data/dataset.js';
 import type { RunDetail, RunSummary } from './api.js';
 import { errorBox, h } from './dom.js';
@@ -120,6 +120,22 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined || 
 /** Images the page scores a run on when no comparison report holds its numbers (compare's default). */
 const METRIC_IMAGES = 2000;
 
+/** The numbers computed in the page, by loaded model: a new checkpoint is a new model; switching the other run keeps them. */
+const computed = new WeakMap<LoadedRun['model'], Promise<LatentMatch>>();
+
+function pageMetrics(run: LoadedRun, seed: number): Promise<LatentMatch> {
+  let p = computed.get(run.model);
+  if (!p) {
+    const n = Math.min(METRIC_IMAGES, run.images.count);
+    const { images } = run;
+    const data = makeDataset('test', images.shape, images.x.subarray(0, n * images.dim), images.labels?.subarray(0, n));
+    p = latentMatch(run.model, data, seed);
+    computed.set(run.model, p);
+    p.catch(() => computed.delete(run.model));
+  }
+  return p;
+}
+
 /**
  * The comparison report's numbers for one run: read from its comparison
  * (comparison.json) when it belongs to one, else computed here with the same
@@ -143,12 +159,9 @@ function metricsPanel(detail: RunDetail, run: LoadedRun): HTMLElement {
     fill(c.latent, h('span', {}, `from the comparison's report (${c.latent.images} test images)`, ...(c.report ? [' · ', h('a', { href: c.report, target: '_blank' }, 'report.html')] : [])));
   } else {
     panel.append(h('tr', {}, h('td', { class: 'muted' }, 'computing the comparison\'s numbers…')));
-    const n = Math.min(METRIC_IMAGES, run.images.count);
-    const { images } = run;
-    const data = makeDataset('test', images.shape, images.x.subarray(0, n * images.dim), images.labels?.subarray(0, n));
-    // After the planes have drawn: the numbers take a second or two.
+    // After the planes have drawn: the numbers take a second or two (once per loaded checkpoint).
     setTimeout(() => {
-      latentMatch(run.model, data, detail.config.seed).then((m) => fill(m, `computed in this page on the first ${m.images} test images, as latentlab compare does`),
+      pageMetrics(run, detail.config.seed).then((m) => fill(m, `computed in this page on the first ${m.images} test images, as latentlab compare does`),
         (e: Error) => panel.replaceChildren(h('tr', {}, h('td', { class: 'muted' }, `could not compute the numbers: ${e.message}`))));
     }, 50);
   }

@@ -21,6 +21,7 @@
 import { drawAxes, linearScale, type LinearScale, type Rect } from '../core/figures/layout.js';
 import { finiteDomain, type Domain } from '../core/figures/ticks.js';
 import { categoryColor, hexToRgb } from '../core/figures/style.js';
+import type { DensityGrid } from '../core/priors/density.js';
 import { chartCanvas, h } from './dom.js';
 
 /** The visible box in data coordinates. */
@@ -29,14 +30,8 @@ export interface ViewBox {
   readonly y: Domain;
 }
 
-/** A density grid over a box (cols × rows, row 0 at the top), values scaled to [0, 1]. */
-export interface DensityImage {
-  readonly values: Float32Array;
-  readonly cols: number;
-  readonly rows: number;
-  readonly x: readonly [number, number];
-  readonly y: readonly [number, number];
-}
+/** A density grid over a box (core/priors/density.ts's, values scaled to [0, 1]). */
+export type DensityImage = Omit<DensityGrid, 'method'>;
 
 export interface PlaneContent {
   /** [n, 2] positions. */

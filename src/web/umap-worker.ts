@@ -6,18 +6,7 @@
  * or { error }.
  */
 import { UMAP } from 'umap-js';
-
-/** A small seeded generator (mulberry32), so the same codes give the same picture. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniformGenerator } from '../core/util/random.js';
 
 interface Job {
   readonly points: Float32Array;
@@ -33,7 +22,7 @@ self.onmessage = (e: MessageEvent<Job>) => {
     const { points, d, seed, epochs } = e.data;
     const n = points.length / d;
     const rows = Array.from({ length: n }, (_, i) => Array.from(points.subarray(i * d, (i + 1) * d)));
-    const umap = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, nEpochs: epochs, random: seeded(seed) });
+    const umap = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, nEpochs: epochs, random: uniformGenerator(seed) });
     post({ progress: 0, stage: 'nearest neighbours' });
     const total = umap.initializeFit(rows);
     for (let epoch = 0; epoch < total; epoch++) {

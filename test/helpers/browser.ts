@@ -54,3 +54,19 @@ export async function canvasPixels(page: Page, selector: string): Promise<Uint8A
   });
   return new Uint8Array(Buffer.from(b64, 'base64'));
 }
+
+/**
+ * Shows the page at `hash` of `baseUrl` and waits until its view is ready:
+ * loaded afresh, or, with `navigate`, only the hash of the page already
+ * loaded changed (as a link does).
+ */
+export async function showView(page: Page, baseUrl: string, hash: string, navigate = false): Promise<void> {
+  if (navigate) {
+    await page.evaluate((h) => {
+      const g = globalThis as any;
+      g.latentlab.ready = false;
+      g.location.hash = h;
+    }, hash);
+  } else await page.goto(`${baseUrl}${hash}`);
+  await page.waitForFunction(() => (globalThis as any).latentlab?.ready === true, null, { timeout: 60_000 });
+}
