@@ -6,9 +6,9 @@
  * events).
  */
 import type { EpochRecord } from '../core/training/fit.js';
-import type { RunStatus } from './api.js';
+import { listRuns, type RunStatus, type RunSummary } from './api.js';
 import { Curves, type ProgressPoint } from './curves.js';
-import { h } from './dom.js';
+import { errorBox, h } from './dom.js';
 import { currentRuns } from './live.js';
 import { hashFor, runPicker, type ViewScope } from './nav.js';
 import { statusText } from './runs-view.js';
@@ -19,6 +19,12 @@ export async function dashboardView(params: URLSearchParams, scope: ViewScope): 
     runPicker(await currentRuns(), scope, { selected: name, onPick: (n) => (location.hash = hashFor({ view: 'dashboard', run: n })) }),
     h('span', { class: 'muted' }, 'Curves follow latentlab train as it writes the run folder.')));
   if (!name) return view;
+  // The live list can be a second behind a run just created: ask the server before saying there is none.
+  const listed = (runs: readonly RunSummary[]) => runs.some((r) => r.name === name);
+  if (!listed(await currentRuns()) && !listed(await listRuns())) {
+    view.append(errorBox(`no run named ${name} in the runs folder`));
+    return view;
+  }
   const curves = new Curves();
   view.append(curves.element);
   const source = new EventSource(`api/runs/${encodeURIComponent(name)}/events`);

@@ -167,7 +167,8 @@ export class Explorer {
     else if (initial.view) this.plane.setView(initial.view, true);
     const start = centroid(data.codes, d);
     if (k) start.set(oneHotRow(k, 0));
-    const zGiven = !!initial.z && initial.z.length === d && initial.z.every(Number.isFinite);
+    // Finite as float32 too: 1e308 from a URL would become Infinity in z.
+    const zGiven = !!initial.z && initial.z.length === d && initial.z.every((v) => Number.isFinite(Math.fround(v)));
     if (zGiven) start.set(initial.z!);
     this.setLatent(start);
     if (initial.picked !== undefined && initial.picked >= 0 && initial.picked < images.count) this.showPair(initial.picked, !zGiven);

@@ -37,6 +37,7 @@ async function render(main: HTMLElement, nav: HTMLElement, backend: string): Pro
     a.href = hashFor({ view: a.dataset.view!, ...(run && a.dataset.view !== 'train' ? { run } : {}) });
   }
   window.latentlab.ready = false;
+  active.explorers = []; // a view without explorers must not leave the last one's in window.latentlab
   main.replaceChildren(h('p', { class: 'muted loading' }, 'loading…'));
   const views: Record<View, () => Promise<HTMLElement> | HTMLElement> = {
     runs: () => runsView(params, mine), explore: () => exploreView(params, mine), interpolate: () => interpolateView(params, mine),
