@@ -56,7 +56,8 @@ export function isLoopback(host: string): boolean {
 
 /** Checks the folders before binding: each problem is one UserError naming what to do. */
 export function checkFolders(runsDir: string, webDir: string): void {
-  if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) {
+  if (existsSync(runsDir) && !statSync(runsDir).isDirectory()) throw new UserError(`runs folder ${runsDir} is a file, not a folder (name the folder that holds your run folders: latentlab serve DIR)`);
+  if (!existsSync(runsDir)) {
     throw new UserError(`runs folder ${runsDir} does not exist (train a model first with latentlab train, or name the folder: latentlab serve DIR)`);
   }
   if (!existsSync(path.join(webDir, 'index.html'))) {
