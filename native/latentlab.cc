@@ -96,7 +96,10 @@ class Pool {
     work_.clear();
     const size_t bytes = ((kernels_->workFloats() * sizeof(float) + 63) / 64) * 64;
     for (int i = 0; i < n; i++) work_.push_back(static_cast<float*>(std::aligned_alloc(64, bytes)));
-    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { workerLoop(i); });
+    // Each worker starts from the generation at its creation, not at whenever
+    // its thread first runs: a stop (or job) issued in between is then seen.
+    const uint64_t start = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < n; i++) workers_.emplace_back([this, i, start] { workerLoop(i, start); });
   }
 
   void run(Fn fn, void* ctx, int parts) {
@@ -138,8 +141,7 @@ class Pool {
     }
   }
 
-  void workerLoop(int index) {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void workerLoop(int index, uint64_t seen) {
     for (;;) {
       const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spinMicros());
       int spins = 0;

@@ -134,6 +134,15 @@ describe('native kernels', { skip }, () => {
     native.setThreads(threads);
   });
 
+  it('resizing the pool in quick succession never loses a worker (a stop issued before a new thread first runs is seen)', { timeout: 60_000 }, () => {
+    const memory = new ArrayBuffer(1 << 16);
+    for (let i = 0; i < 300; i++) {
+      native.setThreads(1 + (i % 3));
+      native.gemm(memory, 0, 8, 1, 4096, 8, 1, 8192, 8, 8, 8, 8, -1, false);
+    }
+    native.setThreads(threads);
+  });
+
   it('Adam, column sums and the Bernoulli likelihood match float64 over a size that splits over threads', async () => {
     const { ADAM_KERNEL, BERNOULLI_KERNEL } = await import('../src/core/engine/wasm-kernels.js');
     const size = 70_001; // above the per-thread grain, odd
