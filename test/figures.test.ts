@@ -162,6 +162,21 @@ test('line chart: draws the series colour on the line; NaN, one point, empty and
   assert.doesNotThrow(() => lineChartPng([], opts));
 });
 
+test('line chart: a fixed y range sets the axis and cuts lines that leave it at the plot\'s edge', async () => {
+  const series = [{ name: 'curve', x: [0, 1, 2, 3], y: [200, 120, 101, 100], color: '#ff0000' }];
+  const opts = { title: 'Bound', xLabel: 'hours', yLabel: 'nats', yRange: [99, 110] as const };
+  const probe = createCanvas(640, 420).getContext('2d');
+  const layout = drawLineChart(probe, series, { ...opts, width: 640, height: 420 });
+  assert.deepEqual([layout.y.domain.lo, layout.y.domain.hi], [99, 110]);
+  const img = await decodePng(lineChartPng(series, opts));
+  let redAbove = 0;
+  for (let py = 0; py < Math.floor(layout.plot.y) - 1; py++) {
+    for (let px = Math.ceil(layout.plot.x); px < layout.plot.x + layout.plot.width; px++) if (near(rgbAt(img, px, py), [255, 0, 0], 40)) redAbove++;
+  }
+  assert.equal(redAbove, 0, 'nothing of the line is drawn above the plot');
+  assert.ok(near(rgbAt(img, layout.x(2.5), layout.y(100.5)), [255, 0, 0], 60), 'the part inside the range is drawn');
+});
+
 test('ticks: nice values, robust extents and labels', () => {
   assert.deepEqual(niceTicks({ lo: 0, hi: 1 }, 5).values, [0, 0.2, 0.4, 0.6, 0.8, 1]);
   assert.deepEqual(niceTicks({ lo: -3.2, hi: 7.9 }, 5).values, [-2.5, 0, 2.5, 5, 7.5]);

@@ -242,7 +242,15 @@ export function learningCurvesPng(runs: readonly { name: string; records: readon
     const { key, label } = headlineTerm(records[0]?.test ?? {});
     return { name: `${name} (${label})`, x, y: records.map((r) => r.test[key]) };
   });
-  return lineChartPng(series, { title: 'Held-out bound per epoch against training time', note, xLabel: 'training hours (evaluation included)', yLabel: 'nats per test image', width: 860, height: 480 });
+  // The y axis from the lowest value to the highest one after each run's first fifth of epochs (plus a margin),
+  // so the tails, where the runs are compared, are not squeezed flat by a slow start far above them.
+  const all = series.flatMap((s) => s.y).filter(Number.isFinite);
+  const tails = series.flatMap((s) => s.y.slice(Math.floor(s.y.length / 5))).filter(Number.isFinite);
+  const [lo, hi] = [Math.min(...all), Math.max(...tails)];
+  const cut = all.length > 0 && Math.max(...all) > hi;
+  const yRange = cut && hi > lo ? ([lo - 0.06 * (hi - lo), hi + 0.25 * (hi - lo)] as const) : undefined;
+  const fullNote = yRange ? `${note ? `${note}; ` : ''}first epochs above the frame` : note;
+  return lineChartPng(series, { title: 'Held-out bound per epoch against training time', note: fullNote, xLabel: 'training hours (evaluation included)', yLabel: 'nats per test image', width: 860, height: 480, yRange });
 }
 
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: ReproduceRow[]; table: string }> {

@@ -17,8 +17,14 @@ export interface LineSeries {
   readonly color?: string;
 }
 
-/** Options of {@link drawLineChart}. `width`/`height` are the drawing area in pixels. */
-export type LineChartOptions = ChartOptions;
+/**
+ * Options of {@link drawLineChart}. `width`/`height` are the drawing area in
+ * pixels; `yRange` fixes the y axis (lines leaving it are cut at the plot's
+ * edge), e.g. to show the tail of a curve whose first points are far above it.
+ */
+export interface LineChartOptions extends ChartOptions {
+  readonly yRange?: readonly [number, number];
+}
 
 /** The plot rectangle and data→pixel maps used. */
 export interface LineChartLayout {
@@ -42,9 +48,15 @@ export function drawLineChart(ctx: Ctx2D, series: readonly LineSeries[], opts: L
   const xs = series.flatMap((s) => finitePairs(s).map(([px]) => px));
   const ys = series.flatMap((s) => finitePairs(s).map(([, py]) => py));
   const x = linearScale(finiteDomain(xs, 0.02), plot.x, plot.x + plot.width);
-  const y = linearScale(finiteDomain(ys, 0.06), plot.y + plot.height, plot.y);
+  const fixed = opts.yRange && Number.isFinite(opts.yRange[0]) && Number.isFinite(opts.yRange[1]) && opts.yRange[1] > opts.yRange[0];
+  const y = linearScale(fixed ? { lo: opts.yRange![0], hi: opts.yRange![1] } : finiteDomain(ys, 0.06), plot.y + plot.height, plot.y);
   drawAxes(ctx, plot, x, y, { xLabel: opts.xLabel, yLabel: opts.yLabel });
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(plot.x, plot.y, plot.width, plot.height);
+  ctx.clip();
   series.forEach((s, i) => drawSeries(ctx, s, s.color ?? categoryColor(i), x, y));
+  ctx.restore();
   const items: LegendItem[] = series.map((s, i) => ({ label: s.name, color: s.color ?? categoryColor(i), dashed: s.dashed }));
   if (items.length) {
     const size = measureLegend(ctx, items);
