@@ -82,7 +82,10 @@ void micro(int kc, const float* __restrict ap, const float* __restrict bp, float
     const vf b1 = *(const vf*)(bp + p * NR + LL_V);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
-      const vf a = (vf){} + ap[p * MR + i];
+      // Broadcast straight from memory: `s − 0` is `s` exactly (−0 included),
+      // so the compiler folds it away, where `0 + s` is a real add for s = −0
+      // and costs a scalar add and a register broadcast per element of A.
+      const vf a = ap[p * MR + i] - (vf){};
       acc[i][0] += a * b0;
       acc[i][1] += a * b1;
     }
