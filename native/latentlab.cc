@@ -523,6 +523,70 @@ napi_value GaussLogProb(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ------------------------------------------------------------ data reading
+
+// A typed array's elements, or null (with a RangeError pending) when `v` is
+// not a typed array of `type`.
+template <class T>
+T* typedArray(napi_env env, napi_value v, napi_typedarray_type type, size_t* length, const char* what) {
+  bool is = false;
+  napi_typedarray_type t;
+  void* data = nullptr;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is || napi_get_typedarray_info(env, v, &t, length, &data, nullptr, nullptr) != napi_ok ||
+      t != type) {
+    napi_throw_range_error(env, nullptr, (std::string("latentlab native byteRows: ") + what).c_str());
+    return nullptr;
+  }
+  return static_cast<T*>(data);
+}
+
+// byteRows(bytes: Uint8Array, indices: Int32Array, dim, out: Float32Array):
+// out's row r = bytes' row indices[r] read as k/255, rows of dim values (8-bit
+// examples to the float32 batch a training step reads). k/255 in float32
+// division is correctly rounded, so the values are the loaders' own.
+napi_value ByteRows(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  void* data = nullptr;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+  Pool* pool = static_cast<Pool*>(data);
+  if (argc != 4) {
+    napi_throw_range_error(env, nullptr, "latentlab native byteRows: wrong number of arguments");
+    return nullptr;
+  }
+  size_t nBytes = 0, nIndices = 0, nOut = 0;
+  const uint8_t* bytes = typedArray<const uint8_t>(env, argv[0], napi_uint8_array, &nBytes, "the examples must be a Uint8Array");
+  if (!bytes) return nullptr;
+  const int32_t* indices = typedArray<const int32_t>(env, argv[1], napi_int32_array, &nIndices, "the indices must be an Int32Array");
+  if (!indices) return nullptr;
+  int64_t dim64 = 0;
+  if (napi_get_value_int64(env, argv[2], &dim64) != napi_ok || dim64 < 1) {
+    napi_throw_range_error(env, nullptr, "latentlab native byteRows: the row length must be at least 1");
+    return nullptr;
+  }
+  float* out = typedArray<float>(env, argv[3], napi_float32_array, &nOut, "the output must be a Float32Array");
+  if (!out) return nullptr;
+  const size_t dim = static_cast<size_t>(dim64), rows = nBytes / dim;
+  if (nOut / dim < nIndices) {
+    napi_throw_range_error(env, nullptr, "latentlab native byteRows: the output is shorter than the rows asked for");
+    return nullptr;
+  }
+  for (size_t r = 0; r < nIndices; r++) {
+    if (indices[r] < 0 || static_cast<size_t>(indices[r]) >= rows) {
+      napi_throw_range_error(env, nullptr, "latentlab native byteRows: an index is outside the examples");
+      return nullptr;
+    }
+  }
+  forRanges(pool, nIndices, partsFor(pool, nIndices, dim), [&](size_t lo, size_t hi) {
+    for (size_t r = lo; r < hi; r++) {
+      const uint8_t* src = bytes + static_cast<size_t>(indices[r]) * dim;
+      float* dst = out + r * dim;
+      for (size_t j = 0; j < dim; j++) dst[j] = static_cast<float>(src[j]) / 255.0f;
+    }
+  });
+  return nullptr;
+}
+
 // ----------------------------------------------------------- configuration
 
 // fmaPeak(): GFLOP/s of the calling thread's fused multiply-adds on the
@@ -592,7 +656,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"bernoulliValue", BernoulliValue}, {"sgd", Sgd}, {"reluGrad", ReluGrad}, {"gaussSample", GaussSample}, {"gaussSampleGrad", GaussSampleGrad}, {"gaussKl", GaussKl}, {"gaussKlGrad", GaussKlGrad}, {"gaussLogProb", GaussLogProb}, {"setThreads", SetThreads}, {"info", Info}, {"fmaPeak", FmaPeak}};
+  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"bernoulliValue", BernoulliValue}, {"sgd", Sgd}, {"reluGrad", ReluGrad}, {"gaussSample", GaussSample}, {"gaussSampleGrad", GaussSampleGrad}, {"gaussKl", GaussKl}, {"gaussKlGrad", GaussKlGrad}, {"gaussLogProb", GaussLogProb}, {"byteRows", ByteRows}, {"setThreads", SetThreads}, {"info", Info}, {"fmaPeak", FmaPeak}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, pool, &v);

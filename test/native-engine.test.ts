@@ -330,6 +330,41 @@ describe('native kernels', { skip }, () => {
     native.gemm(memory, 0, 4, 1, 64, 4, 1, 128, 4, 4, 4, 4, -1, false);
   });
 
+  it('reads 8-bit rows into float32 exactly as the byte datasets\' own loop, and the native backend installs it', async () => {
+    const { byteDataset, currentByteRowReader, setByteRowReader } = await import('../src/core/data/dataset.js');
+    assert.equal(currentByteRowReader(), native.byteRows, 'initBackend("native") installs the native reader');
+    const reader = currentByteRowReader();
+    try {
+      // Every byte value, rows of odd and long lengths, a view that starts inside its buffer, and enough rows to split over threads.
+      for (const dim of [1, 7, 784]) {
+        const rows = 700;
+        const whole = new Uint8Array(rows * dim + 5);
+        for (let i = 0; i < whole.length; i++) whole[i] = (Math.imul(i, 2654435761) >>> 24) & 255;
+        for (let k = 0; k < 256; k++) whole[5 + k] = k;
+        const bytes = whole.subarray(5);
+        const ds = byteDataset('bytes', [dim], bytes);
+        const indices = Int32Array.from({ length: 600 }, (_, i) => (i === 0 ? 0 : i === 1 ? rows - 1 : (i * 7919) % rows));
+        setByteRowReader(undefined);
+        const want = ds.read(indices);
+        setByteRowReader(native.byteRows);
+        const got = ds.read(indices);
+        assert.equal(got.length, indices.length * dim);
+        assert.ok(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `dim ${dim}: the same bits as the loop`);
+        const expected = [...bytes.subarray(3 * dim, 4 * dim), ...bytes.subarray(0, dim)].map((k) => Math.fround(k / 255));
+        assert.deepEqual(Array.from(ds.read([3, 0])), expected, 'a plain array of indices');
+      }
+      const bytes = new Uint8Array(40);
+      assert.throws(() => native.byteRows(bytes, new Int32Array([10]), 4, new Float32Array(4)), /byteRows: an index is outside the examples/);
+      assert.throws(() => native.byteRows(bytes, new Int32Array([-1]), 4, new Float32Array(4)), /an index is outside/);
+      assert.throws(() => native.byteRows(bytes, new Int32Array([0, 1]), 4, new Float32Array(7)), /output is shorter/);
+      assert.throws(() => native.byteRows(new Float32Array(4) as unknown as Uint8Array, new Int32Array([0]), 4, new Float32Array(4)), /must be a Uint8Array/);
+      assert.throws(() => native.byteRows(bytes, [0] as unknown as Int32Array, 4, new Float32Array(4)), /must be an Int32Array/);
+      assert.throws(() => native.byteRows(bytes, new Int32Array([0]), 0, new Float32Array(4)), /row length/);
+    } finally {
+      setByteRowReader(reader);
+    }
+  });
+
   it('a short training run on the native engine follows the wasm engine\'s test loss', async () => {
     const { resolveConfig } = await import('../src/core/config/resolve.js');
     const { buildModel, modelFamily } = await import('../src/core/models/registry.js');

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../core/engine/gradients.js';
+import { setByteRowReader } from '../core/data/dataset.js';
 import { installTransposeFreeMatMul } from '../core/engine/transpose-free-matmul.js';
 import { installWasmKernels } from '../core/engine/wasm-kernels.js';
 import { UserError } from './errors.js';
@@ -92,6 +93,7 @@ async function initBackendInner(choice: BackendChoice): Promise<string> {
     if (!ok) throw new UserError(`backend "${tfName}" failed to initialise`);
   }
   await tf.ready();
+  setByteRowReader(name === 'native' ? native!.addon!.byteRows : undefined);
   if (tfName === 'wasm') {
     installTransposeFreeMatMul('wasm');
     installWasmKernels('wasm', name === 'native' ? native!.addon : undefined);

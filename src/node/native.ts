@@ -6,7 +6,8 @@
  * product, convolutions through it, Adam, column sums, the Bernoulli
  * log-likelihood) replace the wasm kernels of the same names and work on the
  * backend's memory in place, on a pool of threads over the machine's cores.
- * Everything else (element-wise ops, the gradient tape) stays on wasm.
+ * Everything else (element-wise ops, the gradient tape) stays on wasm. It
+ * also reads the batches of 8-bit data sets (MNIST) into float32 (`byteRows`).
  *
  * LATENTLAB_NATIVE=0 turns it off (the wasm engine runs, as where it was not
  * built); LATENTLAB_THREADS=N sets the pool's size (default: the CPUs this
@@ -32,6 +33,12 @@ export interface NativeAddon extends NativeKernels {
   setThreads(n: number): void;
   /** GFLOP/s of one core's fused multiply-adds on the kernels' vectors (the limit a product could reach). */
   fmaPeak(): number;
+  /**
+   * out's row r = bytes' row indices[r] (rows of dim values) read as k/255 in
+   * float32, on the pool; a RangeError for an index outside the rows or an
+   * output too short.
+   */
+  byteRows(bytes: Uint8Array, indices: Int32Array, dim: number, out: Float32Array): void;
 }
 
 export const NATIVE_MODULE = packagePath('native', 'build', 'latentlab.node');

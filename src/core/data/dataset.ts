@@ -145,6 +145,27 @@ export function makeDataset(name: string, shape: readonly number[], x: Float32Ar
 const BYTE_VALUES = Float32Array.from({ length: 256 }, (_, k) => k * (1 / 255));
 
 /**
+ * Fills `out` with the rows `indices` of `bytes` (rows of `dim` values), each
+ * byte k read as BYTE_VALUES[k]: the same values as byteDataset's own loop.
+ */
+export type ByteRowReader = (bytes: Uint8Array, indices: Int32Array, dim: number, out: Float32Array) => void;
+let byteRowReader: ByteRowReader | undefined;
+
+/**
+ * Makes every byte dataset read its rows with `reader` (Node's native engine
+ * installs one: a training step's batch in about 0.01 ms where the loop below
+ * takes about 0.35), or back with the loop when undefined.
+ */
+export function setByteRowReader(reader: ByteRowReader | undefined): void {
+  byteRowReader = reader;
+}
+
+/** The reader byte datasets use now (undefined: their own loop). */
+export function currentByteRowReader(): ByteRowReader | undefined {
+  return byteRowReader;
+}
+
+/**
  * 8-bit examples (IDX images) kept as their bytes, a quarter of float32's
  * memory, and read as k/255 a batch at a time: the same values as the
  * float32 dataset `makeDataset` would hold, through the streamed interface
@@ -161,6 +182,10 @@ export function byteDataset(name: string, shape: readonly number[], bytes: Uint8
     name, size, shape: [...shape], dim, labels, numClasses, values: 'unit', streamed: true,
     read(indices) {
       const out = new Float32Array(indices.length * dim);
+      if (byteRowReader) {
+        byteRowReader(bytes, indices instanceof Int32Array ? indices : Int32Array.from(indices), dim, out);
+        return out;
+      }
       for (let i = 0; i < indices.length; i++) {
         const from = indices[i] * dim;
         for (let j = 0; j < dim; j++) out[i * dim + j] = BYTE_VALUES[bytes[from + j]];
