@@ -70,43 +70,50 @@ void packB(const LLGemm* g, int p0, int kc, int j0, int cols, float* __restrict 
 
 inline vf relu(vf x) { return x < (vf){} ? (vf){} : x; }  // keeps NaN
 
-// acc = Σ_p ap[p][:]ᵀ·bp[p][:] over kc, then C tile (rows × cols valid) is
-// set (first block, plus bias) or added to, and the ReLU applied on the last.
-void micro(int kc, const float* __restrict ap, const float* __restrict bp, float* c, ptrdiff_t ldc, int rows, int cols,
-           const float* bias, bool first, bool last, bool relu_) {
-  vf acc[MR][2];
+// acc = Σ_p ap[p][:R]ᵀ·bp[p][:NV·V] over kc, then the C tile (rows × cols
+// valid) is set (first block, plus bias) or added to, and the ReLU applied on
+// the last. R ≤ MR rows and NV ≤ 2 vectors of the packed panels are read, so
+// an edge tile narrower or shorter than MR × NR costs what it holds, not a
+// full tile (a 784- or 400-wide C ends in a half tile, 128 rows in 8 of 12).
+// Every element of C is summed in the same order whichever variant runs.
+template <int R, int NV>
+void microT(int kc, const float* __restrict ap, const float* __restrict bp, float* c, ptrdiff_t ldc, int rows, int cols,
+            const float* bias, bool first, bool last, bool relu_) {
+  vf acc[R][NV];
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = (vf){};
+  for (int i = 0; i < R; i++)
+    for (int v = 0; v < NV; v++) acc[i][v] = (vf){};
   for (int p = 0; p < kc; p++) {
-    const vf b0 = *(const vf*)(bp + p * NR);
-    const vf b1 = *(const vf*)(bp + p * NR + LL_V);
+    vf b[NV];
+    for (int v = 0; v < NV; v++) b[v] = *(const vf*)(bp + p * NR + v * LL_V);
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
+    for (int i = 0; i < R; i++) {
       // Broadcast straight from memory: `s − 0` is `s` exactly (−0 included),
       // so the compiler folds it away, where `0 + s` is a real add for s = −0
       // and costs a scalar add and a register broadcast per element of A.
       const vf a = ap[p * MR + i] - (vf){};
-      acc[i][0] += a * b0;
-      acc[i][1] += a * b1;
+      for (int v = 0; v < NV; v++) acc[i][v] += a * b[v];
     }
   }
-  if (rows == MR && cols == NR) {
-    vf bias0 = (vf){}, bias1 = (vf){};
-    if (first && bias) bias0 = *(const vfu*)bias, bias1 = *(const vfu*)(bias + LL_V);
+  if (rows == R && cols == NV * LL_V) {
+    vf bv[NV];
+    for (int v = 0; v < NV; v++) bv[v] = first && bias ? *(const vfu*)(bias + v * LL_V) : (vf){};
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
-      vfu* row = (vfu*)(c + i * ldc);
-      vf v0 = acc[i][0], v1 = acc[i][1];
-      if (first) v0 += bias0, v1 += bias1;
-      else v0 += row[0], v1 += *(vfu*)(c + i * ldc + LL_V);
-      if (last && relu_) v0 = relu(v0), v1 = relu(v1);
-      row[0] = v0;
-      *(vfu*)(c + i * ldc + LL_V) = v1;
+    for (int i = 0; i < R; i++) {
+      for (int v = 0; v < NV; v++) {
+        vfu* out = (vfu*)(c + i * ldc + v * LL_V);
+        vf x = acc[i][v];
+        if (first) x += bv[v];
+        else x += *out;
+        if (last && relu_) x = relu(x);
+        *out = x;
+      }
     }
     return;
   }
-  float tile[MR][NR] __attribute__((aligned(64)));
-  for (int i = 0; i < MR; i++) *(vf*)&tile[i][0] = acc[i][0], *(vf*)&tile[i][LL_V] = acc[i][1];
+  float tile[R][NV * LL_V] __attribute__((aligned(64)));
+  for (int i = 0; i < R; i++)
+    for (int v = 0; v < NV; v++) *(vf*)&tile[i][v * LL_V] = acc[i][v];
   for (int i = 0; i < rows; i++) {
     float* row = c + i * ldc;
     for (int j = 0; j < cols; j++) {
@@ -115,6 +122,22 @@ void micro(int kc, const float* __restrict ap, const float* __restrict bp, float
       row[j] = v;
     }
   }
+}
+
+template <int R>
+inline void microRows(int kc, const float* ap, const float* bp, float* c, ptrdiff_t ldc, int rows, int cols, const float* bias,
+                      bool first, bool last, bool relu_) {
+  if (cols <= LL_V) microT<R, 1>(kc, ap, bp, c, ldc, rows, cols, bias, first, last, relu_);
+  else microT<R, 2>(kc, ap, bp, c, ldc, rows, cols, bias, first, last, relu_);
+}
+
+// The MR × NR tile at (ap, bp), or the smallest variant that covers rows × cols.
+void micro(int kc, const float* ap, const float* bp, float* c, ptrdiff_t ldc, int rows, int cols, const float* bias, bool first,
+           bool last, bool relu_) {
+  if (MR > 8 && rows <= 4) microRows<4>(kc, ap, bp, c, ldc, rows, cols, bias, first, last, relu_);
+  else if (MR > 8 && rows <= 8) microRows<(MR > 8 ? 8 : MR)>(kc, ap, bp, c, ldc, rows, cols, bias, first, last, relu_);
+  else if (MR > 4 && rows <= 4) microRows<(MR > 4 ? 4 : MR)>(kc, ap, bp, c, ldc, rows, cols, bias, first, last, relu_);
+  else microRows<MR>(kc, ap, bp, c, ldc, rows, cols, bias, first, last, relu_);
 }
 
 void gemm(const LLGemm* g, int i0, int i1, int j0, int j1, float* work) {
