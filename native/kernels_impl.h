@@ -173,11 +173,13 @@ void gemm(const LLGemm* g, int i0, int i1, int j0, int j1, float* work) {
   }
 }
 
-// Outputs are fresh buffers, never one of the inputs (hence __restrict, which
-// lets the compiler vectorize without run-time overlap checks).
-void adam(const float* __restrict w, const float* __restrict g, const float* __restrict m, const float* __restrict v,
-          float* __restrict wo, float* __restrict mo, float* __restrict vo, size_t lo, size_t hi, float c1, float c2,
-          float alpha, float eps) {
+// Each output may be a fresh buffer or its own input (wo = w, mo = m, vo = v:
+// the update in place). Element i is read only to compute element i, so no
+// iteration depends on another's writes (`ivdep`: vectorized without the
+// run-time overlap checks that would send an in-place call to scalar code).
+void adam(const float* w, const float* g, const float* m, const float* v, float* wo, float* mo, float* vo, size_t lo,
+          size_t hi, float c1, float c2, float alpha, float eps) {
+#pragma GCC ivdep
   for (size_t i = lo; i < hi; i++) {
     const float gi = g[i];
     const float mi = m[i] + c1 * (gi - m[i]);
@@ -187,8 +189,10 @@ void adam(const float* __restrict w, const float* __restrict g, const float* __r
   }
 }
 
-void sgd(const float* __restrict w, const float* __restrict g, const float* __restrict v, float* __restrict wo,
-         float* __restrict vo, size_t lo, size_t hi, float momentum, float lr, int nesterov, int first) {
+// As adam: wo may be w and vo v.
+void sgd(const float* w, const float* g, const float* v, float* wo, float* vo, size_t lo, size_t hi, float momentum, float lr,
+         int nesterov, int first) {
+#pragma GCC ivdep
   for (size_t i = lo; i < hi; i++) {
     const float gi = g[i];
     const float vi_ = first ? gi : v[i] * momentum + gi;

@@ -365,6 +365,59 @@ describe('native kernels', { skip }, () => {
     }
   });
 
+  it('Adam and SGD update in place where nothing shares the memory: the kernels\' values, clones untouched, XNNPACK sees new weights', async () => {
+    const { Adam } = await import('../src/core/training/adam.js');
+    const { Sgd } = await import('../src/core/training/sgd.js');
+    const shapes = [[1, 3, 5], [7], [1, 2, 33]];
+    // In a tidy, so each variable holds its memory alone (the tensor it is made from would otherwise share it).
+    const start = (seed: number) => tf.tidy(() => shapes.map((shape, i) => tf.variable(tf.tensor(fill(new Float32Array(shape.reduce((a, b) => a * b, 1)), seed + i), shape))));
+    const grads = (step: number) => shapes.map((shape, i) => tf.tensor(fill(new Float32Array(shape.reduce((a, b) => a * b, 1)), 100 + 10 * step + i), shape));
+    const makers = [
+      (vs: tf.Variable[]) => new Adam(vs, { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }),
+      (vs: tf.Variable[]) => new Sgd(vs, { learningRate: 0.05, momentum: 0.9, nesterov: true }),
+    ];
+    for (const make of makers) {
+      const free = start(1);
+      const held = start(1);
+      const optFree = make(free);
+      const optHeld = make(held);
+      const before = free.map((v) => v.dataId);
+      // Clones share memory (backend reference count 2): the held variables take the kernel's path, fresh tensors.
+      const clones = held.map((v) => v.clone());
+      const cloneValues = clones.map((c) => Array.from(c.dataSync()));
+      for (let step = 0; step < 3; step++) {
+        const g = grads(step);
+        optFree.apply(g);
+        optHeld.apply(g);
+        tf.dispose(g);
+      }
+      free.forEach((v, i) => assert.equal(v.dataId, before[i], 'updated in place: the same memory'));
+      held.forEach((v, i) => assert.notEqual(v.dataId, clones[i].dataId, 'a shared variable gets new memory'));
+      clones.forEach((c, i) => assert.deepEqual(Array.from(c.dataSync()), cloneValues[i], 'a clone keeps its values'));
+      free.forEach((v, i) => assert.ok(Buffer.from(v.dataSync().buffer).equals(Buffer.from(held[i].dataSync().buffer)), `variable ${i}: the same bits both ways`));
+      assert.ok(free.some((v, i) => v.dataSync()[0] !== cloneValues[i][0]), 'the update changed the weights');
+      tf.dispose([...free, ...held, ...clones]);
+      optFree.dispose();
+      optHeld.dispose();
+    }
+    // XNNPACK (TF.js's kernel for a product with a sigmoid) caches packed weights by tensor id: after an update in place it must see the new ones.
+    const x = tf.tensor3d([[[1, 2], [3, 4]]]);
+    const w = tf.tidy(() => tf.variable(tf.tensor3d([[[0.5, -1], [0.25, 2]]])));
+    const sigmoidProduct = (b: tf.Tensor) => (tf.engine().runKernel('_FusedMatMul', { a: x, b }, { transposeA: false, transposeB: false, activation: 'sigmoid' }) as tf.Tensor);
+    const first = sigmoidProduct(w);
+    const adam = new Adam([w], { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    const dataId = w.dataId;
+    const g = tf.ones([1, 2, 2]);
+    adam.apply([g]);
+    assert.equal(w.dataId, dataId, 'updated in place');
+    const copy = tf.tensor(w.dataSync(), w.shape);
+    const after = sigmoidProduct(w);
+    assert.deepEqual(Array.from(after.dataSync()), Array.from(sigmoidProduct(copy).dataSync()), 'the product reads the updated weights');
+    assert.notDeepEqual(Array.from(after.dataSync()), Array.from(first.dataSync()));
+    tf.dispose([x, w, first, g, copy, after]);
+    adam.dispose();
+  });
+
   it('a short training run on the native engine follows the wasm engine\'s test loss', async () => {
     const { resolveConfig } = await import('../src/core/config/resolve.js');
     const { buildModel, modelFamily } = await import('../src/core/models/registry.js');

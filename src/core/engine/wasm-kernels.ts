@@ -6,8 +6,11 @@
  * kernels here (kernels/*.wat, SIMD, assembled into kernels/binaries.ts) do
  * such work in one pass. They are instantiated against the backend's own
  * memory, read their inputs where TF.js keeps them and write into outputs
- * allocated by the backend: new tensors, never in-place writes (XNNPACK caches
- * packed weights by tensor id, so mutating a tensor would go unnoticed).
+ * allocated by the backend: new tensors. The one exception is the native
+ * engine's optimizer update (`updateInPlace`), which writes over a variable
+ * and its moments when no other tensor shares their memory, and then
+ * re-registers them with the backend, because XNNPACK caches packed weights
+ * by tensor id and would not notice the change otherwise.
  *
  * Registered only for the `wasm` backend; callers check `hasFusedKernel` and
  * fall back to ordinary TF.js ops elsewhere. The matrix-product kernel
@@ -34,9 +37,10 @@ declare const WebAssembly: {
 };
 
 interface WasmBackendInternals {
-  wasm: { asm: { memory: unknown } };
-  dataIdMap: { get(id: object): { memoryOffset: number } };
+  wasm: { asm: { memory: unknown }; tfjs: { disposeData(id: number): void; registerTensor(id: number, size: number, memoryOffset: number): void } };
+  dataIdMap: { get(id: object): { id: number; memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  refCount(dataId: object): number;
 }
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
@@ -138,6 +142,48 @@ export const BERNOULLI_BROADCAST_KERNEL = 'LatentLabBernoulliBroadcast';
  * kernel (see nets/mlp.ts), whose gradient computes only what the tape asks for.
  */
 export const MATMUL_KERNEL = 'LatentLabMatMul';
+/** The native engine and the backend memory it works on, while it is installed (see `updateInPlace`). */
+let inPlace: { backendName: string; native: NativeKernels; memory: { buffer: ArrayBuffer } } | undefined;
+
+/**
+ * One optimizer step written over the variable and its state (native engine
+ * only): Adam with {w, g, m, v} or SGD with momentum with {w, g, v}, attrs as
+ * ADAM_KERNEL's and SGD_KERNEL's. Saves the three new tensors per variable
+ * (and a pass of writes to fresh memory) that the kernels make. Done only
+ * when every tensor written to holds its memory alone (backend reference
+ * count 1: no clone, e.g. a checkpoint's copy of the moments, sees the
+ * change) and is float32 of g's size; otherwise it touches nothing and
+ * returns false, and the caller runs the kernel. The tensors written to are
+ * then re-registered with the backend under their ids, which drops anything
+ * XNNPACK cached for them.
+ */
+export function updateInPlace(kind: 'adam', t: { w: tf.Tensor; g: tf.Tensor; m: tf.Tensor; v: tf.Tensor }, attrs: { c1: number; c2: number; alpha: number; eps: number }): boolean;
+export function updateInPlace(kind: 'sgd', t: { w: tf.Tensor; g: tf.Tensor; v: tf.Tensor }, attrs: { momentum: number; lr: number; nesterov: boolean; first: boolean }): boolean;
+export function updateInPlace(kind: 'adam' | 'sgd', t: Record<string, tf.Tensor>, attrs: Record<string, number | boolean>): boolean {
+  if (!inPlace || tf.getBackend() !== inPlace.backendName) return false;
+  const b = tf.backend() as unknown as WasmBackendInternals;
+  const written = kind === 'adam' ? [t.w, t.m, t.v] : [t.w, t.v];
+  const size = t.g.size;
+  const ids = new Set([t.g, ...written].map((x) => x.dataId));
+  if (ids.size !== written.length + 1 || t.g.dtype !== 'float32') return false;
+  if (!written.every((x) => x.dtype === 'float32' && x.size === size && b.refCount(x.dataId) === 1)) return false;
+  const offset = (x: tf.Tensor) => b.dataIdMap.get(x.dataId).memoryOffset;
+  const { native, memory } = inPlace;
+  if (kind === 'adam') {
+    const { c1, c2, alpha, eps } = attrs as Record<string, number>;
+    native.adam(memory.buffer, offset(t.w), offset(t.g), offset(t.m), offset(t.v), offset(t.w), offset(t.m), offset(t.v), size, c1, c2, alpha, eps);
+  } else {
+    const { momentum, lr, nesterov, first } = attrs as { momentum: number; lr: number; nesterov: boolean; first: boolean };
+    native.sgd(memory.buffer, offset(t.w), offset(t.g), offset(t.v), offset(t.w), offset(t.v), size, momentum, lr, nesterov, first);
+  }
+  for (const x of written) {
+    const { id, memoryOffset } = b.dataIdMap.get(x.dataId);
+    b.wasm.tfjs.disposeData(id);
+    b.wasm.tfjs.registerTensor(id, size, memoryOffset);
+  }
+  return true;
+}
+
 /** What `installWasmKernels` installed per backend ('wasm' or 'native'), and the backend's own kernels it wrapped. */
 const installed = new Map<string, 'wasm' | 'native'>();
 const originals = new Map<string, tf.KernelConfig>();
@@ -356,7 +402,9 @@ function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Exports, scratchFr
  * memory, as TF.js's cpu backend and the wasm backend's own Reshape do; the
  * wasm backend's Identity copies instead (~55 copies per VAE training step,
  * weight matrices among them). Sharing is safe because no wasm kernel writes
- * into its inputs: every result goes to freshly allocated memory.
+ * into its inputs: every result goes to freshly allocated memory, and the
+ * optimizer's update in place (`updateInPlace`) skips memory with more than
+ * one reference, which a shared identity is.
  */
 function sharedIdentity(args: Parameters<KernelFunc>[0]): tf.TensorInfo | null {
   const x = (args.inputs as Record<string, tf.TensorInfo>).x;
@@ -462,6 +510,7 @@ export function installWasmKernels(backendName = 'wasm', native?: NativeKernels)
   if (identity) replaceKernel({ ...identity, kernelFunc: (args) => sharedIdentity(args) ?? identity.kernelFunc(args) });
   const sum = originalKernel('Sum', backendName);
   if (sum) replaceKernel({ ...sum, kernelFunc: columnSumKernel(sum.kernelFunc, load('colsum')) });
+  inPlace = native ? { backendName, native, memory } : inPlace?.backendName === backendName ? undefined : inPlace;
   installed.set(backendName, engine);
   return true;
 }

@@ -14,7 +14,7 @@
  * restores into freshly built networks.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAM_KERNEL, hasFusedKernel } from '../engine/wasm-kernels.js';
+import { ADAM_KERNEL, hasFusedKernel, updateInPlace } from '../engine/wasm-kernels.js';
 import { checkState, type OptimizerState } from './optimizer-state.js';
 
 export interface AdamSpec {
@@ -58,6 +58,8 @@ export class Adam {
         if (fused) {
           // One pass over memory (engine/kernels/adam.wat) instead of a dozen kernels.
           const attrs = { c1: 1 - beta1, c2: 1 - beta2, alpha, eps: epsilon * c2 };
+          // On the native engine, over w, m and v themselves where nothing else shares them.
+          if (updateInPlace('adam', { w, g, m, v }, attrs)) return;
           const [w2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, attrs) as tf.Tensor[];
           m.assign(m2);
           v.assign(v2);

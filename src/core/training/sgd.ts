@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkState, type OptimizerState } from './optimizer-state.js';
-import { hasFusedKernel, SGD_KERNEL } from '../engine/wasm-kernels.js';
+import { hasFusedKernel, SGD_KERNEL, updateInPlace } from '../engine/wasm-kernels.js';
 
 export interface SgdSpec {
   readonly learningRate: number;
@@ -44,8 +44,10 @@ export class Sgd {
         }
         const v = this.velocity[i];
         if (fused) {
-          // One pass over memory on the native engine (engine/wasm-kernels.ts SGD_KERNEL).
-          const [w2, v2] = tf.engine().runKernel(SGD_KERNEL, { w, g, v }, { momentum, lr: learningRate, nesterov, first }) as tf.Tensor[];
+          // One pass over memory on the native engine (engine/wasm-kernels.ts SGD_KERNEL), over w and v themselves where nothing else shares them.
+          const attrs = { momentum, lr: learningRate, nesterov, first };
+          if (updateInPlace('sgd', { w, g, v }, attrs)) return;
+          const [w2, v2] = tf.engine().runKernel(SGD_KERNEL, { w, g, v }, attrs) as tf.Tensor[];
           v.assign(v2);
           w.assign(w2);
           return;
