@@ -23,6 +23,16 @@ describe('native engine availability', () => {
     assert.ok(addon, `the native engine should load under CI: ${reason}`);
   });
 
+  it('LATENTLAB_THREADS must be a whole number from 1 to 256 in decimal digits; otherwise the engine says so and is not used', { skip: !addon ? 'native engine not built' : false }, async () => {
+    const { spawnSync } = await import('node:child_process');
+    const probe = "import('./src/node/native.ts').then((m) => { const r = m.loadNative(); console.log(r.addon ? 'threads ' + r.addon.info().threads : r.reason); })";
+    const run = (value: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', probe], { encoding: 'utf8', env: { ...process.env, LATENTLAB_THREADS: value } }).stdout.trim();
+    assert.equal(run('2'), 'threads 2');
+    for (const bad of ['0x2', '2e0', ' 2', '0', '257', '1.5', '']) {
+      assert.match(run(bad), /LATENTLAB_THREADS must be a whole number from 1 to 256/, `LATENTLAB_THREADS="${bad}"`);
+    }
+  });
+
   it('LATENTLAB_NATIVE_ISA picks the kernels it names', { skip: !addon || !process.env.LATENTLAB_NATIVE_ISA ? 'only with LATENTLAB_NATIVE_ISA' : false }, () => {
     const want = process.env.LATENTLAB_NATIVE_ISA === 'generic' ? /^(sse2|neon)$/ : new RegExp(`^${process.env.LATENTLAB_NATIVE_ISA}$`);
     assert.match(addon!.info().isa, want);

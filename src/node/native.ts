@@ -54,8 +54,9 @@ export function loadNative(): { addon?: NativeAddon; reason?: string } {
   }
   try {
     const addon = createRequire(import.meta.url)(NATIVE_MODULE) as NativeAddon;
-    const threads = Number(process.env.LATENTLAB_THREADS);
-    if (process.env.LATENTLAB_THREADS !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    // Digits only: the engine reads the variable as a decimal integer, so "0x2" or "2e0" would not mean 2 there.
+    const setting = process.env.LATENTLAB_THREADS;
+    if (setting !== undefined && !(/^[0-9]+$/.test(setting) && Number(setting) >= 1 && Number(setting) <= 256)) {
       return (loaded = { reason: `not usable: LATENTLAB_THREADS must be a whole number from 1 to 256 (got "${process.env.LATENTLAB_THREADS}")` });
     }
     return (loaded = { addon });
