@@ -6,7 +6,7 @@ import { withLearningRateDrop } from '../src/core/config/lr-drop.js';
 import { resolveConfig } from '../src/core/config/resolve.js';
 import { configOf } from '../src/core/config/schema.js';
 import { configFromFlags, trainCommand, type TrainFlags } from '../src/node/cli/train.js';
-import { reproducePlan } from '../src/node/reproduce.js';
+import { reproducePlan, timeAxisUnit } from '../src/node/reproduce.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeRun, makeTempDir, runCli } from './helpers/cli.js';
@@ -58,6 +58,14 @@ describe('reproduce vae', () => {
       assert.equal(row.config.seed, 2);
     }
     assert.ok(reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs: 3 }).every((r) => r.config.train.epochs === 3));
+  });
+
+  it('the learning curves\' time axis is in a unit that fits the runs (a quick run is not 2e-4 hours)', () => {
+    assert.deepEqual(timeAxisUnit(40), { unit: 'seconds', seconds: 1 });
+    assert.deepEqual(timeAxisUnit(119.9), { unit: 'seconds', seconds: 1 });
+    assert.deepEqual(timeAxisUnit(120), { unit: 'minutes', seconds: 60 });
+    assert.deepEqual(timeAxisUnit(3 * 3600), { unit: 'hours', seconds: 3600 });
+    assert.deepEqual(timeAxisUnit(0), { unit: 'seconds', seconds: 1 });
   });
 
   it('--quick trains its four runs, bounds them and writes the table', () => {

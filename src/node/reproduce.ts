@@ -230,15 +230,25 @@ export function reproducePlan(o: ReproduceOptions): { name: string; config: Conf
   return experiments(o).map((e) => ({ name: e.name, ...experimentConfig(e, o) }));
 }
 
+/** The unit of a time axis whose longest span is `seconds`: hours from 2 hours up, minutes from 2 minutes, else seconds. */
+export function timeAxisUnit(seconds: number): { unit: 'hours' | 'minutes' | 'seconds'; seconds: number } {
+  if (seconds >= 7200) return { unit: 'hours', seconds: 3600 };
+  if (seconds >= 120) return { unit: 'minutes', seconds: 60 };
+  return { unit: 'seconds', seconds: 1 };
+}
+
 /**
  * The learning curves of a reproduction's runs: each run's held-out headline
  * term (−ELBO, or −L_K for an IWAE run; on the test images as training
- * evaluates them) against its cumulative training hours.
+ * evaluates them) against its cumulative training time, in hours, minutes or
+ * seconds as the longest run needs.
  */
 export function learningCurvesPng(runs: readonly { name: string; records: readonly EpochRecord[] }[], note: string): Buffer {
+  const longest = Math.max(0, ...runs.map(({ records }) => records.reduce((t, r) => t + r.seconds + r.evalSeconds, 0)));
+  const time = timeAxisUnit(longest);
   const series = runs.map(({ name, records }) => {
-    let hours = 0;
-    const x = records.map((r) => (hours += (r.seconds + r.evalSeconds) / 3600));
+    let elapsed = 0;
+    const x = records.map((r) => (elapsed += (r.seconds + r.evalSeconds) / time.seconds));
     const { key, label } = headlineTerm(records[0]?.test ?? {});
     return { name: `${name} (${label})`, x, y: records.map((r) => r.test[key]) };
   });
@@ -250,7 +260,7 @@ export function learningCurvesPng(runs: readonly { name: string; records: readon
   const cut = all.length > 0 && Math.max(...all) > hi;
   const yRange = cut && hi > lo ? ([lo - 0.06 * (hi - lo), hi + 0.25 * (hi - lo)] as const) : undefined;
   const fullNote = yRange ? `${note ? `${note}; ` : ''}first epochs above the frame` : note;
-  return lineChartPng(series, { title: 'Held-out bound per epoch against training time', note: fullNote, xLabel: 'training hours (evaluation included)', yLabel: 'nats per test image', width: 860, height: 480, yRange });
+  return lineChartPng(series, { title: 'Held-out bound per epoch against training time', note: fullNote, xLabel: `training ${time.unit} (evaluation included)`, yLabel: 'nats per test image', width: 860, height: 480, yRange });
 }
 
 export async function runReproduce(o: ReproduceOptions): Promise<{ rows: ReproduceRow[]; table: string }> {
