@@ -80,6 +80,26 @@ describe('Bernoulli', () => {
     a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-5, `${v} vs ${b[i]}`));
   });
 
+  it('gradients to the logits and to x, weighted per row, equal autodiff of the plain formula (also with x broadcast over samples)', () => {
+    const w = tf.tensor1d([0.5, -2]);
+    const f = (l: tf.Tensor, xs: tf.Tensor) => tf.sum(tf.mul(new Bernoulli(l).logProb(xs), w));
+    const plain = (l: tf.Tensor, xs: tf.Tensor) => tf.sum(tf.mul(tf.sum(tf.sub(tf.mul(xs, l), tf.softplus(l)), -1), w));
+    const [gl, gx] = tf.grads(f)([logits, x]);
+    const [pl, px] = tf.grads(plain)([logits, x]);
+    values(gl).forEach((v, i) => assert.ok(Math.abs(v - values(pl)[i]) < 1e-5, `∂logits ${v} vs ${values(pl)[i]}`));
+    values(gx).forEach((v, i) => assert.ok(Math.abs(v - values(px)[i]) < 1e-4, `∂x ${v} vs ${values(px)[i]}`));
+    // K = 3 samples of logits against one x: ∂x sums over the samples.
+    const many = tf.stack([logits, tf.mul(logits, 0.5), tf.neg(logits)]);
+    const fm = (l: tf.Tensor, xs: tf.Tensor) => tf.sum(tf.mul(new Bernoulli(l).logProb(xs), w));
+    const pm = (l: tf.Tensor, xs: tf.Tensor) => tf.sum(tf.mul(tf.sum(tf.sub(tf.mul(xs, l), tf.softplus(l)), -1), w));
+    const [gml, gmx] = tf.grads(fm)([many, x]);
+    const [pml, pmx] = tf.grads(pm)([many, x]);
+    assert.deepEqual(gmx.shape, x.shape);
+    values(gml).forEach((v, i) => assert.ok(Math.abs(v - values(pml)[i]) < 1e-5, `∂logits ${v} vs ${values(pml)[i]}`));
+    values(gmx).forEach((v, i) => assert.ok(Math.abs(v - values(pmx)[i]) < 1e-4, `∂x ${v} vs ${values(pmx)[i]}`));
+    tf.dispose([w, gl, gx, pl, px, many, gml, gmx, pml, pmx]);
+  });
+
   it('broadcasts data over a leading sample axis', () => {
     const many = tf.stack([logits, tf.mul(logits, 0.5)]);
     const got = new Bernoulli(many).logProb(x);

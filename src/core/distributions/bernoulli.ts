@@ -37,51 +37,26 @@ const bernoulliLogProbOps = tf.customGrad(((logits: tf.Tensor, x: tf.Tensor, sav
 }) as unknown as CustomOp);
 
 /**
- * The same function on the wasm backend's fused kernel (engine/kernels/bernoulli.wat):
- * one pass gives the sum and x − σ(l), which the backward pass only scales by dy.
+ * The same function on the fused kernel (engine/kernels/bernoulli.wat, or the
+ * native engine's): one pass gives the sum and x − σ(l), which the kernel's
+ * registered gradient only scales by dy. With `broadcast` (native engine
+ * only), x's shape ends the logits' and is read once per leading index (K
+ * samples of one batch) instead of copied K times.
  */
-const bernoulliLogProbFused = tf.customGrad(((logits: tf.Tensor, x: tf.Tensor, save: tf.GradSaveFunc) => {
-  const [value, residual] = tf.engine().runKernel(BERNOULLI_KERNEL, { logits, x }) as tf.Tensor[];
-  save([residual, logits]);
-  return {
-    value,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [r, l] = saved;
-      const dyExpanded = tf.expandDims(dy, -1);
-      return [tf.mul(dyExpanded, r), tf.mul(dyExpanded, l)];
-    },
-  };
-}) as unknown as CustomOp);
+function bernoulliLogProbFused(logits: tf.Tensor, x: tf.Tensor, broadcast = false): tf.Tensor {
+  const [value, residual] = tf.engine().runKernel(broadcast ? BERNOULLI_BROADCAST_KERNEL : BERNOULLI_KERNEL, { logits, x }) as tf.Tensor[];
+  residual.dispose(); // a recording tape keeps its own reference
+  return value;
+}
 
 /** Σ_d x·l − softplus(l) with TF.js ops, x broadcast by the ops themselves (no gradient). */
 function bernoulliLogProbValue(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.sum(tf.sub(tf.mul(x, logits), tf.sub(tf.relu(logits), tf.log(tf.sigmoid(tf.abs(logits))))), -1));
 }
 
-/**
- * The fused function with x broadcast over the logits' leading axes (the
- * native engine's kernel reads x once per leading index): the gradient to x
- * is summed over those axes.
- */
-function bernoulliLogProbBroadcast(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
-  const lead = [...Array(logits.rank - x.rank).keys()];
-  return (tf.customGrad(((l: tf.Tensor, xs: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [value, residual] = tf.engine().runKernel(BERNOULLI_BROADCAST_KERNEL, { logits: l, x: xs }) as tf.Tensor[];
-    save([residual, l]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [r, lg] = saved;
-        const g = tf.expandDims(dy, -1);
-        return [tf.mul(g, r), tf.sum(tf.mul(g, lg), lead)];
-      },
-    };
-  }) as unknown as CustomOp) as unknown as (l: tf.Tensor, x: tf.Tensor) => tf.Tensor)(logits, x);
-}
-
 function bernoulliLogProb(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
   const fused = logits.dtype === 'float32' && x.dtype === 'float32' && hasFusedKernel(BERNOULLI_KERNEL);
-  return (fused ? bernoulliLogProbFused : bernoulliLogProbOps)(logits, x) as unknown as tf.Tensor;
+  return fused ? bernoulliLogProbFused(logits, x) : (bernoulliLogProbOps(logits, x) as unknown as tf.Tensor);
 }
 
 export class Bernoulli implements Distribution {
@@ -120,7 +95,7 @@ export class Bernoulli implements Distribution {
     }
     if (x.rank < this.logits.rank && this.logits.dtype === 'float32' && x.dtype === 'float32' && hasFusedKernel(BERNOULLI_BROADCAST_KERNEL)
       && this.logits.shape.slice(this.logits.rank - x.rank).join() === x.shape.join()) {
-      return bernoulliLogProbBroadcast(this.logits, x);
+      return bernoulliLogProbFused(this.logits, x, true);
     }
     const logits = x.rank > this.logits.rank ? tf.broadcastTo(this.logits, x.shape) : this.logits;
     const xs = logits.rank > x.rank ? tf.broadcastTo(x, logits.shape) : x;

@@ -106,6 +106,8 @@ export const BERNOULLI_VALUE_KERNEL = 'LatentLabBernoulliValue';
  * Bernoulli log-likelihood from logits and its gradient in one pass
  * (kernels/bernoulli.wat): inputs {logits, x} of one float32 shape [..., d];
  * outputs [value [...]: Σ_d x·l − softplus(l), grad [..., d]: x − σ(l)].
+ * Differentiable (registerBernoulliGradients): the second output is what the
+ * gradient to the logits scales, so callers can dispose it at once.
  */
 export const BERNOULLI_KERNEL = 'LatentLabBernoulli';
 /**
@@ -439,6 +441,32 @@ function registerMatMulGradient(): void {
   });
 }
 
+/**
+ * Gradient of the Bernoulli kernels' value v = Σ_d x·l − softplus(l): ∂l =
+ * dv·(x − σ(l)), the kernel's second output, and ∂x = dv·l, summed over the
+ * leading axes x was broadcast over. As lazy per-input functions, so the tape
+ * does not compute ∂x when x is data (the batch of a likelihood, the usual
+ * case; a custom gradient computes every input's).
+ */
+function registerBernoulliGradients(): void {
+  for (const kernelName of [BERNOULLI_KERNEL, BERNOULLI_BROADCAST_KERNEL]) {
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ['logits', 'x'],
+      outputsToSave: [false, true],
+      gradFunc: (dy, saved) => {
+        const [logits, x, residual] = saved;
+        const dv = tf.expandDims((Array.isArray(dy) ? dy[0] : dy) as tf.Tensor, -1);
+        const lead = [...Array(logits.rank - x.rank).keys()];
+        return {
+          logits: () => tf.mul(dv, residual),
+          x: () => (lead.length ? tf.sum(tf.mul(dv, logits), lead) : tf.mul(dv, logits)),
+        };
+      },
+    });
+  }
+}
+
 /** Registers `config` under its name and backend, replacing what is there. */
 function replaceKernel(config: tf.KernelConfig): void {
   if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
@@ -499,7 +527,10 @@ export function installWasmKernels(backendName = 'wasm', native?: NativeKernels)
       return out;
     },
   });
-  if (!installed.has(backendName)) registerMatMulGradient();
+  if (!installed.has(backendName)) {
+    registerMatMulGradient();
+    registerBernoulliGradients();
+  }
   registerWasmConvKernels(backendName, { ...gemm, ...load('conv') }, scratchFree);
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
     const config = originalKernel(name, backendName);
