@@ -203,6 +203,31 @@ describe('VampPrior', () => {
     assert.deepEqual(values(prior.mean()).map((v) => +v.toFixed(5)), [0, 1].map((j) => +((mu[j] + mu[2 + j] + mu[4 + j] + mu[6 + j] + mu[8 + j]) / 5).toFixed(5)));
   });
 
+  it('an optimizer step reaches the evaluated density: the cached components follow the weights it updated', async () => {
+    const { createOptimizer } = await import('../src/core/training/optimizers.js');
+    const z = tf.tensor2d([[0.3, -1.2], [2, 0.5], [-0.1, 0.05]]);
+    // log (1/K) Σ_k N(z; μ_k, σ_k²) in float64 from the encoder as it is now (no cache involved).
+    const direct = (): number[] => {
+      const q = model.encode(prior.pseudoInputs()) as DiagNormal;
+      const [mu, lv, zs] = [values(q.loc), values(q.logVar), values(z)];
+      return [0, 1, 2].map((b) => Math.log([0, 1, 2, 3, 4].reduce((sum, k) => sum + Math.exp([0, 1].reduce((l, j) => l - 0.5 * (Math.log(2 * Math.PI) + lv[k * 2 + j] + (zs[b * 2 + j] - mu[k * 2 + j]) ** 2 / Math.exp(lv[k * 2 + j])), 0)) / 5, 0)));
+    };
+    const optimizer = createOptimizer({ ...config.train.optimizer, learningRate: 0.05 }, model.variables());
+    const x = tf.randomUniform([8, 12], 0, 1, 'float32', 3);
+    const first = values(prior.logProb(z)); // evaluation: the components are cached
+    for (let step = 0; step < 3; step++) {
+      const vars = model.variables();
+      const { value, grads } = tf.variableGrads(() => negativeElbo(model, x, { seed: step }).total, vars);
+      optimizer.apply(vars.map((v) => grads[v.name]));
+      tf.dispose([value, ...Object.values(grads)]);
+      const got = values(prior.logProb(z));
+      direct().forEach((want, b) => assert.ok(Math.abs(got[b] - want) < 2e-4 * Math.max(1, Math.abs(want)), `step ${step + 1}, z ${b}: ${got[b]} vs ${want}`));
+    }
+    assert.notDeepEqual(values(prior.logProb(z)), first, 'the steps moved the density');
+    optimizer.dispose();
+    tf.dispose([z, x]);
+  });
+
   it('trains its pseudo-inputs with the model (a Monte Carlo KL), and is refused outside a VAE', () => {
     assert.ok(model.variables().some((v) => v.name === (kernel.read() as tf.Variable).name), 'the pseudo-inputs are among the variables');
     const x = tf.randomUniform([8, 12], 0, 1, 'float32', 2);

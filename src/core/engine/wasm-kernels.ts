@@ -39,7 +39,7 @@ declare const WebAssembly: {
 interface WasmBackendInternals {
   wasm: { asm: { memory: unknown }; tfjs: { disposeData(id: number): void; registerTensor(id: number, size: number, memoryOffset: number): void } };
   dataIdMap: { get(id: object): { id: number; memoryOffset: number } };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number): tf.TensorInfo;
   refCount(dataId: object): number;
 }
 
@@ -150,17 +150,23 @@ let inPlace: { backendName: string; native: NativeKernels; memory: { buffer: Arr
 /**
  * One optimizer step written over the variable and its state (native engine
  * only): Adam with {w, g, m, v} or SGD with momentum with {w, g, v}, attrs as
- * ADAM_KERNEL's and SGD_KERNEL's. Saves the three new tensors per variable
- * (and a pass of writes to fresh memory) that the kernels make. Done only
- * when every tensor written to holds its memory alone (backend reference
- * count 1: no clone, e.g. a checkpoint's copy of the moments, sees the
- * change) and is float32 of g's size; otherwise it touches nothing and
- * returns false, and the caller runs the kernel. The tensors written to are
- * then re-registered with the backend under their ids, which drops anything
- * XNNPACK cached for them.
+ * ADAM_KERNEL's and SGD_KERNEL's. Saves a pass of writes to fresh memory
+ * (the update is bound by memory traffic) and two of the three new tensors
+ * per variable that the kernels make. Done only when every tensor written to
+ * holds its memory alone (backend reference count 1: no clone, e.g. a
+ * checkpoint's copy of the moments, sees the change) and is float32 of g's
+ * size; otherwise it touches nothing and returns false, and the caller runs
+ * the kernel.
+ *
+ * The weights then move to a new data id on the same memory, as an
+ * assignment would give them: TF.js code may key what it caches on a
+ * variable's data id (the VampPrior's components do; XNNPACK's packed
+ * weights are keyed on the backend's tensor id), taking a new id to mean new
+ * values. The moments are the optimizer's own; they keep their ids and are
+ * only re-registered with the backend, which drops anything cached for them.
  */
-export function updateInPlace(kind: 'adam', t: { w: tf.Tensor; g: tf.Tensor; m: tf.Tensor; v: tf.Tensor }, attrs: { c1: number; c2: number; alpha: number; eps: number }): boolean;
-export function updateInPlace(kind: 'sgd', t: { w: tf.Tensor; g: tf.Tensor; v: tf.Tensor }, attrs: { momentum: number; lr: number; nesterov: boolean; first: boolean }): boolean;
+export function updateInPlace(kind: 'adam', t: { w: tf.Variable; g: tf.Tensor; m: tf.Variable; v: tf.Variable }, attrs: { c1: number; c2: number; alpha: number; eps: number }): boolean;
+export function updateInPlace(kind: 'sgd', t: { w: tf.Variable; g: tf.Tensor; v: tf.Variable }, attrs: { momentum: number; lr: number; nesterov: boolean; first: boolean }): boolean;
 export function updateInPlace(kind: 'adam' | 'sgd', t: Record<string, tf.Tensor>, attrs: Record<string, number | boolean>): boolean {
   if (!inPlace || tf.getBackend() !== inPlace.backendName) return false;
   const b = tf.backend() as unknown as WasmBackendInternals;
@@ -178,12 +184,27 @@ export function updateInPlace(kind: 'adam' | 'sgd', t: Record<string, tf.Tensor>
     const { momentum, lr, nesterov, first } = attrs as { momentum: number; lr: number; nesterov: boolean; first: boolean };
     native.sgd(memory.buffer, offset(t.w), offset(t.g), offset(t.v), offset(t.w), offset(t.v), size, momentum, lr, nesterov, first);
   }
-  for (const x of written) {
+  for (const x of written.slice(1)) {
     const { id, memoryOffset } = b.dataIdMap.get(x.dataId);
     b.wasm.tfjs.disposeData(id);
     b.wasm.tfjs.registerTensor(id, size, memoryOffset);
   }
+  renameData(b, t.w as tf.Variable);
   return true;
+}
+
+/**
+ * Moves variable v to a new data id on the memory it has (v's reference
+ * count is 1): the old id is disposed without freeing that memory (its
+ * record's offset is set to 0 first, and freeing 0 does nothing), and
+ * everything keyed on the old id, XNNPACK's cache included, is dropped.
+ */
+function renameData(b: WasmBackendInternals, v: tf.Variable): void {
+  const record = b.dataIdMap.get(v.dataId);
+  const moved = tf.engine().makeTensorFromTensorInfo(b.makeOutput([...v.shape], 'float32', record.memoryOffset));
+  record.memoryOffset = 0;
+  v.assign(moved);
+  moved.dispose();
 }
 
 /** What `installWasmKernels` installed per backend ('wasm' or 'native'), and the backend's own kernels it wrapped. */
