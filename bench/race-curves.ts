@@ -4,7 +4,11 @@
  * headline term (−ELBO, or −L_K for an IWAE run) against its cumulative
  * training hours.
  *
- *   node --import tsx bench/race-curves.ts RUN_DIR… [--out curves.png] [--note "…"]
+ *   node --import tsx bench/race-curves.ts RUN_DIR… [--out curves.png] [--note "…"] [--gap RUN:FROM-TO]…
+ *
+ * --gap leaves epochs FROM..TO of the run named RUN (its folder's name) out of
+ * its curve, as a gap (their training time still counts), for held-out
+ * values known to be wrong; say why in --note.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,9 +19,21 @@ const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args.splice(args.indexOf(name), 2)[1] : undefined);
 const out = option('--out') ?? 'curves.png';
 const note = option('--note') ?? '';
-const runs = args.map((dir) => ({
-  name: path.basename(dir),
-  records: readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EpochRecord),
-}));
+const gaps: { run: string; from: number; to: number }[] = [];
+for (let g = option('--gap'); g !== undefined; g = option('--gap')) {
+  const m = /^(.+):(\d+)-(\d+)$/.exec(g);
+  if (!m) {
+    console.error(`bench/race-curves: --gap ${g}: expected RUN:FROM-TO, e.g. vamp-1h:170-190`);
+    process.exit(2);
+  }
+  gaps.push({ run: m[1], from: Number(m[2]), to: Number(m[3]) });
+}
+const runs = args.map((dir) => {
+  const name = path.basename(dir);
+  const records = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EpochRecord);
+  const gapped = records.map((r) => (gaps.some((g) => g.run === name && r.epoch >= g.from && r.epoch <= g.to)
+    ? { ...r, test: Object.fromEntries(Object.keys(r.test).map((k) => [k, Number.NaN])) } : r));
+  return { name, records: gapped };
+});
 writeFileSync(out, learningCurvesPng(runs, note));
 console.log(out);
