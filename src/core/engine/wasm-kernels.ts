@@ -8,9 +8,10 @@
  * memory, read their inputs where TF.js keeps them and write into outputs
  * allocated by the backend: new tensors. The one exception is the native
  * engine's optimizer update (`updateInPlace`), which writes over a variable
- * and its moments when no other tensor shares their memory, and then
- * re-registers them with the backend, because XNNPACK caches packed weights
- * by tensor id and would not notice the change otherwise.
+ * and its moments when no other tensor shares their memory, then moves the
+ * variable to a new data id on that memory (as an assignment would) and
+ * re-registers the moments, because caches keyed on ids (XNNPACK's packed
+ * weights, the VampPrior's components) would not notice the change otherwise.
  *
  * Registered only for the `wasm` backend; callers check `hasFusedKernel` and
  * fall back to ordinary TF.js ops elsewhere. The matrix-product kernel
