@@ -308,8 +308,19 @@ describe('the latent explorer', { skip: skip ?? false }, () => {
     await page.screenshot({ path: artifactPath('web-traversal.png'), fullPage: true });
   });
 
-  test('PCA and UMAP put a 3-D latent on the plane; the URL keeps the projection', async () => {
+  test('a 3-D latent opens on a slice through its two most spread dimensions; PCA and UMAP put it on the plane; the URL keeps the projection', async () => {
     await open('#view=explore&run=group/deeper/vae3');
+    const slice = await page.evaluate(() => {
+      const e = window.latentlab.explorers[0];
+      return { codes: Array.from(e.data.codes as Float32Array), dims: e.state().dims };
+    });
+    const sd = [0, 1, 2].map((j) => {
+      const v = slice.codes.filter((_, i) => i % 3 === j);
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+    });
+    const widest = [0, 1, 2].sort((a, b) => sd[b] - sd[a] || a - b).slice(0, 2).sort((a, b) => a - b);
+    assert.deepEqual(slice.dims, widest, `spreads ${sd.map((x) => x.toFixed(3))}`);
     await page.selectOption('select[aria-label="projection"]', 'pca');
     await page.waitForSelector('.explorer[data-projection="pca"]');
     const pca = await page.evaluate(() => {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { UserError } from '../src/node/errors.js';
 import { progressLog } from '../src/node/progress-log.js';
 import { crc32, zipStore } from '../src/web/zip.js';
+import { defaultSlice } from '../src/web/latent.js';
 import { makeTempDir, readJsonl } from './helpers/cli.js';
 
 const tmp = makeTempDir('latentlab-web-units-');
@@ -79,3 +80,16 @@ describe('progress.jsonl', () => {
     });
   });
 });
+
+describe('the explorer\'s first slice', () => {
+  test('two dimensions: both; above that, the two the codes spread most along, in index order; a class part is skipped', () => {
+    assert.deepEqual(defaultSlice([0.5, 2]), [0, 1]);
+    assert.deepEqual(defaultSlice([3]), [0, 0]);
+    assert.deepEqual(defaultSlice([0.01, 0.02, 1.5, 0.03, 0.9]), [2, 4]);
+    assert.deepEqual(defaultSlice([1, 1, 1, 1]), [0, 1], 'ties go to the lower index');
+    // A class-and-style code [y (3), z (3)]: the class part never enters the slice, however much it varies.
+    assert.deepEqual(defaultSlice([5, 5, 5, 0.1, 0.7, 0.2], 3), [4, 5]);
+    assert.deepEqual(defaultSlice([5, 5, 5, 0.1, 0.7], 3), [3, 4]);
+  });
+});
+

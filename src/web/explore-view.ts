@@ -50,7 +50,8 @@ function stateFromParams(params: URLSearchParams): Partial<ExplorerState> {
 function paramsFromState(s: ExplorerState, withZ = true): Record<string, string | null> {
   return {
     proj: s.proj === 'slice' ? null : s.proj,
-    dims: s.proj === 'slice' && (s.dims[0] !== 0 || s.dims[1] !== 1) ? s.dims.join(',') : null,
+    // Always above 2-D: the default slice follows the codes, which change as a run trains.
+    dims: s.proj === 'slice' && (s.dims[0] !== 0 || s.dims[1] !== 1 || (s.z?.length ?? 0) > 2) ? s.dims.join(',') : null,
     box: s.view ? numberList([s.view.x.lo, s.view.x.hi, s.view.y.lo, s.view.y.hi]) : null,
     i: s.picked >= 0 ? String(s.picked) : null,
     z: withZ && s.z ? numberList(s.z) : null,
@@ -205,7 +206,13 @@ export async function compareView(params: URLSearchParams, scope: ViewScope): Pr
   }
   const initial = stateFromParams(params);
   const size = chosen.length > 2 ? { width: 460, height: 400 } : { width: 520, height: 440 };
-  const explorers = loaded.map((run, k) => explorerFor(chosen[k], run, { ...initial, view: null }, { ...size, traversal: false }));
+  const explorers: Explorer[] = [];
+  for (const [k, run] of loaded.entries()) {
+    // Every plane slices the first's dimensions (its default: its codes' most spread), so the axes compare.
+    const first = explorers[0];
+    const dims = initial.dims ?? (first && first.z.length === run.model.latentDim ? [...first.state().dims] as [number, number] : undefined);
+    explorers.push(explorerFor(chosen[k], run, { ...initial, dims, view: null }, { ...size, traversal: false }));
+  }
   // One axis range: the box that holds every plane's points (each plane's 0 key returns to it).
   const sameKind = explorers.every((e) => e.projection.kind === 'slice');
   if (sameKind) {

@@ -16,7 +16,7 @@ import { chartCanvas, drawImage, h, imageCanvas } from './dom.js';
 import { isConditional } from '../core/models/conditioning.js';
 import { isCategoricalModel } from '../core/models/categorical-aae.js';
 import { categoryColor } from '../core/figures/style.js';
-import { codeSpread, decodeMeans, priorDensity, traversalLatents } from './latent.js';
+import { codeSpread, decodeMeans, defaultSlice, priorDensity, traversalLatents } from './latent.js';
 import { hashFor } from './nav.js';
 import { Plane, type ViewBox } from './plane.js';
 import { pcaProjection, sliceProjection, umapProjection, type Projected, type ProjectionKind } from './projection.js';
@@ -137,7 +137,7 @@ export class Explorer {
     this.spread = codeSpread(data.codes, d);
     // A class-and-style code [y, z]: show the style plane; the class comes from the picker.
     const k = isCategoricalModel(model) ? model.classes : 0;
-    this.dims = [Math.min(k, d - 1), Math.min(k + 1, d - 1)];
+    this.dims = defaultSlice(this.spread, k);
     if (initial.dims && initial.dims.every((j) => Number.isInteger(j) && j >= 0 && j < d) && initial.dims[0] !== initial.dims[1]) this.dims = [initial.dims[0], initial.dims[1]];
     this.plane = new Plane(options.width ?? 560, options.height ?? 460, `latent plane of ${data.title}`);
     this.decoded = imageCanvas(images.shape, SCALE, 'digit decoded');

@@ -122,6 +122,21 @@ export function codeSpread(codes: Float32Array, d: number): Float64Array {
 }
 
 /**
+ * The two dimensions a slice of the plane shows first: for a 2-D code (or
+ * one dimension past a class part of size k) the only ones; above that the
+ * two along which the codes spread most, in index order — a VAE leaves many
+ * dimensions of a large latent unused (every code near one value), and a
+ * slice through two of those shows a dot.
+ */
+export function defaultSlice(spread: ArrayLike<number>, k = 0): [number, number] {
+  const d = spread.length;
+  if (d - k <= 2) return [Math.min(k, d - 1), Math.min(k + 1, d - 1)];
+  const order = Array.from({ length: d - k }, (_, j) => j + k).sort((a, b) => (spread[b] || 0) - (spread[a] || 0) || a - b);
+  const [a, b] = order;
+  return a < b ? [a, b] : [b, a];
+}
+
+/**
  * A latent traversal: for each of `dims`, `steps` copies of z0 with that one
  * dimension moved from z0_j − span·σ_j to z0_j + span·σ_j; [dims × steps, d].
  */
