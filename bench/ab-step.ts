@@ -16,14 +16,17 @@
  * bernoulli (the fused Bernoulli log-likelihood kernel vs TF.js ops), or
  * all four at once (Adam and column sums stay on in both) — on the wasm
  * engine; or, on the native engine, gaussian (the fused Gaussian sample, KL
- * and log-density kernels vs TF.js ops).
+ * and log-density kernels vs TF.js ops) or tanh (tanh layers as one product
+ * kernel with a native tanh, and its native gradient, vs tfjs-layers' apply),
+ * the latter timed on the likelihood race's VAE (784-200-200-50, tanh, batch
+ * 20) instead of the canonical one.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/engine/gradients.js';
 import { installTransposeFreeMatMul } from '../src/core/engine/transpose-free-matmul.js';
 import {
-  BERNOULLI_KERNEL, GAUSSIAN_KL_GRAD_KERNEL, GAUSSIAN_KL_KERNEL, GAUSSIAN_LOG_PROB_KERNEL, GAUSSIAN_SAMPLE_GRAD_KERNEL, GAUSSIAN_SAMPLE_KERNEL,
+  BERNOULLI_KERNEL, TANH_GRAD_KERNEL, GAUSSIAN_KL_GRAD_KERNEL, GAUSSIAN_KL_KERNEL, GAUSSIAN_LOG_PROB_KERNEL, GAUSSIAN_SAMPLE_GRAD_KERNEL, GAUSSIAN_SAMPLE_KERNEL,
   installWasmKernels, MATMUL_KERNEL,
 } from '../src/core/engine/wasm-kernels.js';
 import { initBackend } from '../src/node/backend.js';
@@ -41,11 +44,12 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 const kernelsOf: Record<string, string[]> = { gemm: ['BatchMatMul', '_FusedMatMul', MATMUL_KERNEL], dense: [MATMUL_KERNEL], identity: ['Identity'], bernoulli: [BERNOULLI_KERNEL] };
 kernelsOf.all = [...new Set([...kernelsOf.gemm, ...kernelsOf.identity, ...kernelsOf.bernoulli])];
 kernelsOf.gaussian = [GAUSSIAN_SAMPLE_KERNEL, GAUSSIAN_SAMPLE_GRAD_KERNEL, GAUSSIAN_KL_KERNEL, GAUSSIAN_KL_GRAD_KERNEL, GAUSSIAN_LOG_PROB_KERNEL];
+kernelsOf.tanh = [TANH_GRAD_KERNEL];
 if (!kernelsOf[feature]) throw new Error(`feature must be one of ${Object.keys(kernelsOf).join(', ')}`);
 
 let off: Map<string, tf.KernelConfig | undefined>;
-if (feature === 'gaussian') {
-  if ((await initBackend('native')) !== 'native') throw new Error('gaussian needs the native engine');
+if (feature === 'gaussian' || feature === 'tanh') {
+  if ((await initBackend('native')) !== 'native') throw new Error(`${feature} needs the native engine`);
   off = new Map(kernelsOf[feature].map((n) => [n, undefined]));
 } else {
   await tf.setBackend('wasm');
@@ -62,11 +66,14 @@ const use = (configs: Map<string, tf.KernelConfig | undefined>) => {
 };
 
 const dim = 784;
-const x = Float32Array.from({ length: 128 * steps * dim }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+const batch = feature === 'tanh' ? 20 : 128;
+const x = Float32Array.from({ length: batch * steps * dim }, (_, i) => ((i * 2654435761) % 1000) / 1000);
 const data = makeDataset('synthetic', [dim], x);
 const config = args.includes('--aae')
-  ? resolveConfig({ model: 'aae', latentDim: 2, prior: { kind: 'gaussian-mixture' }, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: 128 } })
-  : resolveConfig({ latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: 128 } });
+  ? resolveConfig({ model: 'aae', latentDim: 2, prior: { kind: 'gaussian-mixture' }, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: batch } })
+  : feature === 'tanh'
+    ? resolveConfig({ latentDim: 50, encoder: { hidden: [200, 200], activation: 'tanh' }, decoder: { hidden: [200, 200], activation: 'tanh' }, train: { batchSize: batch } })
+    : resolveConfig({ latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: batch } });
 const model = buildModel(config, [dim]);
 const phases = modelFamily(config).phases(model, { stepsPerEpoch: steps });
 const times: Record<'off' | 'on', number[]> = { off: [], on: [] };
@@ -74,7 +81,7 @@ let step = 0;
 for (let b = -2; b < blocks; b++) {
   for (const v of only ? [only as 'on' | 'off'] : b % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
     use(v === 'on' ? on : off);
-    const r = await trainEpoch({ phases, data, batchSize: 128, epoch: 1, seed: 1, startStep: step, reportEvery: steps });
+    const r = await trainEpoch({ phases, data, batchSize: batch, epoch: 1, seed: 1, startStep: step, reportEvery: steps });
     step += r.steps;
     if (b >= 0) times[v].push((1000 * r.seconds) / r.steps);
   }

@@ -63,6 +63,13 @@ struct LLKernels {
   // dlv = ½·((x − μ)²/σ² − 1) (the one to x is −dmu).
   void (*gaussLogProb)(const float* x, const float* mu, const float* lv, size_t d, size_t prows, float* value, float* dmu,
                        float* dlv, size_t r0, size_t r1);
+  // out = tanh(x) on [lo, hi) (out may be x), within 3e-7 relative; ±0, ±1 at
+  // ±∞ and NaN as the C library's tanh.
+  void (*tanh)(const float* x, float* out, size_t lo, size_t hi);
+  // out = dy·(1 − y²) on [lo, hi) (tanh's gradient given its output), TF.js's arithmetic.
+  void (*tanhGrad)(const float* dy, const float* y, float* out, size_t lo, size_t hi);
+  // out = dy where min ≤ x ≤ max, else 0 (NaN x: 0), on [lo, hi): clipByValue's gradient.
+  void (*clipGrad)(const float* dy, const float* x, float min, float max, float* out, size_t lo, size_t hi);
 };
 
 extern const LLKernels ll_kernels_generic;

@@ -416,17 +416,55 @@ napi_value BernoulliValue(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// reluGrad(memory, dy, y, out, size)
-napi_value ReluGrad(napi_env env, napi_callback_info info) {
-  Args args(env, info, 5, "reluGrad");
+// An activation's gradient from its output: name(memory, dy, y, out, size).
+napi_value activationGrad(napi_env env, napi_callback_info info, const char* name,
+                          void (*const LLKernels::*kernel)(const float*, const float*, float*, size_t, size_t)) {
+  Args args(env, info, 5, name);
   if (!args.ok) return nullptr;
   const int64_t size = args.integer(4);
-  if (size < 0) args.fail("reluGrad", "negative size");
+  if (size < 0) args.fail(name, "negative size");
   float* t[3];
-  for (int i = 0; i < 3; i++) t[i] = args.at(args.integer(1 + i), size - 1, "reluGrad");
+  for (int i = 0; i < 3; i++) t[i] = args.at(args.integer(1 + i), size - 1, name);
   if (!args.ok) return nullptr;
   const size_t n = static_cast<size_t>(size);
-  forRanges(args.pool, n, partsFor(args.pool, n), [&](size_t lo, size_t hi) { K->reluGrad(t[0], t[1], t[2], lo, hi); });
+  const auto fn = K->*kernel;
+  forRanges(args.pool, n, partsFor(args.pool, n), [&](size_t lo, size_t hi) { fn(t[0], t[1], t[2], lo, hi); });
+  return nullptr;
+}
+
+// reluGrad(memory, dy, y, out, size): dy·step(y).
+napi_value ReluGrad(napi_env env, napi_callback_info info) { return activationGrad(env, info, "reluGrad", &LLKernels::reluGrad); }
+
+// tanhGrad(memory, dy, y, out, size): dy·(1 − y²).
+napi_value TanhGrad(napi_env env, napi_callback_info info) { return activationGrad(env, info, "tanhGrad", &LLKernels::tanhGrad); }
+
+// tanh(memory, x, out, size): out may be x.
+napi_value Tanh(napi_env env, napi_callback_info info) {
+  Args args(env, info, 4, "tanh");
+  if (!args.ok) return nullptr;
+  const int64_t size = args.integer(3);
+  if (size < 0) args.fail("tanh", "negative size");
+  const float* x = args.at(args.integer(1), size - 1, "tanh");
+  float* out = args.at(args.integer(2), size - 1, "tanh");
+  if (!args.ok) return nullptr;
+  const size_t n = static_cast<size_t>(size);
+  forRanges(args.pool, n, partsFor(args.pool, n, 8), [&](size_t lo, size_t hi) { K->tanh(x, out, lo, hi); });
+  return nullptr;
+}
+
+// clipGrad(memory, dy, x, min, max, out, size)
+napi_value ClipGrad(napi_env env, napi_callback_info info) {
+  Args args(env, info, 7, "clipGrad");
+  if (!args.ok) return nullptr;
+  const int64_t size = args.integer(6);
+  if (size < 0) args.fail("clipGrad", "negative size");
+  const float* dy = args.at(args.integer(1), size - 1, "clipGrad");
+  const float* x = args.at(args.integer(2), size - 1, "clipGrad");
+  const float min = static_cast<float>(args.num(3)), max = static_cast<float>(args.num(4));
+  float* out = args.at(args.integer(5), size - 1, "clipGrad");
+  if (!args.ok) return nullptr;
+  const size_t n = static_cast<size_t>(size);
+  forRanges(args.pool, n, partsFor(args.pool, n), [&](size_t lo, size_t hi) { K->clipGrad(dy, x, min, max, out, lo, hi); });
   return nullptr;
 }
 
@@ -656,7 +694,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"bernoulliValue", BernoulliValue}, {"sgd", Sgd}, {"reluGrad", ReluGrad}, {"gaussSample", GaussSample}, {"gaussSampleGrad", GaussSampleGrad}, {"gaussKl", GaussKl}, {"gaussKlGrad", GaussKlGrad}, {"gaussLogProb", GaussLogProb}, {"byteRows", ByteRows}, {"setThreads", SetThreads}, {"info", Info}, {"fmaPeak", FmaPeak}};
+  } fns[] = {{"gemm", Gemm}, {"adam", Adam}, {"colsum", Colsum}, {"bernoulli", Bernoulli}, {"bernoulliValue", BernoulliValue}, {"sgd", Sgd}, {"reluGrad", ReluGrad}, {"tanh", Tanh}, {"tanhGrad", TanhGrad}, {"clipGrad", ClipGrad}, {"gaussSample", GaussSample}, {"gaussSampleGrad", GaussSampleGrad}, {"gaussKl", GaussKl}, {"gaussKlGrad", GaussKlGrad}, {"gaussLogProb", GaussLogProb}, {"byteRows", ByteRows}, {"setThreads", SetThreads}, {"info", Info}, {"fmaPeak", FmaPeak}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, pool, &v);

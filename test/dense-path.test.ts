@@ -20,7 +20,9 @@ function closeTo(got: tf.Tensor, want: tf.Tensor, label: string): void {
 }
 
 describe('dense nets through the matrix-product kernel (nets/mlp.ts)', () => {
-  const nets: [string, Activation, number[], number][] = [['encoder-like', 'relu', [40, 30], 2], ['decoder-like', 'relu', [30], 1], ['linear', 'linear', [12], 1]];
+  const nets: [string, Activation, number[], number][] = [
+    ['encoder-like', 'relu', [40, 30], 2], ['decoder-like', 'relu', [30], 1], ['linear', 'linear', [12], 1], ['tanh', 'tanh', [40, 30], 2],
+  ];
   for (const [name, activation, hidden, heads] of nets) {
     it(`${name}: outputs, and gradients for weights and input, equal tfjs-layers'`, () => {
       const net = buildMlp({ name, inputSize: 23, hidden, heads: Array.from({ length: heads }, (_, j) => ({ name: `h${j}`, size: 7 + j })), activation, seed: 3 });
@@ -46,6 +48,19 @@ describe('dense nets through the matrix-product kernel (nets/mlp.ts)', () => {
     const x = tf.randomNormal([4, 5]);
     const info = await tf.profile(() => applyMlp(net, x, true));
     assert.deepEqual(info.kernels.map((k) => k.name), [MATMUL_KERNEL, MATMUL_KERNEL]);
+  });
+
+  it('on the native engine a tanh layer is one kernel too, and its gradient one more', async (t) => {
+    const { MATMUL_KERNEL, TANH_GRAD_KERNEL, hasFusedKernel } = await import('../src/core/engine/wasm-kernels.js');
+    if (!hasFusedKernel(TANH_GRAD_KERNEL)) return t.skip('tanh layers are fused on the native engine only');
+    const net = buildMlp({ name: 'th', inputSize: 5, hidden: [6], heads: [{ name: 'o', size: 3 }], activation: 'tanh', seed: 1 });
+    const x = tf.randomNormal([4, 5]);
+    const forward = await tf.profile(() => applyMlp(net, x, true));
+    assert.deepEqual(forward.kernels.map((k) => k.name), [MATMUL_KERNEL, MATMUL_KERNEL]);
+    const vars = trainableVariables(net);
+    const backward = await tf.profile(() => tf.variableGrads(() => tf.sum(applyMlp(net, x, true)[0]) as tf.Scalar, vars).grads);
+    assert.equal(backward.kernels.filter((k) => k.name === TANH_GRAD_KERNEL).length, 1);
+    assert.equal(backward.kernels.filter((k) => k.name === 'Tanh').length, 0);
   });
 
   it('the kernel\'s gradient on operands with a batch axis of one equals TF.js\'s fused product', async () => {

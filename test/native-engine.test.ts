@@ -235,6 +235,29 @@ describe('native kernels', { skip }, () => {
     assert.deepEqual(Array.from(variable.dataSync()).map((x) => +x.toFixed(5)), [0.75, 1.75, 2.75]);
   });
 
+  it('tanh (through a product with the tanh activation) is within 3e-7 of float64\'s, ±∞ and NaN included; its gradient is TF.js\'s arithmetic', async () => {
+    const { MATMUL_KERNEL, TANH_GRAD_KERNEL } = await import('../src/core/engine/wasm-kernels.js');
+    // 1·0 + b runs every value of b through tanh: a product of zeros, b as the bias over 70,001 columns (threaded).
+    const size = 70_001;
+    const b = new Float32Array(size);
+    for (let i = 0; i < size; i++) b[i] = Math.fround(((i / size) - 0.5) * 2 * 12 * (i / size) ** 2);
+    const special = [NaN, Infinity, -Infinity, -0, 0, 1e-30, -1e-8, 0.55, Math.fround(0.55 - 1e-7), -0.55, 9, 87, 100, -1e4];
+    b.set(special);
+    const y = tf.tidy(() => tf.engine().runKernel(MATMUL_KERNEL, { a: tf.tensor2d([1], [1, 1]), b: tf.zeros([1, size]), bias: tf.tensor1d(b) }, { transposeA: false, transposeB: false, activation: 'tanh' }) as tf.Tensor);
+    const got = y.dataSync();
+    for (let i = 0; i < size; i++) {
+      const want = Math.tanh(b[i]);
+      if (Number.isNaN(want)) assert.ok(Number.isNaN(got[i]), `tanh(${b[i]}) is NaN`);
+      else assert.ok(Math.abs(got[i] - want) <= 3e-7 * Math.abs(want) && Math.sign(got[i]) === Math.sign(want), `tanh(${b[i]}): ${got[i]} vs ${want}`);
+    }
+    const dy = fill(new Float32Array(size), 26);
+    const g = tf.tidy(() => tf.engine().runKernel(TANH_GRAD_KERNEL, { dy: tf.tensor2d(dy, [1, size]), y }) as tf.Tensor);
+    const want = tf.tidy(() => tf.mul(tf.sub(1, tf.square(y)), tf.tensor2d(dy, [1, size])));
+    const [gv, wv] = [g.dataSync(), want.dataSync()];
+    for (let i = 0; i < size; i++) assert.ok(Object.is(gv[i], wv[i]) || (Number.isNaN(gv[i]) && Number.isNaN(wv[i])), `tanhGrad[${i}]: ${gv[i]} vs ${wv[i]}`);
+    tf.dispose([y, g, want]);
+  });
+
   it('the Gaussian\'s fused sample, KL and log-density match TF.js ops in value and gradient, broadcast, threaded, NaN and ±Inf', async () => {
     const { GAUSSIAN_KL_KERNEL, hasFusedKernel } = await import('../src/core/engine/wasm-kernels.js');
     const { fusedGaussianKl, fusedGaussianLogProb, fusedGaussianSample } = await import('../src/core/distributions/gaussian-fused.js');

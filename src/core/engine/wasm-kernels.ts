@@ -62,6 +62,12 @@ export interface NativeKernels {
   bernoulliValue(memory: ArrayBuffer, logits: number, x: number, rows: number, xRows: number, d: number, value: number): void;
   sgd(memory: ArrayBuffer, w: number, g: number, v: number, wo: number, vo: number, size: number, momentum: number, lr: number, nesterov: boolean, first: boolean): void;
   reluGrad(memory: ArrayBuffer, dy: number, y: number, out: number, size: number): void;
+  /** out = tanh(x) (out may be x). */
+  tanh(memory: ArrayBuffer, x: number, out: number, size: number): void;
+  /** out = dy·(1 − y²): tanh's gradient from its output. */
+  tanhGrad(memory: ArrayBuffer, dy: number, y: number, out: number, size: number): void;
+  /** out = dy where min ≤ x ≤ max, else 0 (NaN x: 0): clipByValue's gradient. */
+  clipGrad(memory: ArrayBuffer, dy: number, x: number, min: number, max: number, out: number, size: number): void;
   gaussSample(memory: ArrayBuffer, mu: number, lv: number, eps: number, rows: number, prows: number, d: number, z: number): void;
   gaussSampleGrad(memory: ArrayBuffer, dz: number, z: number, mu: number, rows: number, prows: number, d: number, dlv: number): void;
   gaussKl(memory: ArrayBuffer, mu: number, lv: number, rows: number, d: number, value: number): void;
@@ -96,6 +102,14 @@ export const ADAM_KERNEL = 'LatentLabAdam';
 export const SGD_KERNEL = 'LatentLabSgd';
 /** dy·step(y) in one pass (native engine only): the ReLU's gradient from its output y; inputs {dy, y}. */
 export const RELU_GRAD_KERNEL = 'LatentLabReluGrad';
+/**
+ * dy·(1 − y²) in one pass (native engine only): tanh's gradient from its
+ * output y; inputs {dy, y}. Where it is registered, MATMUL_KERNEL also takes
+ * the activation 'tanh'.
+ */
+export const TANH_GRAD_KERNEL = 'LatentLabTanhGrad';
+/** clipByValue's gradient in one pass (native engine only): inputs {dy, x}, attrs {clipValueMin, clipValueMax}; dy where min ≤ x ≤ max, else 0. */
+export const CLIP_GRAD_KERNEL = 'LatentLabClipGrad';
 /**
  * The Bernoulli log-likelihood's value alone, for evaluation (native engine
  * only): inputs {logits [..., rows, d], x [rows, d] or logits' shape}, x
@@ -140,7 +154,8 @@ const GAUSSIAN_KERNELS = [GAUSSIAN_SAMPLE_KERNEL, GAUSSIAN_SAMPLE_GRAD_KERNEL, G
 export const BERNOULLI_BROADCAST_KERNEL = 'LatentLabBernoulliBroadcast';
 /**
  * The matrix-product kernel of kernels/gemm.wat, with _FusedMatMul's inputs
- * {a, b, bias?} and attributes {transposeA, transposeB, activation: 'linear' | 'relu'}.
+ * {a, b, bias?} and attributes {transposeA, transposeB, activation: 'linear' |
+ * 'relu'}, or 'tanh' on the native engine (see TANH_GRAD_KERNEL).
  * Differentiable when neither operand is transposed: a dense layer in one
  * kernel (see nets/mlp.ts), whose gradient computes only what the tape asks for.
  */
@@ -287,14 +302,28 @@ function bernoulliValueKernel(native: NativeKernels, memory: { buffer: ArrayBuff
   };
 }
 
-function reluGradKernel(native: NativeKernels, memory: { buffer: ArrayBuffer }): KernelFunc {
+/** An activation's gradient from its output, {dy, y} → one tensor of their shape (RELU_GRAD_KERNEL, TANH_GRAD_KERNEL). */
+function activationGradKernel(name: string, run: (memory: ArrayBuffer, dy: number, y: number, out: number, size: number) => void, memory: { buffer: ArrayBuffer }): KernelFunc {
   return ({ inputs, backend }) => {
     const b = backend as unknown as WasmBackendInternals;
     const { dy, y } = inputs as Record<string, tf.TensorInfo>;
-    if (dy.dtype !== 'float32' || y.dtype !== 'float32' || dy.shape.join() !== y.shape.join()) throw new Error(`${RELU_GRAD_KERNEL}: dy and y must be float32 tensors of one shape`);
+    if (dy.dtype !== 'float32' || y.dtype !== 'float32' || dy.shape.join() !== y.shape.join()) throw new Error(`${name}: dy and y must be float32 tensors of one shape`);
     const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
     const out = b.makeOutput([...dy.shape], 'float32');
-    native.reluGrad(memory.buffer, offset(dy), offset(y), offset(out), product(dy.shape));
+    run(memory.buffer, offset(dy), offset(y), offset(out), product(dy.shape));
+    return out;
+  };
+}
+
+function clipGradKernel(native: NativeKernels, memory: { buffer: ArrayBuffer }): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const { dy, x } = inputs as Record<string, tf.TensorInfo>;
+    const { clipValueMin, clipValueMax } = attrs as unknown as { clipValueMin: number; clipValueMax: number };
+    if (dy.dtype !== 'float32' || x.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) throw new Error(`${CLIP_GRAD_KERNEL}: dy and x must be float32 tensors of one shape`);
+    const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+    const out = b.makeOutput([...dy.shape], 'float32');
+    native.clipGrad(memory.buffer, offset(dy), offset(x), clipValueMin, clipValueMax, offset(out), product(dy.shape));
     return out;
   };
 }
@@ -395,11 +424,11 @@ function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Expor
  * other dtypes): the caller then uses TF.js's kernel. Transposed operands are
  * read in place through strides.
  */
-function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Exports, scratchFree = false): tf.TensorInfo | null {
+function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Exports, scratchFree = false, tanh?: (offset: number, size: number) => void): tf.TensorInfo | null {
   const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const { transposeA, transposeB, activation } = args.attrs as { transposeA?: boolean; transposeB?: boolean; activation?: string };
   if (!a || !b || preluActivationWeights || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
-  if (activation !== undefined && activation !== 'linear' && activation !== 'relu') return null;
+  if (activation !== undefined && activation !== 'linear' && activation !== 'relu' && !(activation === 'tanh' && tanh)) return null;
   if (a.shape.length < 2 || b.shape.length < 2 || product(a.shape.slice(0, -2)) !== 1 || product(b.shape.slice(0, -2)) !== 1) return null;
   const [ra, ca] = a.shape.slice(-2);
   const [rb, cb] = b.shape.slice(-2);
@@ -417,6 +446,7 @@ function gemmMatMul(args: Parameters<KernelFunc>[0], exports: Exports, scratchFr
   const flags = (bias ? 1 : 0) | (activation === 'relu' ? 2 : 0);
   exports.gemm(offset(a), sai, sak, offset(b), sbk, sbj, offset(out), 4 * n, m, n, k, bias ? offset(bias) : 0, flags, scratch ? offset(scratch) : 0);
   if (scratch) backend.disposeData(scratch.dataId);
+  if (activation === 'tanh') tanh?.(offset(out), product(out.shape));
   return out;
 }
 
@@ -439,7 +469,7 @@ function sharedIdentity(args: Parameters<KernelFunc>[0]): tf.TensorInfo | null {
 
 /**
  * Gradient of act(a·b + bias): with g = dy masked where the ReLU was off
- * (y = 0), ∂a = g·bᵀ, ∂b = aᵀ·g, ∂bias = Σ_rows g — the gradient TF.js
+ * (y = 0), or dy·(1 − y²) for tanh, ∂a = g·bᵀ, ∂b = aᵀ·g, ∂bias = Σ_rows g — the gradient TF.js
  * uses for its fused product, as lazy per-input functions, so the tape skips
  * ∂a when a is data.
  */
@@ -452,7 +482,8 @@ function registerMatMulGradient(): void {
       const [a, b, y] = saved;
       const { transposeA, transposeB, activation } = attrs as unknown as { transposeA?: boolean; transposeB?: boolean; activation?: string };
       if (transposeA || transposeB) throw new Error(`${MATMUL_KERNEL}: gradients of transposed products are not implemented`);
-      const g = activation !== 'relu' ? (dy as tf.Tensor)
+      const g = activation === 'tanh' ? (tf.engine().runKernel(TANH_GRAD_KERNEL, { dy: dy as tf.Tensor, y }) as tf.Tensor)
+        : activation !== 'relu' ? (dy as tf.Tensor)
         : hasFusedKernel(RELU_GRAD_KERNEL) ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: dy as tf.Tensor, y }) as tf.Tensor) : tf.mul(dy as tf.Tensor, tf.step(y));
       return {
         a: () => tf.matMul(g, b, false, true),
@@ -530,7 +561,9 @@ export function installWasmKernels(backendName = 'wasm', native?: NativeKernels)
   // Kernels the wasm engine does not have: the callers fall back to TF.js ops there.
   const nativeOnly: [string, KernelFunc | undefined][] = [
     [SGD_KERNEL, native && sgdKernel(native, memory)],
-    [RELU_GRAD_KERNEL, native && reluGradKernel(native, memory)],
+    [RELU_GRAD_KERNEL, native && activationGradKernel(RELU_GRAD_KERNEL, native.reluGrad.bind(native), memory)],
+    [TANH_GRAD_KERNEL, native && activationGradKernel(TANH_GRAD_KERNEL, native.tanhGrad.bind(native), memory)],
+    [CLIP_GRAD_KERNEL, native && clipGradKernel(native, memory)],
     [BERNOULLI_VALUE_KERNEL, native && bernoulliValueKernel(native, memory)],
     [BERNOULLI_BROADCAST_KERNEL, native && bernoulliKernel(bernoulliExports, { kernels: native, memory })],
     ...(native ? gaussianKernels(native, memory) : GAUSSIAN_KERNELS.map((name): [string, undefined] => [name, undefined])),
@@ -541,11 +574,13 @@ export function installWasmKernels(backendName = 'wasm', native?: NativeKernels)
   }
   const gemm = load('gemm');
   const scratchFree = native !== undefined;
+  // tanh over a product's output, in place (native engine only).
+  const tanh = native && ((at: number, size: number) => native.tanh(memory.buffer, at, at, size));
   replaceKernel({
     kernelName: MATMUL_KERNEL, backendName,
     kernelFunc: (args) => {
-      const out = gemmMatMul(args, gemm, scratchFree);
-      if (!out) throw new Error(`${MATMUL_KERNEL}: unsupported arguments (batched, or an activation other than linear/relu)`);
+      const out = gemmMatMul(args, gemm, scratchFree, tanh);
+      if (!out) throw new Error(`${MATMUL_KERNEL}: unsupported arguments (batched, or an activation other than linear/relu${tanh ? '/tanh' : ''})`);
       return out;
     },
   });

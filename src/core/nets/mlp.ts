@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { hasFusedKernel, MATMUL_KERNEL } from '../engine/wasm-kernels.js';
+import { hasFusedKernel, MATMUL_KERNEL, TANH_GRAD_KERNEL } from '../engine/wasm-kernels.js';
 
 export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'linear';
 
@@ -64,7 +64,7 @@ export function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
 interface DenseStep {
   readonly name: string;
   readonly input: string;
-  readonly activation: 'relu' | 'linear';
+  readonly activation: 'relu' | 'linear' | 'tanh';
   readonly weights: tfl.LayerVariable[];
 }
 
@@ -73,7 +73,7 @@ const denseSteps = new WeakMap<tfl.LayersModel, DenseStep[] | null>();
 /**
  * The net as a list of dense layers in topological order, each with the one
  * layer it reads, when it is nothing else (one input; Dense layers with a
- * bias and a ReLU or linear activation); otherwise null.
+ * bias and a ReLU, tanh or linear activation); otherwise null.
  */
 function denseStepsOf(net: tfl.LayersModel): DenseStep[] | null {
   if (denseSteps.has(net)) return denseSteps.get(net)!;
@@ -84,12 +84,12 @@ function denseStepsOf(net: tfl.LayersModel): DenseStep[] | null {
     if (layer.getClassName() === 'InputLayer') continue;
     const config = layer.getConfig() as { activation?: string; useBias?: boolean };
     const inbound = layer.inboundNodes;
-    if (layer.getClassName() !== 'Dense' || !config.useBias || (config.activation !== 'relu' && config.activation !== 'linear')
+    if (layer.getClassName() !== 'Dense' || !config.useBias || !['relu', 'linear', 'tanh'].includes(config.activation ?? '')
         || inbound.length !== 1 || inbound[0].inboundLayers.length !== 1 || layer.trainableWeights.length !== 2) {
       steps = null;
       break;
     }
-    steps.push({ name: layer.name, input: inbound[0].inboundLayers[0].name, activation: config.activation, weights: layer.trainableWeights });
+    steps.push({ name: layer.name, input: inbound[0].inboundLayers[0].name, activation: config.activation as DenseStep['activation'], weights: layer.trainableWeights });
   }
   denseSteps.set(net, steps);
   return steps;
@@ -97,15 +97,16 @@ function denseStepsOf(net: tfl.LayersModel): DenseStep[] | null {
 
 /**
  * The net's forward pass with each dense layer as one matrix-product kernel
- * (product, bias and ReLU; engine/wasm-kernels.ts) instead of tfjs-layers'
- * apply, which dispatches a reshape, a product, a bias add and an activation
- * per layer and clones each for the gradient tape. Same weights, same
- * arithmetic; null where that kernel is not registered or the net is not a
- * plain dense net.
+ * (product, bias and ReLU, or tanh on the native engine; engine/wasm-kernels.ts)
+ * instead of tfjs-layers' apply, which dispatches a reshape, a product, a bias
+ * add and an activation per layer and clones each for the gradient tape. Same
+ * weights, same arithmetic (tanh: the native engine's, within 3e-7 of the C
+ * library's); null where those kernels are not registered or the net is not
+ * a plain dense net.
  */
 function applyDense(net: tfl.LayersModel, x: tf.Tensor): tf.Tensor[] | null {
   const steps = hasFusedKernel(MATMUL_KERNEL) ? denseStepsOf(net) : null;
-  if (!steps) return null;
+  if (!steps || (steps.some((s) => s.activation === 'tanh') && !hasFusedKernel(TANH_GRAD_KERNEL))) return null;
   const values = new Map<string, tf.Tensor>([[net.inputLayers[0].name, x]]);
   for (const { name, input, activation, weights } of steps) {
     const [kernel, bias] = weights.map((w) => w.read());

@@ -15,6 +15,7 @@
  * so iwLoss ≤ reconstruction + kl, equal when K = 1.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { logSumExp } from '../util/ops.js';
 import type { Autoencoder } from '../models/types.js';
 import type { ObjectiveValue } from './types.js';
 
@@ -43,7 +44,7 @@ export function negativeIwBound(model: Autoencoder, x: tf.Tensor, { seed, k, tra
     logRatio = tf.sub(q.logProb(z), model.prior.logProb(z));
   }
   const logW = tf.sub(logLikelihood, logRatio);
-  const bound = tf.sub(tf.logSumExp(logW, 0), Math.log(k)); // [batch]
+  const bound = tf.sub(logSumExp(logW, 0), Math.log(k)); // [batch]
   const loss = tf.neg(tf.mean(bound)) as tf.Scalar;
   const reconstruction = tf.neg(tf.mean(logLikelihood)) as tf.Scalar;
   const kl = tf.mean(logRatio) as tf.Scalar;

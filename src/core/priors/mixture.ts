@@ -8,6 +8,7 @@
  * label-guided AAE pairs a class with its component).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { logSumExp } from '../util/ops.js';
 import type { SampleOptions } from '../distributions/types.js';
 import { uniformGenerator } from '../util/random.js';
 import type { ComponentPrior } from './types.js';
@@ -76,7 +77,7 @@ export class GaussianMixture implements ComponentPrior {
       const diff = tf.sub(tf.expandDims(z, -2), means); // [..., K, d]
       const sq = tf.mul(tf.sum(tf.square(diff), -1), -0.5 / (std * std)); // [..., K]
       const norm = -0.5 * d * Math.log(2 * Math.PI * std * std) - Math.log(components);
-      return tf.add(tf.logSumExp(sq, -1), norm);
+      return tf.add(logSumExp(sq, -1), norm);
     });
   }
 }

@@ -18,6 +18,7 @@
  * Σ_d (z_d − μ_kd)²/σ_kd² = z²·(1/σ_k²) − 2 z·(μ_k/σ_k²) + Σ_d μ_kd²/σ_kd².
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { clipByValue, logSumExp } from '../util/ops.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SampleOptions } from '../distributions/types.js';
 import { LOG_2PI } from '../distributions/normal.js';
@@ -62,7 +63,7 @@ export class VampPrior implements Prior {
 
   /** The pseudo-inputs u_k in [0, 1]: [K, dataDim]. */
   pseudoInputs(): tf.Tensor2D {
-    return tf.clipByValue(this.resources.pseudoInputs.trainableWeights[0].read(), 0, 1) as tf.Tensor2D;
+    return clipByValue(this.resources.pseudoInputs.trainableWeights[0].read(), 0, 1) as tf.Tensor2D;
   }
 
   /**
@@ -107,7 +108,7 @@ export class VampPrior implements Prior {
         tf.expandDims(tf.sum(tf.mul(loc, scaledLoc), 1), 0),
       );
       const logNormal = tf.mul(tf.add(quad, tf.expandDims(tf.add(tf.sum(logVar, 1), d * LOG_2PI), 0)), -0.5); // [n, K]
-      const logp = tf.sub(tf.logSumExp(logNormal, 1), Math.log(this.components));
+      const logp = tf.sub(logSumExp(logNormal, 1), Math.log(this.components));
       return tf.reshape(logp, z.shape.slice(0, -1));
     });
   }

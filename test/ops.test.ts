@@ -1,0 +1,56 @@
+/**
+ * core/util/ops.ts: TF.js ops with the same values and cheaper gradients —
+ * each against TF.js's own op, value and gradient, edge cases included.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { setupBackend } from './helpers/tf.js';
+import { clipByValue, logSumExp } from '../src/core/util/ops.js';
+
+before(setupBackend);
+
+function assertClose(got: tf.Tensor, want: tf.Tensor, tol: number, what: string): void {
+  assert.deepEqual(got.shape, want.shape, what);
+  const [g, w] = [got.dataSync(), want.dataSync()];
+  w.forEach((v, i) => {
+    if (Number.isNaN(v)) assert.ok(Number.isNaN(g[i]), `${what}[${i}]: ${g[i]}, want NaN`);
+    else assert.ok(Math.abs(g[i] - v) <= tol * (1 + Math.abs(v)), `${what}[${i}]: ${g[i]} vs ${v}`);
+  });
+}
+
+describe('ops with cheaper gradients (core/util/ops.ts)', () => {
+  it('logSumExp: TF.js\'s values bit for bit; its gradient is softmax·dy, on any axis, with −∞ entries and keepDims', () => {
+    const x = tf.tensor3d(Array.from({ length: 2 * 5 * 7 }, (_, i) => Math.sin(i * 1.7) * 30), [2, 5, 7]);
+    const masked = tf.where(tf.less(tf.randomUniform([2, 5, 7], 0, 1, 'float32', 3), 0.2), tf.fill([2, 5, 7], -Infinity), x);
+    const dyOf = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', 9);
+    for (const input of [x, masked]) {
+      for (const axis of [0, 1, 2, -1]) {
+        for (const keepDims of [false, true]) {
+          const ours = logSumExp(input, axis, keepDims);
+          const theirs = tf.logSumExp(input, axis, keepDims);
+          assert.deepEqual(Array.from(ours.dataSync()), Array.from(theirs.dataSync()), `value, axis ${axis}`);
+          const dy = dyOf(theirs.shape);
+          const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(logSumExp(t, axis, keepDims), dy)))(input);
+          const h = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.logSumExp(t, axis, keepDims), dy)))(input);
+          assertClose(g, h, 1e-6, `gradient, axis ${axis}, keepDims ${keepDims}`);
+          if (input !== x) continue; // a slice of −∞ only has no softmax (NaN, as TF.js's)
+          // softmax along the axis sums to one: the gradient of Σ lse is 1 per slice
+          const ones = tf.grad((t: tf.Tensor) => tf.sum(logSumExp(t, axis, keepDims)))(input);
+          assertClose(tf.sum(ones, axis), tf.onesLike(tf.sum(ones, axis)), 1e-6, `Σ softmax, axis ${axis}`);
+        }
+      }
+    }
+  });
+
+  it('clipByValue: TF.js\'s values, and exactly TF.js\'s gradient (dy inside [min, max], bounds included; 0 outside and for NaN)', () => {
+    const values = [-2, -0, 0, 1e-7, 0.5, 1, 1 + 1e-6, 3, NaN, Infinity, -Infinity];
+    const x = tf.tensor2d([...values, ...Array.from({ length: 39_989 }, (_, i) => Math.sin(i) * 1.5)], [200, 200]);
+    const dy = tf.randomNormal([200, 200], 0, 1, 'float32', 4);
+    const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(clipByValue(t, 0, 1), dy)))(x);
+    const theirs = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(t, 0, 1), dy)))(x);
+    assert.deepEqual(Array.from(ours.dataSync()), Array.from(theirs.dataSync()));
+    const v = tf.tidy(() => [clipByValue(x, 0, 1), tf.clipByValue(x, 0, 1)].map((t) => Array.from(t.dataSync())));
+    assert.deepEqual(v[0], v[1]);
+  });
+});
