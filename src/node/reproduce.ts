@@ -134,10 +134,12 @@ async function testNll(model: Autoencoder, quick: boolean, quiet?: boolean): Pro
 /**
  * Seconds per full epoch, for the up-front estimate and the default budgets:
  * the CPU time per epoch of one-thread runs of each row on the native
- * engine (2026-12-01: 13.8, 130, 36 and 260 s), rounded down a little for
- * the second core.
+ * engine (`LATENTLAB_THREADS=1 node --import tsx bench/vae-epoch-cost.ts`,
+ * 2026-12-01, after tanh layers and the mixture's logSumExp got native
+ * paths: 8.0, 95, 18.8 and 120.5 s; before, 13.8, 130, 36 and 260 s),
+ * rounded down a little for the second core.
  */
-const VAE_SECONDS_PER_EPOCH = { elbo: 12, iwae: 120, vamp: 30, iwae2: 240 };
+const VAE_SECONDS_PER_EPOCH = { elbo: 7, iwae: 85, vamp: 16, iwae2: 110 };
 /** The default budget of each full `reproduce vae` run: about an hour of training on 2 cores. */
 const VAE_BUDGET_SECONDS = 3600;
 
