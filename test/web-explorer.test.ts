@@ -383,6 +383,33 @@ describe('the latent explorer', { skip: skip ?? false }, () => {
     await other.close();
   });
 
+  test('the interpolation gallery pages through every test image and filters by class; its thumbnails pick either end', async () => {
+    await open('#view=interpolate&run=flat2&a=0&b=1');
+    const indices = () => page.$$eval('.thumbs canvas', (cs: any[]) => cs.map((c) => Number(c.dataset.index)));
+    assert.deepEqual(await indices(), Array.from({ length: 48 }, (_, i) => i));
+    assert.match(await page.textContent('.gallery-range') ?? '', /test images 1–48 of 10,000/);
+    assert.equal(await page.locator('button[aria-label="previous page of test images"]').isDisabled(), true);
+    await page.click('button[aria-label="next page of test images"]');
+    assert.deepEqual(await indices(), Array.from({ length: 48 }, (_, i) => 48 + i));
+    // Class 7 only: the indices MNIST's own label file gives, a page at a time.
+    const sevens = [...labels.keys()].filter((i) => labels[i] === 7);
+    await page.selectOption('select[name=gallery-class]', '7');
+    assert.deepEqual(await indices(), sevens.slice(0, 48));
+    assert.match(await page.textContent('.gallery-range') ?? '', new RegExp(`test images 1–48 of ${sevens.length.toLocaleString('en')} labelled 7`));
+    await page.click('button[aria-label="next page of test images"]');
+    await page.click('button[aria-label="next page of test images"]');
+    const third = sevens.slice(96, 144);
+    assert.deepEqual(await indices(), third);
+    // Two clicks pick the start, then the end, of the path.
+    await page.locator('.thumbs canvas').nth(5).click();
+    await page.locator('.thumbs canvas').nth(40).click();
+    await page.waitForFunction((b) => document.querySelector('.path')?.dataset.b === String(b), third[40]);
+    assert.deepEqual(await page.$eval('.path', (e: any) => [Number(e.dataset.a), Number(e.dataset.b)]), [third[5], third[40]]);
+    assert.equal(await page.locator('.thumbs canvas.picked').count(), 2);
+    await page.waitForFunction((ab) => location.hash.includes(`a=${ab[0]}&b=${ab[1]}`), [third[5], third[40]]);
+    assert.deepEqual(consoleErrors, []);
+  });
+
   test('a shared URL restores the run, the picked test image, z, the zoom and the hidden classes', async () => {
     await open('#view=explore&run=flat2');
     await page.fill('input[type=search]', '42');

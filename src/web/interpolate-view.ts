@@ -1,10 +1,11 @@
 /**
  * The Interpolation view: the decoder's means along a path between the codes
  * of two test images, shown between the two originals. Either end is any
- * test image the explorer holds, chosen by index (or by clicking one of the
- * first thumbnails, or from the explorer's "interpolate" link); the path is
- * the straight line or the great circle (slerp), with a chosen number of
- * steps. The URL keeps a, b, the path and the steps.
+ * test image the explorer holds, chosen by index, by clicking a thumbnail in
+ * a gallery of all of them (48 a page, filtered by class), or from the
+ * explorer's "interpolate" link; the path is the straight line or the great
+ * circle (slerp), with a chosen number of steps. The URL keeps a, b, the path
+ * and the steps.
  */
 import { drawImage, errorBox, h, imageCanvas } from './dom.js';
 import { decodeMeans, linearPath, slerpPath } from './latent.js';
@@ -12,7 +13,7 @@ import { currentRuns } from './live.js';
 import { hashFor, replaceParams, runPicker, type ViewScope } from './nav.js';
 import { loadCurrentRun, type LoadedRun } from './session.js';
 
-const CHOICES = 48;
+const PAGE = 48;
 const DEFAULT_STEPS = 10;
 const MAX_STEPS = 40;
 
@@ -47,7 +48,7 @@ export async function interpolateView(params: URLSearchParams, scope: ViewScope)
   const name = params.get('run');
   const view = h('div', { class: 'view interpolate-view' }, h('div', { class: 'toolbar' },
     runPicker(await currentRuns(), scope, { selected: name, onPick: (n) => (location.hash = hashFor({ view: 'interpolate', run: n })), filter: (r) => !r.error && (r.epochs ?? 0) > 0 }),
-    h('span', { class: 'muted' }, 'Choose two test images by index, or click two thumbnails: the path between their codes is decoded.')));
+    h('span', { class: 'muted' }, 'Choose two test images by index, or click two thumbnails in the gallery below: the path between their codes is decoded.')));
   if (!name) return view;
   const run = await loadCurrentRun(name).catch((e: Error) => e);
   if (run instanceof Error) {
@@ -94,10 +95,33 @@ export async function interpolateView(params: URLSearchParams, scope: ViewScope)
     update();
   });
   let next: 'a' | 'b' = 'a';
-  const thumbs = Array.from({ length: Math.min(CHOICES, run.images.count) }, (_, i) => {
+  // The gallery: every test image, a page at a time, optionally one class.
+  const { labels } = run.images;
+  const classNames = run.detail.manifest.data.classNames;
+  const className = (k: number) => classNames?.[k] ?? String(k);
+  const gallery = { label: -1, page: 0 };
+  const shown = (): number[] => {
+    if (gallery.label < 0 || !labels) return [];
+    const out: number[] = [];
+    for (let i = 0; i < labels.length; i++) if (labels[i] === gallery.label) out.push(i);
+    return out;
+  };
+  let members: number[] | null = null; // null: all images
+  const total = () => (members ? members.length : run.images.count);
+  const thumbs = h('div', { class: 'thumbs' });
+  const caption = h('span', { class: 'gallery-range', 'aria-live': 'polite' });
+  const prev = h('button', { type: 'button', 'aria-label': 'previous page of test images' }, '‹ previous');
+  const nextPage = h('button', { type: 'button', 'aria-label': 'next page of test images' }, 'next ›');
+  const classPick = h('select', { name: 'gallery-class', 'aria-label': 'show test images of class' }, h('option', { value: '-1' }, 'all classes'));
+  if (labels) {
+    const present = [...new Set(labels)].sort((p, q) => p - q);
+    for (const k of present) classPick.append(h('option', { value: String(k) }, className(k)));
+  } else classPick.hidden = true;
+  const thumb = (i: number) => {
     const c = imageCanvas(run.images.shape, 2, 'digit thumb');
     drawImage(c, run.images.x, run.images.shape, i * run.images.dim);
-    c.title = `test image ${i}${run.images.labels ? `, label ${run.images.labels[i]}` : ''}`;
+    c.title = `test image ${i}${labels ? `, label ${className(labels[i])}` : ''}`;
+    c.dataset.index = String(i);
     c.tabIndex = 0;
     c.setAttribute('role', 'button');
     c.setAttribute('aria-label', c.title);
@@ -114,21 +138,51 @@ export async function interpolateView(params: URLSearchParams, scope: ViewScope)
       }
     });
     return c;
+  };
+  function drawGallery(): void {
+    const n = total();
+    const pages = Math.max(1, Math.ceil(n / PAGE));
+    gallery.page = Math.min(Math.max(0, gallery.page), pages - 1);
+    const from = gallery.page * PAGE;
+    const to = Math.min(n, from + PAGE);
+    thumbs.replaceChildren(...Array.from({ length: to - from }, (_, j) => thumb(members ? members[from + j] : from + j)));
+    caption.textContent = n === 0 ? 'no test images' : `test images ${from + 1}–${to} of ${n.toLocaleString('en')}${gallery.label >= 0 ? ` labelled ${className(gallery.label)}` : ''}`;
+    (prev as HTMLButtonElement).disabled = gallery.page === 0;
+    (nextPage as HTMLButtonElement).disabled = gallery.page >= pages - 1;
+    markPicked();
+  }
+  function markPicked(): void {
+    for (const c of thumbs.children) (c as HTMLElement).classList.toggle('picked', Number((c as HTMLElement).dataset.index) === state.a || Number((c as HTMLElement).dataset.index) === state.b);
+  }
+  prev.addEventListener('click', () => {
+    gallery.page--;
+    drawGallery();
+  });
+  nextPage.addEventListener('click', () => {
+    gallery.page++;
+    drawGallery();
+  });
+  classPick.addEventListener('change', () => {
+    gallery.label = Number((classPick as HTMLSelectElement).value);
+    members = gallery.label >= 0 ? shown() : null;
+    gallery.page = 0;
+    drawGallery();
   });
   function update(): void {
     inputs.a.value = String(state.a);
     inputs.b.value = String(state.b);
     steps.value = String(state.steps);
     kind.value = state.kind;
-    thumbs.forEach((t, j) => t.classList.toggle('picked', j === state.a || j === state.b));
+    markPicked();
     result.replaceChildren(strip(run as LoadedRun, state.a, state.b, state.steps, state.kind));
     replaceParams({ a: String(state.a), b: String(state.b), steps: state.steps === DEFAULT_STEPS ? null : String(state.steps), path: state.kind === 'linear' ? null : state.kind });
   }
   const form = h('div', { class: 'interpolate-form' },
     h('label', {}, 'from test image ', inputs.a), h('label', {}, ' to ', inputs.b), swap,
     h('label', {}, ' steps ', steps), h('label', {}, ' path ', kind),
-    h('span', { class: 'muted' }, ` (${run.images.count} test images; `, h('a', { href: hashFor({ view: 'explore', run: name }) }, 'pick them in the explorer'), ')'));
+    h('span', { class: 'muted' }, ` (${run.images.count.toLocaleString('en')} test images; `, h('a', { href: hashFor({ view: 'explore', run: name }) }, 'pick them in the explorer'), ')'));
+  drawGallery();
   update();
-  view.append(form, result, h('h3', {}, `The first ${thumbs.length} test images`), h('div', { class: 'thumbs' }, ...thumbs));
+  view.append(form, result, h('h3', {}, 'Test images'), h('div', { class: 'gallery-bar' }, h('label', {}, 'show ', classPick), prev, nextPage, caption), thumbs);
   return view;
 }
