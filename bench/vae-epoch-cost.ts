@@ -17,7 +17,7 @@ import { makeDataset } from '../src/core/data/dataset.js';
 import { readPreset } from '../src/node/presets.js';
 import { mergeConfig } from '../src/core/config/resolve.js';
 await initBackend('native');
-const rows: [string, object][] = [
+const rows: [string, unknown][] = [
   ['elbo', readPreset('iwae-mnist')],
   ['iwae', mergeConfig(readPreset('iwae-mnist'), { objective: { kind: 'iwae', k: 50 } })],
   ['vamp', readPreset('vamp-mnist')],
