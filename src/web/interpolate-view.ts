@@ -100,13 +100,8 @@ export async function interpolateView(params: URLSearchParams, scope: ViewScope)
   const classNames = run.detail.manifest.data.classNames;
   const className = (k: number) => classNames?.[k] ?? String(k);
   const gallery = { label: -1, page: 0 };
-  const shown = (): number[] => {
-    if (gallery.label < 0 || !labels) return [];
-    const out: number[] = [];
-    for (let i = 0; i < labels.length; i++) if (labels[i] === gallery.label) out.push(i);
-    return out;
-  };
-  let members: number[] | null = null; // null: all images
+  /** The indices of the class shown, or null for all images. */
+  let members: number[] | null = null;
   const total = () => (members ? members.length : run.images.count);
   const thumbs = h('div', { class: 'thumbs' });
   const caption = h('span', { class: 'gallery-range', 'aria-live': 'polite' });
@@ -164,7 +159,7 @@ export async function interpolateView(params: URLSearchParams, scope: ViewScope)
   });
   classPick.addEventListener('change', () => {
     gallery.label = Number((classPick as HTMLSelectElement).value);
-    members = gallery.label >= 0 ? shown() : null;
+    members = gallery.label >= 0 && labels ? [...labels.keys()].filter((i) => labels[i] === gallery.label) : null;
     gallery.page = 0;
     drawGallery();
   });

@@ -302,28 +302,20 @@ function bernoulliValueKernel(native: NativeKernels, memory: { buffer: ArrayBuff
   };
 }
 
-/** An activation's gradient from its output, {dy, y} → one tensor of their shape (RELU_GRAD_KERNEL, TANH_GRAD_KERNEL). */
-function activationGradKernel(name: string, run: (memory: ArrayBuffer, dy: number, y: number, out: number, size: number) => void, memory: { buffer: ArrayBuffer }): KernelFunc {
-  return ({ inputs, backend }) => {
-    const b = backend as unknown as WasmBackendInternals;
-    const { dy, y } = inputs as Record<string, tf.TensorInfo>;
-    if (dy.dtype !== 'float32' || y.dtype !== 'float32' || dy.shape.join() !== y.shape.join()) throw new Error(`${name}: dy and y must be float32 tensors of one shape`);
-    const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
-    const out = b.makeOutput([...dy.shape], 'float32');
-    run(memory.buffer, offset(dy), offset(y), offset(out), product(dy.shape));
-    return out;
-  };
-}
-
-function clipGradKernel(native: NativeKernels, memory: { buffer: ArrayBuffer }): KernelFunc {
+/**
+ * A gradient computed element by element from dy and one saved tensor of its
+ * shape (`saved`: y, an activation's output, or x, its input): RELU_GRAD_KERNEL,
+ * TANH_GRAD_KERNEL, CLIP_GRAD_KERNEL.
+ */
+function elementwiseGradKernel(name: string, saved: 'x' | 'y',
+  run: (memory: ArrayBuffer, dy: number, other: number, out: number, size: number, attrs: tf.NamedAttrMap) => void, memory: { buffer: ArrayBuffer }): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const b = backend as unknown as WasmBackendInternals;
-    const { dy, x } = inputs as Record<string, tf.TensorInfo>;
-    const { clipValueMin, clipValueMax } = attrs as unknown as { clipValueMin: number; clipValueMax: number };
-    if (dy.dtype !== 'float32' || x.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) throw new Error(`${CLIP_GRAD_KERNEL}: dy and x must be float32 tensors of one shape`);
+    const { dy, [saved]: other } = inputs as Record<string, tf.TensorInfo>;
+    if (dy.dtype !== 'float32' || other.dtype !== 'float32' || dy.shape.join() !== other.shape.join()) throw new Error(`${name}: dy and ${saved} must be float32 tensors of one shape`);
     const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
     const out = b.makeOutput([...dy.shape], 'float32');
-    native.clipGrad(memory.buffer, offset(dy), offset(x), clipValueMin, clipValueMax, offset(out), product(dy.shape));
+    run(memory.buffer, offset(dy), offset(other), offset(out), product(dy.shape), attrs ?? {});
     return out;
   };
 }
@@ -561,9 +553,12 @@ export function installWasmKernels(backendName = 'wasm', native?: NativeKernels)
   // Kernels the wasm engine does not have: the callers fall back to TF.js ops there.
   const nativeOnly: [string, KernelFunc | undefined][] = [
     [SGD_KERNEL, native && sgdKernel(native, memory)],
-    [RELU_GRAD_KERNEL, native && activationGradKernel(RELU_GRAD_KERNEL, native.reluGrad.bind(native), memory)],
-    [TANH_GRAD_KERNEL, native && activationGradKernel(TANH_GRAD_KERNEL, native.tanhGrad.bind(native), memory)],
-    [CLIP_GRAD_KERNEL, native && clipGradKernel(native, memory)],
+    [RELU_GRAD_KERNEL, native && elementwiseGradKernel(RELU_GRAD_KERNEL, 'y', (m, dy, y, out, n) => native.reluGrad(m, dy, y, out, n), memory)],
+    [TANH_GRAD_KERNEL, native && elementwiseGradKernel(TANH_GRAD_KERNEL, 'y', (m, dy, y, out, n) => native.tanhGrad(m, dy, y, out, n), memory)],
+    [CLIP_GRAD_KERNEL, native && elementwiseGradKernel(CLIP_GRAD_KERNEL, 'x', (m, dy, x, out, n, a) => {
+      const { clipValueMin, clipValueMax } = a as unknown as { clipValueMin: number; clipValueMax: number };
+      native.clipGrad(m, dy, x, clipValueMin, clipValueMax, out, n);
+    }, memory)],
     [BERNOULLI_VALUE_KERNEL, native && bernoulliValueKernel(native, memory)],
     [BERNOULLI_BROADCAST_KERNEL, native && bernoulliKernel(bernoulliExports, { kernels: native, memory })],
     ...(native ? gaussianKernels(native, memory) : GAUSSIAN_KERNELS.map((name): [string, undefined] => [name, undefined])),
