@@ -60,6 +60,21 @@ describe('reproduce vae', () => {
     assert.ok(reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs: 3 }).every((r) => r.config.train.epochs === 3));
   });
 
+  it('the VampPrior run trains its last tenth at a tenth of the rate, whatever its epochs', () => {
+    for (const epochs of [undefined, 40, 600]) {
+      const vamp = reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs })[2];
+      const n = vamp.config.train.epochs;
+      const [drop] = vamp.config.train.optimizer.schedule;
+      assert.equal(vamp.config.train.optimizer.schedule.length, 1);
+      assert.equal(drop.fromEpoch, n - Math.round(n / 10) + 1, `${n} epochs`);
+      assert.ok(Math.abs(drop.learningRate - 5e-5) < 1e-12, String(drop.learningRate));
+      assert.ok(vamp.flags.includes(`--lr-drop ${drop.fromEpoch}`), vamp.flags);
+    }
+    // Two epochs (--quick): no room for a drop.
+    const quick = reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: true, seed: 1 })[2];
+    assert.equal(quick.config.train.optimizer.schedule.length, 0);
+  });
+
   it('the learning curves\' time axis is in a unit that fits the runs (a quick run is not 2e-4 hours)', () => {
     assert.deepEqual(timeAxisUnit(40), { unit: 'seconds', seconds: 1 });
     assert.deepEqual(timeAxisUnit(119.9), { unit: 'seconds', seconds: 1 });
