@@ -2,7 +2,7 @@
 // that reproduces it: that command must give exactly the config the row trains.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withLearningRateDrop } from '../src/core/config/lr-drop.js';
+import { scheduledLearningRate, withLearningRateDrop } from '../src/core/config/lr-drop.js';
 import { resolveConfig } from '../src/core/config/resolve.js';
 import { configOf } from '../src/core/config/schema.js';
 import { configFromFlags, trainCommand, type TrainFlags } from '../src/node/cli/train.js';
@@ -115,8 +115,27 @@ describe('learning-rate drop', () => {
     assert.deepEqual(withLearningRateDrop(resolveConfig({}), 3).train.optimizer.schedule, [{ fromEpoch: 3, learningRate: 1e-4 }], 'a vae has one optimizer');
   });
 
-  it('refuses an optimizer that already has a schedule, and epoch 1', () => {
-    assert.throws(() => withLearningRateDrop(resolveConfig({ train: { optimizer: { schedule: [{ fromEpoch: 5, learningRate: 1e-4 }] } } }), 10), /train\.optimizer already has a learning-rate schedule/);
+  it('scales an existing schedule from the epoch on: the rate then in effect, and every later entry', () => {
+    const schedule = [{ fromEpoch: 5, learningRate: 5e-4 }, { fromEpoch: 14, learningRate: 2e-4 }, { fromEpoch: 41, learningRate: 1e-4 }];
+    const base = resolveConfig({ train: { optimizer: { learningRate: 1e-3, schedule } } });
+    type Entry = { readonly fromEpoch: number; readonly learningRate: number };
+    const close = (got: readonly Entry[], want: readonly Entry[]) => {
+      assert.deepEqual(got.map((s) => s.fromEpoch), want.map((s) => s.fromEpoch));
+      got.forEach((s, i) => assert.ok(Math.abs(s.learningRate - want[i].learningRate) < 1e-15, `${s.learningRate} at ${s.fromEpoch}`));
+    };
+    // Between two entries: the first stays, the rate in effect (5e-4) drops to 5e-5, the later ones are a tenth.
+    close(withLearningRateDrop(base, 10).train.optimizer.schedule, [{ fromEpoch: 5, learningRate: 5e-4 }, { fromEpoch: 10, learningRate: 5e-5 }, { fromEpoch: 14, learningRate: 2e-5 }, { fromEpoch: 41, learningRate: 1e-5 }]);
+    // On an entry: it is replaced by its tenth; after the last: one entry more; before the first: every entry scaled.
+    close(withLearningRateDrop(base, 14).train.optimizer.schedule, [{ fromEpoch: 5, learningRate: 5e-4 }, { fromEpoch: 14, learningRate: 2e-5 }, { fromEpoch: 41, learningRate: 1e-5 }]);
+    close(withLearningRateDrop(base, 96).train.optimizer.schedule, [...schedule, { fromEpoch: 96, learningRate: 1e-5 }]);
+    close(withLearningRateDrop(base, 2).train.optimizer.schedule, [{ fromEpoch: 2, learningRate: 1e-4 }, { fromEpoch: 5, learningRate: 5e-5 }, { fromEpoch: 14, learningRate: 2e-5 }, { fromEpoch: 41, learningRate: 1e-5 }]);
+    // Two drops compose (a run resumed with --lr-drop twice).
+    const twice = withLearningRateDrop(withLearningRateDrop(resolveConfig({}), 10), 20).train.optimizer;
+    assert.deepEqual([1, 9, 10, 19, 20, 500].map((e) => scheduledLearningRate(twice, e) / 1e-3).map((r) => Number(r.toPrecision(6))), [1, 1, 0.1, 0.1, 0.01, 0.01]);
+  });
+
+  it('refuses epoch 1 and fractions', () => {
     assert.throws(() => withLearningRateDrop(resolveConfig({}), 1), /epoch 2 or later/);
+    assert.throws(() => withLearningRateDrop(resolveConfig({}), 2.5), /epoch 2 or later/);
   });
 });

@@ -1,11 +1,22 @@
 /**
  * A step decay for every optimizer of a config: from epoch `fromEpoch` on,
- * each phase's learning rate is its rate × `factor` (0.1 by default). The
+ * each phase's learning rate is its rate × `factor` (0.1 by default), on top
+ * of any schedule it has; and the rate a spec's schedule gives in an epoch. The
  * semi-supervised AAE's recipe uses it (README, "Semi-supervised and clustering AAEs"):
  * after the error stalls at Adam 1e-3, a tenth of every rate lowers it.
  */
 import { mergeConfig, resolveConfig } from './resolve.js';
 import { isAdversarialConfig, type Config, type OptimizerSpec } from './schema.js';
+
+/** The learning rate a spec gives in `epoch` (1-based): the last schedule entry that has started, else the spec's own. */
+export function scheduledLearningRate(spec: OptimizerSpec, epoch: number): number {
+  let rate = spec.learningRate;
+  let from = 0;
+  for (const step of spec.schedule) {
+    if (step.fromEpoch <= epoch && step.fromEpoch >= from) [rate, from] = [step.learningRate, step.fromEpoch];
+  }
+  return rate;
+}
 
 /** The config's optimizers by path (the model's, the discriminator's and generator's, the classifier's). */
 function optimizers(config: Config): { path: string[]; spec: OptimizerSpec }[] {
@@ -19,16 +30,22 @@ function optimizers(config: Config): { path: string[]; spec: OptimizerSpec }[] {
 }
 
 /**
- * `config` with every optimizer's rate × `factor` from epoch `fromEpoch` (≥ 2) on.
- * Throws when an optimizer already has a schedule (say which one to keep).
+ * `config` with every optimizer's rate × `factor` from epoch `fromEpoch` (≥ 2)
+ * on. An optimizer with a schedule keeps it, scaled from there: its entries
+ * before `fromEpoch` stay, a new entry at `fromEpoch` holds the rate then in
+ * effect × `factor`, and later entries are scaled too (a run stalled on the
+ * IWAE paper's schedule goes on at a tenth of wherever the schedule is).
  */
 export function withLearningRateDrop(config: Config, fromEpoch: number, factor = 0.1): Config {
   if (!Number.isInteger(fromEpoch) || fromEpoch < 2) throw new RangeError(`the learning-rate drop must start at epoch 2 or later, got ${fromEpoch}`);
   let override: Record<string, unknown> = {};
   for (const { path, spec } of optimizers(config)) {
-    if (spec.schedule.length) throw new RangeError(`${path.join('.')} already has a learning-rate schedule; set the drop there instead`);
-    const leaf = { schedule: [{ fromEpoch, learningRate: spec.learningRate * factor }] };
-    override = mergeConfig(override, path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), leaf)) as Record<string, unknown>;
+    const schedule = [
+      ...spec.schedule.filter((s) => s.fromEpoch < fromEpoch),
+      { fromEpoch, learningRate: scheduledLearningRate(spec, fromEpoch) * factor },
+      ...spec.schedule.filter((s) => s.fromEpoch > fromEpoch).map((s) => ({ ...s, learningRate: s.learningRate * factor })),
+    ];
+    override = mergeConfig(override, path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), { schedule })) as Record<string, unknown>;
   }
   return resolveConfig(mergeConfig(config, override), 'learning-rate drop');
 }

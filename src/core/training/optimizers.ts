@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerSpec } from '../config/schema.js';
+import { scheduledLearningRate } from '../config/lr-drop.js';
 import { Adam } from './adam.js';
 import type { OptimizerState } from './optimizer-state.js';
 import { Sgd } from './sgd.js';
@@ -24,15 +25,7 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/** The learning rate a spec gives in `epoch` (1-based): the last schedule entry that has started, else the spec's own. */
-export function scheduledLearningRate(spec: OptimizerSpec, epoch: number): number {
-  let rate = spec.learningRate;
-  let from = 0;
-  for (const step of spec.schedule) {
-    if (step.fromEpoch <= epoch && step.fromEpoch >= from) [rate, from] = [step.learningRate, step.fromEpoch];
-  }
-  return rate;
-}
+export { scheduledLearningRate };
 
 type Engine = Adam | Sgd;
 type SpecOf<K extends OptimizerSpec['kind']> = Extract<OptimizerSpec, { kind: K }>;

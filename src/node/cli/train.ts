@@ -306,7 +306,7 @@ export function trainCommand(): Command {
     .option('--epochs <n>', 'epochs to train (default 10); with --resume, the new total', intArg(1))
     .option('--batch-size <n>', 'examples per step (default 128)', intArg(1))
     .option('--clip-grad-norm <n>', "scale each phase's gradients down to this global L2 norm when they exceed it (off by default; with --resume, to get past a divergence)", floatArg(0, { exclusive: true }))
-    .option('--lr-drop <epoch>', 'from this epoch on, every optimizer at a tenth of its learning rate (a step decay)', intArg(2))
+    .option('--lr-drop <epoch>', 'from this epoch on, every optimizer at a tenth of its learning rate (a step decay; on top of a schedule, e.g. a preset\'s)', intArg(2))
     .option('--lr <rate>', "learning rate of the model's optimizer (vae, wae) or of the reconstruction phase (aae); default Adam 0.001", floatArg(0, { exclusive: true }))
     .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
     .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
