@@ -38,12 +38,14 @@ function optimizers(config: Config): { path: string[]; spec: OptimizerSpec }[] {
  */
 export function withLearningRateDrop(config: Config, fromEpoch: number, factor = 0.1): Config {
   if (!Number.isInteger(fromEpoch) || fromEpoch < 2) throw new RangeError(`the learning-rate drop must start at epoch 2 or later, got ${fromEpoch}`);
+  // To 12 digits, so config.json says 5.17947e-05, not 5.179470000000001e-05.
+  const scaled = (rate: number) => Number((rate * factor).toPrecision(12));
   let override: Record<string, unknown> = {};
   for (const { path, spec } of optimizers(config)) {
     const schedule = [
       ...spec.schedule.filter((s) => s.fromEpoch < fromEpoch),
-      { fromEpoch, learningRate: scheduledLearningRate(spec, fromEpoch) * factor },
-      ...spec.schedule.filter((s) => s.fromEpoch > fromEpoch).map((s) => ({ ...s, learningRate: s.learningRate * factor })),
+      { fromEpoch, learningRate: scaled(scheduledLearningRate(spec, fromEpoch)) },
+      ...spec.schedule.filter((s) => s.fromEpoch > fromEpoch).map((s) => ({ ...s, learningRate: scaled(s.learningRate) })),
     ];
     override = mergeConfig(override, path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), { schedule })) as Record<string, unknown>;
   }
