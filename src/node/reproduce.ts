@@ -239,16 +239,16 @@ function experiments(o: ReproduceOptions): Experiment[] {
 }
 
 /** The config an experiment trains: its epochs (or --epochs, or 1 or 2 when quick) and its learning-rate drop when that falls inside them. */
-function experimentConfig(e: Experiment, o: ReproduceOptions): { config: Config; flags: string } {
+function experimentConfig(e: Experiment, o: ReproduceOptions): { config: Config; flags: string; lrDrop?: number } {
   const epochs = o.quick ? (o.paper === 'vae' ? 2 : 1) : o.epochs ?? e.epochs;
   const config = resolveConfig(mergeConfig(e.config, { train: { epochs } }), e.name);
   const drop = e.lrDrop ?? (e.lrDropShare === undefined ? undefined : epochs - Math.round(epochs * e.lrDropShare) + 1);
   if (drop === undefined || drop > epochs || drop < 2) return { config, flags: `${e.flags} --epochs ${epochs}` };
-  return { config: withLearningRateDrop(config, drop), flags: `${e.flags} --epochs ${epochs} --lr-drop ${drop}` };
+  return { config: withLearningRateDrop(config, drop), flags: `${e.flags} --epochs ${epochs} --lr-drop ${drop}`, lrDrop: drop };
 }
 
-/** Each experiment's name, the config it trains and the `latentlab train` flags that give that config. */
-export function reproducePlan(o: ReproduceOptions): { name: string; config: Config; flags: string }[] {
+/** Each experiment's name, the config it trains, the `latentlab train` flags that give that config, and its learning-rate drop if any. */
+export function reproducePlan(o: ReproduceOptions): { name: string; config: Config; flags: string; lrDrop?: number }[] {
   return experiments(o).map((e) => ({ name: e.name, ...experimentConfig(e, o) }));
 }
 

@@ -18,10 +18,8 @@ async function run(paper: PaperName, flags: ReproduceFlags): Promise<void> {
 /** The full `reproduce vae` runs' epochs as the plan sets them, one line each. */
 function vaeBudgets(): string {
   const names = ['the ELBO VAE', 'the IWAE', 'the VampPrior VAE', 'the two-layer IWAE'];
-  return reproducePlan({ paper: 'vae', dir: '', backend: 'cpu', quick: false, seed: 1 }).map(({ config, flags }, i) => {
-    const drop = /--lr-drop (\d+)/.exec(flags);
-    return `  ${(names[i] ?? `run ${i + 1}`).padEnd(20)} ${String(config.train.epochs).padStart(4)} epochs${drop ? ` (a tenth of the rate from epoch ${drop[1]})` : ''}`;
-  }).join('\n');
+  return reproducePlan({ paper: 'vae', dir: '', backend: 'cpu', quick: false, seed: 1 }).map(({ config, lrDrop }, i) =>
+    `  ${(names[i] ?? `run ${i + 1}`).padEnd(20)} ${String(config.train.epochs).padStart(4)} epochs${lrDrop ? ` (a tenth of the rate from epoch ${lrDrop})` : ''}`).join('\n');
 }
 
 export function reproduceCommand(): Command {
