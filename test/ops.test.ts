@@ -1,12 +1,15 @@
 /**
  * core/util/ops.ts: TF.js ops with the same values and cheaper gradients —
- * each against TF.js's own op, value and gradient, edge cases included.
+ * each against TF.js's own op, value and gradient, edge cases included; and
+ * core/util/random-ops.ts's randomNormal against tf.randomNormal, bit for bit.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend } from './helpers/tf.js';
 import { clipByValue, logSumExp } from '../src/core/util/ops.js';
+import { randomNormal } from '../src/core/util/random-ops.js';
+import { normalValues } from '../src/core/util/random.js';
 
 before(setupBackend);
 
@@ -52,5 +55,35 @@ describe('ops with cheaper gradients (core/util/ops.ts)', () => {
     assert.deepEqual(Array.from(ours.dataSync()), Array.from(theirs.dataSync()));
     const v = tf.tidy(() => [clipByValue(x, 0, 1), tf.clipByValue(x, 0, 1)].map((t) => Array.from(t.dataSync())));
     assert.deepEqual(v[0], v[1]);
+  });
+});
+
+describe('randomNormal (core/util/random-ops.ts)', () => {
+  it('draws tf.randomNormal\'s values bit for bit: any seed (fractional, negative, large), size (odd, 1, 0) and mean/std', () => {
+    for (const seed of [1, 2, 77, -5, 0.25, 2147483646, 1e12]) {
+      for (const shape of [[1], [3], [2, 5], [0, 4], [20, 7, 3]]) {
+        for (const [mean, std] of [[0, 1], [-1.5, 0.3]]) {
+          const want = tf.randomNormal(shape, mean, std, 'float32', seed);
+          const got = randomNormal(shape, mean, std, seed);
+          assert.deepEqual(got.shape, want.shape);
+          assert.equal(got.dtype, 'float32');
+          const [g, w] = [got.dataSync(), want.dataSync()];
+          w.forEach((v, i) => assert.ok(Object.is(g[i], v), `seed ${seed}, shape [${shape}], mean ${mean}: [${i}] ${g[i]} vs ${v}`));
+        }
+      }
+    }
+  });
+
+  it('is standard normal over many draws, and draws afresh without a seed', () => {
+    const v = normalValues(200_000, 0, 1, 12345);
+    let sum = 0, sq = 0, beyond2 = 0;
+    for (const x of v) (sum += x), (sq += x * x), (beyond2 += Math.abs(x) > 2 ? 1 : 0);
+    const mean = sum / v.length;
+    assert.ok(Math.abs(mean) < 0.01, `mean ${mean}`);
+    assert.ok(Math.abs(sq / v.length - mean * mean - 1) < 0.015, `variance ${sq / v.length}`);
+    assert.ok(Math.abs(beyond2 / v.length - 0.0455) < 0.003, `P(|x| > 2) ${beyond2 / v.length}`);
+    const [a, b] = [randomNormal([64]).dataSync(), randomNormal([64], 0, 1, 0).dataSync()];
+    assert.ok(a.some((x, i) => x !== b[i]), 'unseeded draws differ');
+    assert.throws(() => normalValues(4, 0, 1, 0), /seed/);
   });
 });

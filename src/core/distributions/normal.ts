@@ -16,6 +16,7 @@
  * leading term log φ(t) − log |t|.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { randomNormal } from '../util/random-ops.js';
 import { gridValues, HALF_BIN, LOG_BIN } from './bins.js';
 import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
 import { fusedGaussianLogProb, fusedGaussianSample } from './gaussian-fused.js';
@@ -51,7 +52,7 @@ export class DiagNormal implements Distribution {
 
   sample({ seed, n }: SampleOptions): tf.Tensor {
     const shape = n === undefined ? this.loc.shape : [n, ...this.loc.shape];
-    const eps = tf.randomNormal(shape, 0, 1, 'float32', seed);
+    const eps = randomNormal(shape, 0, 1, seed);
     return fusedGaussianSample(this.loc, this.logVar, eps) ?? tf.add(this.loc, tf.mul(this.scale(), eps));
   }
 
@@ -102,7 +103,7 @@ export class StandardNormal implements Distribution {
   }
 
   sample({ seed, n }: SampleOptions): tf.Tensor {
-    return tf.randomNormal([n ?? 1, this.eventSize], 0, 1, 'float32', seed);
+    return randomNormal([n ?? 1, this.eventSize], 0, 1, seed);
   }
 
   logProb(x: tf.Tensor): tf.Tensor {

@@ -21,6 +21,7 @@
  * Which variables each may change is the trainer's business (phases).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { randomNormal } from '../util/random-ops.js';
 import type { AdversarialAutoencoder } from '../models/aae.js';
 import type { AdversarialConfig } from '../config/schema.js';
 import type { Autoencoder } from '../models/types.js';
@@ -36,7 +37,7 @@ export const stream = (seed: number, purpose: keyof typeof STREAM) => deriveSeed
 /** The encoder's input: x, plus N(0, σ²) noise while training when config.adversarial.inputNoise = σ > 0. */
 export function encoderInput(model: Autoencoder & { readonly config: AdversarialConfig }, x: tf.Tensor, seed: number, training: boolean): tf.Tensor {
   const sigma = model.config.adversarial.inputNoise;
-  return training && sigma > 0 ? tf.add(x, tf.randomNormal(x.shape, 0, sigma, 'float32', stream(seed, 'inputNoise'))) : x;
+  return training && sigma > 0 ? tf.add(x, randomNormal(x.shape, 0, sigma, stream(seed, 'inputNoise'))) : x;
 }
 
 /** q(z|x) while training (input noise added when configured) or at evaluation. */

@@ -8,6 +8,7 @@
  * label-guided AAE pairs a class with its component).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { randomNormal } from '../util/random-ops.js';
 import { logSumExp } from '../util/ops.js';
 import type { SampleOptions } from '../distributions/types.js';
 import { uniformGenerator } from '../util/random.js';
@@ -60,7 +61,7 @@ export class GaussianMixture implements ComponentPrior {
     const n = components.shape[0];
     return tf.tidy(() => {
       const centres = tf.gather(tf.tensor2d(this.meansFlat, [this.components, this.eventSize]), components);
-      return tf.add(centres, tf.randomNormal([n, this.eventSize], 0, this.std, 'float32', seed + 1)) as tf.Tensor2D;
+      return tf.add(centres, randomNormal([n, this.eventSize], 0, this.std, seed + 1)) as tf.Tensor2D;
     });
   }
 

@@ -3,6 +3,7 @@
  * uniform box (a density, but zero outside the box).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { randomNormal } from '../util/random-ops.js';
 import type { SampleOptions } from '../distributions/types.js';
 import { uniformGenerator } from '../util/random.js';
 import type { ComponentPrior, Prior } from './types.js';
@@ -38,7 +39,7 @@ export class SwissRoll implements ComponentPrior {
     const scale = 4 / (4.5 * Math.PI);
     const t = tf.mul(tf.add(tf.mul(u, 2), 1), 1.5 * Math.PI);
     const points = tf.stack([tf.mul(tf.mul(t, tf.cos(t)), scale), tf.mul(tf.mul(t, tf.sin(t)), scale)], 1);
-    return tf.add(points, tf.randomNormal([u.shape[0], 2], 0, this.noise, 'float32', seed + 1)) as tf.Tensor2D;
+    return tf.add(points, randomNormal([u.shape[0], 2], 0, this.noise, seed + 1)) as tf.Tensor2D;
   }
 
   logProb(): tf.Tensor {

@@ -18,6 +18,7 @@
  * Σ_d (z_d − μ_kd)²/σ_kd² = z²·(1/σ_k²) − 2 z·(μ_k/σ_k²) + Σ_d μ_kd²/σ_kd².
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { randomNormal } from '../util/random-ops.js';
 import { clipByValue, logSumExp } from '../util/ops.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SampleOptions } from '../distributions/types.js';
@@ -120,7 +121,7 @@ export class VampPrior implements Prior {
     return tf.tidy(() => {
       const { loc, logVar } = this.componentParams();
       const index = tf.tensor1d(picks, 'int32');
-      const eps = tf.randomNormal([n, this.eventSize], 0, 1, 'float32', seed + 1);
+      const eps = randomNormal([n, this.eventSize], 0, 1, seed + 1);
       return tf.add(tf.gather(loc, index), tf.mul(tf.exp(tf.mul(tf.gather(logVar, index), 0.5)), eps));
     });
   }

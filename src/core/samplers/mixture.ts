@@ -9,6 +9,7 @@
  * k ~ Cat(π), z = μ_k + L_k ε with ε ~ N(0, I), both from one seed.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { randomNormal } from '../util/random-ops.js';
 import type { SampleOptions } from '../distributions/types.js';
 import type { Prior } from '../priors/types.js';
 import { cholesky, invertLower } from '../util/linalg.js';
@@ -83,7 +84,7 @@ export class FullGaussianMixture implements Prior {
       while (c < this.components - 1 && u >= cumulative[c]) c++;
       return c;
     });
-    const noise = tf.randomNormal([n, d], 0, 1, 'float32', seed + 1);
+    const noise = randomNormal([n, d], 0, 1, seed + 1);
     const eps = noise.dataSync() as Float32Array;
     noise.dispose();
     const z = new Float32Array(n * d);

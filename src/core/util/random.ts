@@ -52,3 +52,63 @@ export function permutation(n: number, seed: number): Int32Array {
   }
   return out;
 }
+
+/**
+ * n normal values (mean, std) from `seed`: the very stream `tf.randomNormal(…,
+ * seed)` draws, bit for bit, several times faster. TF.js seeds Baagøe's Alea
+ * generator with the seed's decimal string and takes pairs by Marsaglia's
+ * polar method (u, v uniform on (−1, 1), s = u² + v² in (0, 1), both
+ * u·√(−2 ln s / s) and v·√(…) used); it reads the generator through a closure
+ * and object fields per value, ≈ 40 ns each here, which an importance-
+ * weighted step with K = 50 (50,000 values) felt as ≈ 2 ms. The same
+ * arithmetic on locals takes a fraction of that. The seed must be non-zero
+ * (TF.js reads 0 as "no seed" and draws one).
+ */
+export function normalValues(n: number, mean: number, std: number, seed: number): Float32Array {
+  if (!seed) throw new RangeError('normalValues: the seed must be non-zero');
+  // Alea's seeding: Mash (a string hash kept in a double) over ' ' three times, then over the seed's text.
+  let h = 0xefc8249d;
+  const mash = (text: string): number => {
+    for (let i = 0; i < text.length; i++) {
+      h += text.charCodeAt(i);
+      let x = 0.02519603282416938 * h;
+      h = x >>> 0;
+      x -= h;
+      x *= h;
+      h = x >>> 0;
+      x -= h;
+      h += x * 0x100000000;
+    }
+    return (h >>> 0) * 2.3283064365386963e-10;
+  };
+  let s0 = mash(' '), s1 = mash(' '), s2 = mash(' ');
+  const text = String(seed);
+  s0 -= mash(text);
+  if (s0 < 0) s0 += 1;
+  s1 -= mash(text);
+  if (s1 < 0) s1 += 1;
+  s2 -= mash(text);
+  if (s2 < 0) s2 += 1;
+  let c = 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    let u: number, v: number, s: number;
+    do {
+      let t = 2091639 * s0 + c * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      s2 = t - (c = t | 0);
+      u = 2 * s2 - 1;
+      t = 2091639 * s0 + c * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      s2 = t - (c = t | 0);
+      v = 2 * s2 - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const mul = Math.sqrt((-2.0 * Math.log(s)) / s);
+    out[i] = mean + std * u * mul;
+    if (i + 1 < n) out[i + 1] = mean + std * v * mul;
+  }
+  return out;
+}
