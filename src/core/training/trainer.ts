@@ -6,8 +6,12 @@
  * `phase.optimizer.variables` and applied to them alone.
  *
  * Memory: the objective runs inside the gradient tape; its named terms are
- * stacked into one kept tensor and accumulated on the device, and values are
- * read back asynchronously every `reportEvery` steps — never inside the tape.
+ * kept and, after the step, summed over the epoch: on a backend that keeps
+ * tensors in the process's memory (wasm, the native engine, cpu,
+ * tfjs-node) by reading the scalars at once, in double precision, which costs
+ * less than the three kernels of a sum on the device; elsewhere (WebGL)
+ * stacked and summed on the device, and read back asynchronously every
+ * `reportEvery` steps — never inside the tape.
  * Each read-back also checks them: a term that is no longer finite stops the
  * epoch with a DivergenceError (divergence.ts).
  */
@@ -96,22 +100,29 @@ export function clipByGlobalNorm(grads: (tf.Tensor | undefined)[], maxNorm: numb
 }
 
 /** Runs one phase on a batch: gradients of `total` w.r.t. its variables only. */
-function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext, clipGradNorm?: number): { names: string[]; values: tf.Tensor1D } {
+function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext, clipGradNorm?: number): { names: string[]; values: tf.Tensor[] } {
   let names: string[] = [];
-  let values: tf.Tensor1D | undefined;
+  let values: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const out = phase.loss(x, context);
     names = Object.keys(out.terms);
-    values = tf.keep(tf.stack(Object.values(out.terms)) as tf.Tensor1D);
+    values = Object.values(out.terms).map((t) => tf.keep(t));
     return out.total;
   }, phase.optimizer.variables as tf.Variable[]);
   // A variable the loss does not reach (e.g. the style head in a classification phase) has no gradient: it is left as it is.
   let ordered = phase.optimizer.variables.map((v) => grads[v.name] as tf.Tensor | undefined);
   if (clipGradNorm !== undefined) ordered = clipByGlobalNorm(ordered, clipGradNorm);
   phase.optimizer.apply(ordered, context.epoch);
-  tf.dispose([value, ...ordered.filter((g) => g !== undefined)]);
-  return { names, values: values! };
+  // A term may be the total itself: it is the caller's to dispose.
+  tf.dispose([value, ...ordered].filter((t) => t !== undefined && !values.includes(t)) as tf.Tensor[]);
+  return { names, values };
 }
+
+/** Backends whose tensors live in this process's memory: reading a scalar back costs a copy of 4 bytes, not a wait. */
+const HOST_BACKENDS = new Set(['wasm', 'cpu', 'tensorflow']);
+
+/** One phase's terms summed over the examples it saw: in doubles on the host, or as a tensor on the device. */
+type TermSums = { names: string[]; host?: Float64Array; device?: tf.Tensor1D; examples: number };
 
 /** Trains every phase over one pass of the data. */
 export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
@@ -119,15 +130,16 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
   const start = nowMs();
   const total = batchCount(data, { batchSize });
   // Per phase name: its terms summed over the examples it saw (a phase may run several times per batch).
-  const sums = new Map<string, { names: string[]; sum: tf.Tensor1D; examples: number }>();
+  const sums = new Map<string, TermSums>();
+  const onHost = HOST_BACKENDS.has(tf.getBackend());
   let examples = 0;
   let step = startStep;
   let batchIndex = 0;
 
   const readTerms = async (): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
-    for (const { names, sum, examples: seen } of sums.values()) {
-      const v = await sum.data();
+    for (const { names, host, device, examples: seen } of sums.values()) {
+      const v = host ?? (await device!.data());
       names.forEach((n, i) => (out[n] = v[i] / Math.max(seen, 1)));
     }
     const first = sums.values().next().value;
@@ -135,7 +147,7 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
     // At least the values per example: a density likelihood's loss can start near 0 (a continuous Bernoulli's does) while its KL grows by tens of nats.
     const limit = EXPLOSION_FACTOR * Math.max(scale.size ?? Infinity, data.dim, 1);
     if (nonFiniteTerms(out).length || growth(firstTerms) > limit) {
-      for (const { sum } of sums.values()) sum.dispose();
+      for (const { device } of sums.values()) device?.dispose();
       throw nonFiniteTerms(out).length
         ? new DivergenceError(epoch, step, 'the training loss', out)
         : new DivergenceError(epoch, step, 'the training loss', out, `grew to over ${EXPLOSION_FACTOR}× its size at the start (${scale.size!.toPrecision(4)})`);
@@ -153,13 +165,24 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
     const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
     phases.forEach((phase, p) => {
       const { names, values } = runPhase(phase, x, { step, epoch, seed: deriveSeed(seed, 13, step, p), labels }, clipGradNorm);
-      // The first phase's terms on the first batch: the scale against which an explosion is judged (one read-back).
-      if (p === 0 && scale.size === undefined) scale.size = Array.from(values.dataSync(), Math.abs).reduce((a, v) => a + v, 0);
       const prev = sums.get(phase.name);
-      const sum = tf.tidy(() => (prev ? tf.add(prev.sum, tf.mul(values, batch.count)) : tf.mul(values, batch.count))) as tf.Tensor1D;
-      prev?.sum.dispose();
-      values.dispose();
-      sums.set(phase.name, { names, sum, examples: (prev?.examples ?? 0) + batch.count });
+      const next: TermSums = { names, examples: (prev?.examples ?? 0) + batch.count };
+      let read: ArrayLike<number> | undefined;
+      if (onHost) {
+        read = values.map((t) => t.dataSync()[0]);
+        next.host = prev?.host ?? new Float64Array(names.length);
+        for (let i = 0; i < read.length; i++) next.host[i] += read[i] * batch.count;
+      } else {
+        next.device = tf.tidy(() => {
+          const stacked = tf.stack(values);
+          return prev?.device ? tf.add(prev.device, tf.mul(stacked, batch.count)) : tf.mul(stacked, batch.count);
+        }) as tf.Tensor1D;
+        prev?.device?.dispose();
+      }
+      // The first phase's terms on the first batch: the scale against which an explosion is judged (one read-back).
+      if (p === 0 && scale.size === undefined) scale.size = Array.from(read ?? values.map((t) => t.dataSync()[0]), Math.abs).reduce((a, v) => a + v, 0);
+      tf.dispose(values);
+      sums.set(phase.name, next);
     });
     tf.dispose([x, labels]);
     examples += batch.count;
@@ -172,6 +195,6 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
     }
   }
   const terms = await readTerms();
-  for (const { sum } of sums.values()) sum.dispose();
+  for (const { device } of sums.values()) device?.dispose();
   return { steps: step - startStep, examples, seconds: (nowMs() - start) / 1000, terms };
 }
