@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { resolveConfig } from '../src/core/config/resolve.js';
 import { makeDataset, take } from '../src/core/data/dataset.js';
 import { evaluateObjective } from '../src/core/metrics/evaluate.js';
@@ -89,6 +90,41 @@ describe('trainer', () => {
     const b = await run();
     assert.deepEqual(a.terms, b.terms);
     assert.ok(sameValues(a.weights, b.weights));
+  });
+
+  it('sums the terms on the device where reading back waits (WebGL) as it does on the host: same means, same progress, same weights', async () => {
+    // The cpu backend's kernels under a name the trainer does not know as a host backend: the device path (WebGL's) on the CPU.
+    const deviceName = 'test-device-sums';
+    if (!tf.findBackendFactory(deviceName)) {
+      tf.registerBackend(deviceName, () => new MathBackendCPU());
+      for (const kernel of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...kernel, backendName: deviceName });
+    }
+    const suiteBackend = tf.getBackend();
+    const data = take(loadDataSplits('mnist').test, 230);
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const config = smallConfig({ seed: 5 });
+      const model = buildModel(config, data.shape);
+      const progress: Record<string, number>[] = [];
+      const r = await trainEpoch({
+        phases: modelFamily(config).phases(model, { stepsPerEpoch: 5 }), data, batchSize: 50, epoch: 1, seed: 5, startStep: 0,
+        reportEvery: 2, onProgress: (p) => progress.push({ ...p.terms }),
+      });
+      return { terms: r.terms, progress, weights: snapshot(model.variables()) };
+    };
+    try {
+      const host = await run('cpu');
+      const device = await run(deviceName);
+      assert.deepEqual(Object.keys(device.terms), ['loss', 'reconstruction', 'kl']);
+      assert.equal(device.progress.length, 3, 'after steps 2, 4 and the last (5, a batch of 30)');
+      assert.equal(host.progress.length, 3);
+      for (const [h, d] of [[host.terms, device.terms], ...host.progress.map((p, i) => [p, device.progress[i]])]) {
+        for (const name of Object.keys(h)) assert.ok(Math.abs(h[name] - d[name]) <= 1e-5 * Math.abs(h[name]), `${name}: ${h[name]} on the host, ${d[name]} on the device`);
+      }
+      assert.ok(sameValues(host.weights, device.weights));
+    } finally {
+      await tf.setBackend(suiteBackend);
+    }
   });
 });
 
