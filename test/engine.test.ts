@@ -97,16 +97,20 @@ describe('hand-written wasm kernels', () => {
 describe('column sums (bias gradients)', () => {
   const cases: [number[], number | number[], boolean][] = [
     [[7, 9], 0, false], [[5, 4], [0], true], [[1, 6, 13], [0, 1], false], [[2, 3, 8], [-3, -2], true], [[3, 1], 0, false], [[0, 4], 0, false],
+    // a leading run shorter than all but the last: [K, batch, d] → [batch, d]
+    [[50, 20, 7], 0, false], [[3, 4, 5, 6], [1, 0], true], [[3, 4, 5, 6], [0, 1, 2], false], [[4, 0, 3], 0, false],
   ];
   for (const [shape, axis, keepDims] of cases) {
     it(`sum over the leading axes of [${shape}] (axis ${JSON.stringify(axis)}, keepDims ${keepDims})`, () => {
       const x = tf.randomNormal(shape, 0, 1, 'float32', shape.length);
       const got = tf.sum(x, axis, keepDims);
       const flat = (x.dataSync() as Float32Array);
-      const cols = shape[shape.length - 1];
+      const lead = Array.isArray(axis) ? axis.length : 1;
+      const kept = shape.slice(lead);
+      const cols = kept.reduce((a, b) => a * b, 1);
       const want = new Array(cols).fill(0);
       flat.forEach((v, i) => (want[i % cols] += v));
-      assert.deepEqual(got.shape, keepDims ? [...shape.slice(0, -1).map(() => 1), cols] : [cols]);
+      assert.deepEqual(got.shape, keepDims ? [...shape.slice(0, lead).map(() => 1), ...kept] : kept);
       Array.from(got.dataSync()).forEach((v, j) => assert.ok(Math.abs(v - want[j]) < 1e-4, `${v} vs ${want[j]}`));
     });
   }

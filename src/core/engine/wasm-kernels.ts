@@ -390,9 +390,12 @@ function gaussianKernels(native: NativeKernels, memory: { buffer: ArrayBuffer })
 }
 
 /**
- * Wraps the backend's Sum: a float32 reduction over every axis but the last
- * (a bias gradient: [batch, units] → [units]) runs as one pass of column sums
- * instead of TF.js's transpose-then-reduce; everything else is unchanged.
+ * Wraps the backend's Sum: a float32 reduction over leading axes — every axis
+ * but the last (a bias gradient: [batch, units] → [units]) or any leading
+ * run of them (a batch's parameters broadcast over K samples: [K, batch, d] →
+ * [batch, d]) — runs as one pass of column sums over the trailing axes taken
+ * as one, instead of TF.js's transpose-then-reduce; everything else is
+ * unchanged.
  */
 function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Exports): tf.KernelConfig['kernelFunc'] {
   return (args) => {
@@ -400,11 +403,13 @@ function columnSumKernel(original: tf.KernelConfig['kernelFunc'], exports: Expor
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const rank = x.shape.length;
     const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-    if (x.dtype !== 'float32' || rank < 2 || axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return original(args);
+    const lead = axes.length;
+    if (x.dtype !== 'float32' || rank < 2 || lead < 1 || lead > rank - 1 || axes.some((a, i) => a !== i)) return original(args);
     const b = args.backend as unknown as WasmBackendInternals;
-    const cols = x.shape[rank - 1];
-    const rows = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
-    const out = b.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols], 'float32');
+    const kept = x.shape.slice(lead);
+    const cols = product(kept);
+    const rows = product(x.shape.slice(0, lead));
+    const out = b.makeOutput(keepDims ? [...x.shape.slice(0, lead).map(() => 1), ...kept] : kept, 'float32');
     if (cols > 0) exports.colsum(b.dataIdMap.get(x.dataId).memoryOffset, b.dataIdMap.get(out.dataId).memoryOffset, rows, cols);
     return out;
   };
