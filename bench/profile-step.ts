@@ -1,8 +1,10 @@
 /**
  * Per-kernel time of canonical VAE training steps on the wasm backend, with
- * the native engine's kernels (default where it is built) or the wasm ones.
+ * the native engine's kernels (default where it is built) or the wasm ones;
+ * or of a preset's model (`--preset iwae-mnist`, its batch size, on 784-value
+ * synthetic batches), with `--iwae K` for the importance-weighted objective.
  *
- *   node --import tsx bench/profile-step.ts [--steps N] [--backend native|wasm|cpu]
+ *   node --import tsx bench/profile-step.ts [--steps N] [--backend native|wasm|cpu] [--preset NAME [--iwae K]]
  *
  * Every kernel registered for the backend is wrapped with a timer (the wasm
  * backend runs kernels synchronously, so wall time around a kernel call is
@@ -10,7 +12,9 @@
  * matMul calls Transpose) are counted in both. Prints per-step totals by
  * kernel name and by name + shapes, after a warm-up on synthetic batches.
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import { packagePath } from '../src/node/package-root.js';
 import { initBackend } from '../src/node/backend.js';
 import { resolveConfig } from '../src/core/config/resolve.js';
 import { buildModel, modelFamily } from '../src/core/models/registry.js';
@@ -19,7 +23,11 @@ import { makeDataset, type Dataset } from "../src/core/data/dataset.js";
 
 const args = process.argv.slice(2);
 const steps = Number(args[args.indexOf('--steps') + 1] || 60);
-const BATCH = 128;
+const presetName = args.includes('--preset') ? args[args.indexOf('--preset') + 1] : undefined;
+const iwaeK = args.includes('--iwae') ? Number(args[args.indexOf('--iwae') + 1]) : undefined;
+// A preset's settings but its data: the batches here are synthetic.
+const preset = presetName ? (({ data: _data, ...rest }) => rest)(JSON.parse(readFileSync(packagePath('presets', `${presetName}.json`), 'utf8'))) : undefined;
+const BATCH: number = preset?.train?.batchSize ?? 128;
 
 const backendArg = args.indexOf('--backend');
 const backend = await initBackend(backendArg >= 0 ? (args[backendArg + 1] as 'native' | 'wasm' | 'cpu') : 'auto');
@@ -57,7 +65,9 @@ const n = BATCH * steps;
 const x = new Float32Array(n * dim);
 for (let i = 0; i < x.length; i++) x[i] = ((i * 2654435761) % 1000) / 1000;
 const data: Dataset = makeDataset("synthetic", [dim], x);
-const config = resolveConfig({ latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: BATCH } });
+const config = resolveConfig(preset
+  ? { ...preset, ...(iwaeK ? { objective: { kind: 'iwae', k: iwaeK } } : {}) }
+  : { latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: BATCH } });
 const model = buildModel(config, [dim]);
 const phases = modelFamily(config).phases(model, { stepsPerEpoch: steps });
 await trainEpoch({ phases, data, batchSize: BATCH, epoch: 1, seed: 1, startStep: 0 });
