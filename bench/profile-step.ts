@@ -12,7 +12,7 @@
  * matMul calls Transpose) are counted in both. Prints per-step totals by
  * kernel name and by name + shapes, after a warm-up on synthetic batches.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { packagePath } from '../src/node/package-root.js';
 import { initBackend } from '../src/node/backend.js';
@@ -26,7 +26,16 @@ const steps = Number(args[args.indexOf('--steps') + 1] || 60);
 const presetName = args.includes('--preset') ? args[args.indexOf('--preset') + 1] : undefined;
 const iwaeK = args.includes('--iwae') ? Number(args[args.indexOf('--iwae') + 1]) : undefined;
 // A preset's settings but its data: the batches here are synthetic.
-const preset = presetName ? (({ data: _data, ...rest }) => rest)(JSON.parse(readFileSync(packagePath('presets', `${presetName}.json`), 'utf8'))) : undefined;
+const presetFile = presetName && packagePath('presets', `${presetName}.json`);
+if (presetFile && !existsSync(presetFile)) {
+  console.error(`bench/profile-step: --preset ${presetName}: no such preset (presets/*.json: ${readdirSync(packagePath('presets')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).join(', ')})`);
+  process.exit(2);
+}
+if (iwaeK !== undefined && !(Number.isInteger(iwaeK) && iwaeK >= 1)) {
+  console.error(`bench/profile-step: --iwae must be a whole number of samples ≥ 1 (got ${args[args.indexOf('--iwae') + 1]})`);
+  process.exit(2);
+}
+const preset = presetFile ? (({ data: _data, ...rest }) => rest)(JSON.parse(readFileSync(presetFile, 'utf8'))) : undefined;
 const BATCH: number = preset?.train?.batchSize ?? 128;
 
 const backendArg = args.indexOf('--backend');
@@ -68,7 +77,15 @@ const data: Dataset = makeDataset("synthetic", [dim], x);
 const config = resolveConfig(preset
   ? { ...preset, ...(iwaeK ? { objective: { kind: 'iwae', k: iwaeK } } : {}) }
   : { latentDim: 20, encoder: { hidden: [400] }, decoder: { hidden: [400] }, train: { batchSize: BATCH } });
-const model = buildModel(config, [dim]);
+const model = (() => {
+  try {
+    return buildModel(config, [dim]);
+  } catch (err) {
+    // The batches here are 784 values each: a preset for other data (colour images, a conv net on [H, W, C]) does not fit them.
+    console.error(`bench/profile-step: --preset ${presetName}: ${(err as Error).message.replace(/\n\s*/g, ' ')}`);
+    process.exit(2);
+  }
+})();
 const phases = modelFamily(config).phases(model, { stepsPerEpoch: steps });
 await trainEpoch({ phases, data, batchSize: BATCH, epoch: 1, seed: 1, startStep: 0 });
 recording = true;
