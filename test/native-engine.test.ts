@@ -258,6 +258,25 @@ describe('native kernels', { skip }, () => {
     tf.dispose([y, g, want]);
   });
 
+  it('exp (tensors of 1,024 values or more) is within an ulp of float64\'s, overflow, underflow, ±∞, NaN and ±0 included; smaller and int32 tensors too', () => {
+    const size = 70_001;
+    const x = new Float32Array(size);
+    for (let i = 0; i < size; i++) x[i] = Math.fround((i / size - 0.5) * 220);
+    x.set([NaN, Infinity, -Infinity, -0, 0, 1e-30, -1e-8, 88.72, 88.73, 89, -87.3, -103.97, -104, -150, 1]);
+    const close = (got: number, xi: number, what: string) => {
+      const want = Math.exp(xi);
+      if (Number.isNaN(want)) assert.ok(Number.isNaN(got), `${what}: exp(${xi}) is NaN, got ${got}`);
+      else if (want > 3.4028234663852886e38) assert.equal(got, Infinity, `${what}: exp(${xi}) overflows`);
+      else assert.ok(Math.abs(got - want) <= Math.max(2 ** -23 * want, 2 ** -149), `${what}: exp(${xi}) = ${got}, float64 ${want}`);
+    };
+    const big = tf.tidy(() => tf.exp(tf.tensor1d(x)).dataSync());
+    for (let i = 0; i < size; i++) close(big[i], x[i], 'large');
+    const small = tf.tidy(() => tf.exp(tf.tensor2d(x.subarray(0, 30), [5, 6])).dataSync());
+    for (let i = 0; i < 30; i++) close(small[i], x[i], 'small');
+    const ints = tf.tidy(() => tf.exp(tf.tensor1d(Array.from({ length: 2000 }, (_, i) => (i % 40) - 20), 'int32')).dataSync());
+    for (let i = 0; i < 2000; i++) close(ints[i], (i % 40) - 20, 'int32');
+  });
+
   it('the Gaussian\'s fused sample, KL and log-density match TF.js ops in value and gradient, broadcast, threaded, NaN and ±Inf', async () => {
     const { GAUSSIAN_KL_KERNEL, hasFusedKernel } = await import('../src/core/engine/wasm-kernels.js');
     const { fusedGaussianKl, fusedGaussianLogProb, fusedGaussianSample } = await import('../src/core/distributions/gaussian-fused.js');
@@ -348,6 +367,8 @@ describe('native kernels', { skip }, () => {
     assert.throws(() => native.bernoulliValue(memory, 0, 0, 10, 3, 10, 0), /must divide/);
     assert.throws(() => native.sgd(memory, 0, 0, 0, 0, 0, 2000, 0.9, 0.1, false, false), /outside the buffer/);
     assert.throws(() => native.reluGrad(memory, 0, 0, 0, 2000), /outside the buffer/);
+    assert.throws(() => native.exp(memory, 0, 4000, 100), /outside the buffer/);
+    assert.throws(() => native.exp(memory, 0, 0, -1), /negative size/);
     assert.throws(() => native.gaussSample(memory, 0, 0, 0, 60, 20, 20, 0), /outside the buffer/);
     assert.throws(() => native.gaussSample(memory, 0, 0, 0, 10, 3, 2, 0), /must divide/);
     assert.throws(() => native.gaussSampleGrad(memory, 0, 0, 0, 60, 60, 20, 0), /outside the buffer/);
