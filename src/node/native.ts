@@ -4,9 +4,9 @@
  *
  * The engine runs inside TF.js's wasm backend: its kernels (the matrix
  * product, convolutions through it, Adam, column sums, the Bernoulli
- * log-likelihood) replace the wasm kernels of the same names and work on the
+ * log-likelihood, exp) replace the wasm kernels of the same names and work on the
  * backend's memory in place, on a pool of threads over the machine's cores.
- * Everything else (element-wise ops, the gradient tape) stays on wasm. It
+ * Everything else (most element-wise ops, the gradient tape) stays on wasm. It
  * also reads the batches of 8-bit data sets (MNIST) into float32 (`byteRows`).
  *
  * LATENTLAB_NATIVE=0 turns it off (the wasm engine runs, as where it was not
