@@ -281,6 +281,12 @@ function report(o: Options, sides: SideResult[], pairs: [SideResult, SideResult]
     const [ll, pt] = [l, p].map((s) => median(steady(s.epochs).map((r) => r.seconds)));
     const ratio = ll / pt;
     console.log(`${i === 0 ? '\n' : ''}epoch time with ${o.threads[i]} thread(s), ${which}: LatentLab ${ll.toFixed(2)} s, ${p.name} ${pt.toFixed(2)} s → ratio LatentLab/PyTorch = ${ratio.toFixed(2)}×`);
+    // The spread behind the medians: on a shared machine either side's epochs can move by a third within one run.
+    const range = (s: SideResult) => {
+      const t = steady(s.epochs).map((r) => r.seconds);
+      return `${Math.min(...t).toFixed(2)}–${Math.max(...t).toFixed(2)} s`;
+    };
+    if (steady(l.epochs).length > 1) console.log(`  (those epochs ranged over ${range(l)} for LatentLab and ${range(p)} for PyTorch)`);
     return { threads: o.threads[i], ratio };
   });
   return { ratios };
