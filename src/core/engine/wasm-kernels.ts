@@ -394,7 +394,7 @@ function gaussianKernels(native: NativeKernels, memory: { buffer: ArrayBuffer })
 /**
  * Wraps the backend's Exp (native engine): float32 tensors of 1,024 values
  * or more go to the native expf, on the pool (the wasm kernel's expf takes
- * ≈ 24 ns a value on one thread: 1.5 ms of a 29 ms VampPrior step, whose
+ * 14–24 ns a value on one thread: 1.5 ms of a 29 ms VampPrior step, whose
  * mixture density exponentiates [batch, 500] twice). Same values; smaller
  * tensors and other dtypes stay on the wasm kernel.
  */
