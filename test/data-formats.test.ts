@@ -17,7 +17,7 @@ import { encodeNpy, parseNpy } from '../src/core/data/npy.js';
 import { DataError } from '../src/core/data/errors.js';
 import { UserError } from '../src/node/errors.js';
 import { loadDataSplits, loadExamples, loadTrainingSplits } from '../src/node/datasets.js';
-import { batches, isStreamed, readRows, withImageShape } from '../src/core/data/dataset.js';
+import { batches, byteDataset, concatSource, isStreamed, makeDataset, readRows, withImageShape } from '../src/core/data/dataset.js';
 import { destandardize } from '../src/node/data/tabular.js';
 import { describeRun, hasStackTrace, makeTempDir, readJson, runCli } from './helpers/cli.js';
 
@@ -293,6 +293,10 @@ describe('image folders', () => {
     for (const batch of batches(streamed.train, { batchSize: 4, shuffleSeed: 3 })) {
       assert.deepEqual(Array.from(batch.x), Array.from(readRows(memory.train, batch.indices)));
     }
+    // The same read into one reused array.
+    for (const batch of batches(streamed.train, { batchSize: 4, shuffleSeed: 3, reuse: true })) {
+      assert.deepEqual(Array.from(batch.x), Array.from(readRows(memory.train, batch.indices)));
+    }
     const limited = loadTrainingSplits(at('colour'), { stream: 'always', trainLimit: 5, trainClasses: [1] });
     assert.equal(limited.train.size, 5);
     assert.ok(limited.train.labels!.every((l) => l === 1));
@@ -472,5 +476,34 @@ describe('latentlab train on a table and on an image folder', () => {
     assert.deepEqual([data.format, data.shape, data.classNames], ['images', [12, 10, 3], ['blue', 'green', 'red']]);
     const png = readFileSync(path.join(out, 'img', 'reconstructions.png'));
     assert.ok(png.length > 500);
+  });
+});
+
+describe('batches read into one reused array', () => {
+  const dim = 6, size = 11;
+  const bytes = Uint8Array.from({ length: size * dim }, (_, i) => (i * 37) % 256);
+  const values = Float32Array.from(bytes, (b) => b / 255);
+  const sources = {
+    'in memory': makeDataset('memory', [dim], values),
+    '8-bit': byteDataset('bytes', [dim], bytes),
+    'streamed and in memory, joined': concatSource(byteDataset('a', [dim], bytes.subarray(0, 5 * dim)), makeDataset('b', [dim], values.subarray(5 * dim)), 'both'),
+  };
+  for (const [name, ds] of Object.entries(sources)) {
+    test(`${name}: the values of separate copies, shuffled, binarised, with a last partial batch`, () => {
+      const options = { batchSize: 4, shuffleSeed: 9, binarizeSeed: 5 };
+      const copies = [...batches(ds, options)].map((b) => ({ x: Array.from(b.x), indices: Array.from(b.indices) }));
+      const buffers = new Set<ArrayBufferLike>();
+      let k = 0;
+      for (const b of batches(ds, { ...options, reuse: true })) {
+        assert.deepEqual({ x: Array.from(b.x), indices: Array.from(b.indices) }, copies[k++]);
+        buffers.add(b.x.buffer);
+      }
+      assert.equal(k, 3);
+      assert.equal(buffers.size, 1, 'every batch in one array');
+      assert.ok(copies[0].x.every((v) => v === 0 || v === 1), 'binarised');
+    });
+  }
+  test('readRows refuses an array of the wrong length to write into', () => {
+    assert.throws(() => readRows(sources['in memory'], [0, 1], new Float32Array(dim)), /readRows: 6 values to write into, but 2 examples of 6 need 12/);
   });
 });

@@ -182,7 +182,8 @@ describe('native kernels', { skip }, () => {
     const l = fill(new Float32Array(rows * d), 12).map((u) => u * 30);
     l[5] = NaN;
     const xb = fill(new Float32Array(rows * d), 13).map((u) => (u > 0 ? 1 : 0));
-    const [value, grad] = tf.tidy(() => tf.engine().runKernel(BERNOULLI_KERNEL, { logits: tf.tensor2d(l, [rows, d]), x: tf.tensor2d(xb, [rows, d]) }) as tf.Tensor[]);
+    const grad = tf.zeros([rows, d]);
+    const value = tf.tidy(() => tf.engine().runKernel(BERNOULLI_KERNEL, { logits: tf.tensor2d(l, [rows, d]), x: tf.tensor2d(xb, [rows, d]), residual: grad }) as tf.Tensor);
     const vs = value.dataSync(), gs = grad.dataSync();
     assert.ok(Number.isNaN(vs[0]) && Number.isNaN(gs[5]), 'a NaN logit gives a NaN value and gradient');
     for (let r = 1; r < rows; r++) {
@@ -196,6 +197,13 @@ describe('native kernels', { skip }, () => {
       assert.ok(Math.abs(vs[r] - want) <= 1e-6 * d * 10, `row ${r}: ${vs[r]} vs ${want}`);
     }
     tf.dispose([value, grad]);
+    // The residual is written over, so it must be a tensor of the logits' shape that shares its memory with nothing.
+    tf.tidy(() => {
+      const [lt, xt] = [tf.tensor2d(l, [rows, d]), tf.tensor2d(xb, [rows, d])];
+      for (const residual of [undefined, tf.zeros([rows, d - 1]), tf.clone(xt)]) {
+        assert.throws(() => tf.engine().runKernel(BERNOULLI_KERNEL, residual ? { logits: lt, x: xt, residual } : { logits: lt, x: xt }), /residual must be a float32 tensor of the logits' shape/);
+      }
+    });
   });
 
   it('SGD with momentum (plain, Nesterov, first step) and the ReLU gradient match float64; the optimizer uses them', async () => {

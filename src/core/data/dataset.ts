@@ -53,8 +53,12 @@ export type DatasetExtras = Pick<Dataset, 'values' | 'classNames' | 'names' | 's
  */
 export interface StreamedDataset extends Omit<Dataset, 'x'> {
   readonly streamed: true;
-  /** The values of the examples at `indices` (each in 0..size−1), [indices.length, dim] row-major. */
-  read(indices: ArrayLike<number>): Float32Array;
+  /**
+   * The values of the examples at `indices` (each in 0..size−1), [indices.length, dim]
+   * row-major: written into `out` (of exactly that length) and returned when
+   * given, unless the source cannot write in place; then a new array.
+   */
+  read(indices: ArrayLike<number>, out?: Float32Array): Float32Array;
 }
 
 /** Examples in memory or read from disk as needed. */
@@ -65,10 +69,15 @@ export function isStreamed(ds: DataSource): ds is StreamedDataset {
   return (ds as Partial<StreamedDataset>).streamed === true;
 }
 
-/** The values of the examples at `indices`, [indices.length, dim] row-major (a copy). */
-export function readRows(ds: DataSource, indices: ArrayLike<number>): Float32Array {
-  if (isStreamed(ds)) return ds.read(indices);
-  const out = new Float32Array(indices.length * ds.dim);
+/**
+ * The values of the examples at `indices`, [indices.length, dim] row-major (a
+ * copy): in `into` (of exactly that length) where the source can write there,
+ * else a new array; use the array returned.
+ */
+export function readRows(ds: DataSource, indices: ArrayLike<number>, into?: Float32Array): Float32Array {
+  if (into && into.length !== indices.length * ds.dim) throw new RangeError(`readRows: ${into.length} values to write into, but ${indices.length} examples of ${ds.dim} need ${indices.length * ds.dim}`);
+  if (isStreamed(ds)) return ds.read(indices, into);
+  const out = into ?? new Float32Array(indices.length * ds.dim);
   for (let i = 0; i < indices.length; i++) out.set(ds.x.subarray(indices[i] * ds.dim, (indices[i] + 1) * ds.dim), i * ds.dim);
   return out;
 }
@@ -180,8 +189,8 @@ export function byteDataset(name: string, shape: readonly number[], bytes: Uint8
   const numClasses = labels ? makeDataset(name, [1], new Float32Array(size), labels).numClasses : undefined;
   return {
     name, size, shape: [...shape], dim, labels, numClasses, values: 'unit', streamed: true,
-    read(indices) {
-      const out = new Float32Array(indices.length * dim);
+    read(indices, into) {
+      const out = into ?? new Float32Array(indices.length * dim);
       if (byteRowReader) {
         byteRowReader(bytes, indices instanceof Int32Array ? indices : Int32Array.from(indices), dim, out);
         return out;
@@ -244,6 +253,13 @@ export interface BatchOptions {
   readonly binarizeSeed?: number;
   /** Keep a last batch smaller than batchSize (default true). */
   readonly keepPartial?: boolean;
+  /**
+   * Read every batch's values into one array, which the next batch writes
+   * over (default false: each batch its own copy). For a caller that copies
+   * `x` away before asking for the next batch, such as the trainer: no new
+   * array per step for the garbage collector.
+   */
+  readonly reuse?: boolean;
 }
 
 export interface Batch {
@@ -262,16 +278,17 @@ export function batchCount(ds: DataSource, { batchSize, keepPartial = true }: Ba
 
 /** Yields batches of copied rows, optionally shuffled and binarised (a streamed dataset reads each batch from disk). */
 export function* batches(ds: DataSource, options: BatchOptions): Generator<Batch> {
-  const { batchSize, shuffleSeed, binarizeSeed } = options;
+  const { batchSize, shuffleSeed, binarizeSeed, reuse = false } = options;
   const order = shuffleSeed === undefined ? null : permutation(ds.size, shuffleSeed);
   const rand = binarizeSeed === undefined ? null : uniformGenerator(binarizeSeed);
   const n = batchCount(ds, options);
+  const shared = reuse && n > 0 ? new Float32Array(Math.min(batchSize, ds.size) * ds.dim) : undefined;
   for (let b = 0; b < n; b++) {
     const start = b * batchSize;
     const count = Math.min(batchSize, ds.size - start);
     const indices = new Int32Array(count);
     for (let i = 0; i < count; i++) indices[i] = order ? order[start + i] : start + i;
-    const x = readRows(ds, indices);
+    const x = readRows(ds, indices, shared?.subarray(0, count * ds.dim));
     if (rand) for (let j = 0; j < x.length; j++) x[j] = rand() < x[j] ? 1 : 0;
     const labels = ds.labels ? Int32Array.from(indices, (i) => ds.labels![i]) : undefined;
     yield { x, count, labels, indices };
@@ -327,8 +344,8 @@ export function concatSource(a: DataSource, b: DataSource, name: string): DataSo
     ...(rest as Omit<Dataset, 'x'>), name, size: a.size + b.size, labels, names,
     numClasses: labels ? Math.max(a.numClasses ?? 0, b.numClasses ?? 0) : undefined,
     streamed: true,
-    read: (rows) => {
-      const out = new Float32Array(rows.length * a.dim);
+    read: (rows, into) => {
+      const out = into ?? new Float32Array(rows.length * a.dim);
       // Each source reads its own rows in one call, so a streamed one decodes a batch at a time.
       for (const [source, first, end] of [[a, 0, a.size], [b, a.size, a.size + b.size]] as const) {
         const mine = Int32Array.from({ length: rows.length }, (_, k) => k).filter((k) => rows[k] >= first && rows[k] < end);

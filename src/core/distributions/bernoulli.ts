@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkedEventShape, type Distribution, type SampleOptions } from './types.js';
-import { BERNOULLI_BROADCAST_KERNEL, BERNOULLI_KERNEL, BERNOULLI_VALUE_KERNEL, hasFusedKernel, recordingGradients } from '../engine/wasm-kernels.js';
+import { BERNOULLI_BROADCAST_KERNEL, BERNOULLI_KERNEL, BERNOULLI_VALUE_KERNEL, bernoulliWithResidual, hasFusedKernel, recordingGradients } from '../engine/wasm-kernels.js';
 
 type CustomOp = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 
@@ -36,27 +36,16 @@ const bernoulliLogProbOps = tf.customGrad(((logits: tf.Tensor, x: tf.Tensor, sav
   };
 }) as unknown as CustomOp);
 
-/**
- * The same function on the fused kernel (engine/kernels/bernoulli.wat, or the
- * native engine's): one pass gives the sum and x − σ(l), which the kernel's
- * registered gradient only scales by dy. With `broadcast` (native engine
- * only), x's shape ends the logits' and is read once per leading index (K
- * samples of one batch) instead of copied K times.
- */
-function bernoulliLogProbFused(logits: tf.Tensor, x: tf.Tensor, broadcast = false): tf.Tensor {
-  const [value, residual] = tf.engine().runKernel(broadcast ? BERNOULLI_BROADCAST_KERNEL : BERNOULLI_KERNEL, { logits, x }) as tf.Tensor[];
-  residual.dispose(); // a recording tape keeps its own reference
-  return value;
-}
-
 /** Σ_d x·l − softplus(l) with TF.js ops, x broadcast by the ops themselves (no gradient). */
 function bernoulliLogProbValue(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.sum(tf.sub(tf.mul(x, logits), tf.sub(tf.relu(logits), tf.log(tf.sigmoid(tf.abs(logits))))), -1));
 }
 
 function bernoulliLogProb(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  // The fused kernel (engine/kernels/bernoulli.wat, or the native engine's):
+  // one pass gives the sum and x − σ(l), which its gradient only scales by dy.
   const fused = logits.dtype === 'float32' && x.dtype === 'float32' && hasFusedKernel(BERNOULLI_KERNEL);
-  return fused ? bernoulliLogProbFused(logits, x) : (bernoulliLogProbOps(logits, x) as unknown as tf.Tensor);
+  return fused ? bernoulliWithResidual(logits, x) : (bernoulliLogProbOps(logits, x) as unknown as tf.Tensor);
 }
 
 export class Bernoulli implements Distribution {
@@ -95,7 +84,8 @@ export class Bernoulli implements Distribution {
     }
     if (x.rank < this.logits.rank && this.logits.dtype === 'float32' && x.dtype === 'float32' && hasFusedKernel(BERNOULLI_BROADCAST_KERNEL)
       && this.logits.shape.slice(this.logits.rank - x.rank).join() === x.shape.join()) {
-      return bernoulliLogProbFused(this.logits, x, true);
+      // x read once per leading index (K samples of one batch) instead of copied K times.
+      return bernoulliWithResidual(this.logits, x, true);
     }
     const logits = x.rank > this.logits.rank ? tf.broadcastTo(this.logits, x.shape) : this.logits;
     const xs = logits.rank > x.rank ? tf.broadcastTo(x, logits.shape) : x;

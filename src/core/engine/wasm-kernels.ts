@@ -121,10 +121,16 @@ export const CLIP_GRAD_KERNEL = 'LatentLabClipGrad';
 export const BERNOULLI_VALUE_KERNEL = 'LatentLabBernoulliValue';
 /**
  * Bernoulli log-likelihood from logits and its gradient in one pass
- * (kernels/bernoulli.wat): inputs {logits, x} of one float32 shape [..., d];
- * outputs [value [...]: Σ_d x·l − softplus(l), grad [..., d]: x − σ(l)].
- * Differentiable (registerBernoulliGradients): the second output is what the
- * gradient to the logits scales, so callers can dispose it at once.
+ * (kernels/bernoulli.wat): inputs {logits, x, residual}, logits and x of one
+ * float32 shape [..., d], residual a float32 tensor of the logits' shape whose
+ * memory the kernel writes x − σ(l) into; output value [...]: Σ_d x·l −
+ * softplus(l). Differentiable (registerBernoulliGradients): the residual is
+ * what the gradient to the logits scales. Call it through
+ * `bernoulliWithResidual`, which allocates the residual (uninitialised) for
+ * one call: as a second output it would be an output without a gradient,
+ * for which TF.js's tape builds a tensor of zeros in JavaScript and copies
+ * it into the backend at every backward pass (400 KB per MNIST step of 128
+ * images, K times more for an importance-weighted objective).
  */
 export const BERNOULLI_KERNEL = 'LatentLabBernoulli';
 /**
@@ -240,24 +246,43 @@ function decodeBase64(b64: string): Uint8Array {
 function bernoulliKernel(exports: Exports, native?: { kernels: NativeKernels; memory: { buffer: ArrayBuffer } }): KernelFunc {
   return ({ inputs, backend }) => {
     const b = backend as unknown as WasmBackendInternals;
-    const { logits, x } = inputs as Record<string, tf.TensorInfo>;
+    const { logits, x, residual } = inputs as Record<string, tf.TensorInfo>;
     const same = logits.shape.join() === x.shape.join();
     const suffix = x.shape.length >= 1 && x.shape.length <= logits.shape.length && logits.shape.slice(logits.shape.length - x.shape.length).join() === x.shape.join();
     if (logits.dtype !== 'float32' || x.dtype !== 'float32' || logits.shape.length < 1 || !(same || (native && suffix))) {
       throw new Error(`${BERNOULLI_KERNEL}: logits and x must be float32 tensors of one shape${native ? ', or x of a shape that ends the logits\' shape' : ''}`);
     }
+    if (!residual || residual.dtype !== 'float32' || residual.shape.join() !== logits.shape.join() || b.refCount(residual.dataId) !== 1) {
+      throw new Error(`${BERNOULLI_KERNEL}: residual must be a float32 tensor of the logits' shape whose memory nothing else shares (it is written over)`);
+    }
     const d = logits.shape[logits.shape.length - 1];
     const value = b.makeOutput(logits.shape.slice(0, -1), 'float32');
-    const grad = b.makeOutput([...logits.shape], 'float32');
     const offset = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
     const rows = product(logits.shape.slice(0, -1));
     const xRows = product(x.shape.slice(0, -1));
     if (rows > 0 && xRows > 0) {
-      if (native) native.kernels.bernoulli(native.memory.buffer, offset(logits), offset(x), rows, xRows, d, offset(value), offset(grad));
-      else exports.bernoulli(offset(logits), offset(x), rows, d, offset(value), offset(grad));
+      if (native) native.kernels.bernoulli(native.memory.buffer, offset(logits), offset(x), rows, xRows, d, offset(value), offset(residual));
+      else exports.bernoulli(offset(logits), offset(x), rows, d, offset(value), offset(residual));
     }
-    return [value, grad];
+    return value;
   };
+}
+
+/**
+ * The Bernoulli log-likelihood Σ_d x·l − softplus(l) on the fused kernel
+ * (BERNOULLI_KERNEL, or BERNOULLI_BROADCAST_KERNEL with `broadcast`), its
+ * residual x − σ(l) written into memory allocated for this call and left
+ * uninitialised before (the kernel writes every value): a recording tape
+ * keeps it for the gradient, otherwise it is freed on return.
+ */
+export function bernoulliWithResidual(logits: tf.Tensor, x: tf.Tensor, broadcast = false): tf.Tensor {
+  const b = tf.backend() as unknown as WasmBackendInternals;
+  const residual = tf.engine().makeTensorFromTensorInfo(b.makeOutput([...logits.shape], 'float32'));
+  try {
+    return tf.engine().runKernel(broadcast ? BERNOULLI_BROADCAST_KERNEL : BERNOULLI_KERNEL, { logits, x, residual }) as tf.Tensor;
+  } finally {
+    residual.dispose();
+  }
 }
 
 /** Adam over one variable: inputs {w, g, m, v}; attrs {c1, c2, alpha, eps}; outputs [w', m', v']. */
@@ -523,11 +548,11 @@ function registerBernoulliGradients(): void {
   for (const kernelName of [BERNOULLI_KERNEL, BERNOULLI_BROADCAST_KERNEL]) {
     tf.registerGradient({
       kernelName,
-      inputsToSave: ['logits', 'x'],
-      outputsToSave: [false, true],
+      // The residual comes from no kernel, so the tape never asks for its gradient.
+      inputsToSave: ['logits', 'x', 'residual'],
       gradFunc: (dy, saved) => {
         const [logits, x, residual] = saved;
-        const dv = tf.expandDims((Array.isArray(dy) ? dy[0] : dy) as tf.Tensor, -1);
+        const dv = tf.expandDims(dy as tf.Tensor, -1);
         const lead = [...Array(logits.rank - x.rank).keys()];
         return {
           logits: () => tf.mul(dv, residual),

@@ -157,6 +157,7 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
 
   const iterator = batches(data, {
     batchSize,
+    reuse: true, // x is copied into a tensor before the next batch is read
     shuffleSeed: deriveSeed(seed, 7, epoch),
     binarizeSeed: options.binarize ? deriveSeed(seed, 11, epoch) : undefined,
   });

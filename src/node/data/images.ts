@@ -381,8 +381,8 @@ export function streamImageListings(listings: readonly NamedListing[], { resize 
   return listings.map(({ name, listing }) => {
     const labels = labelsOf(listing);
     const base = makeDataset(name, colour ? [height, width, 3] : [height, width], new Float32Array(pixels * channels), undefined, {});
-    const read = (indices: ArrayLike<number>): Float32Array => {
-      const out = new Float32Array(indices.length * pixels * channels);
+    const read = (indices: ArrayLike<number>, into?: Float32Array): Float32Array => {
+      const out = into ?? new Float32Array(indices.length * pixels * channels);
       for (let k = 0; k < indices.length; k++) {
         const file = listing.files[indices[k]];
         const { rgb, ...size } = reader.read(file);
