@@ -1,13 +1,13 @@
 /**
- * CPU seconds per full MNIST epoch of each row of `latentlab reproduce vae`
- * (ELBO, IWAE k = 50, VampPrior, two stochastic layers), on one thread,
- * extrapolated from 6,000 images of synthetic binary data after a warm-up
- * epoch: what `reproduce vae` assumes up front (VAE_SECONDS_PER_EPOCH in
- * src/node/reproduce.ts) to size its default one-hour runs and to say how
- * long they take. CPU time, so that other work on the machine does not
- * inflate it.
+ * Seconds per full MNIST epoch of each row of `latentlab reproduce vae`
+ * (ELBO, IWAE k = 50, VampPrior, two stochastic layers), extrapolated from
+ * 6,000 images of synthetic binary data after a warm-up epoch: CPU seconds
+ * (which other work on the machine inflates less) and wall seconds. The wall
+ * time with both threads of a 2-core machine, as `reproduce vae` trains, is
+ * what it assumes up front (VAE_SECONDS_PER_EPOCH in src/node/reproduce.ts)
+ * to size its default one-hour runs and to say how long they take.
  *
- *   LATENTLAB_THREADS=1 node --import tsx bench/vae-epoch-cost.ts [elbo] [iwae] [vamp] [iwae2]
+ *   LATENTLAB_THREADS=2 node --import tsx bench/vae-epoch-cost.ts [elbo] [iwae] [vamp] [iwae2]
  */
 import { initBackend } from '../src/node/backend.js';
 import { resolveConfig } from '../src/core/config/resolve.js';

@@ -81,7 +81,7 @@ interface Experiment {
   readonly evalSeconds?: number;
   /** Instead of lrDrop: the share of the run's epochs (its budget or --epochs) trained at a tenth of the rate, at the end. */
   readonly lrDropShare?: number;
-  /** Measured seconds per full epoch on a 2-core machine shared with other trainings (wasm backend), for the up-front time estimate. */
+  /** Measured seconds per full epoch on a 2-core machine, for the up-front time estimate (the VAE rows: VAE_SECONDS_PER_EPOCH; the AAE rows: the wasm engine, other trainings beside them). */
   readonly secondsPerEpoch: number;
   /** Flags of `latentlab train` that give the same config (without --epochs and --lr-drop). */
   readonly flags: string;
@@ -137,13 +137,15 @@ async function testNll(model: Autoencoder, quick: boolean, quiet?: boolean): Pro
 
 /**
  * Seconds per full epoch, for the up-front estimate and the default budgets:
- * the CPU time per epoch of one-thread runs of each row on the native
- * engine (`LATENTLAB_THREADS=1 node --import tsx bench/vae-epoch-cost.ts`,
- * 2026-12-01, after tanh layers and the mixture's logSumExp got native
- * paths: 8.0, 95, 18.8 and 120.5 s; before, 13.8, 130, 36 and 260 s),
- * rounded down a little for the second core.
+ * the wall time per epoch of each row on the native engine with both threads
+ * of a 2-core machine, as `reproduce vae` trains them
+ * (`LATENTLAB_THREADS=2 node --import tsx bench/vae-epoch-cost.ts`,
+ * 2026-12-02, nothing else running: 9.1, 46.3, 9.4 and 72.2 s; on one
+ * thread 8.0–9.0, 70–74, 16.9 and 116.7 s. The small ELBO nets gain nothing
+ * from the second thread at batch 20). Earlier one-thread CPU times, before
+ * the native exp and the leading-axis sums: 8.0, 95, 18.8 and 120.5 s.
  */
-const VAE_SECONDS_PER_EPOCH = { elbo: 7, iwae: 85, vamp: 16, iwae2: 110 };
+const VAE_SECONDS_PER_EPOCH = { elbo: 9, iwae: 46, vamp: 9.5, iwae2: 72 };
 /**
  * The VampPrior run's last tenth at a tenth of its rate (5·10⁻⁵): at a
  * constant 5·10⁻⁴ its held-out −ELBO had flattened near 93.6 by epoch 531;
