@@ -840,3 +840,57 @@ describe('a prior given by samples in a file', () => {
     }
   });
 });
+
+describe('latentlab train --init-from', () => {
+  const QUICK = ['--train-limit', '200', '--test-limit', '50', '--hidden', '16', '--latent-dim', '3', '--epochs', '1', '-q'];
+  const source = path.join(RUNS, 'init-source');
+  const weights = (run: string, net: string) => {
+    const bytes = readFileSync(path.join(run, 'checkpoints', 'epoch-0001', net, 'weights.bin'));
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  };
+  const largestDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+  // A high rate, so that its weights are far from where the same seed starts a fresh run.
+  before(() => ok(runCli(['train', ...QUICK, '--lr', '0.05', '--name', 'init-source', '--out', RUNS]), 'the source run'));
+
+  test("a new run's nets start from the source's weights, with another objective; the manifest names the source", () => {
+    // At a learning rate of 1e-12 the weights after one epoch are those the run started from.
+    const flags = [...QUICK, '--objective', 'iwae', '--k', '3', '--lr', '1e-12', '--out', RUNS];
+    const started = runCli(['train', ...flags, '--init-from', source, '--name', 'init-iwae']);
+    ok(started, 'train --init-from');
+    const fresh = runCli(['train', ...flags, '--name', 'init-none']);
+    ok(fresh, 'the same run without --init-from');
+    for (const net of ['encoder', 'decoder']) {
+      const from = weights(source, net);
+      assert.equal(weights(path.join(RUNS, 'init-iwae'), net).length, from.length);
+      assert.ok(largestDifference(weights(path.join(RUNS, 'init-iwae'), net), from) < 1e-6, `${net}: the source's weights`);
+      assert.ok(largestDifference(weights(path.join(RUNS, 'init-none'), net), from) > 0.01, `${net}: a fresh run's differ`);
+    }
+    const manifest = readJson<{ initFrom?: unknown; configDigest: string }>(path.join(RUNS, 'init-iwae', 'manifest.json'));
+    const sourceDigest = readJson<{ configDigest: string }>(path.join(source, 'manifest.json')).configDigest;
+    assert.deepEqual(manifest.initFrom, { run: source, epoch: 1, configDigest: sourceDigest });
+    assert.equal(readJson<{ objective: { kind: string } }>(path.join(RUNS, 'init-iwae', 'config.json')).objective.kind, 'iwae');
+    // The new run resumes and evaluates like any other.
+    ok(runCli(['train', '--resume', path.join(RUNS, 'init-iwae'), '--epochs', '2', '-q']), 'resume');
+    ok(runCli(['eval', path.join(RUNS, 'init-iwae'), '--iw', '5', '--limit', '10']), 'eval');
+  });
+
+  test("--lr beside a preset's schedule says which epochs it sets", () => {
+    const r = runCli(['train', '--preset', 'iwae-mnist', ...QUICK, '--lr', '0.0001', '--name', 'lr-note', '--out', RUNS]);
+    ok(r, 'train --preset iwae-mnist --lr');
+    assert.match(r.stderr, /--lr 0\.0001 is the rate of epoch 1: the preset iwae-mnist's schedule sets it from epoch 2 on \(7 changes, the first to 0\.000719686\)/);
+    const quiet = runCli(['train', ...QUICK, '--lr', '0.0001', '--name', 'lr-plain', '--out', RUNS]);
+    ok(quiet, 'train --lr without a schedule');
+    assert.doesNotMatch(quiet.stderr, /is the rate of/);
+  });
+
+  test('refuses other nets, --resume beside it and a folder that is not a run, and leaves nothing behind', () => {
+    const out = path.join(tmp.dir, 'init-refused');
+    mkdirSync(out, { recursive: true });
+    expectUserError(['train', ...QUICK, '--hidden', '12', '--init-from', source, '--out', out],
+      [/--init-from .*init-source: its encoder network is not this model's \(weight 1: this model has \S+ \[784, 12\], the run has \S+ \[784, 16\]\)/], out);
+    expectUserError(['train', ...QUICK, '--model', 'aae', '--init-from', source, '--out', out], [/--init-from .*init-source: its encoder network is not this model's/], out);
+    expectUserError(['train', '--resume', source, '--init-from', source, '-q'], [/--init-from starts a new run .* give one of them/]);
+    expectUserError(['train', ...QUICK, '--init-from', out, '--out', out], [/is not a LatentLab run folder/], out);
+  });
+});

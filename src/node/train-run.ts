@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { isAdversarialConfig, type Config } from '../core/config/schema.js';
 import { mergeConfig, resolveConfig } from '../core/config/resolve.js';
 import { isStreamed, materialize, take, withImageShape, type DataSource } from '../core/data/dataset.js';
@@ -39,6 +40,13 @@ export interface TrainRunOptions {
   readonly backend: string;
   /** Continue this run from its latest checkpoint. */
   readonly resume?: OpenedRun;
+  /**
+   * A fresh run whose nets start from this run's latest weights instead of
+   * a random initialisation (`--init-from`): every net the new config
+   * describes must be in it with the same weights (names and shapes); the
+   * optimizers start afresh and the epochs count from 1.
+   */
+  readonly initFrom?: OpenedRun;
   readonly quiet?: boolean;
   readonly reporter?: Reporter;
   /**
@@ -85,12 +93,13 @@ function describeEpoch(r: EpochRecord, total: number): string {
 }
 
 /** Builds the model (fresh or from the checkpoint) and its phases, restoring optimizer state. */
-async function prepareModel(config: Config, train: DataSource, resume: OpenedRun | undefined, stepsPerEpoch: number): Promise<{ model: Autoencoder; phases: Phase[] }> {
+async function prepareModel(config: Config, train: DataSource, resume: OpenedRun | undefined, stepsPerEpoch: number, initFrom?: OpenedRun): Promise<{ model: Autoencoder; phases: Phase[] }> {
   const dataShape = train.shape;
   const family = modelFamily(config);
   const resources = loadPriorResources(config);
   if (!resume?.checkpoint) {
-    const model = family.create(config, dataShape, family.buildNets(config, dataShape), resources);
+    const nets = initFrom ? await netsFromRun(initFrom, config, dataShape) : family.buildNets(config, dataShape);
+    const model = family.create(config, dataShape, nets, resources);
     return { model, phases: family.phases(model, { stepsPerEpoch, train }) };
   }
   const nets = await loadCheckpointNets(resume, resume.checkpoint);
@@ -109,6 +118,41 @@ async function prepareModel(config: Config, train: DataSource, resume: OpenedRun
     }
   }
   return { model, phases };
+}
+
+/**
+ * The nets `config` describes, each holding the values of the net of that
+ * name in `source`'s latest checkpoint (checked as a resume checks it). The
+ * nets are built from `config`, not read from the source, so that nothing
+ * but the values carries over; a net the source lacks, or one whose weights
+ * differ in name or shape, is an error. The source's other nets (an AAE's
+ * discriminator, for a VAE started from it) are left out.
+ */
+async function netsFromRun(source: OpenedRun, config: Config, dataShape: readonly number[]): Promise<Record<string, tfl.LayersModel>> {
+  const what = `--init-from ${source.dir}`;
+  if (!source.checkpoint) throw new UserError(`${what}: the run has no checkpoint yet (it stopped before its first epoch ended)`);
+  const loaded = await loadCheckpointNets(source, source.checkpoint);
+  const nets = modelFamily(config).buildNets(config, dataShape);
+  const weights = (net: tfl.LayersModel) => net.weights.map((w) => `${w.originalName} [${w.shape.join(', ')}]`);
+  try {
+    for (const [name, net] of Object.entries(nets)) {
+      const from = loaded[name];
+      if (!from) throw new UserError(`${what}: it has no ${name} network for this model to start from (it has ${Object.keys(loaded).join(', ')}; its model is a ${source.config.model})`);
+      const [want, got] = [weights(net), weights(from)];
+      const k = want.findIndex((w, i) => w !== got[i]);
+      if (k >= 0 || want.length !== got.length) {
+        const i = k >= 0 ? k : Math.min(want.length, got.length);
+        throw new UserError(`${what}: its ${name} network is not this model's (weight ${i + 1}: this model has ${want[i] ?? 'none'}, the run has ${got[i] ?? 'none'}); start from a run of the same architecture`);
+      }
+      net.setWeights(from.getWeights());
+    }
+    return nets;
+  } catch (e) {
+    for (const net of Object.values(nets)) net.dispose();
+    throw e;
+  } finally {
+    for (const net of Object.values(loaded)) net.dispose();
+  }
 }
 
 /** The first value outside [0, 1], as "v (example i)", or undefined. */
@@ -162,7 +206,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   checkLabels(config, train);
   checkLabels(config, test);
   const stepsPerEpoch = Math.ceil(train.size / config.train.batchSize);
-  const { model, phases } = await prepareModel(config, train, resume, stepsPerEpoch);
+  const initFrom = resume ? undefined : options.initFrom;
+  const { model, phases } = await prepareModel(config, train, resume, stepsPerEpoch, initFrom);
   // A resume with more epochs or a learning-rate drop records its config only once the checkpoint has loaded.
   if (resume && JSON.stringify(config) !== JSON.stringify(resume.config)) writeJsonAtomic(path.join(dir, runFiles.config), config);
   const completed = resume?.checkpoint?.epoch ?? 0;
@@ -173,7 +218,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   let records: EpochRecord[] = resume ? truncateMetrics(dir, completed) : [];
   let checkpointed = completed > 0;
   if (!resume) {
-    createRunFolder(dir, config, await buildManifest(model, backend, manifestDataOf(config, loaded, train, test)));
+    const manifest = await buildManifest(model, backend, manifestDataOf(config, loaded, train, test));
+    const start = initFrom?.checkpoint && { run: initFrom.dir, epoch: initFrom.checkpoint.epoch, ...(initFrom.manifest.configDigest ? { configDigest: initFrom.manifest.configDigest } : {}) };
+    createRunFolder(dir, config, start ? { ...manifest, initFrom: start } : manifest);
+    if (start) reporter.log(pc.dim(`nets start from ${start.run}, epoch ${start.epoch}; the optimizer starts afresh`));
   }
   let unmark = () => {};
   // Ctrl-C, SIGTERM and SIGHUP alike: the last checkpoint is complete (they are written atomically), so it stays.

@@ -83,6 +83,8 @@ export interface Manifest {
   readonly nets: Record<string, { readonly weights: { readonly name: string; readonly shape: readonly number[] }[] }>;
   /** SHA-256 of the config that trained the weights (run-digest.ts); absent in runs written before LatentLab 0.1 recorded it. */
   readonly configDigest?: string;
+  /** The run whose weights this one started from (`train --init-from`): its folder as given, its epoch, its config's digest. */
+  readonly initFrom?: { readonly run: string; readonly epoch: number; readonly configDigest?: string };
 }
 
 /** What checkpoints/latest.json holds. */
@@ -293,6 +295,11 @@ function checkManifest(value: unknown, config: Config, store: RunStore): Manifes
   }
   if (value.configDigest !== undefined && (typeof value.configDigest !== 'string' || !SHA256_HEX.test(value.configDigest))) {
     throw bad(`"configDigest" must be a SHA-256 in hex, got ${quoted(value.configDigest)}`);
+  }
+  const start = value.initFrom;
+  if (start !== undefined && (!isObject(start) || typeof start.run !== 'string' || !isInt(start.epoch, 1)
+      || (start.configDigest !== undefined && (typeof start.configDigest !== 'string' || !SHA256_HEX.test(start.configDigest))))) {
+    throw bad(`"initFrom" must give the "run" (a folder) and "epoch" (a whole number ≥ 1) this run started from, got ${quoted(start, 80)}`);
   }
   return value as unknown as Manifest;
 }

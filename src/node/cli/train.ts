@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { mergeConfig, resolveConfig } from '../../core/config/resolve.js';
-import { AdversarialSchema, type Config } from '../../core/config/schema.js';
+import { AdversarialSchema, isAdversarialConfig, type Config } from '../../core/config/schema.js';
 import { withLearningRateDrop } from '../../core/config/lr-drop.js';
 import { withArticle } from '../../core/util/text.js';
 
@@ -21,7 +21,7 @@ export interface TrainFlags {
   model?: string; net?: string; config?: string; preset?: string; latentDim?: number; hidden?: number[]; encoderHidden?: number[]; decoderHidden?: number[];
   activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number; clipGradNorm?: number;
   binarize?: string; data?: string; testFraction?: number; resize?: [number, number]; labelColumn?: string; labelFile?: string; trainClasses?: number[]; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
-  resume?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
+  resume?: string; initFrom?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
   encoder?: string; mmdWeight?: number; discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number;
   objective?: string; k?: number; latentLayers?: number[];
 }
@@ -223,6 +223,29 @@ function defaultRunName(config: Config): string {
   return `${config.model}-z${config.latentDim}-${stamp}`;
 }
 
+/**
+ * A rate flag sets an optimizer's rate, and a schedule that came with the
+ * preset or config file still changes it from its first epoch on (the IWAE
+ * preset's from epoch 2): said up front, so that `--lr` is not mistaken for
+ * one rate throughout.
+ */
+function rateNotes(flags: TrainFlags, config: Config): string[] {
+  const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
+  const optimizers = [
+    ['--lr', flags.lr, config.train.optimizer],
+    ['--discriminator-lr', flags.discriminatorLr, isAdversarialConfig(config) ? config.adversarial.discriminatorOptimizer : undefined],
+    ['--generator-lr', flags.generatorLr, isAdversarialConfig(config) ? config.adversarial.generatorOptimizer : undefined],
+  ] as const;
+  return optimizers.flatMap(([flag, rate, optimizer]) => {
+    const first = rate === undefined ? undefined : optimizer?.schedule[0];
+    if (!first || !optimizer) return [];
+    const changes = optimizer.schedule.length;
+    const until = first.fromEpoch - 1;
+    if (until === 0) return [`${flag} ${rate} is not used: the ${source}'s schedule sets the rate from epoch 1 on. Give a config file whose optimizer has no "schedule" to set it.`];
+    return [`${flag} ${rate} is the rate of epoch${until === 1 ? ' 1' : `s 1–${until}`}: the ${source}'s schedule sets it from epoch ${first.fromEpoch} on (${changes} change${changes === 1 ? '' : 's'}, the first to ${first.learningRate}). For one rate throughout, give a config file whose optimizer has no "schedule".`];
+  });
+}
+
 /** Resolves flags and runs training (fresh or resumed). */
 export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
@@ -239,10 +262,13 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   } else {
     config = configFromFlags(flags);
   }
+  if (!resume) for (const note of rateNotes(flags, config)) process.stderr.write(`${pc.yellow('note')} ${note}\n`);
+  if (flags.initFrom !== undefined && flags.resume) throw new UserError('--init-from starts a new run from another run\'s weights; --resume continues a run with its own: give one of them');
+  const initFrom = flags.initFrom === undefined ? undefined : openRunFolder(flags.initFrom);
   const backend = await initBackend(flags.backend);
   const dir = resume?.dir ?? path.join(flags.out, flags.name ?? defaultRunName(config));
   if (!flags.quiet) process.stdout.write(`${pc.dim(`backend ${describeBackend(backend)} · ${resume ? 'resuming' : 'run folder'} ${dir}`)}\n`);
-  return trainRun({ config, dir, backend, resume, quiet: flags.quiet, likelihoodByData: !resume && likelihoodLeftOpen(flags) });
+  return trainRun({ config, dir, backend, resume, initFrom, quiet: flags.quiet, likelihoodByData: !resume && likelihoodLeftOpen(flags) });
 }
 
 export function printRunSummary(result: TrainRunResult): void {
@@ -327,6 +353,7 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'parent folder for run folders', 'runs')
     .option('--name <name>', 'run folder name (default <model>-z<latent>-<timestamp>)')
     .option('--resume <run_dir>', 'continue a run from its latest checkpoint (raise --epochs to train longer)')
+    .option('--init-from <run_dir>', "a new run whose nets start from another run's latest weights (the same nets: layer sizes, activations, latent size), e.g. to go on with another objective, β, learning rate or data; the optimizer starts afresh, epochs count from 1, manifest.json records the source")
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', `
 Examples:
@@ -356,6 +383,8 @@ Examples:
   latentlab train --model clustering-aae --clusters 16 --latent-dim 5          # unsupervised clusters
   latentlab train --resume runs/vae-z2-20261125-101500 --epochs 20
   latentlab train --resume runs/semi-supervised-aae-z10-… --epochs 18 --lr-drop 15   # stalled? a tenth of the rates
+  latentlab train --preset iwae-mnist --objective iwae --k 50 --lr 0.0001 --init-from runs/vae-z50-…
+                                                   # an ELBO-trained model, trained on further with L_50
 
 Config precedence: flags > --config/--preset > defaults. Unknown keys in a config file are errors.
 Optimizers per phase (config file): train.optimizer (vae, wae; aae reconstruction),
