@@ -8,7 +8,9 @@
  *
  * --gap leaves epochs FROM..TO of the run named RUN (its folder's name) out of
  * its curve, as a gap (their training time still counts), for held-out
- * values known to be wrong; say why in --note.
+ * values known to be wrong; say why in --note. A run started with
+ * `train --init-from` from another run in the figure begins where that run's
+ * training time reached the epoch it started from.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,7 +35,14 @@ const runs = args.map((dir) => {
   const records = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EpochRecord);
   const gapped = records.map((r) => (gaps.some((g) => g.run === name && r.epoch >= g.from && r.epoch <= g.to)
     ? { ...r, test: Object.fromEntries(Object.keys(r.test).map((k) => [k, Number.NaN])) } : r));
-  return { name, records: gapped };
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { initFrom?: { run: string; epoch: number } };
+  return { name, records: gapped, initFrom: manifest.initFrom };
 });
-writeFileSync(out, learningCurvesPng(runs, note));
+// A run that went on from another's weights starts at that run's training time up to the epoch it started from.
+const withStarts = runs.map(({ initFrom, ...run }) => {
+  const source = initFrom && runs.find((r) => r.name === path.basename(initFrom.run));
+  const startSeconds = source?.records.filter((r) => r.epoch <= initFrom!.epoch).reduce((t, r) => t + r.seconds + r.evalSeconds, 0);
+  return { ...run, ...(startSeconds !== undefined ? { startSeconds } : {}) };
+});
+writeFileSync(out, learningCurvesPng(withStarts, note));
 console.log(out);

@@ -265,13 +265,14 @@ export function timeAxisUnit(seconds: number): { unit: 'hours' | 'minutes' | 'se
  * The learning curves of a reproduction's runs: each run's held-out headline
  * term (−ELBO, or −L_K for an IWAE run; on the test images as training
  * evaluates them) against its cumulative training time, in hours, minutes or
- * seconds as the longest run needs.
+ * seconds as the longest run needs; a run with `startSeconds` starts that
+ * far along the axis (one that went on from another run's weights).
  */
-export function learningCurvesPng(runs: readonly { name: string; records: readonly EpochRecord[] }[], note: string): Buffer {
-  const longest = Math.max(0, ...runs.map(({ records }) => records.reduce((t, r) => t + r.seconds + r.evalSeconds, 0)));
+export function learningCurvesPng(runs: readonly { name: string; records: readonly EpochRecord[]; startSeconds?: number }[], note: string): Buffer {
+  const longest = Math.max(0, ...runs.map(({ records, startSeconds = 0 }) => records.reduce((t, r) => t + r.seconds + r.evalSeconds, startSeconds)));
   const time = timeAxisUnit(longest);
-  const series = runs.map(({ name, records }) => {
-    let elapsed = 0;
+  const series = runs.map(({ name, records, startSeconds = 0 }) => {
+    let elapsed = startSeconds / time.seconds;
     const x = records.map((r) => (elapsed += (r.seconds + r.evalSeconds) / time.seconds));
     const { key, label } = headlineTerm(records[0]?.test ?? {});
     return { name: `${name} (${label})`, x, y: records.map((r) => r.test[key]) };
