@@ -384,6 +384,7 @@ Examples:
   latentlab train --resume runs/vae-z2-20261125-101500 --epochs 20
   latentlab train --resume runs/semi-supervised-aae-z10-… --epochs 18 --lr-drop 15   # stalled? a tenth of the rates
   latentlab train --latent-dim 10 --beta 4 --lr 0.0003 --init-from runs/vae-z10-…   # the same nets, on with another β and rate
+  latentlab train --preset iwae-finetune --init-from runs/vae-z50-…   # an ELBO-trained iwae-mnist run, on with L_50
 
 Config precedence: flags > --config/--preset > defaults. Unknown keys in a config file are errors.
 Optimizers per phase (config file): train.optimizer (vae, wae; aae reconstruction),
