@@ -230,7 +230,7 @@ function defaultRunName(config: Config): string {
  * one rate throughout.
  */
 function rateNotes(flags: TrainFlags, config: Config): string[] {
-  const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
+  const schedule = flags.config ? `the schedule in ${flags.config}` : flags.preset ? `the preset ${flags.preset}'s schedule` : 'the schedule';
   const optimizers = [
     ['--lr', flags.lr, config.train.optimizer],
     ['--discriminator-lr', flags.discriminatorLr, isAdversarialConfig(config) ? config.adversarial.discriminatorOptimizer : undefined],
@@ -241,8 +241,8 @@ function rateNotes(flags: TrainFlags, config: Config): string[] {
     if (!first || !optimizer) return [];
     const changes = optimizer.schedule.length;
     const until = first.fromEpoch - 1;
-    if (until === 0) return [`${flag} ${rate} is not used: the ${source}'s schedule sets the rate from epoch 1 on. Give a config file whose optimizer has no "schedule" to set it.`];
-    return [`${flag} ${rate} is the rate of epoch${until === 1 ? ' 1' : `s 1–${until}`}: the ${source}'s schedule sets it from epoch ${first.fromEpoch} on (${changes} change${changes === 1 ? '' : 's'}, the first to ${first.learningRate}). For one rate throughout, give a config file whose optimizer has no "schedule".`];
+    if (until === 0) return [`${flag} ${rate} is not used: ${schedule} sets the rate from epoch 1 on. Give a config file whose optimizer has no "schedule" to set it.`];
+    return [`${flag} ${rate} is the rate of epoch${until === 1 ? ' 1' : `s 1–${until}`}: ${schedule} sets it from epoch ${first.fromEpoch} on (${changes} change${changes === 1 ? '' : 's'}, the first to ${first.learningRate}). For one rate throughout, give a config file whose optimizer has no "schedule".`];
   });
 }
 
