@@ -121,6 +121,13 @@ function runPhase(phase: Phase, x: tf.Tensor2D, context: StepContext, clipGradNo
 /** Backends whose tensors live in this process's memory: reading a scalar back costs a copy of 4 bytes, not a wait. */
 const HOST_BACKENDS = new Set(['wasm', 'cpu', 'tensorflow']);
 
+/**
+ * Backends that copy the values a tensor is made from (into wasm memory, a
+ * TensorFlow tensor), so the batch's array can be read into again at once;
+ * the cpu backend keeps the array itself, and WebGL reads it when it uploads.
+ */
+const COPYING_BACKENDS = new Set(['wasm', 'tensorflow']);
+
 /** One phase's terms summed over the examples it saw: in doubles on the host, or as a tensor on the device. */
 type TermSums = { names: string[]; host?: Float64Array; device?: tf.Tensor1D; examples: number };
 
@@ -157,7 +164,7 @@ export async function trainEpoch(options: EpochOptions): Promise<EpochResult> {
 
   const iterator = batches(data, {
     batchSize,
-    reuse: true, // x is copied into a tensor before the next batch is read
+    reuse: COPYING_BACKENDS.has(tf.getBackend()), // x is copied into a tensor before the next batch is read
     shuffleSeed: deriveSeed(seed, 7, epoch),
     binarizeSeed: options.binarize ? deriveSeed(seed, 11, epoch) : undefined,
   });
