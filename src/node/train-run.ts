@@ -16,7 +16,7 @@ import { modelFamily } from '../core/models/registry.js';
 import type { Autoencoder } from '../core/models/types.js';
 import { fit, type EpochRecord } from '../core/training/fit.js';
 import { DivergenceError } from '../core/training/divergence.js';
-import { optimizerFile } from '../core/io/run-layout.js';
+import { firstWeightDifference, optimizerFile } from '../core/io/run-layout.js';
 import { printable } from '../core/util/text.js';
 import type { Phase } from '../core/training/trainer.js';
 import { dataOptions, loadTrainingSplits, type SourceSplits } from './datasets.js';
@@ -133,17 +133,12 @@ async function netsFromRun(source: OpenedRun, config: Config, dataShape: readonl
   if (!source.checkpoint) throw new UserError(`${what}: the run has no checkpoint yet (it stopped before its first epoch ended)`);
   const loaded = await loadCheckpointNets(source, source.checkpoint);
   const nets = modelFamily(config).buildNets(config, dataShape);
-  const weights = (net: tfl.LayersModel) => net.weights.map((w) => `${w.originalName} [${w.shape.join(', ')}]`);
   try {
     for (const [name, net] of Object.entries(nets)) {
       const from = loaded[name];
       if (!from) throw new UserError(`${what}: it has no ${name} network for this model to start from (it has ${Object.keys(loaded).join(', ')}; its model is a ${source.config.model})`);
-      const [want, got] = [weights(net), weights(from)];
-      const k = want.findIndex((w, i) => w !== got[i]);
-      if (k >= 0 || want.length !== got.length) {
-        const i = k >= 0 ? k : Math.min(want.length, got.length);
-        throw new UserError(`${what}: its ${name} network is not this model's (weight ${i + 1}: this model has ${want[i] ?? 'none'}, the run has ${got[i] ?? 'none'}); start from a run of the same architecture`);
-      }
+      const d = firstWeightDifference(net, from);
+      if (d) throw new UserError(`${what}: its ${name} network is not this model's (weight ${d.index + 1}: this model has ${d.want}, the run has ${d.got}); start from a run of the same architecture`);
       net.setWeights(from.getWeights());
     }
     return nets;

@@ -418,17 +418,25 @@ export function readOptimizerState(store: RunStore, checkpoint: Checkpoint, phas
  * described the weights. Throws a RunFolderError naming the first mismatch.
  */
 export function checkNetsMatchConfig(store: RunStore, nets: Record<string, tfl.LayersModel>, expected: Record<string, tfl.LayersModel>): void {
-  const shapes = (net: tfl.LayersModel) => net.weights.map((w) => `${w.originalName} [${w.shape.join(', ')}]`);
   for (const [name, net] of Object.entries(expected)) {
     const loaded = nets[name];
-    if (!loaded) continue;
-    const want = shapes(net);
-    const got = shapes(loaded);
-    const i = want.findIndex((w, k) => w !== got[k]);
-    if (i >= 0 || want.length !== got.length) {
-      const k = i >= 0 ? i : Math.min(want.length, got.length);
+    const d = loaded && firstWeightDifference(net, loaded);
+    if (d) {
       throw new RunFolderError(store.name, RUN_FILES.config,
-        `does not describe the checkpoint's ${name} network (weight ${k + 1}: config.json gives ${want[k] ?? 'none'}, the checkpoint has ${got[k] ?? 'none'}); was config.json edited after training?`);
+        `does not describe the checkpoint's ${name} network (weight ${d.index + 1}: config.json gives ${d.want}, the checkpoint has ${d.got}); was config.json edited after training?`);
     }
   }
+}
+
+/**
+ * The first weight (0-based `index`) whose name or shape differs between two
+ * nets, each as "name [shape]" ("none" past the end of one), or undefined
+ * when their weights match in number, names and shapes.
+ */
+export function firstWeightDifference(want: tfl.LayersModel, got: tfl.LayersModel): { index: number; want: string; got: string } | undefined {
+  const [a, b] = [want, got].map((net) => net.weights.map((w) => `${w.originalName} [${w.shape.join(', ')}]`));
+  const i = a.findIndex((w, k) => w !== b[k]);
+  if (i < 0 && a.length === b.length) return undefined;
+  const k = i >= 0 ? i : Math.min(a.length, b.length);
+  return { index: k, want: a[k] ?? 'none', got: b[k] ?? 'none' };
 }
