@@ -67,6 +67,12 @@ export async function showView(page: Page, baseUrl: string, hash: string, naviga
       g.latentlab.ready = false;
       g.location.hash = h;
     }, hash);
-  } else await page.goto(`${baseUrl}${hash}`);
+  } else {
+    // A URL that differs from the page's only in its hash is a same-document navigation: the page is not
+    // reloaded, and its `ready` is still true from the view before until the hashchange handler runs, so a
+    // wait for it could pass on the old view. Leaving the document first makes every load a fresh one.
+    if (page.url() !== 'about:blank') await page.goto('about:blank');
+    await page.goto(`${baseUrl}${hash}`);
+  }
   await page.waitForFunction(() => (globalThis as any).latentlab?.ready === true, null, { timeout: 60_000 });
 }
