@@ -6,6 +6,7 @@ import { scheduledLearningRate, withLearningRateDrop } from '../src/core/config/
 import { resolveConfig } from '../src/core/config/resolve.js';
 import { configOf } from '../src/core/config/schema.js';
 import { configFromFlags, trainCommand, type TrainFlags } from '../src/node/cli/train.js';
+import { readPreset } from '../src/node/presets.js';
 import { reproducePlan, timeAxisUnit } from '../src/node/reproduce.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -60,19 +61,23 @@ describe('reproduce vae', () => {
     assert.ok(reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs: 3 }).every((r) => r.config.train.epochs === 3));
   });
 
-  it('the VampPrior run trains its last tenth at a tenth of the rate, whatever its epochs', () => {
+  it('every row trains its last tenth at a tenth of its preset\'s rate (the schedule kept before it), whatever its epochs', () => {
+    const presets = ['iwae-mnist', 'iwae-mnist', 'vamp-mnist', 'iwae2-mnist'].map((name) => resolveConfig(readPreset(name) as object).train.optimizer);
     for (const epochs of [undefined, 40, 600]) {
-      const vamp = reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs })[2];
-      const n = vamp.config.train.epochs;
-      const [drop] = vamp.config.train.optimizer.schedule;
-      assert.equal(vamp.config.train.optimizer.schedule.length, 1);
-      assert.equal(drop.fromEpoch, n - Math.round(n / 10) + 1, `${n} epochs`);
-      assert.ok(Math.abs(drop.learningRate - 5e-5) < 1e-12, String(drop.learningRate));
-      assert.ok(vamp.flags.includes(`--lr-drop ${drop.fromEpoch}`), vamp.flags);
+      for (const [i, row] of reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs }).entries()) {
+        const n = row.config.train.epochs;
+        const drop = n - Math.round(n / 10) + 1;
+        assert.equal(row.lrDrop, drop, `${row.name}, ${n} epochs`);
+        assert.ok(row.flags.includes(`--lr-drop ${drop}`), row.flags);
+        for (let e = 1; e <= n; e++) {
+          const want = scheduledLearningRate(presets[i], e) * (e >= drop ? 0.1 : 1);
+          const got = scheduledLearningRate(row.config.train.optimizer, e);
+          assert.ok(Math.abs(got - want) <= 1e-12 * want, `${row.name}, epoch ${e} of ${n}: ${got} against ${want}`);
+        }
+      }
     }
     // Two epochs (--quick): no room for a drop.
-    const quick = reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: true, seed: 1 })[2];
-    assert.equal(quick.config.train.optimizer.schedule.length, 0);
+    for (const row of reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: true, seed: 1 })) assert.equal(row.lrDrop, undefined, row.name);
   });
 
   it('the learning curves\' time axis is in a unit that fits the runs (a quick run is not 2e-4 hours)', () => {
