@@ -882,6 +882,21 @@ describe('latentlab train --init-from', () => {
     const quiet = runCli(['train', ...QUICK, '--lr', '0.0001', '--name', 'lr-plain', '--out', RUNS]);
     ok(quiet, 'train --lr without a schedule');
     assert.doesNotMatch(quiet.stderr, /is the rate of/);
+    assert.match(r.stderr, /For one rate throughout, add --constant-lr/);
+  });
+
+  test('--constant-lr drops the preset\'s schedule: one rate throughout, a later --lr-drop still applies; not on --resume', () => {
+    type Optimizer = { learningRate: number; schedule: { fromEpoch: number; learningRate: number }[] };
+    const optimizerOf = (name: string) => readJson<{ train: { optimizer: Optimizer } }>(path.join(RUNS, name, 'config.json')).train.optimizer;
+    const r = runCli(['train', '--preset', 'iwae-mnist', ...QUICK, '--lr', '0.0003', '--constant-lr', '--name', 'lr-constant', '--out', RUNS]);
+    ok(r, 'train --preset iwae-mnist --lr --constant-lr');
+    assert.doesNotMatch(r.stderr, /is the rate of|is not used/);
+    assert.deepEqual(optimizerOf('lr-constant'), { ...optimizerOf('lr-constant'), learningRate: 0.0003, schedule: [] });
+    ok(runCli(['train', '--preset', 'iwae-mnist', ...QUICK, '--constant-lr', '--lr-drop', '5', '--name', 'lr-constant-drop', '--out', RUNS]), '--constant-lr --lr-drop');
+    const dropped = optimizerOf('lr-constant-drop');
+    assert.equal(dropped.learningRate, 0.001, 'the preset\'s own rate');
+    assert.deepEqual(dropped.schedule, [{ fromEpoch: 5, learningRate: 0.0001 }]);
+    expectUserError(['train', '--resume', path.join(RUNS, 'lr-constant'), '--constant-lr', '-q'], [/only --epochs, --lr-drop.*\(got --constant-lr\)/]);
   });
 
   test('refuses other nets, --resume beside it and a folder that is not a run, and leaves nothing behind', () => {

@@ -30,6 +30,19 @@ function optimizers(config: Config): { path: string[]; spec: OptimizerSpec }[] {
 }
 
 /**
+ * `config` with every optimizer at its own learning rate throughout: the
+ * schedules a preset or config file brought are dropped (`train
+ * --constant-lr`; a `--lr-drop` given with it applies after).
+ */
+export function withoutSchedules(config: Config): Config {
+  let override: Record<string, unknown> = {};
+  for (const { path } of optimizers(config)) {
+    override = mergeConfig(override, path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), { schedule: [] })) as Record<string, unknown>;
+  }
+  return resolveConfig(mergeConfig(config, override), 'constant learning rate');
+}
+
+/**
  * `config` with every optimizer's rate × `factor` from epoch `fromEpoch` (≥ 2)
  * on. An optimizer with a schedule keeps it, scaled from there: its entries
  * before `fromEpoch` stay, a new entry at `fromEpoch` holds the rate then in

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { mergeConfig, resolveConfig } from '../../core/config/resolve.js';
 import { AdversarialSchema, isAdversarialConfig, type Config } from '../../core/config/schema.js';
-import { withLearningRateDrop } from '../../core/config/lr-drop.js';
+import { withLearningRateDrop, withoutSchedules } from '../../core/config/lr-drop.js';
 import { withArticle } from '../../core/util/text.js';
 
 const ADVERSARIAL_DEFAULTS = AdversarialSchema.parse({});
@@ -22,7 +22,7 @@ export interface TrainFlags {
   activation?: string; likelihood?: string; variance?: string; epochs?: number; batchSize?: number; lr?: number; beta?: number; klWarmup?: number; clipGradNorm?: number;
   binarize?: string; data?: string; testFraction?: number; resize?: [number, number]; labelColumn?: string; labelFile?: string; trainClasses?: number[]; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; initFrom?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
-  encoder?: string; mmdWeight?: number; discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number;
+  encoder?: string; mmdWeight?: number; discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number; constantLr?: boolean;
   objective?: string; k?: number; latentLayers?: number[];
 }
 
@@ -204,7 +204,8 @@ export function configFromFlags(flags: TrainFlags): Config {
   const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
   try {
     const resolved = resolveConfig(mergeConfig(base, override), source);
-    const config = flags.lrDrop === undefined ? resolved : lrDrop(resolved, flags.lrDrop);
+    const constant = flags.constantLr ? withoutSchedules(resolved) : resolved;
+    const config = flags.lrDrop === undefined ? constant : lrDrop(constant, flags.lrDrop);
     return withAbsolutePaths(config, source);
   } catch (e) {
     if (e instanceof Error && 'issues' in e) {
@@ -241,8 +242,8 @@ function rateNotes(flags: TrainFlags, config: Config): string[] {
     if (!first || !optimizer) return [];
     const changes = optimizer.schedule.length;
     const until = first.fromEpoch - 1;
-    if (until === 0) return [`${flag} ${rate} is not used: ${schedule} sets the rate from epoch 1 on. Give a config file whose optimizer has no "schedule" to set it.`];
-    return [`${flag} ${rate} is the rate of epoch${until === 1 ? ' 1' : `s 1–${until}`}: ${schedule} sets it from epoch ${first.fromEpoch} on (${changes} change${changes === 1 ? '' : 's'}, the first to ${first.learningRate}). For one rate throughout, give a config file whose optimizer has no "schedule".`];
+    if (until === 0) return [`${flag} ${rate} is not used: ${schedule} sets the rate from epoch 1 on. Add --constant-lr to train at ${rate} throughout.`];
+    return [`${flag} ${rate} is the rate of epoch${until === 1 ? ' 1' : `s 1–${until}`}: ${schedule} sets it from epoch ${first.fromEpoch} on (${changes} change${changes === 1 ? '' : 's'}, the first to ${first.learningRate}). For one rate throughout, add --constant-lr.`];
   });
 }
 
@@ -251,7 +252,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'encoder', 'mmdWeight', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses', 'objective', 'k', 'latentLayers'] as const)
+    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'encoder', 'mmdWeight', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses', 'objective', 'k', 'latentLayers', 'constantLr'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs, --lr-drop, --clip-grad-norm (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -332,6 +333,7 @@ export function trainCommand(): Command {
     .option('--epochs <n>', 'epochs to train (default 10); with --resume, the new total', intArg(1))
     .option('--batch-size <n>', 'examples per step (default 128)', intArg(1))
     .option('--clip-grad-norm <n>', "scale each phase's gradients down to this global L2 norm when they exceed it (off by default; with --resume, to get past a divergence)", floatArg(0, { exclusive: true }))
+    .option('--constant-lr', 'every optimizer at its own rate (--lr, --discriminator-lr, … or the file\'s) for the whole run: drops the schedule a preset or config file brings (e.g. iwae-mnist\'s); --lr-drop still applies')
     .option('--lr-drop <epoch>', 'from this epoch on, every optimizer at a tenth of its learning rate (a step decay; on top of a schedule, e.g. a preset\'s)', intArg(2))
     .option('--lr <rate>', "learning rate of the model's optimizer (vae, wae) or of the reconstruction phase (aae); default Adam 0.001", floatArg(0, { exclusive: true }))
     .option('--beta <β>', 'weight on the KL term (default 1 = the ELBO)', floatArg(0))
