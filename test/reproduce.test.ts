@@ -62,7 +62,7 @@ describe('reproduce vae', () => {
   });
 
   it('every row trains its last tenth at a tenth of its preset\'s rate (the schedule kept before it), whatever its epochs', () => {
-    const presets = ['iwae-mnist', 'iwae-mnist', 'vamp-mnist', 'iwae2-mnist'].map((name) => resolveConfig(readPreset(name) as object).train.optimizer);
+    const presets = ['iwae-mnist', 'iwae-finetune', 'vamp-mnist', 'iwae2-mnist'].map((name) => resolveConfig(readPreset(name) as object).train.optimizer);
     for (const epochs of [undefined, 40, 600]) {
       for (const [i, row] of reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs }).entries()) {
         const n = row.config.train.epochs;
@@ -102,6 +102,10 @@ describe('reproduce vae', () => {
         assert.ok(nll > 50 && nll < 560, `a bound in nats per image: ${row.ours}`);
         assert.ok(existsSync(path.join(dir, folder, row.run, 'metrics.jsonl')), `${row.run}: a run folder`);
       }
+      // The IWAE row went on from the ELBO row's trained nets (its manifest's initFrom).
+      const manifest = JSON.parse(readFileSync(path.join(dir, folder, table.rows[1].run, 'manifest.json'), 'utf8')) as { initFrom?: { run: string; epoch: number } };
+      assert.equal(manifest.initFrom?.run, path.join(dir, folder, table.rows[0].run));
+      assert.equal(manifest.initFrom?.epoch, 2);
       assert.ok(existsSync(path.join(dir, folder, 'curves.png')), 'the learning curves');
       assert.match(readFileSync(path.join(dir, folder, 'table.md'), 'utf8'), /86\.76[\s\S]*84\.78[\s\S]*85\.57[\s\S]*82\.90/);
     } finally {
