@@ -15,7 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EpochRecord } from '../src/core/training/fit.js';
-import { learningCurvesPng } from '../src/node/reproduce.js';
+import { learningCurvesPng, trainingSeconds } from '../src/node/reproduce.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args.splice(args.indexOf(name), 2)[1] : undefined);
@@ -41,7 +41,7 @@ const runs = args.map((dir) => {
 // A run that went on from another's weights starts at that run's training time up to the epoch it started from.
 const withStarts = runs.map(({ initFrom, ...run }) => {
   const source = initFrom && runs.find((r) => r.name === path.basename(initFrom.run));
-  const startSeconds = source?.records.filter((r) => r.epoch <= initFrom!.epoch).reduce((t, r) => t + r.seconds + r.evalSeconds, 0);
+  const startSeconds = source && trainingSeconds(source.records.filter((r) => r.epoch <= initFrom!.epoch));
   return { ...run, ...(startSeconds !== undefined ? { startSeconds } : {}) };
 });
 writeFileSync(out, learningCurvesPng(withStarts, note));

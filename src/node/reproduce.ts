@@ -274,6 +274,11 @@ export function timeAxisUnit(seconds: number): { unit: 'hours' | 'minutes' | 'se
   return { unit: 'seconds', seconds: 1 };
 }
 
+/** Seconds a run's epochs took, training and per-epoch evaluation. */
+export function trainingSeconds(records: readonly EpochRecord[]): number {
+  return records.reduce((t, r) => t + r.seconds + r.evalSeconds, 0);
+}
+
 /**
  * The learning curves of a reproduction's runs: each run's held-out headline
  * term (−ELBO, or −L_K for an IWAE run; on the test images as training
@@ -282,7 +287,7 @@ export function timeAxisUnit(seconds: number): { unit: 'hours' | 'minutes' | 'se
  * far along the axis (one that went on from another run's weights).
  */
 export function learningCurvesPng(runs: readonly { name: string; records: readonly EpochRecord[]; startSeconds?: number }[], note: string): Buffer {
-  const longest = Math.max(0, ...runs.map(({ records, startSeconds = 0 }) => records.reduce((t, r) => t + r.seconds + r.evalSeconds, startSeconds)));
+  const longest = Math.max(0, ...runs.map(({ records, startSeconds = 0 }) => startSeconds + trainingSeconds(records)));
   const time = timeAxisUnit(longest);
   const series = runs.map(({ name, records, startSeconds = 0 }) => {
     let elapsed = startSeconds / time.seconds;
@@ -328,7 +333,8 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: Reprodu
     const result = await trainRun({ config, dir, backend: o.backend, quiet: o.quiet, initFrom: source === undefined ? undefined : openRunFolder(source) });
     const ours = await e.measure(result.model, result.records.at(-1)!.test, config);
     // A run that went on from another row's weights starts where that row's training time ends.
-    const startSeconds = e.initFromRow === undefined ? undefined : curves[e.initFromRow].records.reduce((t, r) => t + r.seconds + r.evalSeconds, curves[e.initFromRow].startSeconds ?? 0);
+    const from = e.initFromRow === undefined ? undefined : curves[e.initFromRow];
+    const startSeconds = from && (from.startSeconds ?? 0) + trainingSeconds(from.records);
     curves.push({ name: e.name, records: result.records, startSeconds });
     result.model.dispose();
     const seconds = (nowMs() - start) / 1000;

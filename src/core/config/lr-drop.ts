@@ -29,17 +29,22 @@ function optimizers(config: Config): { path: string[]; spec: OptimizerSpec }[] {
   return out;
 }
 
+/** `config` with each optimizer's schedule replaced by `schedule(spec)`; `what` names the change in a validation error. */
+function withSchedules(config: Config, schedule: (spec: OptimizerSpec) => OptimizerSpec['schedule'], what: string): Config {
+  let override: Record<string, unknown> = {};
+  for (const { path, spec } of optimizers(config)) {
+    override = mergeConfig(override, path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), { schedule: schedule(spec) })) as Record<string, unknown>;
+  }
+  return resolveConfig(mergeConfig(config, override), what);
+}
+
 /**
  * `config` with every optimizer at its own learning rate throughout: the
  * schedules a preset or config file brought are dropped (`train
  * --constant-lr`; a `--lr-drop` given with it applies after).
  */
 export function withoutSchedules(config: Config): Config {
-  let override: Record<string, unknown> = {};
-  for (const { path } of optimizers(config)) {
-    override = mergeConfig(override, path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), { schedule: [] })) as Record<string, unknown>;
-  }
-  return resolveConfig(mergeConfig(config, override), 'constant learning rate');
+  return withSchedules(config, () => [], 'constant learning rate');
 }
 
 /**
@@ -53,14 +58,9 @@ export function withLearningRateDrop(config: Config, fromEpoch: number, factor =
   if (!Number.isInteger(fromEpoch) || fromEpoch < 2) throw new RangeError(`the learning-rate drop must start at epoch 2 or later, got ${fromEpoch}`);
   // To 12 digits, so config.json says 5.17947e-05, not 5.179470000000001e-05.
   const scaled = (rate: number) => Number((rate * factor).toPrecision(12));
-  let override: Record<string, unknown> = {};
-  for (const { path, spec } of optimizers(config)) {
-    const schedule = [
-      ...spec.schedule.filter((s) => s.fromEpoch < fromEpoch),
-      { fromEpoch, learningRate: scaled(scheduledLearningRate(spec, fromEpoch)) },
-      ...spec.schedule.filter((s) => s.fromEpoch > fromEpoch).map((s) => ({ ...s, learningRate: scaled(s.learningRate) })),
-    ];
-    override = mergeConfig(override, path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), { schedule })) as Record<string, unknown>;
-  }
-  return resolveConfig(mergeConfig(config, override), 'learning-rate drop');
+  return withSchedules(config, (spec) => [
+    ...spec.schedule.filter((s) => s.fromEpoch < fromEpoch),
+    { fromEpoch, learningRate: scaled(scheduledLearningRate(spec, fromEpoch)) },
+    ...spec.schedule.filter((s) => s.fromEpoch > fromEpoch).map((s) => ({ ...s, learningRate: scaled(s.learningRate) })),
+  ], 'learning-rate drop');
 }
