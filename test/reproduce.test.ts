@@ -7,7 +7,7 @@ import { resolveConfig } from '../src/core/config/resolve.js';
 import { configOf } from '../src/core/config/schema.js';
 import { configFromFlags, trainCommand, type TrainFlags } from '../src/node/cli/train.js';
 import { readPreset } from '../src/node/presets.js';
-import { reproducePlan, timeAxisUnit } from '../src/node/reproduce.js';
+import { reproducePlan, reproduceSeconds, timeAxisUnit } from '../src/node/reproduce.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeRun, makeTempDir, runCli } from './helpers/cli.js';
@@ -59,6 +59,25 @@ describe('reproduce vae', () => {
       assert.equal(row.config.seed, 2);
     }
     assert.ok(reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, epochs: 3 }).every((r) => r.config.train.epochs === 3));
+  });
+
+  it('--hours scales every row\'s budget of epochs; it is refused beside --epochs or --quick, and past its limit', () => {
+    const base = reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1 });
+    const four = reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, hours: 4 });
+    const half = reproducePlan({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, hours: 0.5 });
+    for (const [i, row] of base.entries()) {
+      const n = row.config.train.epochs;
+      assert.ok(Math.abs(four[i].config.train.epochs - 4 * n) <= 2, `${row.name}: ${four[i].config.train.epochs} against 4 × ${n}`);
+      assert.ok(Math.abs(half[i].config.train.epochs - n / 2) <= 1, `${row.name}: ${half[i].config.train.epochs} against ${n} / 2`);
+      assert.ok(four[i].flags.includes(`--epochs ${four[i].config.train.epochs} --lr-drop `), four[i].flags);
+    }
+    assert.ok(reproduceSeconds({ paper: 'vae', dir: 'unused', backend: 'cpu', quick: false, seed: 1, hours: 4 }) > 4 * 4 * 3600 * 0.95);
+    for (const args of [['--hours', '2', '--epochs', '3'], ['--hours', '2', '--quick'], ['--hours', '0'], ['--hours', '201'], ['--hours', 'four']]) {
+      const r = runCli(['reproduce', 'vae', ...args, '--out', 'unused-never-written']);
+      assert.notEqual(r.status, 0, args.join(' '));
+      assert.match(r.stderr, /--hours/, describeRun(r));
+      assert.ok(!existsSync('unused-never-written'));
+    }
   });
 
   it('every row trains its last tenth at a tenth of its preset\'s rate (the schedule kept before it), whatever its epochs', () => {

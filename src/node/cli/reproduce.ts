@@ -1,18 +1,27 @@
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
 import { BACKENDS, initBackend, type BackendChoice } from '../backend.js';
-import { reproducePlan, runReproduce, type PaperName } from '../reproduce.js';
-import { intArg } from './options.js';
+import { reproducePlan, reproduceSeconds, runReproduce, VAE_BUDGET_HOURS, type PaperName } from '../reproduce.js';
+import { floatArg, intArg } from './options.js';
 
-interface ReproduceFlags { quick?: boolean; epochs?: number; seed: number; backend: BackendChoice; out: string; quiet?: boolean }
+interface ReproduceFlags { quick?: boolean; epochs?: number; hours?: number; seed: number; backend: BackendChoice; out: string; quiet?: boolean }
 
 async function run(paper: PaperName, flags: ReproduceFlags): Promise<void> {
   const backend = await initBackend(flags.backend);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const dir = path.join(flags.out, `reproduce-${paper}${flags.quick ? '-quick' : ''}-${stamp}`);
-  const { table } = await runReproduce({ paper, dir, backend, quick: !!flags.quick, epochs: flags.epochs, seed: flags.seed, quiet: flags.quiet });
+  const { table } = await runReproduce({ paper, dir, backend, quick: !!flags.quick, epochs: flags.epochs, hours: flags.hours, seed: flags.seed, quiet: flags.quiet });
   process.stdout.write(`\n${table}\n${pc.bold('written')} ${path.join(dir, 'table.md')}\n`);
+}
+
+/** The most --hours: each row's epochs stay within a config's limit (100,000; the ELBO row's at 9 s each: 250 hours). */
+const MAX_HOURS = 200;
+
+function hoursArg(value: string): number {
+  const hours = floatArg(0, { exclusive: true })(value);
+  if (hours > MAX_HOURS) throw new InvalidArgumentError(`must be at most ${MAX_HOURS} (hours per run), got ${hours}`);
+  return hours;
 }
 
 /** The full `reproduce vae` runs' epochs as the plan sets them, one line each. */
@@ -44,7 +53,8 @@ prints its estimate before it starts.`)
   const vae = new Command('vae')
     .description('the likelihood race on dynamically binarised MNIST: test NLL (K = 5000) of the IWAE paper\'s VAE trained on the ELBO and then on the IWAE bound (k = 50), of its two-stochastic-layer VAE (k = 50), and of a VAE with a VampPrior, beside the published figures')
     .option('--quick', 'small nets, 5,000 images, 2 epochs each, −L_100 on 500 test images: checks the machinery in a few minutes (figures not comparable)')
-    .option('--epochs <n>', 'epochs for every run (default: each run\'s budget of about an hour on 2 cores)', intArg(1))
+    .option('--epochs <n>', 'epochs for every run (default: each run\'s budget of --hours on 2 cores)', intArg(1))
+    .addOption(new Option('--hours <h>', `each run's training budget in hours on 2 cores, which sets its epochs from their measured cost (default ${VAE_BUDGET_HOURS}, at most ${MAX_HOURS}; e.g. 4 or 0.5)`).argParser(hoursArg).conflicts(['epochs', 'quick']))
     .option('--seed <n>', 'random seed for every run', intArg(0), 1)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--out <dir>', 'parent folder of the reproduction folder', 'runs')
@@ -54,10 +64,11 @@ Writes <out>/reproduce-vae-<time>/: one run folder per row, table.md (ours,
 the published figure, the command, the epochs, the wall time) and table.json.
 
 Time: --quick takes a few minutes. The full version trains four models on
-all of MNIST for a budget of about an hour each on 2 cores:
+all of MNIST for a budget of about an hour each on 2 cores (--hours sets
+another; --hours 4: four times the epochs):
 ${vaeBudgets()}
 then bounds each with 5000 importance samples on the 10,000 test images
-(8–15 minutes each): about 4¾ hours; it prints its estimate before it starts. The papers train for
+(8–15 minutes each): about ${(reproduceSeconds({ paper: 'vae', dir: '', backend: 'cpu', quick: false, seed: 1 }) / 3600).toFixed(1)} hours; it prints its estimate before it starts. The papers train for
 thousands of epochs: with an hour each, expect a few nats above them; the
 README's "likelihood race" section has the curves and what longer runs gain.
 
