@@ -520,6 +520,10 @@ describe('bad input: one clear message, no stack trace, no run folder', () => {
     expectUserError(['train', '--k', '5', ...QUICK, '--out', out], [/--k: the number of importance samples of --objective iwae/], out);
     expectUserError(['train', '--objective', 'iwae', '--beta', '2', ...QUICK, '--out', out], [/no KL term to weight/, /--objective/], out);
     expectUserError(['train', '--objective', 'iwae', '--k', '0', ...QUICK, '--out', out], [/--k/], out);
+    expectUserError(['train', '--iw-gradient', 'dreg', ...QUICK, '--out', out], [/--iw-gradient: the gradient estimator of --objective iwae/], out);
+    expectUserError(['train', '--objective', 'elbo', '--iw-gradient', 'dreg', ...QUICK, '--out', out], [/--iw-gradient: the gradient estimator of --objective iwae/], out);
+    expectUserError(['train', '--model', 'wae', '--iw-gradient', 'dreg', ...QUICK, '--out', out], [/--iw-gradient: for --model vae/], out);
+    expectUserError(['train', '--objective', 'iwae', '--iw-gradient', 'dreg', '--latent-layers', '8', ...QUICK, '--out', out], [/one stochastic layer/, /--iw-gradient/], out);
     expectUserError(['train', '--model', 'aae', '--latent-layers', '8', ...QUICK, '--out', out], [/--latent-layers: for --model vae/], out);
     expectUserError(['train', '--latent-layers', '8', '--labels', 'conditional', ...QUICK, '--out', out], [/stacked stochastic layers take no labels/, /--latent-layers/], out);
   });
@@ -873,6 +877,10 @@ describe('latentlab train --init-from', () => {
     // The new run resumes and evaluates like any other.
     ok(runCli(['train', '--resume', path.join(RUNS, 'init-iwae'), '--epochs', '2', '-q']), 'resume');
     ok(runCli(['eval', path.join(RUNS, 'init-iwae'), '--iw', '5', '--limit', '10']), 'eval');
+    // The same with the doubly reparameterised gradient: it is recorded in config.json.
+    ok(runCli(['train', ...flags, '--iw-gradient', 'dreg', '--init-from', source, '--name', 'init-dreg']), 'train --iw-gradient dreg --init-from');
+    assert.deepEqual(readJson<{ objective: object }>(path.join(RUNS, 'init-dreg', 'config.json')).objective, { kind: 'iwae', k: 3, gradient: 'dreg' });
+    ok(runCli(['train', '--resume', path.join(RUNS, 'init-dreg'), '--epochs', '2', '-q']), 'resume');
   });
 
   test("--lr beside a preset's schedule says which epochs it sets", () => {

@@ -317,10 +317,16 @@ export const LabelsSchema = z.strictObject({
  * What a VAE trains: the evidence lower bound, or the importance-weighted
  * bound L_K with K samples per example (Burda et al. 2015; objectives/iwae.ts),
  * the bound `eval --iw K` reports. L_K costs K decoder passes per example.
+ * `gradient` is the estimator of L_K's gradient for the encoder: absent (or
+ * 'standard'), the bound's own; 'dreg', the doubly reparameterised one
+ * (Tucker et al. 2019) — the same bound and the same decoder gradient, an
+ * encoder gradient with less variance that does not fade as K grows. Absent
+ * rather than defaulted, so a run's config.json from before the field
+ * keeps its digest.
  */
 export const VaeObjectiveSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('elbo') }),
-  z.strictObject({ kind: z.literal('iwae'), k: positiveInt.max(5000).default(50) }),
+  z.strictObject({ kind: z.literal('iwae'), k: positiveInt.max(5000).default(50), gradient: z.enum(['standard', 'dreg']).optional() }),
 ]);
 
 /**
@@ -409,6 +415,9 @@ export const ConfigSchema = z.preprocess(
   }
   if (c.model === 'vae' && c.latentLayers.length > 0 && c.labels.use !== 'none') {
     ctx.addIssue({ code: 'custom', path: ['latentLayers'], message: 'stacked stochastic layers take no labels: labels.use must be "none"' });
+  }
+  if (c.model === 'vae' && c.latentLayers.length > 0 && c.objective.kind === 'iwae' && c.objective.gradient === 'dreg') {
+    ctx.addIssue({ code: 'custom', path: ['objective', 'gradient'], message: 'the doubly reparameterised gradient ("dreg") is for one stochastic layer: with stacked layers q(z|x) has score terms it does not cover; leave gradient out' });
   }
   if (c.model === 'vae' && c.latentLayers.length > 0 && prior.kind === 'vamp') {
     ctx.addIssue({ code: 'custom', path: ['latentLayers'], message: 'stacked stochastic layers with a VampPrior are not supported: use a standard-normal or gaussian-mixture prior' });

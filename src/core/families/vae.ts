@@ -19,7 +19,7 @@ import type { ModelFamily } from './types.js';
 /** The configured objective: −ELBO (β-weighted in training), or −L_K. */
 function objective(model: Autoencoder, x: tf.Tensor, seed: number, options: { beta?: number; training?: boolean; labels?: tf.Tensor1D }): ObjectiveValue {
   const spec = configOf(model.config, 'vae').objective;
-  return spec.kind === 'iwae' ? negativeIwBound(model, x, { seed, k: spec.k, training: options.training, labels: options.labels }) : negativeElbo(model, x, { seed, ...options });
+  return spec.kind === 'iwae' ? negativeIwBound(model, x, { seed, k: spec.k, gradient: spec.gradient, training: options.training, labels: options.labels }) : negativeElbo(model, x, { seed, ...options });
 }
 
 export const vaeFamily: ModelFamily = {

@@ -23,7 +23,7 @@ export interface TrainFlags {
   binarize?: string; data?: string; testFraction?: number; resize?: [number, number]; labelColumn?: string; labelFile?: string; trainClasses?: number[]; trainLimit?: number; testLimit?: number; seed?: number; backend: BackendChoice; out: string; name?: string;
   resume?: string; initFrom?: string; quiet?: boolean; prior?: string; priorComponents?: number; priorRadius?: number; priorStd?: number;
   encoder?: string; mmdWeight?: number; discriminatorHidden?: number[]; discriminatorSteps?: number; discriminatorLr?: number; generatorLr?: number; generatorWeight?: number; generator?: string; inputNoise?: number; priorFile?: string; labels?: string; labelledFraction?: number; classes?: number; labelled?: number; clusters?: number; lrDrop?: number; constantLr?: boolean;
-  objective?: string; k?: number; latentLayers?: number[];
+  objective?: string; k?: number; iwGradient?: 'standard' | 'dreg'; latentLayers?: number[];
 }
 
 /** Which config field each flag sets (for error messages). */
@@ -40,7 +40,7 @@ const flagOf: Record<string, string> = {
   'train.klWarmupEpochs': '--kl-warmup', 'train.clipGradNorm': '--clip-grad-norm', seed: '--seed', 'data.trainLimit': '--train-limit', 'data.testLimit': '--test-limit',
   'labels.use': '--labels', 'labels.fraction': '--labelled-fraction', 'labels.classes': '--classes',
   'categorical.classes': '--classes/--clusters', 'categorical.labelled': '--labelled',
-  'objective.kind': '--objective', 'objective.k': '--k', objective: '--objective', latentLayers: '--latent-layers',
+  'objective.kind': '--objective', 'objective.k': '--k', 'objective.gradient': '--iw-gradient', objective: '--objective', latentLayers: '--latent-layers',
   'adversarial.encoder': '--encoder', 'wae.encoder': '--encoder', 'wae.mmdWeight': '--mmd-weight',
 };
 
@@ -159,12 +159,16 @@ export function configFromFlags(flags: TrainFlags): Config {
   if (flags.encoder !== undefined && kind !== 'aae' && kind !== 'wae') {
     throw new UserError(`--encoder: for --model aae or wae, whose encoder may be deterministic or Gaussian; ${kind === 'vae' ? "a vae's encoder is always Gaussian" : `${withArticle(kind)}'s is deterministic`}`);
   }
-  if ((flags.objective !== undefined || flags.k !== undefined) && (model ?? 'vae') !== 'vae') {
-    throw new UserError(`${flags.objective !== undefined ? '--objective' : '--k'}: for --model vae (the ${model} trains its own objective)`);
+  if ((flags.objective !== undefined || flags.k !== undefined || flags.iwGradient !== undefined) && (model ?? 'vae') !== 'vae') {
+    throw new UserError(`${flags.objective !== undefined ? '--objective' : flags.k !== undefined ? '--k' : '--iw-gradient'}: for --model vae (the ${model} trains its own objective)`);
   }
   if (flags.latentLayers !== undefined && (model ?? 'vae') !== 'vae') throw new UserError(`--latent-layers: for --model vae (a ${model} has one latent layer)`);
-  if (flags.k !== undefined && flags.objective !== 'iwae' && (base as { objective?: { kind?: string } }).objective?.kind !== 'iwae') {
+  const baseIwae = (base as { objective?: { kind?: string } }).objective?.kind === 'iwae';
+  if (flags.k !== undefined && flags.objective !== 'iwae' && !baseIwae) {
     throw new UserError('--k: the number of importance samples of --objective iwae');
+  }
+  if (flags.iwGradient !== undefined && (flags.objective === 'elbo' || (flags.objective !== 'iwae' && !baseIwae))) {
+    throw new UserError('--iw-gradient: the gradient estimator of --objective iwae');
   }
   checkPriorFlags(flags);
   // The semi-supervised and clustering AAEs have a categorical code of their own: --classes sets its size.
@@ -199,7 +203,7 @@ export function configFromFlags(flags: TrainFlags): Config {
     },
     train: { epochs: flags.epochs, batchSize: flags.batchSize, beta: flags.beta, klWarmupEpochs: flags.klWarmup, clipGradNorm: flags.clipGradNorm, optimizer: { learningRate: flags.lr } },
     latentLayers: flags.latentLayers?.map((size) => ({ size })),
-    objective: flags.objective === 'elbo' ? { kind: 'elbo' } : flags.objective === 'iwae' || flags.k !== undefined ? { kind: 'iwae', k: flags.k } : undefined,
+    objective: flags.objective === 'elbo' ? { kind: 'elbo' } : flags.objective === 'iwae' || flags.k !== undefined || flags.iwGradient !== undefined ? { kind: 'iwae', k: flags.k, gradient: flags.iwGradient } : undefined,
   };
   const source = flags.config ?? (flags.preset ? `preset ${flags.preset}` : 'configuration');
   try {
@@ -252,7 +256,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainRunResult> {
   let config: Config;
   let resume;
   if (flags.resume) {
-    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'encoder', 'mmdWeight', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses', 'objective', 'k', 'latentLayers', 'constantLr'] as const)
+    const fixed = (['model', 'net', 'config', 'preset', 'latentDim', 'hidden', 'encoderHidden', 'decoderHidden', 'activation', 'likelihood', 'data', 'seed', 'batchSize', 'name', 'prior', 'priorFile', 'priorComponents', 'priorRadius', 'priorStd', 'encoder', 'mmdWeight', 'discriminatorHidden', 'discriminatorSteps', 'discriminatorLr', 'generatorLr', 'generatorWeight', 'generator', 'inputNoise', 'labels', 'labelledFraction', 'classes', 'labelled', 'clusters', 'lr', 'beta', 'klWarmup', 'binarize', 'testFraction', 'resize', 'labelColumn', 'labelFile', 'trainClasses', 'objective', 'k', 'iwGradient', 'latentLayers', 'constantLr'] as const)
       .filter((k) => flags[k] !== undefined);
     if (fixed.length) throw new UserError(`--resume continues a run with its own configuration; only --epochs, --lr-drop, --clip-grad-norm (and --backend, --quiet) may change (got --${fixed.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')})`);
     resume = openRunFolder(flags.resume);
@@ -340,6 +344,7 @@ export function trainCommand(): Command {
     .option('--kl-warmup <epochs>', 'grow β linearly from 0 over this many epochs (default 0)', floatArg(0))
     .addOption(new Option('--objective <kind>', "vae: 'elbo' (default) or 'iwae', the importance-weighted bound L_K (Burda et al. 2015) — K decoder passes per example, the bound eval --iw K reports").choices(['elbo', 'iwae']))
     .option('--k <n>', 'importance samples per example of --objective iwae (default 50)', intArg(1))
+    .addOption(new Option('--iw-gradient <estimator>', "the encoder's gradient of --objective iwae: 'standard' (the bound's own, default) or 'dreg', doubly reparameterised (Tucker et al. 2019): the same bound and decoder gradient, far less noise for the encoder (one stochastic layer)").choices(['standard', 'dreg']))
     .option('--latent-layers <sizes>', "vae: stochastic layers between the data and the top latent (--latent-dim), from the data up, e.g. 100: q(z₁|x) q(z₂|z₁), p(z₂) p(z₁|z₂) p(x|z₁), with MLPs of 100-100 between layers (config: latentLayers[].hidden)", listArg)
     .addOption(new Option('--binarize <mode>', "'dynamic': resample binary pixels every batch").choices(['none', 'dynamic']))
     .option('--data <source>', "'mnist' (embedded, default); a folder of PNG/JPEG images (one subfolder per class, optional train/ and test/); a folder of IDX files (train-images-idx3-ubyte, t10k- or test-images…, label files; .gz too; colour as idx4); a .npy or .npz array file; a .csv/.tsv table with a header row. Data with values outside [0, 1] (tables) gets a Gaussian likelihood unless --likelihood says otherwise")
