@@ -4,7 +4,11 @@
  * headline term (−ELBO, or −L_K for an IWAE run) against its cumulative
  * training hours.
  *
- *   node --import tsx bench/race-curves.ts RUN_DIR… [--out curves.png] [--note "…"] [--gap RUN:FROM-TO]…
+ *   node --import tsx bench/race-curves.ts RUN_DIR… [--out curves.png] [--note "…"] [--gap RUN:FROM-TO]… [--by-epoch train|test]
+ *
+ * --by-epoch plots the term per epoch instead (on the training batches as
+ * the epoch trained on them, or on the test images), for runs compared at
+ * the same epochs whose wall times other work on the machine distorted.
  *
  * --gap leaves epochs FROM..TO of the run named RUN (its folder's name) out of
  * its curve, as a gap (their training time still counts), for held-out
@@ -16,11 +20,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EpochRecord } from '../src/core/training/fit.js';
 import { learningCurvesPng, trainingSeconds } from '../src/node/reproduce.js';
+import { lineChartPng } from '../src/node/figures.js';
+import { headlineTerm } from '../src/core/models/registry.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args.splice(args.indexOf(name), 2)[1] : undefined);
 const out = option('--out') ?? 'curves.png';
 const note = option('--note') ?? '';
+const byEpoch = option('--by-epoch');
+if (byEpoch !== undefined && byEpoch !== 'train' && byEpoch !== 'test') {
+  console.error(`bench/race-curves: --by-epoch ${byEpoch}: expected train or test`);
+  process.exit(2);
+}
 const gaps: { run: string; from: number; to: number }[] = [];
 for (let g = option('--gap'); g !== undefined; g = option('--gap')) {
   const m = /^(.+):(\d+)-(\d+)$/.exec(g);
@@ -44,5 +55,12 @@ const withStarts = runs.map(({ initFrom, ...run }) => {
   const startSeconds = source && trainingSeconds(source.records.filter((r) => r.epoch <= initFrom!.epoch));
   return { ...run, ...(startSeconds !== undefined ? { startSeconds } : {}) };
 });
-writeFileSync(out, learningCurvesPng(withStarts, note));
+if (byEpoch !== undefined) {
+  const series = runs.map(({ name, records }) => {
+    const { key, label } = headlineTerm(records[0]?.[byEpoch] ?? {});
+    return { name: `${name} (${label})`, x: records.map((r) => r.epoch), y: records.map((r) => r[byEpoch][key]) };
+  });
+  const title = `${byEpoch === 'train' ? 'Training batches' : 'Held-out images'}: the bound per epoch`;
+  writeFileSync(out, lineChartPng(series, { title, note, xLabel: 'epoch', yLabel: 'nats per image', width: 860, height: 480 }));
+} else writeFileSync(out, learningCurvesPng(withStarts, note));
 console.log(out);
