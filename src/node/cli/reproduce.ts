@@ -76,8 +76,8 @@ The IWAE row goes on from the ELBO row's trained nets (train --preset
 iwae-finetune --init-from <the ELBO row's run>), which reached a better
 bound in less time than L_50 from scratch (README), with the doubly
 reparameterised encoder gradient (--iw-gradient dreg): the same bound, a
-less noisy gradient, 0.16–0.19 nats better at the same epochs. Every row
-trains its last tenth of epochs at a tenth of its rate.`)
+less noisy gradient, 0.16–0.19 nats better at the same epochs (one seed;
+README). Every row trains its last tenth of epochs at a tenth of its rate.`)
     .action(async (flags: ReproduceFlags) => run('vae', flags));
   return new Command('reproduce')
     .description("reproduce a paper's results as run folders and a table (aae: Makhzani et al. 2015; vae: Burda et al. 2015, Tomczak & Welling 2018)")
