@@ -49,11 +49,16 @@ const runs = args.map((dir) => {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { initFrom?: { run: string; epoch: number } };
   return { name, records: gapped, initFrom: manifest.initFrom };
 });
-// A run that went on from another's weights starts at that run's training time up to the epoch it started from.
-const withStarts = runs.map(({ initFrom, ...run }) => {
-  const source = initFrom && runs.find((r) => r.name === path.basename(initFrom.run));
-  const startSeconds = source && trainingSeconds(source.records.filter((r) => r.epoch <= initFrom!.epoch));
-  return { ...run, ...(startSeconds !== undefined ? { startSeconds } : {}) };
+// A run that went on from another's weights starts where that run's training time reached the epoch it started
+// from (that run's own start included, for a chain of runs).
+const startOf = (run: (typeof runs)[number]): number | undefined => {
+  const source = run.initFrom && runs.find((r) => r.name === path.basename(run.initFrom!.run));
+  return source && (startOf(source) ?? 0) + trainingSeconds(source.records.filter((r) => r.epoch <= run.initFrom!.epoch));
+};
+const withStarts = runs.map((run) => {
+  const startSeconds = startOf(run);
+  const { initFrom: _, ...rest } = run;
+  return { ...rest, ...(startSeconds !== undefined ? { startSeconds } : {}) };
 });
 if (byEpoch !== undefined) {
   const series = runs.map(({ name, records }) => {
