@@ -276,8 +276,8 @@ export function reproducePlan(o: ReproduceOptions): { name: string; config: Conf
  * epochs at its measured seconds per epoch, plus (`vae`) each row's
  * K = 5000 bound on the test images.
  */
-export function reproduceSeconds(o: ReproduceOptions): number {
-  return experiments(o).reduce((t, e) => t + (o.epochs ?? e.epochs) * e.secondsPerEpoch + (o.paper === 'vae' ? e.evalSeconds ?? 300 : 0), 0);
+export function reproduceSeconds(o: ReproduceOptions, list: readonly Experiment[] = experiments(o)): number {
+  return list.reduce((t, e) => t + (o.epochs ?? e.epochs) * e.secondsPerEpoch + (o.paper === 'vae' ? e.evalSeconds ?? 300 : 0), 0);
 }
 
 /** The unit of a time axis whose longest span is `seconds`: hours from 2 hours up, minutes from 2 minutes, else seconds. */
@@ -327,11 +327,11 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ rows: Reprodu
     log(o.quick
       ? `${pc.bold('reproduce vae --quick')}: ${list.length} small runs (64-unit nets, 5,000 images, 2 epochs, −L_100 on 500 test images) to check the machinery — a few minutes; the figures are not the papers'.`
       : `${pc.bold('reproduce vae')}: ${list.length} runs on all of MNIST (${list.map((e) => o.epochs ?? e.epochs).join(', ')} epochs), each then bounded with K = 5000 on the 10,000 test images — about ${
-        (reproduceSeconds(o) / 3600).toFixed(1)} hours on 2 cores. The papers train for thousands of epochs (days on 2 cores): expect figures a few nats above theirs.`);
+        (reproduceSeconds(o, list) / 3600).toFixed(1)} hours on 2 cores. The papers train for thousands of epochs (days on 2 cores): expect figures a few nats above theirs.`);
   } else log(o.quick
     ? `${pc.bold('reproduce aae --quick')}: ${list.length} small runs (256-unit nets, 5,000 images, 1 epoch) to check the machinery — a few minutes; the figures are not the paper's.`
     : `${pc.bold('reproduce aae')}: ${list.length} runs with the paper's 1000-1000 nets on all of MNIST (${list.map((e) => o.epochs ?? e.epochs).join(', ')} epochs) — about ${
-      (reproduceSeconds(o) / 3600).toFixed(1)} hours on 2 cores (the paper trains for thousands of epochs).`);
+      (reproduceSeconds(o, list) / 3600).toFixed(1)} hours on 2 cores (the paper trains for thousands of epochs).`);
   const rows: ReproduceRow[] = [];
   const curves: { name: string; records: readonly EpochRecord[]; startSeconds?: number }[] = [];
   const dirs: string[] = [];
