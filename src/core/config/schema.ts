@@ -9,10 +9,24 @@ const positiveInt = z.int().positive();
 
 export const ActivationSchema = z.enum(['relu', 'tanh', 'elu', 'sigmoid']);
 
+/**
+ * Initialisation of a net's weights and biases. Left out (or `"pytorch"`):
+ * PyTorch's default, U(±1/√fan_in) for both. `"he"`: He et al. 2015's
+ * uniform initialisation for ReLU nets (PyTorch's kaiming_uniform_),
+ * U(±√(6/fan_in)) weights and zero biases, which keeps the signal's scale
+ * through deep stacks; conv-colour's four layers need it (presets/README.md).
+ * `"glorot"`: Glorot & Bengio 2010's U(±√(6/(fan_in + fan_out))) weights and
+ * zero biases, for tanh nets: the IWAE paper's reference code initialises
+ * with it.
+ */
+export const InitSchema = z.enum(['pytorch', 'he', 'glorot']);
+
 export const MlpSchema = z.strictObject({
   /** Hidden layer widths, input side first. */
   hidden: z.array(positiveInt.max(16384)).max(16).default([400]),
   activation: ActivationSchema.default('relu'),
+  /** Initialisation (InitSchema); optional, not defaulted, so a stored config resolves as it always did. */
+  init: InitSchema.optional(),
 });
 
 /**
@@ -34,14 +48,8 @@ export const ConvSchema = z.strictObject({
   /** Dense widths between the convolutions and the heads (encoder) or z and the first feature map (decoder). */
   hidden: z.array(positiveInt.max(16384)).max(16).default([256]),
   activation: ActivationSchema.default('relu'),
-  /**
-   * Initialisation of weights and biases. Left out (or `"pytorch"`):
-   * PyTorch's default, U(±1/√fan_in) for both. `"he"`: He et al. 2015's
-   * uniform initialisation for ReLU nets (PyTorch's kaiming_uniform_),
-   * U(±√(6/fan_in)) weights and zero biases, which keeps the signal's scale
-   * through deep stacks; conv-colour's four layers need it (presets/README.md).
-   */
-  init: z.enum(['pytorch', 'he']).optional(),
+  /** Initialisation (InitSchema); optional, not defaulted. */
+  init: InitSchema.optional(),
 });
 
 /**

@@ -72,7 +72,7 @@ export function buildAaeNets(config: ConfigOf<'aae'>, dataShape: readonly number
   }
   const discriminator = buildMlp({
     name: 'discriminator', inputSize: latentDim + labelInputs(config).discriminator, hidden: adversarial.discriminator.hidden, heads: [{ name: 'logit', size: 1 }],
-    activation: adversarial.discriminator.activation, seed: deriveSeed(seed, 3),
+    activation: adversarial.discriminator.activation, seed: deriveSeed(seed, 3), init: adversarial.discriminator.init,
   });
   return { encoder, decoder, discriminator };
 }

@@ -54,7 +54,7 @@ export function buildCategoricalNets(config: CategoricalConfig, dataShape: reado
   const k = categorical.classes;
   const discriminator = (name: string, inputSize: number, stream: number) => buildMlp({
     name, inputSize, hidden: adversarial.discriminator.hidden, heads: [{ name: 'logit', size: 1 }],
-    activation: adversarial.discriminator.activation, seed: deriveSeed(seed, stream),
+    activation: adversarial.discriminator.activation, seed: deriveSeed(seed, stream), init: adversarial.discriminator.init,
   });
   const encoder = buildEncoderNet(config.encoder, {
     name: 'encoder', dataShape, extraInputs: 0, heads: [{ name: 'logits', size: k }, { name: 'code', size: latentDim }], seed: deriveSeed(seed, 1),

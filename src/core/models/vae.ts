@@ -64,8 +64,8 @@ function buildLayerNets(config: Config): Record<string, tfl.LayersModel> {
   config.latentLayers.forEach(({ hidden }, i) => {
     const [below, above] = [sizes[i], sizes[i + 1]];
     const gaussian = (size: number) => [{ name: 'loc', size }, { name: 'logvar', size }];
-    nets[`encoder${i + 1}`] = buildMlp({ name: `encoder${i + 1}`, inputSize: below, hidden, heads: gaussian(above), activation: activation(config.encoder), seed: deriveSeed(config.seed, 10 + 2 * i) });
-    nets[`decoder${i + 1}`] = buildMlp({ name: `decoder${i + 1}`, inputSize: above, hidden, heads: gaussian(below), activation: activation(config.decoder), seed: deriveSeed(config.seed, 11 + 2 * i) });
+    nets[`encoder${i + 1}`] = buildMlp({ name: `encoder${i + 1}`, inputSize: below, hidden, heads: gaussian(above), activation: activation(config.encoder), seed: deriveSeed(config.seed, 10 + 2 * i), init: config.encoder.init });
+    nets[`decoder${i + 1}`] = buildMlp({ name: `decoder${i + 1}`, inputSize: above, hidden, heads: gaussian(below), activation: activation(config.decoder), seed: deriveSeed(config.seed, 11 + 2 * i), init: config.decoder.init });
   });
   return nets;
 }

@@ -44,9 +44,9 @@ type SpecOf<K extends NetKind> = K extends 'conv' ? ConvConfig : MlpConfig;
 const netBuilders: { readonly [K in NetKind]: NetBuilder<SpecOf<K>> } = {
   mlp: {
     encoder: (spec, r) => buildMlp({
-      name: r.name, inputSize: size(r.dataShape) + r.extraInputs, hidden: spec.hidden, heads: r.heads, activation: spec.activation, seed: r.seed,
+      name: r.name, inputSize: size(r.dataShape) + r.extraInputs, hidden: spec.hidden, heads: r.heads, activation: spec.activation, seed: r.seed, init: spec.init,
     }),
-    decoder: (spec, r) => buildMlp({ name: r.name, inputSize: r.inputSize, hidden: spec.hidden, heads: r.heads, activation: spec.activation, seed: r.seed }),
+    decoder: (spec, r) => buildMlp({ name: r.name, inputSize: r.inputSize, hidden: spec.hidden, heads: r.heads, activation: spec.activation, seed: r.seed, init: spec.init }),
   },
   conv: {
     encoder: (spec, r) => buildConvEncoder({ ...r, net: spec }),

@@ -28,7 +28,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ConfigError } from '../config/resolve.js';
 import type { ConvConfig } from '../config/schema.js';
-import type { Activation } from './mlp.js';
+import { initialisers, type Activation } from './mlp.js';
 
 type Tensor = tfl.SymbolicTensor;
 
@@ -62,22 +62,9 @@ export function imageShape(dataShape: readonly number[], net: string): [number, 
   throw new ConfigError(net, [`${net}: a conv net needs images, examples of shape [H, W] or [H, W, C]; this data has ${what}: use the MLP (--net mlp)`]);
 }
 
-/** A layer's initialisers: PyTorch's default U(±1/√fan_in) for weights and biases, or He's U(±√(6/fan_in)) weights and zero biases. */
-function initialisers(net: ConvConfig, fanIn: number, seed: number) {
-  if (net.init === 'he') {
-    return {
-      kernelInitializer: tfl.initializers.varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed }),
-      biasInitializer: tfl.initializers.zeros(),
-    };
-  }
-  return {
-    kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }),
-    biasInitializer: tfl.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed: seed + 1 }),
-  };
-}
 
 function dense(net: ConvConfig, name: string, units: number, fanIn: number, activation: Activation, seed: number, x: Tensor): Tensor {
-  return tfl.layers.dense({ name, units, activation, ...initialisers(net, fanIn, seed) }).apply(x) as Tensor;
+  return tfl.layers.dense({ name, units, activation, ...initialisers(net.init, fanIn, seed) }).apply(x) as Tensor;
 }
 
 /** Batch norm (PyTorch's defaults: ε = 1e-5, running averages with momentum 0.1) then the activation, or the activation alone. */
@@ -104,7 +91,7 @@ export function buildConvEncoder(spec: ConvEncoderSpec): tfl.LayersModel {
   net.channels.forEach((outC, i) => {
     h = tfl.layers.conv2d({
       name: `${name}_conv${i}`, filters: outC, kernelSize: net.kernel, strides: net.stride, padding: 'same',
-      activation: net.batchNorm ? 'linear' : net.activation, ...initialisers(net, inC * net.kernel ** 2, seed + 2 * i),
+      activation: net.batchNorm ? 'linear' : net.activation, ...initialisers(net.init, inC * net.kernel ** 2, seed + 2 * i),
     }).apply(h) as Tensor;
     h = normalised(name, i, net, h);
     inC = outC;
@@ -147,7 +134,7 @@ export function buildConvDecoder(spec: ConvDecoderSpec): tfl.LayersModel {
   h = dense(net, `${name}_project`, h0 * w0 * deepest, fanIn, net.activation, (s += 2), h);
   h = tfl.layers.reshape({ name: `${name}_reshape`, targetShape: [h0, w0, deepest] }).apply(h) as Tensor;
   const up = (layerName: string, filters: number, activation: Activation, x: Tensor) => tfl.layers.conv2dTranspose({
-    name: layerName, filters, kernelSize: net.kernel, strides: net.stride, padding: 'same', activation, ...initialisers(net, filters * net.kernel ** 2, (s += 2)),
+    name: layerName, filters, kernelSize: net.kernel, strides: net.stride, padding: 'same', activation, ...initialisers(net.init, filters * net.kernel ** 2, (s += 2)),
   }).apply(x) as Tensor;
   for (let i = layers - 1; i >= 1; i--) {
     const j = layers - 1 - i;

@@ -3,15 +3,36 @@
  *
  * Layers are named `${name}_dense${i}` so weight names are stable across
  * processes (TF.js would otherwise number them with a global counter).
- * Initialisation follows PyTorch's nn.Linear default, which the canonical
- * reference VAE uses: W, b ~ U(−1/√fan_in, 1/√fan_in) — the variance-scaling
- * initialiser with scale ⅓, fan-in mode, uniform — seeded per layer.
+ * Initialisation (`init`, seeded per layer) follows PyTorch's nn.Linear
+ * default unless the config names another: W, b ~ U(−1/√fan_in, 1/√fan_in)
+ * — the variance-scaling initialiser with scale ⅓, fan-in mode, uniform —
+ * which the canonical reference VAE uses; `"he"` U(±√(6/fan_in)) weights,
+ * `"glorot"` U(±√(6/(fan_in + fan_out))) weights (the IWAE paper's), both
+ * with zero biases.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { hasFusedKernel, MATMUL_KERNEL, TANH_GRAD_KERNEL } from '../engine/wasm-kernels.js';
 
 export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'linear';
+export type Init = 'pytorch' | 'he' | 'glorot';
+
+/** A dense or conv layer's initialisers for `init` (module doc), `fanIn` inputs per output. */
+export function initialisers(init: Init | undefined, fanIn: number, seed: number) {
+  if (init === 'he' || init === 'glorot') {
+    return {
+      kernelInitializer: init === 'he'
+        ? tfl.initializers.varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed })
+        : tfl.initializers.varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', seed }),
+      biasInitializer: tfl.initializers.zeros(),
+    };
+  }
+  const bound = 1 / Math.sqrt(fanIn);
+  return {
+    kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }),
+    biasInitializer: tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seed + 1 }),
+  };
+}
 
 export interface MlpSpec {
   /** Name prefix for the model and its layers (e.g. "encoder"). */
@@ -27,17 +48,12 @@ export interface MlpSpec {
   readonly activation: Activation;
   /** Seed for the initial weights; each layer derives its own. */
   readonly seed: number;
+  /** Initialisation (module doc); PyTorch's default when absent. */
+  readonly init?: Init;
 }
 
-function denseLayer(name: string, units: number, fanIn: number, activation: Activation, seed: number): tfl.layers.Layer {
-  const bound = 1 / Math.sqrt(fanIn);
-  return tfl.layers.dense({
-    name,
-    units,
-    activation,
-    kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }),
-    biasInitializer: tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seed + 1 }),
-  });
+function denseLayer(name: string, units: number, fanIn: number, activation: Activation, seed: number, init: Init | undefined): tfl.layers.Layer {
+  return tfl.layers.dense({ name, units, activation, ...initialisers(init, fanIn, seed) });
 }
 
 /** Builds the MLP: input → hidden layers (activation) → one linear layer per head. */
@@ -46,12 +62,12 @@ export function buildMlp(spec: MlpSpec): tfl.LayersModel {
   let h: tfl.SymbolicTensor = input;
   let fanIn = spec.inputSize;
   spec.hidden.forEach((units, i) => {
-    h = denseLayer(`${spec.name}_dense${i}`, units, fanIn, spec.activation, spec.seed + 2 * i).apply(h) as tfl.SymbolicTensor;
+    h = denseLayer(`${spec.name}_dense${i}`, units, fanIn, spec.activation, spec.seed + 2 * i, spec.init).apply(h) as tfl.SymbolicTensor;
     fanIn = units;
   });
   const base = spec.seed + 2 * spec.hidden.length;
   const outputs = spec.heads.map(
-    (head, j) => denseLayer(`${spec.name}_${head.name}`, head.size, fanIn, 'linear', base + 2 * j).apply(h) as tfl.SymbolicTensor,
+    (head, j) => denseLayer(`${spec.name}_${head.name}`, head.size, fanIn, 'linear', base + 2 * j, spec.init).apply(h) as tfl.SymbolicTensor,
   );
   return tfl.model({ name: spec.name, inputs: input, outputs: outputs.length === 1 ? outputs[0] : outputs });
 }
