@@ -234,6 +234,15 @@ describe('latentlab train on an MNIST subset', () => {
     assert.equal(result.importanceWeighted, undefined);
     const last = metricsAfter2.at(-1)!;
     for (const k of ['loss', 'reconstruction', 'kl'] as const) assertClose(result.terms[k], last.test[k], 1e-5, `eval ${k} vs metrics.jsonl`);
+    // Active units: the variance over the test images of each dimension's q(z|x) mean.
+    const active = result.activeUnits;
+    assert.equal(active.of, 2);
+    assert.equal(active.variances.length, 2);
+    assert.ok(active.variances.every((v: number) => Number.isFinite(v) && v >= 0), `${active.variances}`);
+    assert.equal(active.count, active.variances.filter((v: number) => v > active.threshold).length);
+    const text = runCli(['eval', dir, '-q']);
+    ok(text, 'eval (text)');
+    assert.match(text.stdout, new RegExp(`active units \\(Var_x E_q\\[z_u\\] > 0\\.01\\)\\s+${active.count} of 2`));
   });
 
   test('a run resumed after epoch 1 matches an uninterrupted 2-epoch run', () => {

@@ -8,6 +8,7 @@ import type { Autoencoder } from '../../core/models/types.js';
 import { evaluateObjective } from '../../core/metrics/evaluate.js';
 import { importanceWeightedBound } from '../../core/metrics/iw.js';
 import { componentAccuracy, encodeData } from '../../core/metrics/latent-match.js';
+import { activeUnits, type ActiveUnits } from '../../core/metrics/active-units.js';
 import { GaussianMixture } from '../../core/priors/mixture.js';
 import { DEFAULT_PARZEN_SIGMAS, parzenEstimate } from '../../core/metrics/parzen.js';
 import { checkLabels } from '../../core/models/conditioning.js';
@@ -40,6 +41,10 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   checkLabels(run.config, test);
   const elbo = await evaluateObjective((x, s, labels) => modelFamily(run.config).evaluate(model, x, s, labels), test, { seed: evaluationSeed(run.config.seed) });
   const result: Record<string, unknown> = { run: dir, model: run.config.model, epoch: run.checkpoint?.epoch, images: test.size, ...(flags.binarize ? { binarized: true } : {}), terms: elbo };
+  if (modelFamily(run.config).hasPosteriorDensity(run.config) && test.size >= 2) {
+    // Burda et al.'s active units: the dimensions whose q(z|x) mean moves with x.
+    result.activeUnits = activeUnits(await mapInParts(test, 2000, model.latentDim, (part) => encodeData(model, part)), test.size, model.latentDim);
+  }
   if (run.config.labels.use === 'prior' && model.prior instanceof GaussianMixture && test.labels) {
     // Label-guided: how many test codes sit nearest their own class's component.
     result.componentAccuracy = componentAccuracy(await mapInParts(test, 2000, model.latentDim, (part) => encodeData(model, part)), test.labels, model.prior.means);
@@ -95,6 +100,11 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
     `${pc.bold(dir)} — ${run.config.model}, epoch ${run.checkpoint?.epoch}, ${test.size} test images${result.binarized ? ' (binarised once)' : ''}, nats per image`,
     ...Object.entries(elbo).filter(([k]) => k !== 'error').map(([k, v]) => `  ${(described[k] ?? k).padEnd(36)} ${v.toFixed(termInfo(k).digits ?? 2)}`),
   ];
+  const active = result.activeUnits as ActiveUnits | undefined;
+  if (active) {
+    const layer = run.config.model === 'vae' && run.config.latentLayers.length > 0 ? ', top layer' : '';
+    lines.push(`  ${`active units (Var_x E_q[z_u] > ${active.threshold}${layer})`.padEnd(36)} ${active.count} of ${active.of}`);
+  }
   if (typeof result.componentAccuracy === 'number') {
     lines.push(`  ${'codes nearest their class\'s component'.padEnd(36)} ${(100 * result.componentAccuracy).toFixed(1)} % (label-guided; chance ≈ ${(100 / run.config.labels.classes).toFixed(0)} %)`);
   }
@@ -175,6 +185,11 @@ export function evalCommand(): Command {
     .option('--json', 'print the result as one JSON line')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', `
+Active units (Burda et al. 2015): for every model whose q(z|x) has a density,
+the latent dimensions whose mean E_q[z_u] varies over the test images by more
+than 0.01 (Var_x); a collapsed dimension (q(z_u|x) ≈ p(z_u) for every x) is one
+the decoder cannot use. The variance of each dimension is in eval.json.
+
 The result is also written to <run_dir>/eval.json.
 Cost: the IW bound decodes K samples per image; K=5000 on all 10,000 MNIST test
 images is ~5·10⁷ decoder passes (tens of minutes on 2 cores). Use --limit to try it first.`)
