@@ -62,7 +62,6 @@ export function imageShape(dataShape: readonly number[], net: string): [number, 
   throw new ConfigError(net, [`${net}: a conv net needs images, examples of shape [H, W] or [H, W, C]; this data has ${what}: use the MLP (--net mlp)`]);
 }
 
-
 function dense(net: ConvConfig, name: string, units: number, fanIn: number, activation: Activation, seed: number, x: Tensor): Tensor {
   return tfl.layers.dense({ name, units, activation, ...initialisers(net.init, fanIn, seed) }).apply(x) as Tensor;
 }
