@@ -41,7 +41,10 @@ interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffe
 /** Sends a request with `rawPath` exactly as given (no normalisation on the client side). */
 function request(rawPath: string, { method = 'GET', body, headers = {}, port = server.port }: { method?: string; body?: Buffer; headers?: Record<string, string | number>; port?: number } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method, headers }, (res) => {
+    // A connection of its own (agent: false): Node's default agent keeps sockets alive, and a request sent on one
+    // just as the server's keep-alive timeout closes it (after a test blocked the event loop in spawnSync, as
+    // runCli does) fails with ECONNRESET.
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
