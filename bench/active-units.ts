@@ -33,7 +33,10 @@ const series = args.map((arg) => {
 });
 const dims = Math.max(...series.map((s) => s.x.length));
 const threshold = { name: 'threshold 10⁻²', x: [1, dims], y: [-2, -2], dashed: true, color: '#888888' };
+// Headroom above A_u = 1 (log 0) for the legend, which sits in the top-right corner.
+const low = Math.min(-2, ...series.flatMap((s) => s.y));
 writeFileSync(out, lineChartPng([...series, threshold], {
-  title, note, xLabel: 'latent dimensions, sorted by A_u', yLabel: `log₁₀ A_u (floor ${Math.log10(FLOOR)})`, width: 760, height: 460,
+  title, note, xLabel: 'latent dimensions, sorted by A_u', yLabel: `log₁₀ A_u (floor ${Math.log10(FLOOR)})`, width: 760, height: 500,
+  yRange: [Math.floor(low) - 0.5, 2.5],
 }));
 console.log(`wrote ${out}`);
