@@ -41,13 +41,16 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<Record<str
   checkLabels(run.config, test);
   const elbo = await evaluateObjective((x, s, labels) => modelFamily(run.config).evaluate(model, x, s, labels), test, { seed: evaluationSeed(run.config.seed) });
   const result: Record<string, unknown> = { run: dir, model: run.config.model, epoch: run.checkpoint?.epoch, images: test.size, ...(flags.binarize ? { binarized: true } : {}), terms: elbo };
+  // The means of q(z|x) of the test images, encoded once for whichever number below reads them.
+  let means: Float32Array | undefined;
+  const testMeans = async () => (means ??= await mapInParts(test, 2000, model.latentDim, (part) => encodeData(model, part)));
   if (modelFamily(run.config).hasPosteriorDensity(run.config) && test.size >= 2) {
     // Burda et al.'s active units: the dimensions whose q(z|x) mean moves with x.
-    result.activeUnits = activeUnits(await mapInParts(test, 2000, model.latentDim, (part) => encodeData(model, part)), test.size, model.latentDim);
+    result.activeUnits = activeUnits(await testMeans(), test.size, model.latentDim);
   }
   if (run.config.labels.use === 'prior' && model.prior instanceof GaussianMixture && test.labels) {
     // Label-guided: how many test codes sit nearest their own class's component.
-    result.componentAccuracy = componentAccuracy(await mapInParts(test, 2000, model.latentDim, (part) => encodeData(model, part)), test.labels, model.prior.means);
+    result.componentAccuracy = componentAccuracy(await testMeans(), test.labels, model.prior.means);
   }
   if (run.config.model === 'clustering-aae' && test.labels && fullTrain.labels) {
     // Each cluster takes its training images' most frequent label (Makhzani et al. 2015, §6).
